@@ -1,0 +1,467 @@
+"""Event hash IDs (CBV 2.0 "EPCIS Event Hash ID") and the ledger's entry hash chain.
+
+The event hash ID is syntax-agnostic: the event is flattened into a *pre-hash string*
+in the canonical property order of CBV 2.0 (section "EPCIS Event Hash ID"), values are
+normalised (UTC timestamps with at least millisecond precision, CBV terms and CURIEs
+expanded to full URIs, EPC URNs turned into canonical GS1 Digital Link URIs, no trailing
+zeros in numbers) and list members are sorted, then hashed with SHA-256 and wrapped as
+``ni:///sha-256;<hex>?ver=CBV2.0``.
+
+Entries of the ledger are chained: ``entry_hash = SHA-256(JCS({seq, prev_hash,
+event_hash, content_hash, recorded_at, actor}))`` with JCS the RFC 8785 canonical JSON.
+
+Examples
+--------
+>>> ev = {"type": "ObjectEvent", "eventTime": "2024-01-02T03:04:05+09:00",
+...       "eventTimeZoneOffset": "+09:00", "action": "OBSERVE", "bizStep": "shipping",
+...       "epcList": ["urn:epc:id:sgtin:0614141.107346.2018"]}
+>>> prehash_string(ev)[:60]
+'eventType=ObjectEventeventTime=2024-01-01T18:04:05.000ZeventT'
+>>> event_hash_id(ev)[:14]
+'ni:///sha-256;'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import rfc8785
+
+__all__ = [
+    "CBV_VERSION",
+    "GENESIS_HASH",
+    "canonical_json",
+    "content_hash",
+    "entry_hash",
+    "epc_to_digital_link",
+    "event_hash_id",
+    "format_number",
+    "normalise_timestamp",
+    "prehash_string",
+    "sha256_hex",
+]
+
+CBV_VERSION = "CBV2.0"
+GENESIS_HASH = "0" * 64
+
+_CBV = "https://ref.gs1.org/cbv/"
+_EPCIS = "https://ref.gs1.org/epcis/"
+_GS1_VOC = "https://gs1.org/voc/"
+_DL = "https://id.gs1.org"
+#: Default CURIE prefixes of the EPCIS 2.0 JSON-LD context.
+DEFAULT_PREFIXES: dict[str, str] = {
+    "gs1": _GS1_VOC,
+    "cbv": _CBV,
+    "epcis": _EPCIS,
+    "cbvmda": "urn:epcglobal:cbv:mda:",
+}
+
+_STANDARD_FIELDS = frozenset(
+    {
+        "type", "isA", "eventID", "eventTime", "eventTimeZoneOffset", "recordTime",
+        "certificationInfo", "errorDeclaration", "epcList", "parentID", "inputEPCList",
+        "childEPCs", "quantityList", "childQuantityList", "inputQuantityList",
+        "outputEPCList", "outputQuantityList", "action", "transformationID", "bizStep",
+        "disposition", "persistentDisposition", "readPoint", "bizLocation",
+        "bizTransactionList", "sourceList", "destinationList", "sensorElementList", "ilmd",
+        "@context",
+    }
+)
+_EPC_LISTS = ("epcList", "parentID", "inputEPCList", "childEPCs")
+_QTY_LISTS_A = ("quantityList", "childQuantityList", "inputQuantityList")
+_SENSOR_META = (
+    "time", "startTime", "endTime", "deviceID", "deviceMetadata", "rawData",
+    "dataProcessingMethod", "bizRules",
+)
+_SENSOR_REPORT = (
+    "type", "exception", "deviceID", "deviceMetadata", "rawData", "dataProcessingMethod",
+    "time", "microorganism", "chemicalSubstance", "value", "component", "stringValue",
+    "booleanValue", "hexBinaryValue", "uriValue", "minValue", "maxValue", "meanValue",
+    "sDev", "percRank", "percValue", "uom", "coordinateReferenceSystem",
+)
+_VOCAB_PREFIX = {
+    "bizStep": "BizStep-",
+    "disposition": "Disp-",
+    "bizTransactionType": "BTT-",
+    "sdt": "SDT-",
+    "exception": "",
+}
+_URN_VOCAB = {
+    "urn:epcglobal:cbv:bizstep:": "BizStep-",
+    "urn:epcglobal:cbv:disp:": "Disp-",
+    "urn:epcglobal:cbv:btt:": "BTT-",
+    "urn:epcglobal:cbv:sdt:": "SDT-",
+    "urn:epcglobal:cbv:er:": "ER-",
+}
+_TIME_RE = re.compile(
+    r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$"
+)
+
+
+def sha256_hex(data: bytes | str) -> str:
+    """SHA-256 of bytes (or UTF-8 text) as lower-case hex.
+
+    Examples
+    --------
+    >>> sha256_hex("abc")[:16]
+    'ba7816bf8f01cfea'
+    """
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return hashlib.sha256(raw).hexdigest()
+
+
+def canonical_json(value: Any) -> bytes:
+    """RFC 8785 (JCS) canonical JSON bytes of ``value``.
+
+    Examples
+    --------
+    >>> canonical_json({"b": 1, "a": [1.0, "x"]})
+    b'{"a":[1,"x"],"b":1}'
+    """
+    return bytes(rfc8785.dumps(value))
+
+
+def content_hash(event: Mapping[str, Any]) -> str:
+    """SHA-256 hex of the RFC 8785 canonical JSON of a whole event (every byte counts)."""
+    return sha256_hex(canonical_json(event))
+
+
+def entry_hash(
+    seq: int, prev_hash: str, event_hash: str, content: str, recorded_at: str, actor: str
+) -> str:
+    """Hash of one ledger entry, chained to the previous entry's hash.
+
+    Examples
+    --------
+    >>> h = entry_hash(1, GENESIS_HASH, "ni:///sha-256;00?ver=CBV2.0", "ab", "t", "me")
+    >>> len(h), h == entry_hash(2, GENESIS_HASH, "ni:///sha-256;00?ver=CBV2.0", "ab", "t", "me")
+    (64, False)
+    """
+    body = {
+        "seq": seq,
+        "prev_hash": prev_hash,
+        "event_hash": event_hash,
+        "content_hash": content,
+        "recorded_at": recorded_at,
+        "actor": actor,
+    }
+    return sha256_hex(canonical_json(body))
+
+
+def normalise_timestamp(value: str) -> str:
+    """An ISO 8601 timestamp in UTC with ``Z`` and at least millisecond precision.
+
+    Fractional digits beyond milliseconds are kept (CBV 2.0 does not round) except
+    trailing zeros.
+
+    Examples
+    --------
+    >>> normalise_timestamp("2005-04-03T20:33:31.116000-06:00")
+    '2005-04-04T02:33:31.116Z'
+    >>> normalise_timestamp("2023-02-02T11:04:03+01:00")
+    '2023-02-02T10:04:03.000Z'
+    """
+    match = _TIME_RE.match(value.strip())
+    if match is None:
+        raise ValueError(f"timestamp {value!r} is not ISO 8601 with a time zone offset")
+    base, frac, zone = match.group(1), match.group(2) or "", match.group(3)
+    moment = datetime.fromisoformat(base + ("+00:00" if zone == "Z" else zone))
+    utc = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    frac = frac.rstrip("0")
+    frac = frac + "0" * max(0, 3 - len(frac))
+    return f"{utc}.{frac}Z"
+
+
+def format_number(value: Any) -> str:
+    """A number without trailing zeros and without exponent.
+
+    Examples
+    --------
+    >>> format_number(1.0), format_number("0.34340"), format_number(1200)
+    ('1', '0.3434', '1200')
+    """
+    try:
+        dec = Decimal(str(value))
+    except InvalidOperation:
+        return str(value).strip()
+    if dec == dec.to_integral_value():
+        return str(dec.quantize(Decimal(1)))
+    return format(dec.normalize(), "f")
+
+
+def _gs1_check_digit(digits: str) -> str:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        total += int(ch) * (3 if i % 2 == 0 else 1)
+    return str((10 - total % 10) % 10)
+
+
+def epc_to_digital_link(uri: str) -> str:
+    """Canonical (constrained) GS1 Digital Link URI for an EPC URN or Digital Link.
+
+    Other URIs are returned unchanged.
+
+    Examples
+    --------
+    >>> epc_to_digital_link("urn:epc:id:sgtin:0614141.107346.2017")
+    'https://id.gs1.org/01/10614141073464/21/2017'
+    >>> epc_to_digital_link("urn:epc:id:sgln:0614141.07346.1234")
+    'https://id.gs1.org/414/0614141073467/254/1234'
+    >>> epc_to_digital_link("urn:epc:class:lgtin:4012345.012345.998877")
+    'https://id.gs1.org/01/04012345123456/10/998877'
+    """
+    value = uri.strip()
+    if value.startswith("urn:epc:id:sgtin:") or value.startswith("urn:epc:class:lgtin:"):
+        body = value.split(":", 4)[4]
+        prefix, item, serial = body.split(".", 2)
+        gtin13 = item[0] + prefix + item[1:]
+        key = "21" if value.startswith("urn:epc:id:sgtin:") else "10"
+        return f"{_DL}/01/{gtin13}{_gs1_check_digit(gtin13)}/{key}/{serial}"
+    if value.startswith("urn:epc:idpat:sgtin:"):
+        prefix, item, _ = value.split(":", 4)[4].split(".", 2)
+        gtin13 = item[0] + prefix + item[1:]
+        return f"{_DL}/01/{gtin13}{_gs1_check_digit(gtin13)}"
+    if value.startswith("urn:epc:id:sscc:"):
+        prefix, serial = value.split(":", 4)[4].split(".", 1)
+        sscc17 = serial[0] + prefix + serial[1:]
+        return f"{_DL}/00/{sscc17}{_gs1_check_digit(sscc17)}"
+    if value.startswith("urn:epc:id:sgln:"):
+        prefix, loc, ext = value.split(":", 4)[4].split(".", 2)
+        gln12 = prefix + loc
+        out = f"{_DL}/414/{gln12}{_gs1_check_digit(gln12)}"
+        return out if ext in ("", "0") else f"{out}/254/{ext}"
+    if value.startswith("urn:epc:id:pgln:"):
+        prefix, party = value.split(":", 4)[4].split(".", 1)
+        gln12 = prefix + party
+        return f"{_DL}/417/{gln12}{_gs1_check_digit(gln12)}"
+    match = re.match(r"^https?://[^/]+((?:/\d{2,4}/[^/?#]+)+)(?:[?#].*)?$", value)
+    if match and not value.startswith("https://ref.gs1.org"):
+        path = match.group(1)
+        if re.match(r"^/(00|01|253|255|401|402|414|417|8003|8004|8006|8010|8017|8018)/", path):
+            return _DL + path
+    return value
+
+
+def _vocab(value: str, kind: str, prefixes: Mapping[str, str]) -> str:
+    value = value.strip()
+    for urn, web in _URN_VOCAB.items():
+        if value.startswith(urn):
+            return _CBV + web + value[len(urn):]
+    if ":" not in value:
+        return _CBV + _VOCAB_PREFIX[kind] + value
+    return _expand_curie(value, prefixes)
+
+
+def _expand_curie(value: str, prefixes: Mapping[str, str]) -> str:
+    head, _, tail = value.partition(":")
+    if head in prefixes and not tail.startswith("//"):
+        return prefixes[head] + tail
+    return value
+
+
+def _uri(value: str, prefixes: Mapping[str, str]) -> str:
+    return epc_to_digital_link(_expand_curie(str(value).strip(), prefixes))
+
+
+def _qty_element(el: Mapping[str, Any], prefixes: Mapping[str, str]) -> str:
+    out = "quantityElement"
+    if "epcClass" in el:
+        out += "epcClass=" + _uri(el["epcClass"], prefixes)
+    if "quantity" in el:
+        out += "quantity=" + format_number(el["quantity"])
+    if "uom" in el:
+        out += "uom=" + str(el["uom"]).strip()
+    return out
+
+
+def _ext_key(key: str, prefixes: Mapping[str, str], parent_ns: str | None) -> str:
+    if key.startswith("{"):
+        return key
+    head, sep, local = key.partition(":")
+    if sep and head in prefixes:
+        return "{" + prefixes[head] + "}" + local
+    if parent_ns is not None:
+        return "{" + parent_ns + "}" + key
+    return key
+
+
+def _ns_of(key: str) -> str | None:
+    return key[1 : key.index("}")] if key.startswith("{") else None
+
+
+def _ext_parts(key: str, value: Any, prefixes: Mapping[str, str], parent_ns: str | None) -> str:
+    local_prefixes = dict(prefixes)
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            if k.startswith("@xmlns:"):
+                local_prefixes[k[len("@xmlns:"):]] = str(v)
+    name = _ext_key(key, local_prefixes, parent_ns)
+    ns = _ns_of(name)
+    if isinstance(value, Mapping):
+        if "#text" in value:
+            return f"{name}={str(value['#text']).strip()}"
+        children = [
+            _ext_parts(k, v, local_prefixes, ns)
+            for k, v in value.items()
+            if not k.startswith("@")
+        ]
+        return name + "".join(sorted(children))
+    if isinstance(value, list):
+        return "".join(sorted(_ext_parts(key, v, local_prefixes, parent_ns) for v in value))
+    if isinstance(value, bool):
+        return f"{name}={'true' if value else 'false'}"
+    if isinstance(value, int | float | Decimal):
+        return f"{name}={format_number(value)}"
+    return f"{name}={str(value).strip()}"
+
+
+def _extensions(obj: Mapping[str, Any], skip: frozenset[str], prefixes: Mapping[str, str]) -> str:
+    parts = [
+        _ext_parts(k, v, prefixes, None)
+        for k, v in obj.items()
+        if k not in skip and not k.startswith("@")
+    ]
+    return "".join(sorted(parts))
+
+
+def _typed_list(
+    name: str, item: str, entries: list[Mapping[str, Any]], prefixes: Mapping[str, str]
+) -> str:
+    kind = "bizTransactionType" if item == "bizTransaction" else "sdt"
+    parts = []
+    for entry in entries:
+        text = f"{item}={_uri(entry[item], prefixes)}"
+        if "type" in entry:
+            text += "type=" + _vocab(str(entry["type"]), kind, prefixes)
+        parts.append(text)
+    return name + "".join(sorted(parts))
+
+
+def _sensor_element(el: Mapping[str, Any], prefixes: Mapping[str, str]) -> str:
+    out = "sensorElement"
+    meta = el.get("sensorMetadata")
+    if isinstance(meta, Mapping):
+        out += "sensorMetadata"
+        for field in _SENSOR_META:
+            if field in meta:
+                val = meta[field]
+                val = normalise_timestamp(val) if field.endswith("ime") else _uri(val, prefixes)
+                out += f"{field}={val}"
+        out += _extensions(meta, frozenset(_SENSOR_META), prefixes)
+    reports = []
+    for rep in el.get("sensorReport", []) or []:
+        text = "sensorReport"
+        for field in _SENSOR_REPORT:
+            if field in rep:
+                val = rep[field]
+                if field in ("type", "exception"):
+                    val = _expand_curie(str(val), prefixes)
+                    val = val if ":" in val else _GS1_VOC + str(val)
+                elif field == "time":
+                    val = normalise_timestamp(str(val))
+                elif isinstance(val, int | float):
+                    val = format_number(val)
+                else:
+                    val = _uri(str(val), prefixes)
+                text += f"{field}={val}"
+        text += _extensions(rep, frozenset(_SENSOR_REPORT), prefixes)
+        reports.append(text)
+    out += "".join(sorted(reports))
+    return out + _extensions(el, frozenset({"sensorMetadata", "sensorReport"}), prefixes)
+
+
+def prehash_string(event: Mapping[str, Any], prefixes: Mapping[str, str] | None = None) -> str:
+    """The CBV 2.0 pre-hash string of one EPCIS event given as a JSON-LD mapping.
+
+    Parameters
+    ----------
+    event
+        The event (``type`` or ``isA`` names its event type).
+    prefixes
+        CURIE prefixes from the document's ``@context`` (added to the EPCIS defaults).
+    """
+    px = dict(DEFAULT_PREFIXES)
+    if prefixes:
+        px.update(prefixes)
+    ctx = event.get("@context")
+    for item in ctx if isinstance(ctx, list) else [ctx]:
+        if isinstance(item, Mapping):
+            px.update({k: str(v) for k, v in item.items() if isinstance(v, str)})
+    out = ["eventType=" + str(event.get("type", event.get("isA", "")))]
+    if "eventTime" in event:
+        out.append("eventTime=" + normalise_timestamp(str(event["eventTime"])))
+    if "eventTimeZoneOffset" in event:
+        out.append("eventTimeZoneOffset=" + str(event["eventTimeZoneOffset"]).strip())
+    if "certificationInfo" in event:
+        cert = event["certificationInfo"]
+        for c in sorted(cert if isinstance(cert, list) else [cert]):
+            out.append("certificationInfo=" + _uri(c, px))
+    for name in _EPC_LISTS:
+        if name not in event:
+            continue
+        if name == "parentID":
+            out.append("parentID=" + _uri(event[name], px))
+        elif event[name]:
+            out.append(name + "".join(sorted("epc=" + _uri(e, px) for e in event[name])))
+    for name in _QTY_LISTS_A:
+        if event.get(name):
+            out.append(name + "".join(sorted(_qty_element(q, px) for q in event[name])))
+    if event.get("outputEPCList"):
+        out.append(
+            "outputEPCList" + "".join(sorted("epc=" + _uri(e, px) for e in event["outputEPCList"]))
+        )
+    if event.get("outputQuantityList"):
+        out.append(
+            "outputQuantityList"
+            + "".join(sorted(_qty_element(q, px) for q in event["outputQuantityList"]))
+        )
+    if "action" in event:
+        out.append("action=" + str(event["action"]).strip())
+    if "transformationID" in event:
+        out.append("transformationID=" + _uri(event["transformationID"], px))
+    for name, kind in (("bizStep", "bizStep"), ("disposition", "disposition")):
+        if name in event:
+            out.append(f"{name}=" + _vocab(str(event[name]), kind, px))
+    if "persistentDisposition" in event:
+        pd = event["persistentDisposition"]
+        text = "persistentDisposition"
+        for key in ("set", "unset"):
+            for val in sorted(_vocab(str(v), "disposition", px) for v in pd.get(key, [])):
+                text += f"{key}={val}"
+        out.append(text)
+    for name in ("readPoint", "bizLocation"):
+        if name in event:
+            loc = event[name]
+            loc_id = loc["id"] if isinstance(loc, Mapping) else loc
+            out.append(f"{name}id=" + _uri(loc_id, px))
+    if event.get("bizTransactionList"):
+        out.append(_typed_list("bizTransactionList", "bizTransaction",
+                               event["bizTransactionList"], px))
+    if event.get("sourceList"):
+        out.append(_typed_list("sourceList", "source", event["sourceList"], px))
+    if event.get("destinationList"):
+        out.append(_typed_list("destinationList", "destination", event["destinationList"], px))
+    if event.get("sensorElementList"):
+        elements = sorted(_sensor_element(e, px) for e in event["sensorElementList"])
+        out.append("sensorElementList" + "".join(elements))
+    if event.get("ilmd"):
+        out.append("ilmd" + _extensions(event["ilmd"], frozenset(), px))
+    ext: list[str] = []
+    for name in ("readPoint", "bizLocation"):
+        loc = event.get(name)
+        if isinstance(loc, Mapping) and any(k != "id" for k in loc):
+            ext.append(name + _extensions(loc, frozenset({"id"}), px))
+    ext.append(_extensions(event, _STANDARD_FIELDS, px))
+    out.append("".join(ext))
+    return "".join(out)
+
+
+def event_hash_id(event: Mapping[str, Any], prefixes: Mapping[str, str] | None = None) -> str:
+    """The CBV 2.0 EPCIS Event Hash ID (``ni:///sha-256;...?ver=CBV2.0``) of an event."""
+    digest = sha256_hex(prehash_string(event, prefixes))
+    return f"ni:///sha-256;{digest}?ver={CBV_VERSION}"

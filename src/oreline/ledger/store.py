@@ -1,0 +1,297 @@
+"""SQLAlchemy 2 schema of the lot ledger and its one write path.
+
+Tables are append-only: the write path only ever INSERTs, inside one transaction per
+captured document that first takes the ledger's write lock (``BEGIN IMMEDIATE`` on
+SQLite, a table lock on PostgreSQL), so a document is written whole or not at all.
+The schema is created and upgraded by alembic (``migrations/``) when a store opens.
+
+Examples
+--------
+>>> store = Store.open("sqlite://")
+>>> store.last_entry()
+(0, '0000000000000000000000000000000000000000000000000000000000000000')
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.pool import StaticPool
+
+from oreline.errors import ConfigError, LedgerError
+from oreline.ledger.hashing import GENESIS_HASH
+
+__all__ = ["Store", "metadata", "to_url"]
+
+metadata = MetaData()
+
+entries = Table(
+    "entries", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("event_id", String(300), nullable=False),
+    Column("hash_id", String(120), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("event_type", String(32), nullable=False),
+    Column("event_time", String(40), nullable=False),
+    Column("biz_step", String(300), nullable=False),
+    Column("doc_id", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("recorded_at", String(40), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("entry_hash", String(64), nullable=False),
+    Index("ix_entries_event_id", "event_id"),
+)
+sites = Table(
+    "sites", metadata,
+    Column("site_id", String(300), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("stage", String(20), nullable=False),
+    Column("policy", String(8), nullable=False),
+)
+lots = Table(
+    "lots", metadata,
+    Column("lot_id", String(300), primary_key=True),
+    Column("material", String(200), nullable=False),
+    Column("form", String(20), nullable=False),
+    Column("custody", String(20), nullable=False),
+    Column("assay", Text, nullable=False),
+    Column("origin", Text, nullable=False),
+    Column("claim", Text, nullable=True),
+    Column("site", String(300), nullable=False),
+    Column("kg", Float, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("event_id", String(300), nullable=False),
+    Column("event_time", String(40), nullable=False),
+)
+edges = Table(
+    "edges", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("child", String(300), nullable=False),
+    Column("parent", String(300), nullable=False),
+    Column("kg", Float, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Index("ix_edges_child", "child"),
+    Index("ix_edges_parent", "parent"),
+)
+movements = Table(
+    "movements", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("seq", Integer, nullable=False),
+    Column("lot_id", String(300), nullable=False),
+    Column("site", String(300), nullable=False),
+    Column("delta_kg", Float, nullable=False),
+    Column("kind", String(12), nullable=False),
+    Column("event_id", String(300), nullable=False),
+    Index("ix_movements_lot", "lot_id"),
+    Index("ix_movements_event", "event_id"),
+)
+retractions = Table(
+    "retractions", metadata,
+    Column("event_id", String(300), primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Column("reason", String(300), nullable=False),
+)
+flags = Table(
+    "flags", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("seq", Integer, nullable=False),
+    Column("event_id", String(300), nullable=False),
+    Column("message", Text, nullable=False),
+)
+mb_entries = Table(
+    "mb_entries", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("seq", Integer, nullable=False),
+    Column("site", String(300), nullable=False),
+    Column("element", String(3), nullable=False),
+    Column("characteristic", String(40), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("input_kg", Float, nullable=False),
+    Column("credit_kg", Float, nullable=False),
+    Column("debit_kg", Float, nullable=False),
+    Column("event_id", String(300), nullable=False),
+    Index("ix_mb_site", "site", "element", "characteristic"),
+)
+checkpoints = Table(
+    "checkpoints", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("upto_seq", Integer, nullable=False),
+    Column("root", String(64), nullable=False),
+    Column("public_key", String(64), nullable=False),
+    Column("signature", String(128), nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def to_url(db: str | Path) -> str:
+    """A SQLAlchemy URL for a path or URL.
+
+    Examples
+    --------
+    >>> to_url("ledger.sqlite")
+    'sqlite:///ledger.sqlite'
+    """
+    text_db = str(db)
+    return text_db if "://" in text_db else f"sqlite:///{text_db}"
+
+
+class Store:
+    """Database access for the ledger: schema, migrations, locking and the insert path."""
+
+    def __init__(self, engine: Engine, schema: str | None = None) -> None:
+        self.engine = engine
+        self.schema = schema
+        self.dialect = engine.dialect.name
+
+    @classmethod
+    def open(cls, db: str | Path, *, schema: str | None = None, migrate: bool = True) -> Store:
+        """Open (and create or upgrade) the ledger at a path or SQLAlchemy URL.
+
+        Parameters
+        ----------
+        db
+            SQLite file path, ``sqlite://`` for memory, or e.g.
+            ``postgresql+psycopg://user:pw@host/db``.
+        schema
+            PostgreSQL schema to use (created if missing); tests use one per test.
+        """
+        url = to_url(db)
+        kwargs: dict[str, Any] = {}
+        if url.startswith("sqlite"):
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+            if url in ("sqlite://", "sqlite:///:memory:"):
+                kwargs["poolclass"] = StaticPool
+        try:
+            engine = create_engine(url, **kwargs)
+        except Exception as exc:
+            raise ConfigError(f"cannot open ledger database {db!r}: {exc}; give a file path "
+                              "or a URL like postgresql+psycopg://user:pw@host/db") from exc
+        if engine.dialect.name == "sqlite":
+            _sqlite_hooks(engine)
+        elif engine.dialect.name == "postgresql" and schema is not None:
+            if not _SCHEMA_NAME.match(schema):
+                raise ConfigError(f"schema name {schema!r} is not a plain lower-case name")
+            _pg_schema_hooks(engine, schema)
+        store = cls(engine, schema)
+        if migrate:
+            store.migrate()
+        return store
+
+    def migrate(self) -> None:
+        """Bring the schema to the latest alembic revision."""
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+        try:
+            with self.engine.begin() as conn:
+                if self.dialect == "postgresql" and self.schema:
+                    conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+                    conn.exec_driver_sql(f'SET search_path TO "{self.schema}"')
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        except LedgerError:
+            raise
+        except Exception as exc:
+            raise ConfigError(f"cannot prepare the ledger database: {exc}") from exc
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One write transaction holding the ledger's write lock; commits or rolls back."""
+        with self.engine.begin() as conn:
+            if self.dialect == "postgresql":
+                conn.exec_driver_sql("LOCK TABLE entries IN SHARE ROW EXCLUSIVE MODE")
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only connection."""
+        with self.engine.connect() as conn:
+            yield conn
+
+    def last_entry(self, conn: Connection | None = None) -> tuple[int, str]:
+        """Sequence number and entry hash of the newest entry (``0`` and genesis if empty)."""
+        stmt = select(entries.c.seq, entries.c.entry_hash).order_by(entries.c.seq.desc()).limit(1)
+        if conn is None:
+            with self.read() as c:
+                row = c.execute(stmt).first()
+        else:
+            row = conn.execute(stmt).first()
+        return (0, GENESIS_HASH) if row is None else (int(row[0]), str(row[1]))
+
+    @staticmethod
+    def insert_rows(conn: Connection, rows: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
+        """Insert prepared rows, table by table (the only place rows are written)."""
+        for name in ("entries", "sites", "lots", "edges", "movements", "retractions", "flags",
+                     "mb_entries", "checkpoints"):
+            data = rows.get(name)
+            if data:
+                conn.execute(insert(metadata.tables[name]), list(data))
+
+    def count(self, table: str) -> int:
+        """Row count of a table."""
+        with self.read() as conn:
+            return int(conn.execute(select(func.count()).select_from(
+                metadata.tables[table])).scalar_one())
+
+    def dispose(self) -> None:
+        """Close pooled connections."""
+        self.engine.dispose()
+
+
+def _sqlite_hooks(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _pg_schema_hooks(engine: Engine, schema: str) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        cur.execute(f'SET search_path TO "{schema}"')
+        cur.close()
+        dbapi_conn.commit()
+
+
+def sql(statement: str) -> Any:
+    """A textual SQL statement (bound parameters only, never spliced values)."""
+    return text(statement)

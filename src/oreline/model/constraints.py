@@ -1,0 +1,173 @@
+"""Constraint families, one vectorised function each.
+
+Every function returns a :class:`RowBlock`: ``n`` entities x ``T`` periods of rows
+(entity-major), with the block's nonzeros as index arrays built by broadcasting,
+never by a Python loop over variables or rows. Names follow ``"{Entity}-{family}"``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from oreline.model.variables import Variables
+from oreline.network import Network
+
+__all__ = [
+    "CONSTRAINT_FAMILIES",
+    "RowBlock",
+    "define_crma_share",
+    "define_customer_demand",
+    "define_node_balance",
+    "define_process_capacity",
+    "define_site_storage",
+    "define_take_or_pay",
+]
+
+
+@dataclass
+class RowBlock:
+    """Rows of one constraint family and their nonzeros (local row numbers)."""
+
+    name: str
+    n: int
+    T: int
+    rows: np.ndarray
+    cols: np.ndarray
+    vals: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    entities: list[str] | None = None
+
+    @property
+    def size(self) -> int:
+        """Number of rows."""
+        return self.n * self.T
+
+
+def _grid(n: int, T: int) -> tuple[np.ndarray, np.ndarray]:
+    """Entity and period index arrays of shape (n, T)."""
+    return np.broadcast_arrays(np.arange(n)[:, None], np.arange(T)[None, :])  # type: ignore[return-value]
+
+
+def _cat(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, ...]:
+    keep = [p for p in parts if p[0].size]
+    if not keep:
+        return (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    return tuple(np.concatenate([np.ravel(p[i]) for p in keep]) for i in range(3))
+
+
+def define_node_balance(net: Network, v: Variables) -> RowBlock:
+    """Stock balance per (site, commodity, origin class) and period.
+
+    ``arrivals + production - consumption + lane inflow - lane outflow - sales
+    + stock[t-1] - stock[t] = 0``, with the initial stock moved to the right-hand
+    side of period 0.
+    """
+    T, N = net.n_periods, net.n_nodes
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    # purchases arrive after the contract's lead time
+    e, t = _grid(len(net.buy_node), T)
+    arrive = t + net.buy_lead[e]
+    ok = arrive < T
+    parts.append((net.buy_node[e][ok] * T + arrive[ok], v["Contract-buy"].cols(e, t)[ok],
+                  np.ones(ok.sum())))
+    # process modes: inputs consumed, outputs produced in the same period
+    for (mode, node, coef), sign in ((net.mode_in, -1.0), (net.mode_out, 1.0)):
+        k, t = _grid(len(mode), T)
+        parts.append((node[k] * T + t, v["Process-run"].cols(mode[k], t), sign * coef[k]))
+    # lane flows leave in t and arrive in t + lead
+    a, t = _grid(len(net.arc_from), T)
+    parts.append((net.arc_from[a] * T + t, v["Lane-flow"].cols(a, t), -np.ones(a.shape)))
+    arrive = t + net.arc_lead[a]
+    ok = arrive < T
+    parts.append((net.arc_to[a][ok] * T + arrive[ok], v["Lane-flow"].cols(a, t)[ok],
+                  np.ones(ok.sum())))
+    # stock carried from t to t + 1
+    n, t = _grid(N, T)
+    parts.append((n * T + t, v["Stock-level"].cols(n, t), -np.ones(n.shape)))
+    ok = t < T - 1
+    parts.append((n[ok] * T + t[ok] + 1, v["Stock-level"].cols(n, t)[ok], np.ones(ok.sum())))
+    # sales
+    s, t = _grid(len(net.sale_node), T)
+    parts.append((net.sale_node[s] * T + t, v["Customer-sale"].cols(s, t), -np.ones(s.shape)))
+    rhs = np.zeros((N, T))
+    rhs[:, 0] = -net.initial
+    rows, cols, vals = _cat(parts)
+    return RowBlock("Node-balance", N, T, rows, cols, vals, rhs.ravel(), rhs.ravel().copy())
+
+
+def define_process_capacity(net: Network, v: Variables) -> RowBlock:
+    """Output of all modes of a process within its capacity in each period."""
+    T, P = net.n_periods, len(net.processes)
+    j, t = _grid(len(net.mode_process), T)
+    rows = net.mode_process[j] * T + t
+    cols = v["Process-run"].cols(j, t)
+    return RowBlock("Process-capacity", P, T, rows.ravel(), cols.ravel(), np.ones(rows.size),
+                    np.full(P * T, -np.inf), net.proc_cap.ravel().copy(), list(net.processes))
+
+
+def define_customer_demand(net: Network, v: Variables) -> RowBlock:
+    """Sales of every admitted class plus shortfall equal demand."""
+    T, C = net.n_periods, len(net.customers)
+    s, t = _grid(len(net.sale_node), T)
+    c, tc = _grid(C, T)
+    rows, cols, vals = _cat([
+        (net.sale_customer[s] * T + t, v["Customer-sale"].cols(s, t), np.ones(s.shape)),
+        (c * T + tc, v["Customer-shortfall"].cols(c, tc), np.ones(c.shape)),
+    ])
+    d = net.demand.ravel()
+    return RowBlock("Customer-demand", C, T, rows, cols, vals, d.copy(), d.copy(),
+                    list(net.customers))
+
+
+def define_take_or_pay(net: Network, v: Variables) -> RowBlock:
+    """Purchases plus paid deficit reach the take-or-pay quantity."""
+    T, K = net.n_periods, len(net.buy_node)
+    e, t = _grid(K, T)
+    rows, cols, vals = _cat([
+        (e * T + t, v["Contract-buy"].cols(e, t), np.ones(e.shape)),
+        (e * T + t, v["Contract-deficit"].cols(e, t), np.ones(e.shape)),
+    ])
+    return RowBlock("Contract-takeorpay", K, T, rows, cols, vals, net.buy_top.ravel().copy(),
+                    np.full(K * T, np.inf))
+
+
+def define_site_storage(net: Network, v: Variables) -> RowBlock:
+    """Total stock held at a site within its storage capacity."""
+    T, S = net.n_periods, len(net.sites)
+    n, t = _grid(net.n_nodes, T)
+    rows = net.node_site[n] * T + t
+    cap = np.repeat(net.site_storage, T)
+    return RowBlock("Site-storage", S, T, rows.ravel(), v["Stock-level"].cols(n, t).ravel(),
+                    np.ones(rows.size), np.full(S * T, -np.inf), cap, list(net.sites))
+
+
+def define_crma_share(net: Network, v: Variables) -> RowBlock:
+    """CRMA cap: sales touching one third country <= share x all sales, per customer, period.
+
+    Entities are ``(customer, country)`` pairs; a class touching a country at any
+    stage counts wholly towards that country (a conservative reading).
+    """
+    T = net.n_periods
+    pairs: list[str] = []
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    for ci, share, by_country in net.crma:
+        mine = np.flatnonzero(net.sale_customer == ci)
+        for country, sales in by_country.items():
+            r = len(pairs)
+            pairs.append(f"{net.customers[ci]}:{country}")
+            s, t = _grid(len(mine), T)
+            coef = np.where(np.isin(mine, sales), 1.0 - share, -share)
+            parts.append((r * T + t, v["Customer-sale"].cols(mine[s], t), coef[s]))
+    rows, cols, vals = _cat(parts)
+    n = len(pairs)
+    return RowBlock("Customer-crma", n, T, rows, cols, vals, np.full(n * T, -np.inf),
+                    np.zeros(n * T), pairs)
+
+
+CONSTRAINT_FAMILIES = (
+    define_node_balance, define_process_capacity, define_customer_demand, define_take_or_pay,
+    define_site_storage, define_crma_share,
+)

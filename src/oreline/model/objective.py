@@ -1,0 +1,45 @@
+"""Objective: minimise discounted cost minus revenue (maximise discounted margin)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from oreline.model.variables import Variables
+from oreline.network import Network
+
+__all__ = ["define_objective"]
+
+
+def define_objective(net: Network, v: Variables) -> np.ndarray:
+    """Column costs per unit, discounted to the first period.
+
+    Purchases (and take-or-pay deficits) are paid at the contract price, processes at
+    their variable cost, lanes at cost plus ad valorem tariff, stock at the holding
+    cost; sales earn the customer's price; shortfall costs the customer's penalty.
+    The optimum is ``-margin``.
+
+    Examples
+    --------
+    >>> from oreline.scenario import load_scenario
+    >>> from oreline.network import compile_network
+    >>> from oreline.model.variables import define_variables
+    >>> net = compile_network(load_scenario("tiny"))
+    >>> c = define_objective(net, define_variables(net))
+    >>> float(c[define_variables(net)["Customer-sale"].offset])
+    -10000.0
+    """
+    cost = np.zeros(v.n_cols)
+    disc = net.discount[None, :]
+
+    def put(name: str, per_unit: np.ndarray) -> None:
+        b = v[name]
+        cost[b.offset:b.offset + b.size] = (np.asarray(per_unit)[:, None] * disc).ravel()
+
+    put("Contract-buy", net.buy_price)
+    put("Contract-deficit", net.buy_price)
+    put("Process-run", net.proc_cost[net.mode_process])
+    put("Lane-flow", net.arc_cost)
+    put("Stock-level", net.hold_cost)
+    put("Customer-sale", -net.price[net.sale_customer])
+    put("Customer-shortfall", net.penalty)
+    return cost

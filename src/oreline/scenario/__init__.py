@@ -1,0 +1,8 @@
+"""Scenarios: schema, readers (YAML, CSV folder, Excel), writers and the built-in library."""
+
+from __future__ import annotations
+
+from oreline.scenario.readers import builtin_names, builtin_path, load_scenario
+from oreline.scenario.schema import Scenario
+
+__all__ = ["Scenario", "builtin_names", "builtin_path", "load_scenario"]

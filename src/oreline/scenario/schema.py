@@ -1,0 +1,385 @@
+"""The scenario schema: one pydantic model that every reader fills.
+
+A scenario describes a supply network over a planning horizon: commodities with
+their element content, sites, processes (recipes with yields and capacity
+phases), supply contracts with declared origins, initial stock, transport lanes
+and customers with provenance policies. Field-level checks live on the models;
+checks that span entities (unknown references, recipes that create mass...) live
+in :mod:`oreline.scenario.checks`.
+
+Every quantity carries a unit and a basis (``"1300 t/yr alloy"``) and every
+price a currency and a mass unit (``"123 USD/kg"``); see :mod:`oreline.units`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
+
+from oreline.units import Price, Quantity, UnitError, parse_price, parse_quantity
+
+__all__ = [
+    "COVERED_COUNTRIES",
+    "FAMILIES",
+    "STAGES",
+    "CapacityPhase",
+    "Commodity",
+    "Contract",
+    "Customer",
+    "Horizon",
+    "InitialStock",
+    "Lane",
+    "Policy",
+    "Process",
+    "Scenario",
+    "Site",
+    "YearMonth",
+]
+
+#: Commodity families, in the order material moves down the chain.
+FAMILIES: tuple[str, ...] = (
+    "ore", "concentrate", "oxide", "metal", "alloy", "magnet", "reagent", "scrap",
+)
+#: Origin stages tracked per flow (DFARS 10 USC 4872 / 89 FR 46816 stage list).
+STAGES: tuple[str, ...] = ("mined", "separated", "refined", "melted", "produced")
+#: Countries covered by DFARS 252.225-7052 (brief section 5).
+COVERED_COUNTRIES: frozenset[str] = frozenset({"CN", "RU", "KP", "IR"})
+#: Families whose flows carry origin classes unless a commodity says otherwise.
+CONTROLLED_FAMILIES: frozenset[str] = frozenset(
+    {"ore", "concentrate", "oxide", "metal", "alloy", "magnet", "scrap"}
+)
+UNKNOWN = "??"
+
+Family = Literal["ore", "concentrate", "oxide", "metal", "alloy", "magnet", "reagent", "scrap"]
+Stage = Literal["mined", "separated", "refined", "melted", "produced"]
+
+_YM = re.compile(r"^(\d{4})-(\d{2})$")
+_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*$")
+
+
+def _ym(value: object) -> str:
+    text = str(value).strip()
+    if hasattr(value, "year") and hasattr(value, "month"):
+        text = f"{value.year:04d}-{value.month:02d}"  # dates from YAML or Excel
+    elif re.match(r"^\d{4}-\d{2}-\d{2}", text):
+        text = text[:7]
+    match = _YM.match(text)
+    if match is None or not 1 <= int(match.group(2)) <= 12:
+        raise ValueError(f"{value!r} is not a year-month; write it as 'YYYY-MM', e.g. '2026-07'")
+    return text
+
+
+def _qty(kind: bool | None) -> Any:
+    def parse(value: object) -> Quantity:
+        try:
+            return parse_quantity(value, rate=kind)
+        except UnitError as exc:
+            raise ValueError(str(exc)) from None
+
+    return parse
+
+
+def _price(value: object) -> Price:
+    try:
+        return parse_price(value)
+    except UnitError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _mapping(value: object) -> object:
+    """Accept ``"a=1; b=2"`` (tabular form) for a mapping field."""
+    if isinstance(value, str):
+        out: dict[str, str] = {}
+        for part in value.replace("\n", ";").split(";"):
+            if not part.strip():
+                continue
+            if "=" not in part:
+                raise ValueError(f"cannot read {part.strip()!r}; write pairs as 'key=value; key=value'")
+            key, val = part.split("=", 1)
+            out[key.strip()] = val.strip()
+        return out
+    if value is None:
+        return {}
+    return value
+
+
+def _list(value: object) -> object:
+    """Accept ``"a; b"`` (tabular form) for a list field."""
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(";") if v.strip()]
+    return value
+
+
+YearMonth = Annotated[str, BeforeValidator(_ym)]
+Rate = Annotated[Quantity, BeforeValidator(_qty(True)), PlainSerializer(str, return_type=str)]
+Stock = Annotated[Quantity, BeforeValidator(_qty(False)), PlainSerializer(str, return_type=str)]
+PriceT = Annotated[Price, BeforeValidator(_price), PlainSerializer(str, return_type=str)]
+FloatMap = Annotated[dict[str, float], BeforeValidator(_mapping)]
+StrMap = Annotated[dict[str, str], BeforeValidator(_mapping)]
+Source = str | dict[str, str] | None
+
+
+class _Base(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, arbitrary_types_allowed=True
+    )
+
+
+class _Entity(_Base):
+    id: str = Field(description="Unique identifier: a letter, then letters, digits, _ . -")
+    source: Source = Field(default=None, description="Where the numbers come from")
+
+    @field_validator("id")
+    @classmethod
+    def _check_id(cls, value: str) -> str:
+        if not _ID.match(value):
+            raise ValueError(
+                f"id {value!r} must start with a letter and hold only letters, digits, _ . -"
+            )
+        return value
+
+
+class Horizon(_Base):
+    """The planning horizon: first period, number of periods, period length."""
+
+    start: YearMonth
+    periods: int = Field(gt=0, le=600)
+    period: Literal["month", "quarter", "year"] = "month"
+
+    @property
+    def months_per_period(self) -> int:
+        """Months in one period."""
+        return {"month": 1, "quarter": 3, "year": 12}[self.period]
+
+
+class Commodity(_Entity):
+    """A material, with its family and element content by mass."""
+
+    name: str = ""
+    family: Family
+    controlled: bool | None = Field(
+        default=None, description="Carries origin classes; default true except for reagents"
+    )
+    elements: FloatMap = Field(default_factory=dict, description="Element mass fractions")
+    compounds: FloatMap = Field(
+        default_factory=dict, description="Compound mass shares, e.g. Nd2O3=0.75; Pr6O11=0.25"
+    )
+    reference_price: PriceT | None = None
+
+    @model_validator(mode="after")
+    def _composition(self) -> Commodity:
+        if self.compounds and self.elements:
+            raise ValueError("give either 'elements' or 'compounds', not both")
+        fractions = self.element_fractions
+        total = sum(fractions.values())
+        if any(v < 0 for v in fractions.values()) or total > 1.0 + 1e-6:
+            raise ValueError(
+                f"element fractions must be >= 0 and sum to at most 1 (they sum to {total:.4f})"
+            )
+        return self
+
+    @property
+    def element_fractions(self) -> dict[str, float]:
+        """Element mass fractions, computed from ``compounds`` when given."""
+        from oreline.units import oxide_mix_element_fractions
+
+        if self.compounds:
+            try:
+                return oxide_mix_element_fractions(dict(self.compounds))
+            except UnitError as exc:
+                raise ValueError(f"compounds: {exc}") from None
+        return dict(self.elements)
+
+    @property
+    def is_controlled(self) -> bool:
+        """Whether flows of this commodity carry origin classes."""
+        if self.controlled is not None:
+            return self.controlled
+        return self.family in CONTROLLED_FAMILIES
+
+
+class Site(_Entity):
+    """A place: a plant, a warehouse, a port, a customer's receiving point."""
+
+    name: str = ""
+    country: str = Field(description="ISO 3166-1 alpha-2 code")
+    role: Literal["mine", "separation", "plant", "warehouse", "port", "customer", "supplier"]
+    storage_capacity: Stock | None = Field(default=None, description="Most stock held, all commodities")
+    holding_cost: float = Field(
+        default=0.01, ge=0, le=1, description="Holding cost per month as a share of reference price"
+    )
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str) -> str:
+        if not re.match(r"^[A-Z]{2}$", value):
+            raise ValueError(f"country {value!r} must be an ISO 3166 alpha-2 code such as 'KR'")
+        return value
+
+
+class CapacityPhase(_Base):
+    """Capacity from a date on; the latest enabled phase in force applies."""
+
+    name: str = ""
+    start: YearMonth
+    capacity: Rate
+    enabled: bool = True
+    ramp_periods: int = Field(default=0, ge=0, description="Periods of linear ramp from the previous level")
+    source: Source = None
+
+
+class Process(_Entity):
+    """A recipe at a site: inputs per tonne of main output, yield, co-products, capacity."""
+
+    name: str = ""
+    site: str
+    stage: Stage | None = Field(default=None, description="Origin stage this process performs")
+    main_output: str
+    inputs: FloatMap = Field(description="t of each input per t of main output at 100% yield")
+    co_products: FloatMap = Field(default_factory=dict, description="t per t of main output")
+    yield_: float = Field(default=1.0, gt=0, le=1, alias="yield")
+    variable_cost: PriceT = Field(description="Cost per t of main output, e.g. '8 USD/kg'")
+    capacity: list[CapacityPhase] = Field(min_length=1)
+
+    @field_validator("inputs", "co_products")
+    @classmethod
+    def _positive(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = {k: v for k, v in value.items() if not v > 0}
+        if bad:
+            raise ValueError(f"coefficients must be > 0, got {bad}")
+        return value
+
+
+class Policy(_Base):
+    """A customer's provenance rule.
+
+    ``any``; ``ex-china`` (no stage in China, no unknown stage); ``dfars-2027``
+    (no covered country melting or producing, and from 2027-01-01 none mining,
+    separating or refining; unknown never passes); ``crma`` (at most
+    ``max_share`` of supply with any one third country, i.e. outside the EU, at
+    any stage; an unknown stage counts as one more third country).
+    """
+
+    rule: Literal["any", "ex-china", "dfars-2027", "crma"] = "any"
+    max_share: float | None = Field(default=None, gt=0, le=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: object) -> object:
+        if isinstance(value, str):
+            rule, _, share = value.partition(":")
+            out: dict[str, object] = {"rule": rule.strip()}
+            if share:
+                out["max_share"] = share.strip()
+            return out
+        return value
+
+    @model_validator(mode="after")
+    def _share(self) -> Policy:
+        if self.rule == "crma" and self.max_share is None:
+            raise ValueError("the crma rule needs max_share, e.g. 'crma:0.65'")
+        return self
+
+
+EU_COUNTRIES: frozenset[str] = frozenset(
+    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split()
+)
+
+
+class Contract(_Entity):
+    """A supply contract delivering one commodity to one site."""
+
+    supplier: str
+    commodity: str
+    site: str
+    max: Rate
+    min: Rate | None = None
+    take_or_pay: Rate | None = None
+    price: PriceT
+    start: YearMonth | None = None
+    end: YearMonth | None = None
+    lead_time: int = Field(default=0, ge=0, description="Periods from order to delivery")
+    origin: StrMap = Field(
+        default_factory=dict, description="Country per stage so far, e.g. mined=AU; separated=MY"
+    )
+    enabled: bool = True
+
+
+class InitialStock(_Base):
+    """Stock on hand at the start of the horizon, by origin."""
+
+    site: str
+    commodity: str
+    quantity: Stock
+    origin: StrMap = Field(default_factory=dict)
+    source: Source = None
+
+
+class Lane(_Entity):
+    """A transport lane between two sites."""
+
+    origin: str
+    destination: str
+    commodities: Annotated[list[str] | None, BeforeValidator(_list)] = None
+    lead_time: int = Field(default=0, ge=0)
+    cost: PriceT
+    tariff: float = Field(default=0.0, ge=0, le=5, description="Ad valorem on reference price")
+
+
+class Customer(_Entity):
+    """A customer's demand for one product, with price, priority and provenance rule."""
+
+    name: str = ""
+    group: str = ""
+    site: str
+    product: str
+    demand: Rate
+    profile: Annotated[list[float] | None, BeforeValidator(_list)] = Field(
+        default=None, description="12 month-of-year weights for a yearly demand"
+    )
+    demand_by_period: dict[YearMonth, Rate] = Field(default_factory=dict)
+    price: PriceT
+    shortfall_penalty: PriceT | None = None
+    priority: int | None = Field(default=None, ge=1, le=9)
+    qualified_from: YearMonth | None = None
+    start: YearMonth | None = None
+    end: YearMonth | None = None
+    provenance: Policy = Field(default_factory=Policy)
+
+    @field_validator("profile")
+    @classmethod
+    def _profile(cls, value: list[float] | None) -> list[float] | None:
+        if value is None:
+            return None
+        if len(value) != 12 or any(float(v) < 0 for v in value) or sum(map(float, value)) <= 0:
+            raise ValueError("profile needs 12 non-negative month weights with a positive sum")
+        return [float(v) for v in value]
+
+
+class Scenario(_Base):
+    """A complete planning scenario."""
+
+    name: str
+    description: str = ""
+    extends: str | None = None
+    horizon: Horizon
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    discount_rate: float = Field(default=0.0, ge=0, le=1, description="Per year")
+    commodities: list[Commodity] = Field(min_length=1)
+    sites: list[Site] = Field(min_length=1)
+    processes: list[Process] = Field(default_factory=list)
+    contracts: list[Contract] = Field(default_factory=list)
+    initial_stock: list[InitialStock] = Field(default_factory=list)
+    lanes: list[Lane] = Field(default_factory=list)
+    customers: list[Customer] = Field(default_factory=list)
+    sources: dict[str, str] = Field(default_factory=dict, description="Reference list")
