@@ -114,8 +114,8 @@ def policy_allows(policy: Policy, cls: OriginClass, period_start: str) -> bool:
     return not any(bad & cls.countries(s) for s in checked)
 
 
-def _third_countries(cls: OriginClass) -> set[str]:
-    return {c for stage in cls.stages for c in stage if c not in EU_COUNTRIES}
+def _third_countries(cls: OriginClass, stages: list[str]) -> set[str]:
+    return {c for s in stages for c in cls.countries(s) if c not in EU_COUNTRIES}
 
 
 @dataclass
@@ -423,7 +423,7 @@ def compile_network(sc: Scenario, settings: Settings | None = None) -> Network: 
             share = float(cu.provenance.max_share or 1.0)
             by_country: dict[str, list[int]] = {}
             for k, n in enumerate(nodes):
-                for country in _third_countries(classes[node_cls[n]]):
+                for country in _third_countries(classes[node_cls[n]], list(cu.provenance.stages)):
                     by_country.setdefault(country, []).append(first + k)
             crma.append((ci, share, {c: np.array(v, dtype=np.int64)
                                      for c, v in sorted(by_country.items())}))

@@ -204,7 +204,7 @@ class Quantity:
     def __str__(self) -> str:
         per = f"/{self.per}" if self.per else ""
         basis = f" {self.basis}" if self.basis else ""
-        return f"{self.tonnes:g} t{per}{basis}"
+        return f"{_exact(self.tonnes)} t{per}{basis}"
 
 
 @dataclass(frozen=True)
@@ -215,7 +215,13 @@ class Price:
     currency: str
 
     def __str__(self) -> str:
-        return f"{self.per_tonne:g} {self.currency}/t"
+        return f"{_exact(self.per_tonne)} {self.currency}/t"
+
+
+def _exact(value: float) -> str:
+    """Shortest text that reads back as exactly ``value`` (``:g`` keeps only 6 digits)."""
+    short = f"{value:g}"
+    return short if float(short) == value else repr(value)
 
 
 def _number(text: str, whole: str) -> float:

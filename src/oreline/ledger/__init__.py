@@ -1,0 +1,27 @@
+"""Lot ledger: EPCIS 2.0 chain of custody with element mass balance, DFARS and CRMA checks
+and a tamper-evident hash chain (``oreline trace``).
+
+Public names are re-exported here; modules are split by responsibility:
+``store`` (schema, migrations, write path), ``epcis`` (JSON-LD in/out and our profile),
+``hashing`` (CBV 2.0 event hash ID, RFC 8785 entry hashes), ``capture`` (checks against
+the ledger), ``custody`` (origins, mass balance), ``compliance`` (DFARS, CRMA,
+certificates), ``queries``, ``chain`` (verify, checkpoints, audit packs), ``builder``,
+``csvimport``, ``demo`` and ``cli``.
+"""
+
+from __future__ import annotations
+
+from oreline.ledger.api import CaptureResult, Ledger
+from oreline.ledger.builder import lot_master, receive_event, ship_event, transform_event
+from oreline.ledger.hashing import event_hash_id, prehash_string
+
+__all__ = [
+    "CaptureResult",
+    "Ledger",
+    "event_hash_id",
+    "lot_master",
+    "prehash_string",
+    "receive_event",
+    "ship_event",
+    "transform_event",
+]

@@ -324,6 +324,16 @@ def _masters(ev: Mapping[str, Any], label: str, issues: list[Issue]) -> dict[str
     return out
 
 
+def _custom_context(doc: Mapping[str, Any]) -> dict[str, str]:
+    ctx = doc.get("@context")
+    out: dict[str, str] = {}
+    for item in ctx if isinstance(ctx, list) else [ctx]:
+        if isinstance(item, Mapping):
+            out.update({k: str(v) for k, v in item.items() if isinstance(v, str) and
+                        DEFAULT_PREFIXES.get(k) != v})
+    return out
+
+
 def _parse_event(
     i: int, ev: Any, prefixes: Mapping[str, str], issues: list[Issue]
 ) -> ParsedEvent | None:
@@ -421,6 +431,11 @@ def parse_document(source: str | Path | Mapping[str, Any]) -> tuple[list[ParsedE
     issues: list[Issue] = []
     raw_events = _event_list(doc, issues)
     prefixes = _prefixes(doc)
+    custom = _custom_context(doc)
+    if custom and doc.get("type", doc.get("isA")) == "EPCISDocument":
+        # the event keeps the document's own prefixes so it can be re-hashed on its own
+        raw_events = [dict(ev, **{"@context": [custom]}) if isinstance(ev, Mapping) and
+                      "@context" not in ev else ev for ev in raw_events]
     parsed: list[ParsedEvent] = []
     seen: dict[str, int] = {}
     for i, ev in enumerate(raw_events):

@@ -16,7 +16,7 @@ Examples
 ...       "eventTimeZoneOffset": "+09:00", "action": "OBSERVE", "bizStep": "shipping",
 ...       "epcList": ["urn:epc:id:sgtin:0614141.107346.2018"]}
 >>> prehash_string(ev)[:60]
-'eventType=ObjectEventeventTime=2024-01-01T18:04:05.000ZeventT'
+'eventType=ObjectEventeventTime=2024-01-01T18:04:05.000Zevent'
 >>> event_hash_id(ev)[:14]
 'ni:///sha-256;'
 """
@@ -59,6 +59,7 @@ DEFAULT_PREFIXES: dict[str, str] = {
     "cbv": _CBV,
     "epcis": _EPCIS,
     "cbvmda": "urn:epcglobal:cbv:mda:",
+    "oreline": "https://oreline.dev/voc/",
 }
 
 _STANDARD_FIELDS = frozenset(

@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from oreline.scenario.readers import builtin_names, builtin_path, load_scenario
 from oreline.scenario.schema import Scenario
+from oreline.scenario.writers import export_scenario
 
-__all__ = ["Scenario", "builtin_names", "builtin_path", "load_scenario"]
+__all__ = ["Scenario", "builtin_names", "builtin_path", "export_scenario", "load_scenario"]

@@ -266,12 +266,19 @@ class Policy(_Base):
     ``any``; ``ex-china`` (no stage in China, no unknown stage); ``dfars-2027``
     (no covered country melting or producing, and from 2027-01-01 none mining,
     separating or refining; unknown never passes); ``crma`` (at most
-    ``max_share`` of supply with any one third country, i.e. outside the EU, at
-    any stage; an unknown stage counts as one more third country).
+    ``max_share`` of supply touching any one third country, i.e. outside the EU, at
+    each of ``stages``; an unknown country counts as one more third country). The
+    cap's stages default to mining and separation, the raw-material stages a buyer
+    diversifies across suppliers: the producer's own refining and melting are one
+    country by construction and would make any single-plant supply fail.
     """
 
     rule: Literal["any", "ex-china", "dfars-2027", "crma"] = "any"
     max_share: float | None = Field(default=None, gt=0, le=1)
+    stages: Annotated[list[Stage], BeforeValidator(_list)] = Field(
+        default_factory=lambda: ["mined", "separated"],
+        description="crma: stages the share cap applies to",
+    )
 
     @model_validator(mode="before")
     @classmethod

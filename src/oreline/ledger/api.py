@@ -1,0 +1,204 @@
+"""The :class:`Ledger`: one object for capture, queries, checks and verification.
+
+Examples
+--------
+>>> from oreline.ledger.builder import receive_event
+>>> led = Ledger.open("sqlite://")
+>>> led.register_site("urn:oreline:site:kmp", "KMP Ochang", "KR", "alloying")
+>>> res = led.capture(receive_event("urn:oreline:lot:ox-1", kg=1000.0,
+...     site="urn:oreline:site:kmp", time="2026-01-05T09:00:00+09:00",
+...     material="NdPr oxide", form="oxide", assay={"Nd": 0.64, "Pr": 0.21},
+...     origin={"mined": "AU", "separated": "MY"}))
+>>> res.events, led.check("urn:oreline:lot:ox-1", "dfars-2027")["status"]
+(1, 'pass')
+>>> led.verify()["entries"]
+1
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from oreline.errors import CaptureError, Issue, LedgerError
+from oreline.ledger import chain, compliance, custody, queries
+from oreline.ledger.capture import SiteInfo, build_rows, site_rows_from_master_data
+from oreline.ledger.epcis import make_document, parse_document
+from oreline.ledger.store import Store, entries, flags, movements, retractions
+
+__all__ = ["CaptureResult", "Ledger"]
+
+
+@dataclass(frozen=True)
+class CaptureResult:
+    """What one capture wrote."""
+
+    doc_id: str
+    events: int
+    first_seq: int
+    last_seq: int
+    event_ids: list[str]
+    flags: list[str]
+
+
+class Ledger:
+    """A lot ledger on SQLite or PostgreSQL."""
+
+    def __init__(self, store: Store, actor: str = "oreline") -> None:
+        self.store = store
+        self.actor = actor
+
+    @classmethod
+    def open(cls, db: str | Path, *, schema: str | None = None,
+             actor: str = "oreline") -> Ledger:
+        """Open (creating or migrating) the ledger at a path or SQLAlchemy URL."""
+        return cls(Store.open(db, schema=schema), actor)
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.store.dispose()
+
+    # -- writing ---------------------------------------------------------------------
+    def capture(self, source: str | Path | Mapping[str, Any], *,
+                actor: str | None = None) -> CaptureResult:
+        """Capture an EPCIS document (or one event): all its events or none.
+
+        Raises
+        ------
+        CaptureError
+            Listing every problem; nothing was written.
+        """
+        events, master = parse_document(source)
+        new_sites, site_issues = site_rows_from_master_data(master)
+        if site_issues:
+            raise CaptureError(site_issues)
+        doc_id = uuid.uuid4().hex
+        with self.store.write() as conn:
+            last = self.store.last_entry(conn)
+            rows, flagged = build_rows(conn, events, new_sites, last, actor or self.actor,
+                                       doc_id)
+            self.store.insert_rows(conn, rows)
+        return CaptureResult(doc_id, len(events), last[0] + 1, last[0] + len(events),
+                             [e.event_id for e in events], [m for _, m in flagged])
+
+    def register_site(self, site_id: str, name: str, country: str, stage: str,
+                      policy: str = "reject") -> None:
+        """Declare a site (append-only; re-declaring identical data is a no-op)."""
+        if policy not in ("reject", "flag") or len(country) != 2 or not country.isupper():
+            raise CaptureError([Issue("register_site", site_id,
+                                      f"country {country!r} / policy {policy!r} invalid",
+                                      "use an ISO alpha-2 country and reject|flag")])
+        with self.store.write() as conn:
+            rows, _ = build_rows(conn, [], [SiteInfo(site_id, name, country, stage, policy)],
+                                 self.store.last_entry(conn), self.actor, "")
+            self.store.insert_rows(conn, rows)
+
+    def checkpoint(self, key_path: str | Path) -> dict[str, Any]:
+        """Sign a checkpoint over every entry so far with the Ed25519 key at ``key_path``."""
+        key = chain.load_or_create_key(key_path)
+        with self.store.write() as conn:
+            row = chain.new_checkpoint(conn, key)
+            self.store.insert_rows(conn, {"checkpoints": [row]})
+        return row
+
+    # -- reading ---------------------------------------------------------------------
+    def lot(self, lot: str) -> dict[str, Any]:
+        """Master data, stock and origin of one lot."""
+        with self.store.read() as conn:
+            return queries.lot_info(conn, lot)
+
+    def trace_back(self, lot: str) -> dict[str, Any]:
+        """Genealogy of a lot down to its received lots."""
+        with self.store.read() as conn:
+            return queries.trace_back(conn, lot)
+
+    def trace_forward(self, lot: str) -> dict[str, Any]:
+        """Lots made from ``lot`` and their shipments."""
+        with self.store.read() as conn:
+            return queries.trace_forward(conn, lot)
+
+    def stock(self, site: str | None = None) -> list[dict[str, Any]]:
+        """Stock on hand by site, material, form and origin class."""
+        with self.store.read() as conn:
+            return queries.stock_by_origin(conn, site)
+
+    def check(self, lot: str, rule: str = "dfars-2027") -> dict[str, Any]:
+        """DFARS 2027 or CRMA verdict for a lot."""
+        if rule not in ("dfars-2027", "crma"):
+            raise LedgerError(f"unknown rule {rule!r}; use dfars-2027 or crma")
+        with self.store.read() as conn:
+            return compliance.check_lot(conn, lot, rule)
+
+    def crma_report(self, period: str) -> dict[str, Any]:
+        """CRMA stage-concentration report over lots produced in a period."""
+        with self.store.read() as conn:
+            return compliance.crma_report(conn, period)
+
+    def certificate(self, lot: str) -> dict[str, Any]:
+        """Certificate of conformance (JSON-ready mapping)."""
+        with self.store.read() as conn:
+            return compliance.certificate(conn, lot)
+
+    def account(self, site: str, element: str, period: str | None = None,
+                method: str = "credit") -> dict[str, Any]:
+        """Mass-balance account (credit or rolling-average method)."""
+        with self.store.read() as conn:
+            return custody.account(conn, site, element, "ex-china", period, method)
+
+    def flags(self) -> list[dict[str, Any]]:
+        """Violations recorded (not rejected) under a site's ``flag`` policy."""
+        with self.store.read() as conn:
+            return [dict(r._mapping) for r in conn.execute(select(flags).order_by(flags.c.id))]
+
+    def verify(self, trusted_key: str | None = None) -> dict[str, Any]:
+        """Recompute every hash and checkpoint; raises ChainError naming the first break."""
+        with self.store.read() as conn:
+            return chain.verify_entries(conn, trusted_key)
+
+    def events(self, lot: str | None = None) -> list[dict[str, Any]]:
+        """Captured events (as given), all or those touching ``lot``'s genealogy."""
+        with self.store.read() as conn:
+            stmt = select(entries.c.body).order_by(entries.c.seq)
+            if lot is not None:
+                stmt = stmt.where(entries.c.event_id.in_(sorted(self._event_ids_for(lot))))
+            return [json.loads(b) for b in conn.execute(stmt).scalars()]
+
+    def export(self, lot: str | None = None) -> dict[str, Any]:
+        """EPCIS 2.0 JSON-LD document of all events or of a lot's genealogy."""
+        return make_document(self.events(lot))
+
+    def write_pack(self, path: str | Path, key_path: str | Path,
+                   lot: str | None = None) -> dict[str, Any]:
+        """Write an audit pack (shared events of ``lot`` or all, manifest, signature)."""
+        key = chain.load_or_create_key(key_path)
+        shared = self._event_ids_for(lot) if lot is not None else None
+        with self.store.read() as conn:
+            return chain.write_pack(conn, path, shared, key)
+
+    def _event_ids_for(self, lot: str) -> set[str]:
+        """Events that made, moved, consumed or shipped any lot in ``lot``'s genealogy."""
+        with self.store.read() as conn:
+            ids = {lot}
+            stack = [queries.trace_back(conn, lot)]
+            while stack:
+                node = stack.pop()
+                ids.add(node["lot"])
+                stack.extend(i["lot"] for i in node["inputs"])
+            ids.update(d["lot"] for d in queries.trace_forward(conn, lot)["descendants"])
+            found: set[str] = set()
+            ordered = sorted(ids)
+            for i in range(0, len(ordered), 500):
+                found.update(conn.execute(select(movements.c.event_id).where(
+                    movements.c.lot_id.in_(ordered[i:i + 500]))).scalars())
+            return found
+
+    def retracted(self) -> set[str]:
+        """Event IDs declared in error."""
+        with self.store.read() as conn:
+            return set(conn.execute(select(retractions.c.event_id)).scalars())

@@ -1,0 +1,451 @@
+"""Capture: check a parsed document against the ledger's state and build its rows.
+
+:func:`build_rows` runs inside the write transaction (the ledger's lock is held), checks
+every event against stock, lots, sites and the custody rules, and either returns every
+row to insert or raises :class:`~oreline.errors.CaptureError` listing every problem.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from oreline.errors import CaptureError, Issue
+from oreline.ledger import custody
+from oreline.ledger.epcis import OUR_STEPS, ParsedEvent, step_name
+from oreline.ledger.hashing import canonical_json, content_hash, entry_hash
+from oreline.ledger.store import entries, lots, mb_entries, movements, retractions, sites
+
+__all__ = ["LotInfo", "SiteInfo", "build_rows", "site_rows_from_master_data"]
+
+_REMOVAL_STEPS = ("shipping", "destroying", "disposing")
+_CHUNK = 500
+
+
+@dataclass
+class LotInfo:
+    """What capture needs to know about a lot."""
+
+    material: str
+    form: str
+    custody: str
+    assay: dict[str, float]
+    parts: list[dict[str, Any]]
+    claim: float | None
+    created_by: str
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """A site (facility) with its country, stage type and violation policy."""
+
+    site_id: str
+    name: str
+    country: str
+    stage: str
+    policy: str = "reject"
+
+
+@dataclass
+class _State:
+    conn: Connection
+    lots: dict[str, LotInfo] = field(default_factory=dict)
+    stock: dict[tuple[str, str], float] = field(default_factory=dict)
+    sites: dict[str, SiteInfo] = field(default_factory=dict)
+    events: set[str] = field(default_factory=set)
+    retracted: set[str] = field(default_factory=set)
+    credit: dict[tuple[str, str, str], float] = field(default_factory=dict)
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    flags: list[tuple[ParsedEvent, str]] = field(default_factory=list)
+
+    def add(self, table: str, row: dict[str, Any]) -> None:
+        self.rows.setdefault(table, []).append(row)
+
+    def on_hand(self, lot: str, site: str) -> float:
+        return self.stock.get((lot, site), 0.0)
+
+    def sites_holding(self, lot: str) -> list[str]:
+        return [s for (lt, s), kg in self.stock.items() if lt == lot and kg > 1e-9]
+
+    def available_credit(self, site: str, element: str, char: str) -> float:
+        key = (site, element, char)
+        if key not in self.credit:
+            c = mb_entries.c
+            total = self.conn.execute(
+                select(func.coalesce(func.sum(c.credit_kg - c.debit_kg), 0.0)).where(
+                    c.site == site, c.element == element, c.characteristic == char)
+            ).scalar_one()
+            self.credit[key] = float(total)
+        return self.credit[key]
+
+
+def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
+    return [items[i:i + _CHUNK] for i in range(0, len(items), _CHUNK)]
+
+
+def _load(state: _State, events: list[ParsedEvent]) -> None:
+    conn = state.conn
+    lot_ids = sorted({q.lot for pe in events for q in (*pe.quantities, *pe.inputs,
+                                                       *pe.outputs)})
+    for chunk in _chunks(lot_ids):
+        for row in conn.execute(select(lots).where(lots.c.lot_id.in_(chunk))):
+            state.lots[row.lot_id] = LotInfo(
+                row.material, row.form, row.custody, json.loads(row.assay),
+                json.loads(row.origin), json.loads(row.claim) if row.claim else None,
+                row.event_id)
+        m = movements.c
+        for lot_id, site, kg in conn.execute(
+                select(m.lot_id, m.site, func.sum(m.delta_kg)).where(
+                    m.lot_id.in_(chunk)).group_by(m.lot_id, m.site)):
+            state.stock[(lot_id, site)] = float(kg)
+    for row in conn.execute(select(sites)):
+        state.sites[row.site_id] = SiteInfo(row.site_id, row.name, row.country, row.stage,
+                                            row.policy)
+    ids = sorted({pe.event_id for pe in events})
+    for chunk in _chunks(ids):
+        state.events |= {r[0] for r in conn.execute(
+            select(entries.c.event_id).where(entries.c.event_id.in_(chunk)))}
+        state.retracted |= {r[0] for r in conn.execute(
+            select(retractions.c.event_id).where(retractions.c.event_id.in_(chunk)))}
+
+
+def site_rows_from_master_data(master: Mapping[str, Any]) -> tuple[list[SiteInfo], list[Issue]]:
+    """Sites declared in ``epcisHeader.epcisMasterData`` (BusinessLocation vocabulary).
+
+    Each element needs attributes ``oreline:country`` and ``oreline:stage`` and may give
+    ``oreline:name`` and ``oreline:policy`` (``reject`` or ``flag``).
+    """
+    found: list[SiteInfo] = []
+    issues: list[Issue] = []
+    for vocab in master.get("vocabularyList", []) or []:
+        if "BusinessLocation" not in str(vocab.get("type", "")):
+            continue
+        for j, el in enumerate(vocab.get("vocabularyElementList", []) or []):
+            attrs = {str(a.get("id")).removeprefix("oreline:"): a.get("attribute")
+                     for a in el.get("attributes", []) or []}
+            where = f"epcisMasterData BusinessLocation[{j}] ({el.get('id')})"
+            country = attrs.get("country")
+            if not isinstance(country, str) or len(country) != 2 or not country.isupper():
+                issues.append(Issue(where, "oreline:country", f"country is {country!r}",
+                                    "give an ISO 3166 alpha-2 code such as 'KR'"))
+                continue
+            policy = attrs.get("policy", "reject")
+            if policy not in ("reject", "flag"):
+                issues.append(Issue(where, "oreline:policy", f"policy is {policy!r}",
+                                    "use 'reject' or 'flag'"))
+                continue
+            found.append(SiteInfo(str(el.get("id")), str(attrs.get("name", el.get("id"))),
+                                  country, str(attrs.get("stage", "unknown")), str(policy)))
+    return found, issues
+
+
+def _period(pe: ParsedEvent) -> str:
+    return pe.time.strftime("%Y-%m")
+
+
+def _site(state: _State, pe: ParsedEvent, issues: list[Issue]) -> SiteInfo | None:
+    if pe.location is None:
+        return None
+    site = state.sites.get(pe.location)
+    if site is None:
+        issues.append(Issue(pe.label, "bizLocation.id", f"site {pe.location!r} is unknown",
+                            "declare it in epcisHeader.epcisMasterData (BusinessLocation with "
+                            "oreline:country) or with `Ledger.register_site`"))
+    return site
+
+
+def _move(state: _State, pe: ParsedEvent, seq: int, lot: str, site: str, kg: float,
+          kind: str) -> None:
+    state.stock[(lot, site)] = state.on_hand(lot, site) + kg
+    state.add("movements", {"seq": seq, "lot_id": lot, "site": site, "delta_kg": kg,
+                            "kind": kind, "event_id": pe.event_id})
+
+
+def _mb_rows(state: _State, pe: ParsedEvent, seq: int, site: str, kg: float,
+             info: LotInfo) -> None:
+    share = custody.compliant_share(info.parts, info.claim)
+    for el, frac in info.assay.items():
+        if el not in custody.RARE_EARTHS or frac <= 0:
+            continue
+        el_kg = kg * frac
+        state.available_credit(site, el, "ex-china")
+        state.credit[(site, el, "ex-china")] += el_kg * share
+        state.add("mb_entries", {"seq": seq, "site": site, "element": el,
+                                 "characteristic": "ex-china", "period": _period(pe),
+                                 "input_kg": el_kg, "credit_kg": el_kg * share,
+                                 "debit_kg": 0.0, "event_id": pe.event_id})
+
+
+def _new_lot(state: _State, pe: ParsedEvent, seq: int, lot: str, kg: float, site: str,
+             info: LotInfo) -> None:
+    state.lots[lot] = info
+    state.add("lots", {
+        "lot_id": lot, "material": info.material, "form": info.form, "custody": info.custody,
+        "assay": json.dumps(info.assay, sort_keys=True),
+        "origin": json.dumps(info.parts, sort_keys=True),
+        "claim": json.dumps(info.claim) if info.claim is not None else None,
+        "site": site, "kg": kg, "seq": seq, "event_id": pe.event_id,
+        "event_time": pe.time.isoformat(),
+    })
+
+
+def _object_event(state: _State, pe: ParsedEvent, seq: int, issues: list[Issue]) -> None:
+    step = step_name(pe.step)
+    if pe.action == "ADD" and pe.quantities:
+        site = _site(state, pe, issues)
+        for j, q in enumerate(pe.quantities):
+            where = f"quantityList[{j}]"
+            if q.lot in state.lots:
+                holders = state.sites_holding(q.lot)
+                if step != "receiving" or not holders:
+                    issues.append(Issue(pe.label, where, f"lot {q.lot} already exists",
+                                        "use a new lot ID, or a receiving event to move it"))
+                    continue
+                if site is None:
+                    continue
+                src = holders[0]
+                if state.on_hand(q.lot, src) + 1e-6 < q.kg:
+                    issues.append(Issue(pe.label, where,
+                                        f"moving {q.kg:g} kg of lot {q.lot} but only "
+                                        f"{state.on_hand(q.lot, src):g} kg is at {src}",
+                                        "correct the quantity"))
+                    continue
+                _move(state, pe, seq, q.lot, src, -q.kg, "transfer")
+                _move(state, pe, seq, q.lot, site.site_id, q.kg, "transfer")
+                continue
+            master = pe.masters.get(q.lot)
+            if master is None:
+                issues.append(Issue(pe.label, "ilmd.oreline:lotMaster",
+                                    f"new lot {q.lot} has no master data",
+                                    "add ilmd.oreline:lotMaster[lot] with material, form, "
+                                    "assay and origin"))
+                continue
+            if site is None:
+                continue
+            origin = {s: o.country for s, o in master.origin.items()}
+            evidence = [h for o in master.origin.values() for h in o.evidence]
+            info = LotInfo(master.material, master.form, master.custody, dict(master.assay),
+                           custody.receipt_parts(origin, master.custody, evidence, q.lot),
+                           master.claim.share if master.claim else None, pe.event_id)
+            _new_lot(state, pe, seq, q.lot, q.kg, site.site_id, info)
+            _move(state, pe, seq, q.lot, site.site_id, q.kg, "create")
+            _mb_rows(state, pe, seq, site.site_id, q.kg, info)
+        return
+    for j, q in enumerate(pe.quantities):
+        where = f"quantityList[{j}]"
+        if q.lot not in state.lots:
+            issues.append(Issue(pe.label, f"{where}.epcClass", f"lot {q.lot} is unknown",
+                                "capture the lot's receipt or production first"))
+            continue
+        if step not in _REMOVAL_STEPS or pe.action not in ("OBSERVE", "DELETE"):
+            continue
+        holders = ([pe.location] if pe.location in state.sites
+                   else state.sites_holding(q.lot))
+        src = holders[0] if holders else ""
+        if state.on_hand(q.lot, src) + 1e-6 < q.kg:
+            issues.append(Issue(pe.label, f"{where}.quantity",
+                                f"ships {q.kg:g} kg of lot {q.lot} but "
+                                f"{state.on_hand(q.lot, src):g} kg is on hand",
+                                "correct the quantity or capture the missing production"))
+            continue
+        _move(state, pe, seq, q.lot, src, -q.kg, step)
+        if pe.claim is not None:
+            _debit_claim(state, pe, seq, src, q.kg, state.lots[q.lot], issues, where)
+
+
+def _debit_claim(state: _State, pe: ParsedEvent, seq: int, site: str, kg: float,
+                 info: LotInfo, issues: list[Issue], where: str) -> None:
+    claim = pe.claim or {}
+    char = str(claim.get("characteristic", "ex-china"))
+    share = float(claim["share"])
+    for el, frac in info.assay.items():
+        if el not in custody.RARE_EARTHS or frac <= 0:
+            continue
+        need = kg * frac * share
+        have = state.available_credit(site, el, char)
+        if need > have + 1e-6:
+            issues.append(Issue(pe.label, "oreline:claim",
+                                f"claim needs {need:.3f} kg {el} {char} credits at {site} but "
+                                f"{have:.3f} kg remain (a credit is spent once and never moves "
+                                "between sites)", "lower the claimed share or buy more "
+                                "certified feed at this site"))
+            continue
+        state.credit[(site, el, char)] = have - need
+        state.add("mb_entries", {"seq": seq, "site": site, "element": el,
+                                 "characteristic": char, "period": _period(pe),
+                                 "input_kg": 0.0, "credit_kg": 0.0, "debit_kg": need,
+                                 "event_id": pe.event_id})
+
+
+def _transformation(state: _State, pe: ParsedEvent, seq: int, issues: list[Issue]) -> None:
+    site = _site(state, pe, issues)
+    step = step_name(pe.step)
+    start = len(issues)
+    for j, q in enumerate(pe.inputs):
+        where = f"inputQuantityList[{j}]"
+        if q.lot not in state.lots:
+            issues.append(Issue(pe.label, f"{where}.epcClass", f"input lot {q.lot} is unknown",
+                                "capture its receipt or production first"))
+        elif site is not None and state.on_hand(q.lot, site.site_id) + 1e-6 < q.kg:
+            issues.append(Issue(pe.label, f"{where}.quantity",
+                                f"consumes {q.kg:g} kg of lot {q.lot} but "
+                                f"{state.on_hand(q.lot, site.site_id):g} kg is on hand at "
+                                f"{site.site_id}", "correct the quantity, or move the lot "
+                                "to this site with a receiving event first"))
+    seen_out: set[str] = set()
+    for j, q in enumerate(pe.outputs):
+        where = f"outputQuantityList[{j}]"
+        if q.lot in state.lots or q.lot in seen_out:
+            issues.append(Issue(pe.label, f"{where}.epcClass", f"output lot {q.lot} already "
+                                "exists", "give each output a new lot ID"))
+        elif q.lot not in pe.masters:
+            issues.append(Issue(pe.label, "ilmd.oreline:lotMaster",
+                                f"output lot {q.lot} has no master data",
+                                "add its material, form and assay in ilmd.oreline:lotMaster"))
+        elif pe.masters[q.lot].origin:
+            issues.append(Issue(pe.label, f"ilmd.oreline:lotMaster[{q.lot}].origin",
+                                "origin of a transformation output is computed from its "
+                                "inputs, not declared", "remove the origin block"))
+        seen_out.add(q.lot)
+    if len(issues) > start or site is None:
+        return
+    ins = [(q, state.lots[q.lot]) for q in pe.inputs]
+    in_el = custody.element_kg((q.kg, info.assay) for q, info in ins)
+    out_el = custody.element_kg((q.kg, pe.masters[q.lot].assay) for q in pe.outputs)
+    problems = custody.check_balance(step, in_el, out_el)
+    if problems:
+        if site.policy == "flag":
+            state.flags.extend((pe, msg) for msg in problems)
+        else:
+            issues.extend(Issue(pe.label, "outputQuantityList", msg,
+                                "or set the site's policy to 'flag' to record it")
+                          for msg in problems)
+            return
+    parts = custody.merge_parts(
+        [(custody.re_kg(q.kg, info.assay), info.parts) for q, info in ins],
+        OUR_STEPS[step], site.country)
+    custodies = {info.custody for _, info in ins if custody.re_kg(1.0, info.assay) > 0}
+    out_custody = ("mass_balance" if "mass_balance" in custodies else
+                   "identity_preserved" if custodies == {"identity_preserved"} and
+                   len(ins) == 1 else "segregated")
+    total_out = sum(q.kg for q in pe.outputs)
+    for q, _info in ins:
+        _move(state, pe, seq, q.lot, site.site_id, -q.kg, "consume")
+    for q in pe.outputs:
+        master = pe.masters[q.lot]
+        info = LotInfo(master.material, master.form, out_custody, dict(master.assay), parts,
+                       None, pe.event_id)
+        _new_lot(state, pe, seq, q.lot, q.kg, site.site_id, info)
+        _move(state, pe, seq, q.lot, site.site_id, q.kg, "produce")
+        for qi, _ in ins:
+            state.add("edges", {"child": q.lot, "parent": qi.lot,
+                                "kg": qi.kg * q.kg / total_out, "seq": seq})
+
+
+def _error_declaration(state: _State, pe: ParsedEvent, seq: int, issues: list[Issue]) -> None:
+    target = pe.event_id
+    if target not in state.events:
+        issues.append(Issue(pe.label, "eventID", f"error declaration names event {target}, "
+                            "which the ledger does not hold",
+                            "give the eventID of the erroneous event"))
+        return
+    if target in state.retracted:
+        issues.append(Issue(pe.label, "eventID", f"event {target} is already declared in error",
+                            "nothing to do"))
+        return
+    m = movements.c
+    rows = state.conn.execute(select(m.lot_id, m.site, m.delta_kg).where(
+        m.event_id == target)).all()
+    created = {r.lot_id for r in state.conn.execute(
+        select(lots.c.lot_id).where(lots.c.event_id == target))}
+    for lot_id, site, delta in rows:
+        if lot_id in created and state.on_hand(lot_id, site) + 1e-6 < delta:
+            issues.append(Issue(pe.label, "eventID",
+                                f"lot {lot_id} made by {target} has since been consumed or "
+                                "shipped", "declare the later events in error first"))
+            return
+    for lot_id, site, delta in rows:
+        state.stock.setdefault((lot_id, site), 0.0)
+        _move(state, pe, seq, lot_id, site, -float(delta), "retract")
+    reason = str(pe.error_declaration.get("reason", "") if pe.error_declaration else "")
+    state.retracted.add(target)
+    state.add("retractions", {"event_id": target, "seq": seq, "reason": reason[:300]})
+
+
+def build_rows(
+    conn: Connection,
+    events: list[ParsedEvent],
+    new_sites: list[SiteInfo],
+    last: tuple[int, str],
+    actor: str,
+    doc_id: str,
+) -> tuple[dict[str, list[dict[str, Any]]], list[tuple[ParsedEvent, str]]]:
+    """Check events against the ledger and build the rows of one capture.
+
+    Raises
+    ------
+    CaptureError
+        Listing every problem found; nothing is written.
+    """
+    state = _State(conn)
+    _load(state, events)
+    issues: list[Issue] = []
+    for site in new_sites:
+        old = state.sites.get(site.site_id)
+        if old is not None and (old.country, old.stage, old.policy) != (
+                site.country, site.stage, site.policy):
+            issues.append(Issue("epcisMasterData", site.site_id,
+                                f"site already registered as {old.country}/{old.stage}/"
+                                f"{old.policy}", "sites are append-only; use a new site ID"))
+        elif old is None:
+            state.sites[site.site_id] = site
+            state.add("sites", {"site_id": site.site_id, "name": site.name,
+                                "country": site.country, "stage": site.stage,
+                                "policy": site.policy})
+    seq, prev = last
+    recorded = datetime.now(UTC).isoformat(timespec="milliseconds")
+    for pe in events:
+        seq += 1
+        if pe.error_declaration is not None:
+            _error_declaration(state, pe, seq, issues)
+        else:
+            if pe.event_id in state.events:
+                issues.append(Issue(pe.label, "eventID", "an event with this eventID is "
+                                    "already in the ledger", "do not capture it twice; use "
+                                    "errorDeclaration to correct it"))
+                continue
+            if pe.type == "TransformationEvent":
+                _transformation(state, pe, seq, issues)
+            elif pe.type == "ObjectEvent":
+                _object_event(state, pe, seq, issues)
+            else:
+                for j, q in enumerate([*pe.quantities]):
+                    if q.lot not in state.lots:
+                        issues.append(Issue(pe.label, f"quantity[{j}].epcClass",
+                                            f"lot {q.lot} is unknown",
+                                            "capture the lot first"))
+        state.events.add(pe.event_id)
+        body = canonical_json(pe.raw).decode("utf-8")
+        chash = content_hash(pe.raw)
+        ehash = entry_hash(seq, prev, pe.hash_id, chash, recorded, actor)
+        state.add("entries", {
+            "seq": seq, "event_id": pe.event_id, "hash_id": pe.hash_id,
+            "kind": "error" if pe.error_declaration is not None else "event",
+            "event_type": pe.type, "event_time": pe.time.isoformat(), "biz_step": pe.step,
+            "doc_id": doc_id, "body": body, "content_hash": chash, "recorded_at": recorded,
+            "actor": actor, "prev_hash": prev, "entry_hash": ehash,
+        })
+        prev = ehash
+    if issues:
+        raise CaptureError(issues)
+    for pe, msg in state.flags:
+        state.add("flags", {"seq": next(r["seq"] for r in state.rows["entries"]
+                                        if r["event_id"] == pe.event_id),
+                            "event_id": pe.event_id, "message": msg})
+    return state.rows, state.flags
+

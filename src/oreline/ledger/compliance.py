@@ -1,0 +1,222 @@
+"""Compliance checks per lot (DFARS 2027, EU CRMA) and certificates of conformance.
+
+DFARS (``dfars-2027``): from 2027-01-01 a magnet's rare earths may not be mined,
+separated, refined, melted or produced in China, Russia, North Korea or Iran. A lot
+passes only when every origin part (every contributing input, small Dy/Tb additions
+included) has a known country for every stage the lot's form has been through and
+none is covered. An unknown stage gives ``unproven``; a mass-balance part gives
+``unproven`` too (credits never prove DFARS).
+
+CRMA: no more than 65 % of a strategic raw material from one third country at any stage.
+
+Examples
+--------
+>>> dfars_status([{"share": 1.0, "custody": "segregated", "lots": ["L1"], "evidence": [],
+...   "stages": {"mined": "AU", "separated": "MY", "refined": "KR", "melted": None,
+...              "produced": None}}], "metal")["status"]
+'pass'
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from oreline.ledger.custody import COVERED_COUNTRIES
+from oreline.ledger.epcis import STAGES
+from oreline.ledger.queries import leaves, lot_info, trace_back
+from oreline.ledger.store import checkpoints, entries, lots
+
+__all__ = [
+    "CRMA_CAP",
+    "EU",
+    "REQUIRED_STAGES",
+    "certificate",
+    "certificate_html",
+    "check_lot",
+    "crma_report",
+    "crma_status",
+    "dfars_status",
+]
+
+#: Stages a lot of each form has been through (and DFARS therefore needs a country for).
+REQUIRED_STAGES: dict[str, tuple[str, ...]] = {
+    "ore": ("mined",), "concentrate": ("mined",), "carbonate": ("mined",),
+    "oxide": ("mined", "separated"), "fluoride": ("mined", "separated"),
+    "metal": ("mined", "separated", "refined"),
+    "alloy": ("mined", "separated", "refined", "melted"),
+    "swarf": ("mined", "separated", "refined", "melted"),
+    "scrap": ("mined", "separated", "refined", "melted"),
+    "magnet": ("mined", "separated", "refined", "melted", "produced"),
+    "reagent": (),
+}
+EU = frozenset({"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU",
+                "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES",
+                "SE"})
+CRMA_CAP = 0.65
+
+
+def dfars_status(parts: list[dict[str, Any]], form: str) -> dict[str, Any]:
+    """DFARS 2027 verdict of a lot from its origin parts: pass, fail or unproven.
+
+    ``findings`` name the stage, the country and the input lots at fault.
+    """
+    needed = REQUIRED_STAGES.get(form, STAGES)
+    findings: list[dict[str, Any]] = []
+    for part in parts:
+        share = float(part["share"])
+        names = part.get("lots", [])
+        if part["custody"] == "mass_balance":
+            findings.append({"status": "unproven", "stage": None, "country": None,
+                             "share": share, "lots": names,
+                             "reason": "mass-balance credits cannot prove DFARS; a "
+                                       "physical, segregated track is needed"})
+        for stage in needed:
+            country = part["stages"].get(stage)
+            if country is None:
+                findings.append({"status": "unproven", "stage": stage, "country": None,
+                                 "share": share, "lots": names,
+                                 "reason": f"{stage} stage country unknown"})
+            elif country in COVERED_COUNTRIES:
+                findings.append({"status": "fail", "stage": stage, "country": country,
+                                 "share": share, "lots": names,
+                                 "reason": f"{stage} in {country} (covered country)"})
+    statuses = {f["status"] for f in findings}
+    status = "fail" if "fail" in statuses else "unproven" if statuses else "pass"
+    return {"rule": "dfars-2027", "status": status, "findings": findings}
+
+
+def crma_status(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """CRMA single-third-country concentration per stage of one lot."""
+    by_stage: dict[str, dict[str, float]] = {}
+    for part in parts:
+        for stage in STAGES:
+            country = part["stages"].get(stage)
+            if country is None:
+                continue
+            shares = by_stage.setdefault(stage, {})
+            shares[country] = shares.get(country, 0.0) + float(part["share"])
+    findings = []
+    for stage, shares in by_stage.items():
+        for country, share in shares.items():
+            if country not in EU and share > CRMA_CAP + 1e-9:
+                findings.append({"stage": stage, "country": country, "share": share,
+                                 "reason": f"{share:.0%} of {stage} in {country}, above the "
+                                           f"{CRMA_CAP:.0%} single-third-country benchmark"})
+    return {"rule": "crma", "status": "above-benchmark" if findings else "within-benchmark",
+            "by_stage": by_stage, "findings": findings}
+
+
+def check_lot(conn: Connection, lot: str, rule: str) -> dict[str, Any]:
+    """Run ``rule`` (``dfars-2027`` or ``crma``) on a lot."""
+    info = lot_info(conn, lot)
+    result = (dfars_status(info["origin"], info["form"]) if rule == "dfars-2027"
+              else crma_status(info["origin"]))
+    result["lot"] = lot
+    result["form"] = info["form"]
+    result["retracted"] = info["retracted"]
+    if info["retracted"]:
+        result["status"] = "retracted"
+    return result
+
+
+def crma_report(conn: Connection, period: str, forms: tuple[str, ...] = ("alloy", "metal",
+                                                                          "magnet")) -> dict[
+        str, Any]:
+    """Stage concentration over the lots produced in ``period`` (``YYYY`` or ``YYYY-MM``)."""
+    rows = conn.execute(select(lots.c.kg, lots.c.origin, lots.c.form).where(
+        lots.c.event_time.like(f"{period}%"), lots.c.form.in_(forms))).all()
+    total = sum(float(r.kg) for r in rows)
+    by_stage: dict[str, dict[str, float]] = {}
+    for r in rows:
+        for part in json.loads(r.origin):
+            for stage in STAGES:
+                country = part["stages"].get(stage) or "unknown"
+                shares = by_stage.setdefault(stage, {})
+                shares[country] = shares.get(country, 0.0) + float(r.kg) * float(part["share"])
+    report: dict[str, Any] = {"period": period, "lots": len(rows), "kg": total, "stages": {}}
+    for stage, kgs in by_stage.items():
+        shares = {c: kg / total for c, kg in sorted(kgs.items(), key=lambda x: -x[1])}
+        top = next((c for c in shares if c not in EU and c != "unknown"), None)
+        report["stages"][stage] = {
+            "shares": shares, "top_third_country": top,
+            "above_benchmark": bool(top and shares[top] > CRMA_CAP),
+        }
+    return report
+
+
+def certificate(conn: Connection, lot: str) -> dict[str, Any]:
+    """Certificate of conformance of a lot as a JSON-ready mapping."""
+    info = lot_info(conn, lot)
+    tree = trace_back(conn, lot)
+    sources = leaves(tree) if tree["inputs"] else [tree]
+    evidence = sorted({h for p in info["origin"] for h in p["evidence"]})
+    ids = [info["event_id"]] + [s["event_id"] for s in sources]
+    chain = conn.execute(select(entries.c.seq, entries.c.event_id, entries.c.entry_hash).where(
+        entries.c.event_id.in_(ids)).order_by(entries.c.seq)).all()
+    cp = conn.execute(select(checkpoints).order_by(checkpoints.c.id.desc()).limit(1)).first()
+    return {
+        "certificate": "certificate of conformance",
+        "issued_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "lot": lot, "material": info["material"], "form": info["form"],
+        "net_kg": info["kg"], "site": info["site"], "custody": info["custody"],
+        "assay": info["assay"],
+        "dfars_2027": dfars_status(info["origin"], info["form"]),
+        "crma": crma_status(info["origin"]),
+        "origin": info["origin"],
+        "sources": [{"lot": s["lot"], "material": s["material"], "kg": s["kg"],
+                     "stages": s["origin"][0]["stages"] if s["origin"] else {}}
+                    for s in sources],
+        "evidence_sha256": evidence,
+        "ledger_entries": [{"seq": r.seq, "event_id": r.event_id, "entry_hash": r.entry_hash}
+                           for r in chain],
+        "checkpoint": None if cp is None else {"upto_seq": cp.upto_seq, "root": cp.root,
+                                               "public_key": cp.public_key,
+                                               "signature": cp.signature},
+        "retracted": info["retracted"],
+    }
+
+
+def certificate_html(cert: dict[str, Any]) -> str:
+    """Render a certificate (from :func:`certificate`) as a standalone HTML page."""
+    e = html.escape
+    rows = "".join(
+        f"<tr><td>{p['share']:.2%}</td>"
+        + "".join(f"<td>{e(str(p['stages'].get(s) or '?'))}</td>" for s in STAGES)
+        + f"<td>{e(p['custody'])}</td><td>{e(', '.join(p.get('lots', [])[:8]))}</td></tr>"
+        for p in cert["origin"])
+    findings = "".join(f"<li>{e(f['status'])}: {e(f['reason'])} "
+                       f"({e(', '.join(f['lots'][:5]))})</li>"
+                       for f in cert["dfars_2027"]["findings"]) or "<li>none</li>"
+    evidence = "".join(f"<li><code>{e(h)}</code></li>" for h in cert["evidence_sha256"]) or (
+        "<li>none</li>")
+    chain = "".join(f"<tr><td>{r['seq']}</td><td><code>{e(r['event_id'])}</code></td>"
+                    f"<td><code>{e(r['entry_hash'])}</code></td></tr>"
+                    for r in cert["ledger_entries"])
+    assay = ", ".join(f"{e(k)} {v:.2%}" for k, v in sorted(cert["assay"].items()))
+    head = "".join(f"<th>{s}</th>" for s in STAGES)
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Certificate of conformance {e(cert['lot'])}
+</title><style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}
+table{{border-collapse:collapse}}td,th{{border:1px solid #999;padding:.2em .5em}}</style>
+</head><body>
+<h1>Certificate of conformance</h1>
+<p>Lot <b>{e(cert['lot'])}</b>: {e(cert['material'])} ({e(cert['form'])}),
+{cert['net_kg']:,.1f} kg at {e(cert['site'])}, custody {e(cert['custody'])}.
+Issued {e(cert['issued_at'])}.</p>
+<p>Assay: {assay}</p>
+<h2>DFARS 252.225-7052 (2027 rule): {e(cert['dfars_2027']['status'].upper())}</h2>
+<ul>{findings}</ul>
+<h2>EU CRMA stage concentration: {e(cert['crma']['status'])}</h2>
+<h2>Origin by stage</h2>
+<table><tr><th>share</th>{head}<th>custody</th><th>source lots</th></tr>{rows}</table>
+<h2>Evidence (SHA-256)</h2><ul>{evidence}</ul>
+<h2>Ledger entries</h2><table><tr><th>seq</th><th>event</th><th>entry hash</th></tr>{chain}
+</table>
+<p>Verify offline with <code>oreline trace verify</code>.</p>
+</body></html>
+"""

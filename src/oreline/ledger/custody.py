@@ -1,0 +1,278 @@
+"""Custody rules: origin propagation, element mass balance and mass-balance accounts.
+
+* **Origin propagation** (identity preserved and segregated custody): a lot's origin is a
+  list of *parts*, each a share of the lot's rare-earth content with the country of every
+  stage reached so far. A transformation merges its inputs' parts, weighted by the rare
+  earth mass each input brings (so a 1.5 % Dy addition shows up), then stamps its own
+  stage with the site's country. Scrap and swarf outputs carry the same parts.
+* **Element mass balance**: for each element, output mass / input mass must lie within
+  the step's expected recovery +- tolerance and never above 1 (nothing from nowhere);
+  an element in an output that no input holds breaks assay continuity.
+* **Mass-balance accounts** (ISO 22095): per site x element x characteristic; the credit
+  method (credits in, debits out, closing >= 0, a credit spent once, never moved between
+  sites) and the rolling-average percentage method.
+
+Examples
+--------
+>>> parts = receipt_parts({"mined": "AU", "separated": "MY"}, "segregated", [])
+>>> merged = merge_parts([(0.95, parts), (0.05, receipt_parts({"mined": "CN",
+...     "separated": "CN"}, "segregated", []))], "refined", "KR")
+>>> [(round(p["share"], 2), p["stages"]["separated"]) for p in merged]
+[(0.95, 'MY'), (0.05, 'CN')]
+>>> check_balance("electrolytic_reduction", {"Nd": 100.0}, {"Nd": 96.0})
+[]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from oreline.ledger.epcis import STAGES
+from oreline.ledger.store import mb_entries
+
+__all__ = [
+    "RARE_EARTHS",
+    "STEP_RULES",
+    "StepRule",
+    "account",
+    "check_balance",
+    "compliant_share",
+    "element_kg",
+    "merge_parts",
+    "re_kg",
+    "receipt_parts",
+]
+
+#: Rare-earth elements (the controlled content whose origin is tracked).
+RARE_EARTHS = frozenset(
+    {"Sc", "Y", "La", "Ce", "Pr", "Nd", "Sm", "Eu", "Gd", "Tb", "Dy", "Ho", "Er", "Tm", "Yb",
+     "Lu"}
+)
+#: Elements not balanced (anions, reagents, electrolyte) because they enter or leave as gas,
+#: salt or slag outside the lots the ledger tracks.
+UNBALANCED = frozenset({"O", "F", "C", "H", "N", "Cl", "Li", "Ca", "Mg", "Si", "Al"})
+#: Most root lots an origin part names (the genealogy in ``edges`` holds them all).
+MAX_ROOTS = 200
+#: Countries whose stages fail the DFARS magnet rule.
+COVERED_COUNTRIES = frozenset({"CN", "RU", "KP", "IR"})
+
+
+@dataclass(frozen=True)
+class StepRule:
+    """Expected element recovery of a step and its tolerance."""
+
+    recovery: float
+    tolerance: float
+
+    @property
+    def low(self) -> float:
+        """Lowest recovery accepted."""
+        return self.recovery - self.tolerance
+
+    @property
+    def high(self) -> float:
+        """Highest recovery accepted (never above 1)."""
+        return min(1.0, self.recovery + self.tolerance)
+
+
+#: Per-step expected recovery (output element mass / input element mass) and tolerance.
+STEP_RULES: dict[str, StepRule] = {
+    "separation": StepRule(0.95, 0.05),
+    "electrolytic_reduction": StepRule(0.96, 0.035),
+    "calciothermic_reduction": StepRule(0.90, 0.06),
+    "alloying": StepRule(0.99, 0.012),
+    "strip_casting": StepRule(0.99, 0.012),
+    "sintering": StepRule(0.97, 0.03),
+    "recycling": StepRule(0.90, 0.10),
+}
+
+
+def element_kg(items: Iterable[tuple[float, Mapping[str, float]]]) -> dict[str, float]:
+    """Element masses of ``(kg, assay)`` items, summed.
+
+    Examples
+    --------
+    >>> element_kg([(100.0, {"Nd": 0.5}), (50.0, {"Nd": 0.2, "Fe": 0.8})])
+    {'Nd': 60.0, 'Fe': 40.0}
+    """
+    out: dict[str, float] = {}
+    for kg, assay in items:
+        for el, frac in assay.items():
+            out[el] = out.get(el, 0.0) + kg * frac
+    return out
+
+
+def re_kg(kg: float, assay: Mapping[str, float]) -> float:
+    """Rare-earth mass in ``kg`` of a lot with ``assay``."""
+    return kg * sum(f for el, f in assay.items() if el in RARE_EARTHS)
+
+
+def check_balance(
+    step: str, inputs: Mapping[str, float], outputs: Mapping[str, float]
+) -> list[str]:
+    """Element balance messages for one transformation (empty when it balances).
+
+    Parameters
+    ----------
+    step
+        Short step name, a key of :data:`STEP_RULES`.
+    inputs, outputs
+        Element masses in kg.
+
+    Examples
+    --------
+    >>> check_balance("alloying", {"Nd": 290.0}, {"Nd": 290.0, "Dy": 15.0})[0][:40]
+    'Dy appears from nowhere: outputs hold 15'
+    """
+    rule = STEP_RULES[step]
+    messages: list[str] = []
+    for el in sorted(set(inputs) | set(outputs)):
+        if el in UNBALANCED:
+            continue
+        kin, kout = inputs.get(el, 0.0), outputs.get(el, 0.0)
+        if kin <= 1e-9:
+            if kout > 1e-6:
+                messages.append(
+                    f"{el} appears from nowhere: outputs hold {kout:.3f} kg {el} but no input "
+                    f"contains {el} (assay continuity); add the {el}-bearing input or correct "
+                    "the output assay"
+                )
+            continue
+        ratio = kout / kin
+        if ratio > rule.high + 1e-9:
+            messages.append(
+                f"output heavier than input x yield for {el}: {kout:.3f} kg out of "
+                f"{kin:.3f} kg in is {ratio:.1%} recovery, above the {step} maximum "
+                f"{rule.high:.1%}; check the output quantity or assay"
+            )
+        elif ratio < rule.low - 1e-9:
+            messages.append(
+                f"unexplained loss of {el}: {kout:.3f} kg out of {kin:.3f} kg in is "
+                f"{ratio:.1%} recovery, below the {step} minimum {rule.low:.1%}; record "
+                "the scrap, swarf or residue as an output"
+            )
+    return messages
+
+
+def receipt_parts(
+    origin: Mapping[str, str | None], custody: str, evidence: Iterable[str],
+    lot: str | None = None,
+) -> list[dict[str, Any]]:
+    """Origin parts of a received lot: one part with the declared stage countries."""
+    stages = {stage: origin.get(stage) for stage in STAGES}
+    return [{"share": 1.0, "stages": stages, "custody": custody,
+             "evidence": sorted(set(evidence)), "lots": [lot] if lot else []}]
+
+
+def _key(part: Mapping[str, Any]) -> tuple[Any, ...]:
+    return (tuple(part["stages"].get(s) for s in STAGES), part["custody"])
+
+
+def merge_parts(
+    contributions: Iterable[tuple[float, list[dict[str, Any]]]],
+    stage: str | None,
+    country: str | None,
+) -> list[dict[str, Any]]:
+    """Merge input origin parts weighted by rare-earth mass and stamp this step's stage.
+
+    Parameters
+    ----------
+    contributions
+        ``(weight, parts)`` per input; weights are rare-earth kg brought by the input.
+    stage
+        Stage this step adds (``None`` for recycling, which keeps origins as they were).
+    country
+        Country of the site doing the step.
+    """
+    items = [(w, parts) for w, parts in contributions if w > 0]
+    total = sum(w for w, _ in items)
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for weight, parts in items:
+        for part in parts:
+            stages = dict(part["stages"])
+            if stage is not None:
+                stages[stage] = country
+            new = {"share": weight / total * part["share"], "stages": stages,
+                   "custody": part["custody"], "evidence": list(part["evidence"]),
+                   "lots": list(part.get("lots", []))}
+            key = _key(new)
+            if key in merged:
+                old = merged[key]
+                old["share"] += new["share"]
+                old["evidence"] = sorted(set(old["evidence"]) | set(new["evidence"]))
+                old["lots"] = sorted(set(old["lots"]) | set(new["lots"]))[:MAX_ROOTS]
+            else:
+                merged[key] = new
+    return sorted(merged.values(), key=lambda p: -float(p["share"]))
+
+
+def compliant_share(parts: Iterable[Mapping[str, Any]], claim_share: float | None) -> float:
+    """Share of a lot that counts as ex-China for mass-balance accounting.
+
+    A declared mass-balance claim gives the share; otherwise the physical parts count
+    when every stage they reached is known and none is in China.
+
+    Examples
+    --------
+    >>> compliant_share(receipt_parts({"mined": "AU", "separated": "MY"}, "segregated",
+    ...                 []), None)
+    1.0
+    """
+    if claim_share is not None:
+        return claim_share
+    share = 0.0
+    for part in parts:
+        countries = [c for c in part["stages"].values() if c is not None]
+        if countries and "CN" not in countries and part["stages"].get("mined"):
+            share += float(part["share"])
+    return share
+
+
+def account(
+    conn: Connection,
+    site: str,
+    element: str,
+    characteristic: str = "ex-china",
+    period: str | None = None,
+    method: str = "credit",
+) -> dict[str, Any]:
+    """Mass-balance account of a site x element x characteristic for a period.
+
+    Parameters
+    ----------
+    period
+        ``YYYY-MM``; ``None`` covers everything to date.
+    method
+        ``"credit"`` (opening, credits, debits, closing) or ``"rolling"`` (compliant
+        share of inputs over the 12 months up to ``period``).
+    """
+    c = mb_entries.c
+    base = select(func.coalesce(func.sum(c.input_kg), 0.0), func.coalesce(func.sum(
+        c.credit_kg), 0.0), func.coalesce(func.sum(c.debit_kg), 0.0)).where(
+        c.site == site, c.element == element, c.characteristic == characteristic)
+    if method == "rolling":
+        end = period or "9999-12"
+        year, month = int(end[:4]), int(end[5:7])
+        start_month = month - 11
+        start_year = year + (start_month - 1) // 12
+        start = f"{start_year:04d}-{(start_month - 1) % 12 + 1:02d}"
+        inp, cred, deb = conn.execute(base.where(c.period >= start, c.period <= end)).one()
+        pct = float(cred) / float(inp) if inp else 0.0
+        return {"site": site, "element": element, "characteristic": characteristic,
+                "method": "rolling", "window": f"{start}..{end}", "input_kg": float(inp),
+                "compliant_kg": float(cred), "claimed_kg": float(deb), "percentage": pct}
+    if period is None:
+        inp, cred, deb = conn.execute(base).one()
+        opening = 0.0
+    else:
+        o_in, o_cred, o_deb = conn.execute(base.where(c.period < period)).one()
+        opening = float(o_cred) - float(o_deb)
+        inp, cred, deb = conn.execute(base.where(c.period == period)).one()
+    closing = opening + float(cred) - float(deb)
+    return {"site": site, "element": element, "characteristic": characteristic,
+            "method": "credit", "period": period or "all", "opening_kg": opening,
+            "credits_kg": float(cred), "debits_kg": float(deb), "closing_kg": closing}

@@ -1,0 +1,183 @@
+"""Shadow prices: what one more unit of a limit is worth, read from HiGHS duals.
+
+The model minimises ``cost - revenue``; a dual ``y`` of a row at a bound changes
+the optimum by ``y`` per unit of right-hand side, so the **margin** changes by
+``-y``. All values here are margin gains per tonne, discounted to the first
+period, in the scenario currency.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from oreline.model.matrix import LinearProgram
+from oreline.solve import Solution
+
+__all__ = ["earliest_supply", "shadow_prices", "shortfall_causes"]
+
+_EPS = 1e-6
+
+
+def shadow_prices(lp: LinearProgram, sol: Solution) -> dict[str, pd.DataFrame]:
+    """Value of capacity per process, of oxide per supplier, of relaxing provenance rules.
+
+    Returns tables ``capacity`` (process, period, value of +1 t/period of output
+    capacity), ``supply`` (contract, period, value of +1 t of the contract maximum),
+    ``provenance`` (customer, origin class, period: value of admitting 1 t of a class
+    the policy forbids), ``crma`` (customer:country, period: value of +1 t headroom
+    under the share cap) and ``node_prices`` (site, commodity, class, period:
+    marginal value of 1 t on hand).
+    """
+    net, v = lp.net, lp.variables
+    sc = net.scenario
+    P = np.asarray(net.periods)
+    T = len(P)
+
+    def rows(name: str) -> np.ndarray:
+        return sol.row_dual[lp.row_slice(name)].reshape(-1, T)
+
+    def cols(name: str) -> np.ndarray:
+        b = v[name]
+        return sol.reduced_cost[b.offset:b.offset + b.size].reshape(b.n, b.T)
+
+    def long(values: np.ndarray, labels: dict[str, np.ndarray], keep: np.ndarray) -> pd.DataFrame:
+        e, t = np.nonzero(keep)
+        out = {k: np.asarray(a, dtype=object)[e] for k, a in labels.items()}
+        out["period"] = P[t]
+        out["value_per_t"] = values[e, t]
+        return pd.DataFrame(out).sort_values("value_per_t", ascending=False,
+                                             ignore_index=True)
+
+    cap = -rows("Process-capacity")
+    capacity = long(cap, {"process": np.asarray(net.processes)},
+                    (cap > _EPS) & (net.proc_cap > 0))
+    rc = -cols("Contract-buy")
+    ub = lp.col_upper[v["Contract-buy"].offset:][:rc.size].reshape(rc.shape)
+    contracts = [sc.contracts[i] for i in net.buy_contract]
+    supply = long(rc, {"contract": np.array([c.id for c in contracts], dtype=object),
+                       "supplier": np.array([c.supplier for c in contracts], dtype=object)},
+                  (rc > _EPS) & (ub > 0))
+    srv = -cols("Customer-sale")
+    forbidden = ~net.sale_allowed
+    cls_label = np.array([c.label for c in net.classes], dtype=object)
+    prov = long(srv, {
+        "customer": np.array([sc.customers[c].id for c in net.sale_customer], dtype=object),
+        "policy": np.array([sc.customers[c].provenance.rule for c in net.sale_customer],
+                           dtype=object),
+        "origin_class": cls_label[net.node_cls[net.sale_node]],
+    }, forbidden & (srv > _EPS))
+    crma_block = lp.rows["Customer-crma"]
+    crma_vals = -rows("Customer-crma") if crma_block.size else np.zeros((0, T))
+    crma = long(crma_vals, {"customer_country": np.array(crma_block.entities or [], dtype=object)},
+                crma_vals > _EPS)
+    node = rows("Node-balance")
+    node_prices = long(node, {
+        "site": np.asarray(net.sites, dtype=object)[net.node_site],
+        "commodity": np.asarray(net.commodities, dtype=object)[net.node_com],
+        "origin_class": cls_label[net.node_cls],
+    }, np.abs(node) > _EPS)
+    return {"capacity": capacity, "supply": supply, "provenance": prov, "crma": crma,
+            "node_prices": node_prices}
+
+
+def _upstream(lp: LinearProgram, product: str) -> set[str]:
+    """Commodities that can end up in ``product`` through recipes."""
+    recipes = lp.net.scenario.processes
+    seen = {product}
+    frontier = [product]
+    while frontier:
+        com = frontier.pop()
+        for proc in recipes:
+            if com == proc.main_output or com in proc.co_products:
+                for m in proc.inputs:
+                    if m not in seen:
+                        seen.add(m)
+                        frontier.append(m)
+    return seen
+
+
+def earliest_supply(lp: LinearProgram) -> dict[tuple[str, str], int]:
+    """Earliest period index in which each (site, commodity) can be on hand.
+
+    Stock is there at once; a contract delivers from its start plus lead time; a
+    process output needs all its inputs and capacity; a lane adds its lead time.
+    """
+    net = lp.net
+    sc = net.scenario
+    T = net.n_periods
+    periods = np.asarray(net.periods)
+    best: dict[tuple[str, str], int] = {}
+
+    def offer(key: tuple[str, str], t: int) -> bool:
+        if t < T and t < best.get(key, T):
+            best[key] = t
+            return True
+        return False
+
+    for s in sc.initial_stock:
+        offer((s.site, s.commodity), 0)
+    for i, c in enumerate(sc.contracts):
+        if c.enabled:
+            start = int(np.searchsorted(periods, c.start)) if c.start else 0
+            offer((c.site, c.commodity), start + c.lead_time)
+    first_cap = {str(p): int(np.argmax(net.proc_cap[i] > 0)) if (net.proc_cap[i] > 0).any()
+                 else T for i, p in enumerate(net.processes)}
+    changed = True
+    while changed:
+        changed = False
+        for proc in sc.processes:
+            need = [best.get((proc.site, m), T) for m in proc.inputs]
+            t = max([*need, first_cap[proc.id]])
+            for m in (proc.main_output, *proc.co_products):
+                changed |= offer((proc.site, m), t)
+        for lane in sc.lanes:
+            for (site, com), t in list(best.items()):
+                if site == lane.origin and (lane.commodities is None or com in lane.commodities):
+                    changed |= offer((lane.destination, com), t + lane.lead_time)
+    return best
+
+
+def shortfall_causes(lp: LinearProgram, sol: Solution, prices: dict[str, pd.DataFrame],
+                     demand: pd.DataFrame) -> pd.DataFrame:
+    """Attach a cause to every shortfall, read from the binding limits behind it.
+
+    Causes: ``lead-time`` (nothing can reach the customer that early, see
+    :func:`earliest_supply`), ``provenance`` (a forbidden origin class would have served it),
+    ``capacity`` (a process on the product's chain is at capacity in or before the
+    period), ``feedstock`` (a contract on the chain is at its maximum), ``crma`` (the
+    share cap binds), else ``margin`` (serving costs more than the shortfall penalty).
+    """
+    sc = lp.net.scenario
+    out = demand.copy()
+    causes = []
+    earliest = earliest_supply(lp)
+    site_of = {c.id: c.site for c in sc.customers}
+    index = {p: i for i, p in enumerate(lp.net.periods)}
+    for row in out.itertuples():
+        if row.shortfall_t <= 1e-6:
+            causes.append("")
+            continue
+        chain = _upstream(lp, str(row.product))
+        found = []
+        first = earliest.get((site_of[str(row.customer)], str(row.product)), lp.net.n_periods)
+        if index[str(row.period)] < first:
+            found.append("lead-time")
+        prov = prices["provenance"]
+        if len(prov) and ((prov["customer"] == row.customer) & (prov["period"] == row.period)).any():
+            found.append("provenance")
+        capp = prices["capacity"]
+        procs = {p.id for p in sc.processes if p.main_output in chain}
+        if len(capp) and (capp["process"].isin(procs) & (capp["period"] <= row.period)).any():
+            found.append("capacity")
+        sup = prices["supply"]
+        cons = {c.id for c in sc.contracts if c.commodity in chain}
+        if len(sup) and (sup["contract"].isin(cons) & (sup["period"] <= row.period)).any():
+            found.append("feedstock")
+        crma = prices["crma"]
+        if len(crma) and (crma["customer_country"].str.startswith(f"{row.customer}:")
+                          & (crma["period"] == row.period)).any():
+            found.append("crma")
+        causes.append("+".join(found) or "margin")
+    out["cause"] = causes
+    return out
