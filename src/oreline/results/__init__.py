@@ -80,6 +80,15 @@ def make_results(lp: LinearProgram, sol: Solution) -> PlanResults:
     shadow = shadow_prices(lp, sol)
     tables["demand"] = shortfall_causes(lp, sol, shadow, tables["demand"])
     util = _utilisation(lp, tables["production"])
+    tables["capacity"] = util
+    net = lp.net
+    opening = pd.DataFrame({
+        "site": np.asarray(net.sites, dtype=object)[net.node_site],
+        "commodity": np.asarray(net.commodities, dtype=object)[net.node_com],
+        "origin_class": [net.classes[k].label for k in net.node_cls],
+        "quantity_t": net.initial,
+    })
+    tables["opening_stock"] = opening[opening["quantity_t"] > 0].reset_index(drop=True)
     rev = float(tables["sales"]["revenue"].sum())
     buy = float(tables["purchases"]["cost"].sum() + tables["take_or_pay"]["cost"].sum())
     proc = float(tables["production"]["cost"].sum())

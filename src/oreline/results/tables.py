@@ -28,7 +28,7 @@ def _frame(values: np.ndarray, index: dict[str, np.ndarray], periods: list[str],
 
 
 def plan_tables(lp: LinearProgram, sol: Solution) -> dict[str, pd.DataFrame]:
-    """Purchases, production, lane flows, inventory, sales and shortfalls as tables.
+    """Purchases, production, consumption, lane flows, inventory, sales and demand as tables.
 
     Every table of material carries the origin class label (``AU>MY>KR``: mined >
     separated > refined ...). Money is undiscounted, in the scenario currency.
@@ -72,6 +72,17 @@ def plan_tables(lp: LinearProgram, sol: Solution) -> dict[str, pd.DataFrame]:
         "cost_per_t": net.proc_cost[mp],
     }, P, "output_t")
     prod["cost"] = prod["output_t"] * prod["cost_per_t"]
+    mode, node, coef = net.mode_in
+    run = values("Process-run")
+    use = _frame(run[mode] * coef[:, None], {
+        "process": np.array([procs[p].id for p in mp[mode]], dtype=object),
+        "input": com_ids[net.node_com[node]],
+        "product": np.array([procs[p].main_output for p in mp[mode]], dtype=object),
+        "origin_class": cls_label[net.node_cls[node]],
+        "output_class": cls_label[net.mode_out_cls[mode]],
+    }, P, "quantity_t") if len(mode) else pd.DataFrame(
+        columns=["process", "input", "product", "origin_class", "output_class", "period",
+                 "quantity_t"])
 
     lanes = sc.lanes
     la = net.arc_lane
@@ -118,5 +129,6 @@ def plan_tables(lp: LinearProgram, sol: Solution) -> dict[str, pd.DataFrame]:
     })
     dem = dem[(dem["demand_t"] > TOL) | (dem["unqualified_demand_t"] > TOL)].reset_index(drop=True)
     dem["penalty"] = dem["shortfall_t"].clip(lower=0) * dem["penalty_per_t"]
-    return {"purchases": buy, "take_or_pay": deficit, "production": prod, "lane_flows": flows,
+    return {"purchases": buy, "take_or_pay": deficit, "production": prod, "consumption": use,
+            "lane_flows": flows,
             "inventory": inv, "sales": sales, "demand": dem}

@@ -1,0 +1,117 @@
+"""Plotly figures of a plan: Sankey by origin, production vs capacity, stock, sales."""
+
+from __future__ import annotations
+
+import itertools
+
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+
+from oreline.results import PlanResults
+
+__all__ = ["inventory_figure", "production_figure", "sales_figure", "sankey_figure"]
+
+_PALETTE = qualitative.Plotly + qualitative.Set2 + qualitative.Pastel1
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    h = hex_color.lstrip("#")
+    if len(h) != 6:
+        return hex_color
+    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def sankey_figure(results: PlanResults, names: dict[str, str] | None = None) -> go.Figure:
+    """Material flow over the horizon: supplier -> oxide -> metal -> alloy -> customer.
+
+    Links are coloured by the origin class of the material they carry (hover shows
+    the class: mined > separated > refined > melted countries). Reagents without
+    origin (iron, ferroboron) are left out.
+    """
+    names = names or {}
+    t = results.tables
+    links: list[tuple[str, str, str, float]] = []
+    tracked = t["purchases"][t["purchases"]["origin_class"] != "untracked"]
+    buy = tracked.groupby(["supplier", "commodity", "origin_class"], as_index=False)[
+        "quantity_t"].sum()
+    links += [(f"{r.supplier}", names.get(r.commodity, r.commodity), r.origin_class, r.quantity_t)
+              for r in buy.itertuples()]
+    use = t["consumption"]
+    use = use[use["origin_class"] != "untracked"]
+    use = use.groupby(["input", "product", "origin_class"], as_index=False)["quantity_t"].sum()
+    links += [(names.get(r.input, r.input), names.get(r.product, r.product), r.origin_class,
+               r.quantity_t) for r in use.itertuples()]
+    sales = t["sales"].groupby(["product", "customer", "origin_class"], as_index=False)[
+        "quantity_t"].sum()
+    links += [(names.get(r.product, r.product), names.get(r.customer, r.customer),
+               r.origin_class, r.quantity_t) for r in sales.itertuples()]
+    opening = t["opening_stock"]
+    if len(opening):
+        links += [("opening stock", names.get(r.commodity, r.commodity), r.origin_class,
+                   r.quantity_t) for r in opening.itertuples()]
+    labels = list(dict.fromkeys(itertools.chain.from_iterable((a, b) for a, b, _, _ in links)))
+    idx = {n: i for i, n in enumerate(labels)}
+    classes = sorted({c for _, _, c, _ in links})
+    colour = {c: _PALETTE[i % len(_PALETTE)] for i, c in enumerate(classes)}
+    fig = go.Figure(go.Sankey(
+        arrangement="snap",
+        node={"label": labels, "pad": 14, "thickness": 16},
+        link={
+            "source": [idx[a] for a, _, _, _ in links],
+            "target": [idx[b] for _, b, _, _ in links],
+            "value": [q for *_, q in links],
+            "color": [_rgba(colour[c], 0.45) for _, _, c, _ in links],
+            "customdata": [c for _, _, c, _ in links],
+            "hovertemplate": "%{source.label} → %{target.label}<br>%{value:,.1f} t<br>"
+                             "origin: %{customdata}<extra></extra>",
+        },
+    ))
+    fig.update_layout(title="Material flow by origin (t over the horizon; origin = mined > "
+                            "separated > refined > melted)", height=560)
+    return fig
+
+
+def production_figure(results: PlanResults) -> go.Figure:
+    """Monthly output of each process against its capacity."""
+    u = results.tables["production"].groupby(["process", "period"], as_index=False)[
+        "output_t"].sum()
+    fig = go.Figure()
+    caps = results.tables["capacity"]
+    for i, (proc, grp) in enumerate(u.groupby("process")):
+        colour = _PALETTE[i % len(_PALETTE)]
+        fig.add_bar(x=grp["period"], y=grp["output_t"], name=f"{proc} output",
+                    marker_color=colour)
+        c = caps[caps["process"] == proc]
+        fig.add_scatter(x=c["period"], y=c["capacity_t"], name=f"{proc} capacity",
+                        mode="lines", line={"color": colour, "dash": "dash"})
+    fig.update_layout(title="Production against capacity (t per period)", barmode="group",
+                      height=420)
+    return fig
+
+
+def inventory_figure(results: PlanResults) -> go.Figure:
+    """Closing stock by site and commodity."""
+    inv = results.tables["inventory"]
+    g = inv.assign(item=inv["site"] + " " + inv["commodity"]).groupby(
+        ["item", "period"], as_index=False)["stock_t"].sum()
+    fig = go.Figure()
+    for item, grp in g.groupby("item"):
+        fig.add_scatter(x=grp["period"], y=grp["stock_t"], name=str(item), mode="lines",
+                        stackgroup="stock")
+    fig.update_layout(title="Closing stock (t)", height=380)
+    return fig
+
+
+def sales_figure(results: PlanResults) -> go.Figure:
+    """Sales by customer and shortfall per period."""
+    s = results.tables["sales"].groupby(["customer", "period"], as_index=False)["quantity_t"].sum()
+    fig = go.Figure()
+    for customer, grp in s.groupby("customer"):
+        fig.add_bar(x=grp["period"], y=grp["quantity_t"], name=str(customer))
+    d = results.tables["demand"].groupby("period", as_index=False)["shortfall_t"].sum()
+    fig.add_scatter(x=d["period"], y=d["shortfall_t"], name="shortfall", mode="lines+markers",
+                    line={"color": "black"})
+    fig.update_layout(title="Sales by customer and shortfall (t per period)", barmode="stack",
+                      height=420)
+    return fig
