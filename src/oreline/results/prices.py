@@ -162,7 +162,8 @@ def shortfall_causes(lp: LinearProgram, sol: Solution, prices: dict[str, pd.Data
         found = []
         first = earliest.get((site_of[str(row.customer)], str(row.product)), lp.net.n_periods)
         if index[str(row.period)] < first:
-            found.append("lead-time")
+            causes.append("lead-time")  # nothing could have arrived: no other cause matters
+            continue
         prov = prices["provenance"]
         if len(prov) and ((prov["customer"] == row.customer) & (prov["period"] == row.period)).any():
             found.append("provenance")

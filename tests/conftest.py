@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from oreline.scenario import Scenario, builtin_path
+from oreline.scenario.readers import Raw, parse_scenario
+
+
+def builtin_dict(name: str) -> dict[str, Any]:
+    """A built-in scenario as a plain dict, to modify in tests."""
+    data = YAML(typ="safe").load(builtin_path(name).read_text(encoding="utf-8"))
+    return copy.deepcopy(data)
+
+
+def scenario_from(data: dict[str, Any]) -> Scenario:
+    return parse_scenario(Raw(copy.deepcopy(data), {}, "<test>"))
+
+
+@pytest.fixture
+def tiny_dict() -> dict[str, Any]:
+    return builtin_dict("tiny")
+
+
+@pytest.fixture
+def make() -> Callable[[dict[str, Any]], Scenario]:
+    return scenario_from

@@ -1,0 +1,111 @@
+"""The built-in kmp scenario: sources, stoichiometry of its recipes, headline results."""
+
+from __future__ import annotations
+
+import pytest
+
+from oreline.planner import run_plan
+from oreline.scenario import load_scenario
+from oreline.units import metal_per_oxide, oxide_mix_element_fractions, oxide_per_metal
+from tests.conftest import builtin_dict
+
+
+@pytest.fixture(scope="module")
+def kmp():
+    return load_scenario("kmp")
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return run_plan("kmp")
+
+
+def _has_source(item) -> bool:
+    src = item.source
+    return bool(src) and (not isinstance(src, dict) or all(v.strip() for v in src.values()))
+
+
+def test_every_entity_and_phase_cites_a_source(kmp):
+    missing = [f"{entity}:{getattr(item, 'id', i)}"
+               for entity in ("commodities", "sites", "processes", "contracts",
+                              "initial_stock", "lanes", "customers")
+               for i, item in enumerate(getattr(kmp, entity)) if not _has_source(item)]
+    missing += [f"{p.id}:phase {ph.start}" for p in kmp.processes for ph in p.capacity
+                if not ph.source]
+    assert missing == []
+
+
+def test_numbered_sources_are_listed(kmp):
+    """Every [n] cited in the file appears in the scenario's source list."""
+    import re
+
+    from oreline.scenario import builtin_path
+
+    text = builtin_path("kmp").read_text(encoding="utf-8")
+    cited = {n for group in re.findall(r"\[(\d+(?:\]\[\d+)*)\]", text)
+             for n in group.split("][")}
+    assert cited <= set(kmp.sources), sorted(cited - set(kmp.sources))
+
+
+def test_electrolysis_recipe_is_stoichiometric(kmp):
+    proc = next(p for p in kmp.processes if p.id == "electrolysis")
+    mix = oxide_mix_element_fractions({"Nd2O3": 0.75, "Pr6O11": 0.25})
+    assert proc.inputs["ndpr_oxide"] == pytest.approx(1 / (mix["Nd"] + mix["Pr"]), abs=1e-4)
+    # brief §1 worked example: ~355 kg oxide for 290 kg PrNd metal at 96% yield
+    assert 0.290 * proc.inputs["ndpr_oxide"] / proc.yield_ == pytest.approx(0.355, abs=0.002)
+
+
+def test_dyfe_and_tb_recipes(kmp):
+    procs = {p.id: p for p in kmp.processes}
+    assert procs["dyfe_reduction"].inputs["dy_oxide"] == pytest.approx(
+        0.8 * oxide_per_metal("Dy2O3"), abs=1e-4)
+    assert procs["tb_reduction"].inputs["tb_oxide"] == pytest.approx(
+        1 / metal_per_oxide("Tb4O7"), abs=1e-4)
+
+
+def test_alloy_composition_matches_recipe(kmp):
+    """The alloy's element fractions are what the strip-casting inputs deliver."""
+    coms = {c.id: c.element_fractions for c in kmp.commodities}
+    proc = next(p for p in kmp.processes if p.id == "strip_casting")
+    delivered: dict[str, float] = {}
+    for name, coef in proc.inputs.items():
+        for el, f in coms[name].items():
+            delivered[el] = delivered.get(el, 0.0) + coef * f
+    for el, f in coms["ndfeb_alloy"].items():
+        assert delivered[el] == pytest.approx(f, abs=2e-4), el
+    assert sum(coms["ndfeb_alloy"][e] for e in ("Nd", "Pr", "Dy")) == pytest.approx(0.305)
+
+
+def test_capacity_phases(kmp):
+    cast = next(p for p in kmp.processes if p.id == "strip_casting")
+    tonnes = [(ph.capacity.tonnes, ph.enabled) for ph in cast.capacity]
+    assert tonnes == [(1300, True), (3600, True), (5600, False)]
+
+
+def test_plan_headlines(plan):
+    k = plan.results.kpis
+    assert k["margin"] > 0
+    assert 0.9 < k["fill_rate"] <= 1.0
+    causes = set(plan.results.shortfalls["cause"])
+    assert causes <= {"lead-time"}, causes
+
+
+def test_defence_customer_served_dfars_clean_from_2027(plan):
+    s = plan.results.tables["sales"]
+    d = s[(s["customer"] == "usar_defence") & (s["period"] >= "2027-01")]
+    assert d["quantity_t"].sum() == pytest.approx(2 * 180)
+    for label in d["origin_class"]:
+        assert not any(c in label for c in ("CN", "RU", "KP", "IR", "??")), label
+
+
+def test_switching_on_phase_three_raises_capacity():
+    d = builtin_dict("kmp")
+    for p in d["processes"]:
+        for ph in p["capacity"]:
+            ph["enabled"] = True
+    from tests.conftest import scenario_from
+
+    plan = run_plan(scenario_from(d))
+    cap = plan.results.tables["capacity"]
+    last = cap[(cap["process"] == "strip_casting") & (cap["period"] == "2028-12")]
+    assert float(last["capacity_t"].iloc[0]) == pytest.approx(5600 / 12)
