@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -29,3 +30,13 @@ def tiny_dict() -> dict[str, Any]:
 @pytest.fixture
 def make() -> Callable[[dict[str, Any]], Scenario]:
     return scenario_from
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip tests marked ``slow`` unless ORELINE_SLOW=1 (CI sets it)."""
+    if os.environ.get("ORELINE_SLOW") == "1":
+        return
+    skip = pytest.mark.skip(reason="slow: set ORELINE_SLOW=1 to run")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

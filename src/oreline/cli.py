@@ -83,7 +83,7 @@ def _summary(plan: object) -> None:
                    title_justify="left")
     for col in ("kind", "what", "period", "value per t"):
         prices.add_column(col, justify="right" if col == "value per t" else "left")
-    rows = []
+    rows: list[tuple[str, str, str, float]] = []
     for kind, key in (("capacity", "process"), ("supply", "contract"),
                       ("provenance", "customer")):
         df = r.shadow[kind]
@@ -92,8 +92,8 @@ def _summary(plan: object) -> None:
             if kind == "provenance":
                 what += f" ← {item.origin_class}"
             rows.append((kind, what, str(item.period), float(item.value_per_t)))
-    for kind, what, period, value in rows:
-        prices.add_row(kind, what, period, f"{value:,.0f}")
+    for kind, what, period, amount in rows:
+        prices.add_row(kind, what, period, f"{amount:,.0f}")
     if not rows:
         prices.add_row("-", "no capacity, supply or provenance limit binds", "", "")
     console.print(prices)
@@ -125,7 +125,7 @@ def plan(
                                     progress=lambda step: status.update(step))
     if not quiet:
         _summary(result)
-    if written:
+    if written and out is not None:
         console.print(f"Wrote {len(written)} files to {out}" +
                       (f" (open {out / 'report.html'})" if report else ""))
 
@@ -171,7 +171,8 @@ def _detail(entity: str, item: object) -> str:
     if entity == "processes":
         caps = ", ".join(f"{p.start}: {p.capacity}{'' if p.enabled else ' (off)'}"
                          for p in d(item, "capacity"))
-        return f"{d(item, 'site')}: {', '.join(d(item, 'inputs'))} -> {d(item, 'main_output')}; {caps}"
+        recipe = f"{', '.join(d(item, 'inputs'))} -> {d(item, 'main_output')}"
+        return f"{d(item, 'site')}: {recipe}; {caps}"
     if entity == "contracts":
         origin = ", ".join(f"{k}={v}" for k, v in d(item, "origin").items())
         return f"{d(item, 'commodity')} ≤ {d(item, 'max')} at {d(item, 'price')} [{origin}]"
@@ -230,24 +231,12 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning Oreline errors into messages and exit codes."""
     _mount_subcommands()
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv)  # click reports usage errors itself and exits with code 2
     except OrelineError as exc:
         from rich.text import Text
 
         err_console.print(Text.assemble(("error: ", "bold red"), str(exc)), highlight=False)
         sys.exit(exc.exit_code)
-    except (typer.Abort, KeyboardInterrupt):
-        err_console.print("aborted")
-        sys.exit(130)
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        raise
 
 
 if __name__ == "__main__":  # pragma: no cover

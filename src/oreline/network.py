@@ -12,6 +12,7 @@ Examples
 >>> net = compile_network(load_scenario("tiny"))
 >>> net.n_periods, len(net.classes) > 1
 (3, True)
+
 """
 
 from __future__ import annotations
@@ -102,14 +103,15 @@ def policy_allows(policy: Policy, cls: OriginClass, period_start: str) -> bool:
     True
     >>> policy_allows(Policy(rule="dfars-2027"), cn, "2027-01")
     False
+
     """
     if not cls.tracked or policy.rule in ("any", "crma"):
         return True
     if policy.rule == "ex-china":
         return not any(({"CN", UNKNOWN} & c) for c in cls.stages)
-    checked = ("melted", "produced")
+    checked: tuple[str, ...] = ("melted", "produced")
     if period_start >= "2027-01":
-        checked = ("mined", "separated", "refined", "melted", "produced")
+        checked = STAGES
     bad = COVERED_COUNTRIES | {UNKNOWN}
     return not any(bad & cls.countries(s) for s in checked)
 
@@ -199,6 +201,13 @@ def _index_of(periods: list[str], ym: str | None, default: int) -> int:
     return int(np.searchsorted(np.array(periods), ym, side="left"))
 
 
+def _last_index(periods: list[str], ym: str | None, default: int) -> int:
+    """Last period index whose start is <= ym (an inclusive end; default when None)."""
+    if ym is None:
+        return default
+    return int(np.searchsorted(np.array(periods), ym, side="right")) - 1
+
+
 def _capacity(sc: Scenario, periods: list[str], months: int) -> FloatArray:
     cap = np.zeros((len(sc.processes), len(periods)))
     for p, proc in enumerate(sc.processes):
@@ -244,13 +253,14 @@ def _process_modes(
     return out_modes
 
 
-def compile_network(sc: Scenario, settings: Settings | None = None) -> Network:  # noqa: C901
+def compile_network(sc: Scenario, settings: Settings | None = None) -> Network:
     """Compile a validated scenario into a :class:`Network`.
 
     Raises
     ------
     ModelError
         When origin classes explode beyond ``settings.max_origin_classes`` per node group.
+
     """
     settings = settings or Settings.from_env()
     periods = _period_labels(sc)
@@ -321,9 +331,9 @@ def compile_network(sc: Scenario, settings: Settings | None = None) -> Network: 
         return node_of[(int(sites.get_loc(site)), int(coms.get_loc(com)), cls_id[cls])]
 
     initial = np.zeros(len(keys))
-    for s in sc.initial_stock:
-        initial[node(s.site, s.commodity, source_class(s.commodity, dict(s.origin)))] += (
-            s.quantity.tonnes
+    for st in sc.initial_stock:
+        initial[node(st.site, st.commodity, source_class(st.commodity, dict(st.origin)))] += (
+            st.quantity.tonnes
         )
     ref_price = np.array([c.reference_price.per_tonne if c.reference_price else 0.0
                           for c in sc.commodities])
@@ -339,9 +349,7 @@ def compile_network(sc: Scenario, settings: Settings | None = None) -> Network: 
     buy_top = np.zeros((nC, T))
     idx = np.arange(T)
     for i, c in enumerate(active_contracts):
-        lo, hi = _index_of(periods, c.start, 0), _index_of(periods, c.end, T - 1)
-        if c.end is not None and (hi >= T or periods[hi] != c.end):
-            hi -= 1
+        lo, hi = _index_of(periods, c.start, 0), _last_index(periods, c.end, T - 1)
         on = (idx >= lo) & (idx <= hi) & (idx + c.lead_time < T)
         buy_ub[i] = np.where(on, c.max.per_period(months), 0.0)
         if c.min is not None:
@@ -407,12 +415,12 @@ def compile_network(sc: Scenario, settings: Settings | None = None) -> Network: 
             if ym in periods:
                 base[periods.index(ym)] = q.per_period(months)
         active = (idx >= _index_of(periods, cu.start, 0)) & (
-            idx <= (_index_of(periods, cu.end, T) if cu.end else T - 1))
+            idx <= _last_index(periods, cu.end, T - 1))
         qualified = idx >= _index_of(periods, cu.qualified_from, 0)
         demand[ci] = np.where(active & qualified, base, 0.0)
         unqualified[ci] = np.where(active & ~qualified, base, 0.0)
-        s, m = int(sites.get_loc(cu.site)), int(coms.get_loc(cu.product))
-        nodes = np.flatnonzero((node_site == s) & (node_com == m))
+        si, mi = int(sites.get_loc(cu.site)), int(coms.get_loc(cu.product))
+        nodes = np.flatnonzero((node_site == si) & (node_com == mi))
         first = len(sale_node)
         for n in nodes:
             sale_customer.append(ci)

@@ -52,19 +52,20 @@ class LiveModel:
     >>> live = LiveModel(build_model(compile_network(load_scenario("tiny"))))
     >>> round(-live.solve().objective)
     151500
+
     """
 
     def __init__(self, lp: LinearProgram, settings: Settings | None = None) -> None:
         self.lp = lp
         self.settings = settings or Settings.from_env()
-        self.highs = highspy.Highs()
+        self.highs = highspy.Highs()  # type: ignore[no-untyped-call]
         h = self.highs
         h.setOptionValue("output_flag", False)
         h.setOptionValue("threads", int(self.settings.solver_threads))
         if self.settings.solver_time_limit is not None:
             h.setOptionValue("time_limit", float(self.settings.solver_time_limit))
         for key, value in self.settings.highs_options.items():
-            h.setOptionValue(key, value)
+            h.setOptionValue(key, value)  # type: ignore[arg-type]
         t0 = time.perf_counter()
         a = lp.matrix
         status = h.passModel(
@@ -94,7 +95,9 @@ class LiveModel:
     def set_row_bounds(self, rows: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
         """Change bounds (right-hand sides) of some rows."""
         rows = np.asarray(rows, dtype=np.int32)
-        self.highs.changeRowsBounds(len(rows), rows, _finite(lower), _finite(upper))
+        self.highs.changeRowsBounds(  # type: ignore[attr-defined]
+            len(rows), rows, _finite(lower), _finite(upper)
+        )
 
     def clear_basis(self) -> None:
         """Forget the basis so that the next solve starts cold."""
@@ -107,6 +110,7 @@ class LiveModel:
         ------
         SolverError
             When HiGHS ends without an optimal solution; the message says why.
+
         """
         h = self.highs
         t0 = time.perf_counter()
@@ -131,7 +135,7 @@ class LiveModel:
                        "read": time.perf_counter() - t1}
         return out
 
-    def _diagnose(self, status: object) -> str:
+    def _diagnose(self, status: highspy.HighsModelStatus) -> str:
         text = self.highs.modelStatusToString(status)
         if status == highspy.HighsModelStatus.kInfeasible:
             return (f"the plan is infeasible ({text}). Unmet demand is always allowed, so a hard "

@@ -56,6 +56,7 @@ def build_model(net: Network) -> LinearProgram:
     >>> lp = build_model(compile_network(load_scenario("tiny")))
     >>> lp.n_cols == lp.variables.n_cols
     True
+
     """
     v = define_variables(net)
     blocks = [family(net, v) for family in CONSTRAINT_FAMILIES]

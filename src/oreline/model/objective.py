@@ -27,6 +27,7 @@ def define_objective(net: Network, v: Variables) -> np.ndarray:
     >>> c = define_objective(net, define_variables(net))
     >>> float(c[define_variables(net)["Customer-sale"].offset])
     -10000.0
+
     """
     cost = np.zeros(v.n_cols)
     disc = net.discount[None, :]

@@ -37,7 +37,8 @@ class VarBlock:
 
     def cols(self, entity: np.ndarray, period: np.ndarray) -> np.ndarray:
         """Column indices for broadcastable entity and period index arrays."""
-        return self.offset + np.asarray(entity) * self.T + np.asarray(period)
+        out: np.ndarray = self.offset + np.asarray(entity) * self.T + np.asarray(period)
+        return out
 
     def grid(self) -> np.ndarray:
         """Columns as an ``(n, T)`` array."""
@@ -71,6 +72,7 @@ def define_variables(net: Network) -> Variables:
     >>> v = define_variables(compile_network(load_scenario("tiny")))
     >>> v["Process-run"].size, v["Customer-shortfall"].size
     (6, 6)
+
     """
     T = net.n_periods
     counts = {

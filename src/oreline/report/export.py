@@ -42,7 +42,9 @@ def write_outputs(plan: Plan, out: Path, report: bool = True,
         parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=parent))
     except OSError as exc:
-        raise ConfigError(f"cannot write to {parent}: {exc.strerror}; choose another --out") from None
+        raise ConfigError(
+            f"cannot write to {parent}: {exc.strerror}; choose another --out"
+        ) from None
     try:
         tables = _all_tables(plan)
         say("writing tables")

@@ -20,13 +20,15 @@ from oreline.report.figures import (
 __all__ = ["render_report"]
 
 _CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1200px;
-color:#1f2937;padding:0 1rem}h1{margin-bottom:.2rem}.sub{color:#6b7280;margin-top:0}
-.kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(180px,1fr));gap:.8rem;margin:1rem 0}
-.kpi{background:#f3f4f6;border-radius:8px;padding:.7rem 1rem}.kpi b{display:block;font-size:1.3rem}
-table{border-collapse:collapse;margin:.5rem 0 1.5rem;font-size:.9rem}td,th{border-bottom:1px solid #e5e7eb;
-padding:.3rem .7rem;text-align:right}th{background:#f9fafb}td:first-child,th:first-child{text-align:left}
-section{margin:2rem 0}
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;
+max-width:1200px;color:#1f2937;padding:0 1rem}h1{margin-bottom:.2rem}
+.sub{color:#6b7280;margin-top:0}
+.kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(180px,1fr));gap:.8rem;
+margin:1rem 0}.kpi{background:#f3f4f6;border-radius:8px;padding:.7rem 1rem}
+.kpi b{display:block;font-size:1.3rem}
+table{border-collapse:collapse;margin:.5rem 0 1.5rem;font-size:.9rem}
+td,th{border-bottom:1px solid #e5e7eb;padding:.3rem .7rem;text-align:right}
+th{background:#f9fafb}td:first-child,th:first-child{text-align:left}section{margin:2rem 0}
 """
 
 
@@ -37,8 +39,8 @@ def _money(x: float, cur: str) -> str:
 def _table(df: pd.DataFrame, floatfmt: str = "{:,.1f}") -> str:
     if df.empty:
         return "<p><i>none</i></p>"
-    return df.to_html(index=False, border=0, float_format=lambda v: floatfmt.format(v),
-                      classes="data", escape=True)
+    return str(df.to_html(index=False, border=0, float_format=lambda v: floatfmt.format(v),
+                      classes="data", escape=True))
 
 
 def render_report(plan: Plan) -> str:

@@ -74,6 +74,7 @@ def make_results(lp: LinearProgram, sol: Solution) -> PlanResults:
     ------
     MassBalanceError
         When the solution creates or loses element mass (checked after every solve).
+
     """
     tables = plan_tables(lp, sol)
     balance = element_balance(lp, sol)

@@ -27,6 +27,7 @@ def element_balance(lp: LinearProgram, sol: Solution, rtol: float = 1e-6) -> pd.
     ------
     MassBalanceError
         Naming the element, the imbalance in tonnes and the biggest term.
+
     """
     net, v = lp.net, lp.variables
     T = net.n_periods

@@ -117,7 +117,7 @@ def earliest_supply(lp: LinearProgram) -> dict[tuple[str, str], int]:
 
     for s in sc.initial_stock:
         offer((s.site, s.commodity), 0)
-    for i, c in enumerate(sc.contracts):
+    for c in sc.contracts:
         if c.enabled:
             start = int(np.searchsorted(periods, c.start)) if c.start else 0
             offer((c.site, c.commodity), start + c.lead_time)
@@ -165,7 +165,8 @@ def shortfall_causes(lp: LinearProgram, sol: Solution, prices: dict[str, pd.Data
             causes.append("lead-time")  # nothing could have arrived: no other cause matters
             continue
         prov = prices["provenance"]
-        if len(prov) and ((prov["customer"] == row.customer) & (prov["period"] == row.period)).any():
+        same = (prov["customer"] == row.customer) & (prov["period"] == row.period)
+        if len(prov) and same.any():
             found.append("provenance")
         capp = prices["capacity"]
         procs = {p.id for p in sc.processes if p.main_output in chain}

@@ -11,6 +11,7 @@ import difflib
 from collections.abc import Iterator, Sequence
 
 from oreline.scenario.schema import STAGES, Scenario
+from oreline.units import Price
 
 __all__ = ["Finding", "check_scenario", "required_stages"]
 
@@ -37,6 +38,7 @@ def required_stages(family: str) -> tuple[str, ...]:
     --------
     >>> required_stages("oxide")
     ('mined', 'separated')
+
     """
     return _REQUIRED.get(family, ())
 
@@ -45,7 +47,7 @@ def _suggest(name: str, options: Sequence[str]) -> str:
     close = difflib.get_close_matches(name, options, n=1)
     if close:
         return f"did you mean {close[0]!r}?"
-    return f"use one of: {', '.join(sorted(options)[:12])}"
+    return f"use one of: {', '.join(sorted(set(options))[:12])}"
 
 
 def _duplicates(sc: Scenario) -> Iterator[Finding]:
@@ -129,7 +131,9 @@ def _bases(sc: Scenario) -> Iterator[Finding]:
             if q is not None:
                 yield from same(("contracts", i, name), q.basis, c.commodity)
         if c.min is not None and c.min.per_period(1) > c.max.per_period(1) + 1e-9:
-            yield ("contracts", i, "min"), f"min {c.min} exceeds max {c.max}", "lower min or raise max"
+            yield ("contracts", i, "min"), f"min {c.min} exceeds max {c.max}", (
+                "lower min or raise max"
+            )
         if c.start and c.end and c.start > c.end:
             yield ("contracts", i, "end"), f"end {c.end} is before start {c.start}", "swap them"
     for i, s in enumerate(sc.initial_stock):
@@ -143,15 +147,19 @@ def _bases(sc: Scenario) -> Iterator[Finding]:
 def _prices(sc: Scenario) -> Iterator[Finding]:
     cur = sc.currency
     fix = f"state every price in the scenario currency {cur}"
+
+    def wrong(price: Price) -> str:
+        return f"price {str(price)!r} is in {price.currency}, not the scenario currency {cur}"
+
     for i, p in enumerate(sc.processes):
         if p.variable_cost.currency != cur:
-            yield ("processes", i, "variable_cost"), f"price in {p.variable_cost.currency}", fix
+            yield ("processes", i, "variable_cost"), wrong(p.variable_cost), fix
     for i, c in enumerate(sc.contracts):
         if c.price.currency != cur:
-            yield ("contracts", i, "price"), f"price in {c.price.currency}", fix
+            yield ("contracts", i, "price"), wrong(c.price), fix
     for i, lane in enumerate(sc.lanes):
         if lane.cost.currency != cur:
-            yield ("lanes", i, "cost"), f"price in {lane.cost.currency}", fix
+            yield ("lanes", i, "cost"), wrong(lane.cost), fix
         if lane.tariff > 0:
             for name in lane.commodities or [c.id for c in sc.commodities]:
                 com = next((c for c in sc.commodities if c.id == name), None)
@@ -165,12 +173,10 @@ def _prices(sc: Scenario) -> Iterator[Finding]:
         for name in ("price", "shortfall_penalty"):
             pr = getattr(cu, name)
             if pr is not None and pr.currency != cur:
-                yield ("customers", i, name), f"price in {pr.currency}", fix
+                yield ("customers", i, name), wrong(pr), fix
     for i, co in enumerate(sc.commodities):
         if co.reference_price is not None and co.reference_price.currency != cur:
-            yield ("commodities", i, "reference_price"), (
-                f"price in {co.reference_price.currency}"
-            ), fix
+            yield ("commodities", i, "reference_price"), wrong(co.reference_price), fix
 
 
 def _recipes(sc: Scenario) -> Iterator[Finding]:
@@ -205,7 +211,10 @@ def _origins(sc: Scenario) -> Iterator[Finding]:
     for entity, i, commodity, origin in entries:
         for stage, country in origin.items():
             if stage not in STAGES:
-                yield (entity, i, "origin", stage), f"unknown stage {stage!r}", _suggest(stage, STAGES)
+                yield (
+                    (entity, i, "origin", stage), f"unknown stage {stage!r}",
+                    _suggest(stage, STAGES),
+                )
             elif country != "unknown" and not (len(country) == 2 and country.isupper()):
                 yield (
                     (entity, i, "origin", stage),
@@ -241,6 +250,7 @@ def check_scenario(sc: Scenario) -> list[Finding]:
     >>> from oreline.scenario import load_scenario
     >>> check_scenario(load_scenario("tiny"))
     []
+
     """
     findings: list[Finding] = []
     for check in (_duplicates, _refs, _bases, _prices, _recipes, _origins, _horizon):

@@ -8,7 +8,10 @@ one validation step reports every problem with its file and line.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
+import os
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -84,6 +87,7 @@ def builtin_names() -> list[str]:
     --------
     >>> "kmp" in builtin_names() and "tiny" in builtin_names()
     True
+
     """
     lib = resources.files("oreline.scenario") / "library"
     return sorted(p.name[:-5] for p in lib.iterdir() if p.name.endswith(".yaml"))
@@ -137,6 +141,9 @@ def _read_yaml(path: Path) -> Raw:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and start is not None and mark is not None and start.line != mark.line:
+            problem = f"{problem} ({context} at line {start.line + 1})"
         raise ScenarioError(
             [Issue(f"{path}{line}", "", f"not valid YAML: {problem}", "fix the YAML syntax")]
         ) from None
@@ -190,7 +197,7 @@ def _from_tables(tables: dict[str, list[tuple[str, dict[str, Any]]]], origin: st
         locs[("sources", str(row.get("key")))] = place
     for entity in ("commodities", "sites", "processes", "contracts", "initial_stock", "lanes",
                    "customers"):
-        items = []
+        items: list[dict[str, Any]] = []
         for place, row in tables.get(entity, []):
             idx = len(items)
             item = {k: v for k, v in row.items() if v is not None}
@@ -229,6 +236,18 @@ def _from_tables(tables: dict[str, list[tuple[str, dict[str, Any]]]], origin: st
     return Raw(data, locs, origin)
 
 
+def _column_fix(extra: list[str], allowed: list[str]) -> str:
+    """Suggest the closest allowed column for each unknown one."""
+    import difflib
+
+    hints = []
+    for column in extra:
+        close = difflib.get_close_matches(column, allowed, n=1)
+        if close:
+            hints.append(f"did you mean {close[0]!r} for {column!r}?")
+    return " ".join([*hints, f"allowed columns: {', '.join(allowed)}"])
+
+
 def _read_csv_folder(path: Path) -> Raw:
     tables: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     known = set(TABLES)
@@ -243,10 +262,16 @@ def _read_csv_folder(path: Path) -> Raw:
             reader = csv.DictReader(fh)
             extra = [c for c in reader.fieldnames or [] if c not in TABLES[name]]
             if extra:
-                issues.append(Issue(f"{file}:1", "", f"unknown column(s) {extra}",
-                                    f"allowed columns: {', '.join(TABLES[name])}"))
+                issues.append(Issue(f"{file} row 1", "", f"unknown column(s) {extra}",
+                                    _column_fix(extra, TABLES[name])))
             rows = []
             for n, row in enumerate(reader, start=2):
+                spill = row.get(None)  # type: ignore[call-overload]
+                if spill:
+                    issues.append(Issue(
+                        f"{file} row {n}", "", f"the row has {len(row) - 1 + len(spill)} cells "
+                        f"but the header has {len(row) - 1} columns (extra: {spill})",
+                        'put values holding a comma in double quotes, e.g. "A, B"'))
                 clean = {k: _cell(v) for k, v in row.items() if k in TABLES[name]}
                 if any(v is not None for v in clean.values()):
                     rows.append((f"{file} row {n}", clean))
@@ -280,9 +305,14 @@ def _read_excel(path: Path) -> Raw:
         extra = [c for c in header if c and c not in TABLES[name]]
         if extra:
             issues.append(Issue(f"{path} sheet {name} row 1", "", f"unknown column(s) {extra}",
-                                f"allowed columns: {', '.join(TABLES[name])}"))
+                                _column_fix(extra, TABLES[name])))
         rows = []
         for n, values in enumerate(rows_iter, start=2):
+            stray = [v for h, v in itertools.zip_longest(header, values) if not h and v is not None]
+            if stray:
+                issues.append(Issue(f"{path} sheet {name} row {n}", "",
+                                    f"value(s) {stray} in a column without a header",
+                                    "give the column a header or delete the values"))
             clean = {h: _cell(v) for h, v in zip(header, values, strict=False)
                      if h in TABLES[name]}
             if any(v is not None for v in clean.values()):
@@ -301,38 +331,60 @@ def _read_excel(path: Path) -> Raw:
 
 
 def _merge(base: Raw, child: Raw) -> Raw:
-    data = {k: v for k, v in base.data.items()}
+    """Overlay ``child`` on ``base``: keyed entities entry by entry, mappings key by key.
+
+    Any other top-level value of the child replaces the base's, and so do the base's
+    file places under it, so an error points into the file that wrote the value.
+    """
+    data = dict(base.data)
     locs = {k: v for k, v in base.locs.items() if not (k and k[0] in KEYED)}
+    orphans = list(base.data.get("_orphans", [])) + list(child.data.get("_orphans", []))
     for key, value in child.data.items():
-        if key in KEYED:
+        if key in KEYED or key == "_orphans":
             continue
         if isinstance(value, dict) and isinstance(data.get(key), dict):
             data[key] = {**data[key], **value}
         else:
             data[key] = value
+            locs = {k: v for k, v in locs.items() if k[:1] != (key,)}
     locs.update({k: v for k, v in child.locs.items() if not (k and k[0] in KEYED)})
     for entity in KEYED:
-        base_items = list(base.data.get(entity, []) or [])
-        child_items = list(child.data.get(entity, []) or [])
-        out: list[dict[str, Any]] = []
+        base_items = base.data.get(entity) or []
+        child_items = child.data.get(entity) or []
+        if not isinstance(base_items, list) or not isinstance(child_items, list):
+            # not a list: nothing to merge by id, the schema reports the bad value
+            chosen = child if entity in child.data else base
+            if entity in chosen.data:
+                data[entity] = chosen.data[entity]
+                locs.update({k: v for k, v in chosen.locs.items() if k[:1] == (entity,)})
+            continue
+        out: list[Any] = []
         sources: list[list[tuple[Raw, int]]] = []
         index: dict[Any, int] = {}
         for b, item in enumerate(base_items):
-            index[item.get("id")] = len(out) if isinstance(item, dict) else -1
+            if isinstance(item, dict):
+                index[item.get("id")] = len(out)
             out.append(item)
             sources.append([(base, b)])
         for c, item in enumerate(child_items):
-            key = item.get("id") if isinstance(item, dict) else None
-            if key is not None and key in index and index[key] >= 0:
-                k = index[key]
+            ident = item.get("id") if isinstance(item, dict) else None
+            if ident is not None and ident in index:
+                k = index[ident]
                 if item.get("remove") is True:
                     out[k] = {}
                     sources[k] = []
                     continue
                 out[k] = {**out[k], **item}
                 sources[k].append((child, c))
+            elif isinstance(item, dict) and "remove" in item:
+                orphans.append(Issue(
+                    child.where((entity, c, "remove")), f"{entity}[{c}].remove",
+                    f"'remove: true' names {ident!r}, which the base scenario has no entry for",
+                    f"correct the id or delete the entry; {entity} of the base: "
+                    + ", ".join(str(k) for k in index if k is not None)))
             else:
-                index[key] = len(out)
+                if ident is not None:
+                    index[ident] = len(out)
                 out.append(item)
                 sources.append([(child, c)])
         keep = [k for k in range(len(out)) if sources[k]]
@@ -345,6 +397,9 @@ def _merge(base: Raw, child: Raw) -> Raw:
         if not data[entity] and entity not in base.data and entity not in child.data:
             del data[entity]
     data.pop("extends", None)
+    data.pop("_orphans", None)
+    if orphans:
+        data["_orphans"] = orphans
     return Raw(data, locs, child.origin)
 
 
@@ -376,8 +431,24 @@ def read_raw(source: str | Path, _seen: tuple[str, ...] = ()) -> Raw:
     parent = raw.data.get("extends")
     if parent:
         parent_text = str(parent)
-        candidate = path.parent / parent_text
-        base_source: str | Path = candidate if candidate.exists() else parent_text
+        here = raw.where(("extends",))
+        # relative to the file holding 'extends' (scenario.csv inside a folder)
+        anchor = path if path.is_dir() else path.parent
+        candidate = Path(os.path.normpath(anchor / parent_text))
+        if candidate.exists():
+            base_source: str | Path = candidate
+        elif parent_text in builtin_names():
+            base_source = builtin_path(parent_text)
+        else:
+            raise ScenarioError([Issue(
+                here, "extends", f"base scenario {parent_text!r} not found in {anchor} "
+                "nor among the built-ins", f"built-in scenarios: {', '.join(builtin_names())}; "
+                "or give a path relative to this file")])
+        base_key = str(Path(base_source).resolve())
+        if base_key in (*_seen, key):
+            chain = " -> ".join(Path(k).name for k in (*_seen, key, base_key))
+            raise ScenarioError([Issue(here, "extends", f"extends forms a cycle: {chain}",
+                                       "remove one 'extends' from the cycle")])
         base = read_raw(base_source, (*_seen, key))
         raw = _merge(base, raw)
     return raw
@@ -414,7 +485,8 @@ def _issue_from_pydantic(raw: Raw, err: Any) -> Issue:
     import difflib
 
     loc: Loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
-    field_path = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
+    field_path = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc)
+    field_path = field_path.replace(".[", "[")
     kind = err["type"]
     value = err.get("input")
     msg = err["msg"].removeprefix("Value error, ")
@@ -429,9 +501,32 @@ def _issue_from_pydantic(raw: Raw, err: Any) -> Issue:
         fix = f"add '{loc[-1]}'"
     else:
         shown = repr(value) if not isinstance(value, dict | list) else ""
-        if shown and shown not in msg:
+        if shown and not (isinstance(value, str) and shown in msg):
             msg = f"{msg} (got {shown})"
+        ctx = err.get("ctx") or {}
+        bounds = {"greater_than": "above", "greater_than_equal": "at least",
+                  "less_than": "below", "less_than_equal": "at most"}
+        if kind in bounds:
+            limit = next(iter(ctx.values()), "")
+            fix = f"use a number {bounds[kind]} {limit}"
+        elif kind == "literal_error":
+            fix = f"use one of: {ctx.get('expected', '')}"
     return Issue(raw.where(loc), field_path, msg, fix)
+
+
+_PLACE = re.compile(r"^(?P<file>.*?)(?::(?P<line>\d+)| row (?P<row>\d+)(?:, column .*)?)?$")
+
+
+def _in_file_order(issues: list[Issue]) -> list[Issue]:
+    """Sort issues by file, then line or row (stable: same place keeps check order)."""
+
+    def key(issue: Issue) -> tuple[str, int]:
+        match = _PLACE.match(issue.where)
+        if match is None:  # pragma: no cover - the pattern matches any text
+            return issue.where, 0
+        return match["file"], int(match["line"] or match["row"] or 0)
+
+    return sorted(issues, key=key)
 
 
 def parse_scenario(raw: Raw) -> Scenario:
@@ -441,19 +536,20 @@ def parse_scenario(raw: Raw) -> Scenario:
     ------
     ScenarioError
         With one :class:`~oreline.errors.Issue` per problem, each naming file and line.
+
     """
-    issues = [Issue(place, "", msg, "fix or remove the row")
-              for place, msg in raw.data.pop("_orphans", [])]
+    issues = [o if isinstance(o, Issue) else Issue(o[0], "", o[1], "fix or remove the row")
+              for o in raw.data.pop("_orphans", [])]
     try:
         scenario = Scenario.model_validate(raw.data)
     except ValidationError as exc:
         issues += [_issue_from_pydantic(raw, e) for e in exc.errors()]
-        raise ScenarioError(issues) from None
+        raise ScenarioError(_in_file_order(issues)) from None
     for loc, message, fix in check_scenario(scenario):
         field_path = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc)
         issues.append(Issue(raw.where(loc), field_path.replace(".[", "["), message, fix))
     if issues:
-        raise ScenarioError(issues)
+        raise ScenarioError(_in_file_order(issues))
     return scenario
 
 
@@ -465,5 +561,6 @@ def load_scenario(source: str | Path) -> Scenario:
     >>> sc = load_scenario("tiny")
     >>> sc.horizon.periods
     3
+
     """
     return parse_scenario(read_raw(source))

@@ -82,9 +82,12 @@ def _ym(value: object) -> str:
 def _qty(kind: bool | None) -> Any:
     def parse(value: object) -> Quantity:
         try:
-            return parse_quantity(value, rate=kind)
+            quantity = parse_quantity(value, rate=kind)
         except UnitError as exc:
             raise ValueError(str(exc)) from None
+        if quantity.tonnes < 0:
+            raise ValueError(f"quantity {str(value)!r} is negative; quantities must be >= 0")
+        return quantity
 
     return parse
 
@@ -104,7 +107,9 @@ def _mapping(value: object) -> object:
             if not part.strip():
                 continue
             if "=" not in part:
-                raise ValueError(f"cannot read {part.strip()!r}; write pairs as 'key=value; key=value'")
+                raise ValueError(
+                    f"cannot read {part.strip()!r}; write pairs as 'key=value; key=value'"
+                )
             key, val = part.split("=", 1)
             out[key.strip()] = val.strip()
         return out
@@ -214,7 +219,9 @@ class Site(_Entity):
     name: str = ""
     country: str = Field(description="ISO 3166-1 alpha-2 code")
     role: Literal["mine", "separation", "plant", "warehouse", "port", "customer", "supplier"]
-    storage_capacity: Stock | None = Field(default=None, description="Most stock held, all commodities")
+    storage_capacity: Stock | None = Field(
+        default=None, description="Most stock held, all commodities"
+    )
     holding_cost: float = Field(
         default=0.01, ge=0, le=1, description="Holding cost per month as a share of reference price"
     )
@@ -234,7 +241,9 @@ class CapacityPhase(_Base):
     start: YearMonth
     capacity: Rate
     enabled: bool = True
-    ramp_periods: int = Field(default=0, ge=0, description="Periods of linear ramp from the previous level")
+    ramp_periods: int = Field(
+        default=0, ge=0, description="Periods of linear ramp from the previous level"
+    )
     source: Source = None
 
 
@@ -298,9 +307,10 @@ class Policy(_Base):
         return self
 
 
-EU_COUNTRIES: frozenset[str] = frozenset(
-    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split()
-)
+EU_COUNTRIES: frozenset[str] = frozenset({
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE",
+    "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
+})
 
 
 class Contract(_Entity):

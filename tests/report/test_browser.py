@@ -1,0 +1,54 @@
+"""The HTML report opens in headless Chromium with the Sankey drawn."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from oreline.planner import run_plan
+from oreline.report import write_outputs
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="needs Debian package chromium "
+                       "(apt-get install chromium; .ci/run installs it)"),
+]
+
+
+def test_report_renders_sankey_and_charts(tmp_path: Path):
+    from playwright.sync_api import sync_playwright
+
+    plan = run_plan("kmp")
+    write_outputs(plan, tmp_path / "out")
+    page_errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"],
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1300, "height": 900})
+            page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+            page.goto((tmp_path / "out" / "report.html").as_uri())
+            page.wait_for_selector("#plot-sankey .sankey .sankey-node", timeout=30_000)
+            nodes = page.locator("#plot-sankey .sankey-node").count()
+            links = page.locator("#plot-sankey .sankey-link").count()
+            labels = page.locator("#plot-sankey .sankey-node .node-label").all_text_contents()
+            bars = page.locator("#plot-production .bars .point").count()
+            page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        finally:
+            browser.close()
+    assert page_errors == []
+    sales = plan.results.tables["sales"]
+    assert nodes >= 6
+    assert links >= len(sales.groupby(["customer", "origin_class"]))
+    assert "usar_defence" in labels
+    assert any("NdPr metal" in label for label in labels)
+    assert bars > 0
+    assert (tmp_path / "report.png").stat().st_size > 10_000

@@ -1,0 +1,90 @@
+"""The command line, end to end, in a subprocess as a user runs it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+CLI = [sys.executable, "-c", "from oreline.cli import main; main()"]
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=cwd, timeout=300,
+                          env={"COLUMNS": "140", "PATH": "/usr/bin:/bin", "HOME": "/tmp"})
+
+
+def test_plan_tiny_prints_summary_and_writes_outputs(tmp_path):
+    res = run("plan", "tiny", "--out", str(tmp_path / "out"))
+    assert res.returncode == 0, res.stderr
+    assert "Plan tiny" in res.stdout
+    assert "c2" in res.stdout and "provenance" in res.stdout
+    assert "electrolysis" in res.stdout
+    out = tmp_path / "out"
+    for name in ("purchases", "production", "sales", "demand", "inventory", "kpis",
+                 "shadow_capacity", "element_balance"):
+        assert (out / f"{name}.csv").exists(), name
+        assert (out / f"{name}.parquet").exists(), name
+    assert (out / "plan.xlsx").exists()
+    assert (out / "report.html").stat().st_size > 1_000_000  # plotly.js inlined
+    kpis = pd.read_csv(out / "kpis.csv").set_index("kpi")["value"]
+    assert kpis["objective_discounted"] == pytest.approx(151_500)
+    sheets = pd.read_excel(out / "plan.xlsx", sheet_name=None)
+    assert {"sales", "purchases", "shadow_provenance"} <= set(sheets)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out-")]
+
+
+def test_plan_kmp_default_scenario():
+    res = run("plan")
+    assert res.returncode == 0, res.stderr
+    assert "Plan kmp" in res.stdout
+    assert "usar_defence" in res.stdout
+    assert "DFARS-clean ndfeb_alloy" in res.stdout
+
+
+def test_scenario_list_show_validate():
+    res = run("scenario", "list")
+    assert res.returncode == 0 and "kmp" in res.stdout and "tiny" in res.stdout
+    res = run("scenario", "show", "kmp")
+    assert res.returncode == 0 and "strip_casting" in res.stdout and "ucore_ndpr" in res.stdout
+    res = run("scenario", "validate", "kmp")
+    assert res.returncode == 0 and "valid" in res.stdout
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "csv", "xlsx"])
+def test_scenario_export_then_plan(tmp_path, fmt):
+    target = tmp_path / ("kmp" if fmt == "csv" else f"kmp.{fmt}")
+    res = run("scenario", "export", "kmp", "--format", fmt, "--out", str(target))
+    assert res.returncode == 0, res.stderr
+    res = run("plan", str(target), "--quiet")
+    assert res.returncode == 0, res.stderr
+
+
+def test_bad_scenario_gives_message_not_traceback(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    text = "extends: tiny\nname: bad\ncustomers:\n  - id: c1\n    demand: 6 t/month oxide\n"
+    bad.write_text(text, encoding="utf-8")
+    res = run("plan", str(bad))
+    assert res.returncode == 2
+    assert "Traceback" not in res.stderr
+    assert f"{bad}:5" in res.stderr
+    assert "metal" in res.stderr  # the fix names the right basis
+
+
+def test_missing_file_and_bad_option():
+    res = run("plan", "no-such-scenario")
+    assert res.returncode == 2
+    assert "no such file" in res.stderr and "Traceback" not in res.stderr
+    res = run("scenario", "export", "tiny", "--format", "pdf")
+    assert res.returncode != 0 and "Traceback" not in res.stderr
+
+
+def test_unwritable_out_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    res = run("plan", "tiny", "--out", str(blocker / "sub"))
+    assert res.returncode == 8
+    assert "Traceback" not in res.stderr and "--out" in res.stderr
