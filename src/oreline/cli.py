@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -128,6 +128,117 @@ def plan(
     if written and out is not None:
         console.print(f"Wrote {len(written)} files to {out}" +
                       (f" (open {out / 'report.html'})" if report else ""))
+
+
+@app.command()
+def stress(
+    source: Annotated[str, typer.Argument(help="Stress file, or a built-in set (kmp)")] = "kmp",
+    samples: Annotated[int | None, typer.Option(help="Monte Carlo samples (file default)")]
+    = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (file default)")] = None,
+    executor: Annotated[str, typer.Option(help="inprocess, process or dask")] = "process",
+    workers: Annotated[int | None, typer.Option(help="Processes (default: all cores)")] = None,
+    dask_local: Annotated[int | None, typer.Option(
+        "--dask-local", help="Start a local Dask cluster of N workers")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        help="Address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")] = None,
+    mitigation: Annotated[str | None, typer.Option(
+        help="Scenario with a mitigation; its value is measured on the same samples")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write Parquet/CSV tables and "
+                                                   "stress_report.html here")] = None,
+) -> None:
+    """Run a stress sweep on live HiGHS models and print a risk summary."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from oreline.stress.campaign import run_stress
+
+    if dask_local is not None or scheduler is not None:
+        executor, workers = "dask", dask_local or workers
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[rate]:>7.1f} samples/s"), TimeElapsedColumn(),
+               TextColumn("ETA"), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=False) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(phase, total=total, rate=0.0)
+            task = bar.tasks[tasks[phase]]
+            elapsed = task.elapsed or 1e-9
+            bar.update(tasks[phase], completed=done, rate=done / elapsed)
+
+        run = run_stress(source, samples, seed, executor, workers, scheduler, mitigation,
+                         progress)
+    _stress_summary(run)
+    if out is not None:
+        from oreline.report.stress import render_stress_report, write_stress_outputs
+
+        page = render_stress_report(
+            run.stress.name, run.stress.description, run.summary, run.customers, run.tornado,
+            run.sweep.metrics, run.sweep.base["margin"], run.named,
+            run.mitigation.table if run.mitigation else None,
+            run.mitigated_sweep.metrics if run.mitigated_sweep else None)
+        written = write_stress_outputs(out, run.tables(), page)
+        console.print(f"Wrote {len(written)} files to {out} (open {out / 'stress_report.html'})")
+
+
+def _stress_summary(run: Any) -> None:
+    cur = run.scenario.currency
+    sw = run.sweep
+    console.print(f"[bold]{run.stress.name}[/bold] on {run.scenario.name}: "
+                  f"{len(sw.metrics)} samples in {sw.seconds:.1f} s ({sw.rate:.1f}/s, "
+                  f"{sw.executor}, {sw.info['workers']} worker(s)); "
+                  f"{sw.info['cold_checked']} cold re-solves agreed")
+    table = Table(title="Risk summary", title_justify="left", show_header=False)
+    for row in run.summary.itertuples():
+        label = str(row.statistic)
+        value = float(row.value)
+        if "margin" in label:
+            text = _fmt(value, cur)
+        elif label.startswith("P(") or "fill" in label:
+            text = f"{value:.1%}"
+        else:
+            text = f"{value:,.1f}"
+        table.add_row(label, text)
+    console.print(table)
+    cust = Table(title="Customers: odds of a shortfall beyond the base plan",
+                 title_justify="left")
+    for col in ("customer", "P(extra shortfall)", "mean extra t", "P95 extra t", "mean fill"):
+        cust.add_column(col, justify="left" if col == "customer" else "right")
+    for row in run.customers.itertuples():
+        cust.add_row(str(row.customer), f"{row.p_extra_shortfall:.1%}",
+                     _fmt(row.mean_extra_shortfall_t), _fmt(row.p95_extra_shortfall_t),
+                     f"{row.mean_fill_rate:.1%}")
+    console.print(cust)
+    torn = Table(title="Tornado: margin change, one event at a time", title_justify="left")
+    for col in ("event", "numbers at P10", "numbers at P90"):
+        torn.add_column(col, justify="left" if col == "event" else "right")
+    for row in run.tornado.itertuples():
+        torn.add_row(str(row.event), _fmt(row.margin_change_p10, cur),
+                     _fmt(row.margin_change_p90, cur))
+    console.print(torn)
+    if not run.named.empty:
+        named = Table(title="Named scenarios", title_justify="left")
+        for col in ("scenario", "margin", "shortfall t", "fill rate"):
+            named.add_column(col, justify="left" if col == "scenario" else "right")
+        for row in run.named.itertuples():
+            named.add_row(str(row.name), _fmt(row.margin, cur), _fmt(row.shortfall_t),
+                          f"{row.fill_rate:.1%}")
+        console.print(named)
+    if run.mitigation is not None:
+        mit = Table(title="Mitigation (same samples)", title_justify="left", show_header=False)
+        for row in run.mitigation.table.itertuples():
+            label = str(row.statistic)
+            mit.add_row(label, _fmt(float(row.value), cur) if "margin" in label
+                        else f"{float(row.value):,.1f}")
+        console.print(mit)
 
 
 @scenario_app.command("list")

@@ -41,7 +41,7 @@ IntArray = np.ndarray
 FloatArray = np.ndarray
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class OriginClass:
     """Countries per stage of a flow; an empty stage has not happened yet.
 
@@ -79,6 +79,11 @@ class OriginClass:
     def countries(self, stage: str) -> frozenset[str]:
         """Countries recorded for a stage."""
         return self.stages[STAGES.index(stage)]
+
+    @property
+    def sort_key(self) -> tuple[bool, str]:
+        """A total order that does not depend on hashing (set order varies per process)."""
+        return (self.tracked, self.label)
 
     @property
     def label(self) -> str:
@@ -239,7 +244,8 @@ def _process_modes(
 ) -> list[tuple[dict[str, OriginClass], OriginClass]]:
     """Each combination of input classes present at the site, with its output class."""
     ctrl_inputs = [m for m in proc.inputs if controlled[m]]
-    pools = [sorted(present.get((proc.site, m), set())) for m in ctrl_inputs]
+    pools = [sorted(present.get((proc.site, m), set()), key=lambda c: c.sort_key)
+             for m in ctrl_inputs]
     if any(not pool for pool in pools):
         return []
     out_modes = []
@@ -317,7 +323,7 @@ def compile_network(sc: Scenario, settings: Settings | None = None) -> Network:
                 for m in (proc.main_output, *proc.co_products):
                     changed |= add(proc.site, m, out if controlled[m] else untracked)
     classes = sorted({cls for group in present.values() for cls in group} | {untracked},
-                     key=lambda c: (c.tracked, c.label))
+                     key=lambda c: c.sort_key)
     cls_id = {c: i for i, c in enumerate(classes)}
 
     # ---- nodes

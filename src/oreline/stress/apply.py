@@ -1,0 +1,355 @@
+"""Sample event templates into occurrences and turn them into vector changes.
+
+Nothing here rebuilds a model: an occurrence edits copies of the LP's bound and
+cost vectors; :class:`Changes` then lists only the entries that differ from the
+base, which the runner sends to the live HiGHS model.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from oreline.errors import Issue, StressError
+from oreline.model.matrix import LinearProgram
+from oreline.scenario.schema import STAGES
+from oreline.stress.events import (
+    DemandShock,
+    Dist,
+    Event,
+    ExportControl,
+    LaneClosure,
+    PriceShock,
+    ProcessOutage,
+    QualificationDelay,
+    StressFile,
+    SupplierOutage,
+    TariffChange,
+)
+
+__all__ = ["Changes", "Occurrence", "StressContext", "check_references", "occurrence"]
+
+#: Working days per month, to turn a licence delay into periods.
+WORKING_DAYS_PER_MONTH = 21.0
+#: Share of a controlled element that puts a commodity under an element-based control.
+CONTROL_THRESHOLD = 0.001
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """A concrete event: which template, in which periods, with which values."""
+
+    event: Event
+    start: int
+    stop: int
+    values: dict[str, float]
+    approvals: tuple[bool, ...] | None = None
+
+    @property
+    def label(self) -> str:
+        """Short description for tables, e.g. ``lynas-outage[fraction=0.7] 12-15``."""
+        vals = ",".join(f"{k}={v:.3g}" for k, v in sorted(self.values.items()))
+        return f"{self.event.id}[{vals}] {self.start}-{self.stop}"
+
+
+@dataclass
+class Changes:
+    """Edited copies of the LP vectors."""
+
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    cost: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+
+
+@dataclass
+class StressContext:
+    """Index maps from scenario names to columns and rows of one compiled LP."""
+
+    lp: LinearProgram
+    contract_k: dict[str, int] = field(default_factory=dict)
+    supplier_k: dict[str, list[int]] = field(default_factory=dict)
+    contract_country: dict[int, str] = field(default_factory=dict)
+    contract_commodity: dict[int, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        sc = self.lp.net.scenario
+        for k, ci in enumerate(self.lp.net.buy_contract):
+            c = sc.contracts[int(ci)]
+            self.contract_k[c.id] = k
+            self.supplier_k.setdefault(c.supplier, []).append(k)
+            declared = [c.origin[s] for s in STAGES if s in c.origin]
+            self.contract_country[k] = declared[-1] if declared else "unknown"
+            self.contract_commodity[k] = c.commodity
+
+    @property
+    def T(self) -> int:
+        """Number of periods."""
+        return self.lp.net.n_periods
+
+    def fresh(self) -> Changes:
+        """Copies of the base vectors to edit."""
+        lp = self.lp
+        return Changes(lp.col_lower.copy(), lp.col_upper.copy(), lp.cost.copy(),
+                       lp.row_lower.copy(), lp.row_upper.copy())
+
+    def window(self, occ: Occurrence) -> np.ndarray:
+        """Periods of an occurrence as an index array."""
+        return np.arange(max(occ.start, 0), min(occ.stop, self.T))
+
+    def cols(self, family: str, entities: list[int] | np.ndarray, periods: np.ndarray
+             ) -> np.ndarray:
+        """Columns of some entities of a family in some periods (flattened)."""
+        b = self.lp.variables[family]
+        e = np.asarray(entities, dtype=np.int64)
+        return np.asarray(b.cols(e[:, None], periods[None, :])).ravel()
+
+    def rows(self, family: str, entities: list[int] | np.ndarray, periods: np.ndarray
+             ) -> np.ndarray:
+        """Rows of some entities of a family in some periods (flattened)."""
+        off = self.lp.row_offset[family]
+        e = np.asarray(entities, dtype=np.int64)
+        return (off + e[:, None] * self.T + periods[None, :]).ravel()
+
+    # ------------------------------------------------------------------ appliers
+    def apply(self, occurrences: list[Occurrence]) -> Changes:
+        """Apply occurrences in order to fresh copies of the base vectors."""
+        ch = self.fresh()
+        for occ in occurrences:
+            _APPLY[type(occ.event)](self, occ, ch)
+        return ch
+
+    def _controlled(self, ev: ExportControl) -> list[int]:
+        sc = self.lp.net.scenario
+        coms = set(ev.commodities)
+        for c in sc.commodities:
+            fr = c.element_fractions
+            if any(fr.get(el, 0.0) >= CONTROL_THRESHOLD for el in ev.elements):
+                coms.add(c.id)
+        return [k for k, country in self.contract_country.items()
+                if country == ev.country and self.contract_commodity[k] in coms]
+
+
+def _export(ctx: StressContext, occ: Occurrence, ch: Changes) -> None:
+    ev = occ.event
+    assert isinstance(ev, ExportControl)
+    ks = ctx._controlled(ev)
+    t = ctx.window(occ)
+    if not ks or not len(t):
+        return
+    cols = ctx.cols("Contract-buy", ks, t)
+    if ev.mode == "ban":
+        ch.col_upper[cols] = 0.0
+    elif ev.mode == "quota":
+        assert ev.quota is not None
+        ch.col_upper[cols] = np.minimum(ch.col_upper[cols],
+                                        ev.quota.per_period(ctx.lp.net.months))
+    else:
+        delay = math.ceil(occ.values.get("delay_working_days", 0.0) / WORKING_DAYS_PER_MONTH
+                          / ctx.lp.net.months)
+        blocked = t < t[0] + delay
+        if occ.approvals is not None:
+            blocked |= ~np.asarray(occ.approvals, dtype=bool)[: len(t)]
+            scale = np.where(blocked, 0.0, 1.0)
+        else:
+            scale = np.where(blocked, 0.0, occ.values.get("approval_probability", 1.0))
+        ch.col_upper[cols] = ch.col_upper[cols] * np.tile(scale, len(ks))
+    ch.col_lower[cols] = np.minimum(ch.col_lower[cols], ch.col_upper[cols])
+
+
+def _supplier(ctx: StressContext, occ: Occurrence, ch: Changes) -> None:
+    ev = occ.event
+    assert isinstance(ev, SupplierOutage)
+    ks = [ctx.contract_k[ev.contract]] if ev.contract else ctx.supplier_k[ev.supplier or ""]
+    cols = ctx.cols("Contract-buy", ks, ctx.window(occ))
+    ch.col_upper[cols] *= 1.0 - occ.values["fraction"]
+    ch.col_lower[cols] = np.minimum(ch.col_lower[cols], ch.col_upper[cols])
+
+
+def _process(ctx: StressContext, occ: Occurrence, ch: Changes) -> None:
+    ev = occ.event
+    assert isinstance(ev, ProcessOutage)
+    p = int(ctx.lp.net.processes.get_loc(ev.process))
+    rows = ctx.rows("Process-capacity", [p], ctx.window(occ))
+    ch.row_upper[rows] *= 1.0 - occ.values["fraction"]
+
+
+def _customers(ctx: StressContext, ids: list[str], group: str | None) -> list[int]:
+    sc = ctx.lp.net.scenario
+    return [i for i, c in enumerate(sc.customers)
+            if c.id in ids or (group is not None and c.group == group)]
+
+
+def _demand(ctx: StressContext, occ: Occurrence, ch: Changes) -> None:
+    ev = occ.event
+    assert isinstance(ev, DemandShock)
+    cs = _customers(ctx, ev.customers, ev.group)
+    t = ctx.window(occ)
+    rows = ctx.rows("Customer-demand", cs, t)
+    f = occ.values["factor"]
+    ch.row_lower[rows] *= f
+    ch.row_upper[rows] *= f
+    ch.col_upper[ctx.cols("Customer-shortfall", cs, t)] *= f
+
+
+def _price(ctx: StressContext, occ: Occurrence, ch: Changes) -> None:
+    ev = occ.event
+    assert isinstance(ev, PriceShock)
+    t = ctx.window(occ)
+    f = occ.values["factor"]
+    if ev.applies_to in ("purchases", "both"):
+        ks = [k for k, m in ctx.contract_commodity.items() if m == ev.commodity]
+        for fam in ("Contract-buy", "Contract-deficit"):
+            ch.cost[ctx.cols(fam, ks, t)] *= f
+    if ev.applies_to in ("sales", "both"):
+        net = ctx.lp.net
+        sc = net.scenario
+        sales = [s for s, c in enumerate(net.sale_customer)
+                 if sc.customers[int(c)].product == ev.commodity]
+        ch.cost[ctx.cols("Customer-sale", sales, t)] *= f
+
+
+def _lane_arcs(ctx: StressContext, lane: str) -> np.ndarray:
+    ids = [ln.id for ln in ctx.lp.net.scenario.lanes]
+    return np.flatnonzero(ctx.lp.net.arc_lane == ids.index(lane))
+
+
+def _closure(ctx: StressContext, occ: Occurrence, ch: Changes) -> None:
+    ev = occ.event
+    assert isinstance(ev, LaneClosure)
+    ch.col_upper[ctx.cols("Lane-flow", _lane_arcs(ctx, ev.lane), ctx.window(occ))] = 0.0
+
+
+def _tariff(ctx: StressContext, occ: Occurrence, ch: Changes) -> None:
+    ev = occ.event
+    assert isinstance(ev, TariffChange)
+    net = ctx.lp.net
+    lane = next(ln for ln in net.scenario.lanes if ln.id == ev.lane)
+    arcs = _lane_arcs(ctx, ev.lane)
+    t = ctx.window(occ)
+    ref = {c.id: (c.reference_price.per_tonne if c.reference_price else 0.0)
+           for c in net.scenario.commodities}
+    per_t = np.array([lane.cost.per_tonne + occ.values["tariff"]
+                      * ref[str(net.commodities[net.node_com[net.arc_from[a]]])] for a in arcs])
+    cols = ctx.cols("Lane-flow", arcs, t)
+    ch.cost[cols] = (per_t[:, None] * net.discount[t][None, :]).ravel()
+
+
+def _qualification(ctx: StressContext, occ: Occurrence, ch: Changes) -> None:
+    ev = occ.event
+    assert isinstance(ev, QualificationDelay)
+    net = ctx.lp.net
+    c = int(net.customers.get_loc(ev.customer))
+    served = np.flatnonzero(net.demand[c] > 0)
+    if not len(served):
+        return
+    first = int(served[0])
+    t = np.arange(first, min(first + round(occ.values["periods"]), ctx.T))
+    rows = ctx.rows("Customer-demand", [c], t)
+    ch.row_lower[rows] = 0.0
+    ch.row_upper[rows] = 0.0
+    ch.col_upper[ctx.cols("Customer-shortfall", [c], t)] = 0.0
+
+
+_APPLY = {
+    ExportControl: _export, SupplierOutage: _supplier, ProcessOutage: _process,
+    DemandShock: _demand, PriceShock: _price, LaneClosure: _closure, TariffChange: _tariff,
+    QualificationDelay: _qualification,
+}
+
+def _magnitudes(ev: Event) -> tuple[str, ...]:
+    """The numbers of an event that are drawn (distributions) or fixed."""
+    if isinstance(ev, ExportControl):
+        return ("approval_probability", "delay_working_days") if ev.mode == "licence" else ()
+    if isinstance(ev, SupplierOutage | ProcessOutage):
+        return ("fraction",)
+    if isinstance(ev, DemandShock | PriceShock):
+        return ("factor",)
+    if isinstance(ev, TariffChange):
+        return ("tariff",)
+    if isinstance(ev, QualificationDelay):
+        return ("periods",)
+    return ()
+
+
+def occurrence(ev: Event, ctx: StressContext, rng: np.random.Generator | None,
+               q: float | None = None) -> Occurrence | None:
+    """A concrete occurrence of ``ev``: sampled with ``rng``, or at quantile ``q``.
+
+    With ``rng`` the event happens with its yearly probability over the horizon
+    (``None`` when it does not); with ``q`` it always happens, its numbers at the
+    ``q`` quantile (0.5 for named deterministic cases, 0.1 and 0.9 for tornado bars).
+    """
+    net = ctx.lp.net
+    T = ctx.T
+    years = T * net.months / 12.0
+    if rng is not None and ev.probability < 1.0:
+        chance = ev.probability if ev.per == "horizon" else 1.0 - (1.0 - ev.probability) ** years
+        if rng.random() >= chance:
+            return None
+
+    def draw(d: Dist) -> float:
+        return d.sample(rng) if rng is not None else d.quantile(0.5 if q is None else q)
+
+    if isinstance(ev.start, str):
+        start = int(np.searchsorted(np.asarray(net.periods), ev.start))
+    elif isinstance(ev.start, Dist):
+        start = int(draw(ev.start) // net.months)
+    elif rng is not None and ev.probability < 1.0 and ev.per == "year":
+        start = int(rng.integers(0, T))
+    else:
+        start = 0
+    stop = T if ev.duration is None else start + max(1, math.ceil(draw(ev.duration)))
+    values = {name: draw(getattr(ev, name)) for name in _magnitudes(ev)}
+    approvals = None
+    if isinstance(ev, ExportControl) and ev.mode == "licence" and rng is not None:
+        p = values.get("approval_probability", 1.0)
+        approvals = tuple(bool(a) for a in rng.random(max(stop - start, 0)) < p)
+    return Occurrence(ev, start, stop, values, approvals)
+
+
+def check_references(stress: StressFile, lp: LinearProgram, where: str) -> None:
+    """Every contract, supplier, process, customer, group, lane and commodity named exists.
+
+    Raises
+    ------
+    StressError
+        Listing every unknown name with the event that uses it.
+    """
+    sc = lp.net.scenario
+    known = {
+        "contract": {c.id for c in sc.contracts}, "supplier": {c.supplier for c in sc.contracts},
+        "process": {p.id for p in sc.processes}, "customer": {c.id for c in sc.customers},
+        "group": {c.group for c in sc.customers}, "lane": {ln.id for ln in sc.lanes},
+        "commodity": {c.id for c in sc.commodities},
+    }
+    active = {sc.contracts[int(i)].id for i in lp.net.buy_contract}
+    issues: list[Issue] = []
+    for i, ev in enumerate(stress.events):
+        refs: list[tuple[str, str]] = []
+        for kind in ("contract", "supplier", "process", "customer", "group", "lane",
+                     "commodity"):
+            value = getattr(ev, kind, None)
+            if isinstance(value, str):
+                refs.append((kind, value))
+        refs += [("customer", c) for c in getattr(ev, "customers", [])]
+        refs += [("commodity", c) for c in getattr(ev, "commodities", [])]
+        for kind, value in refs:
+            if value not in known[kind]:
+                import difflib
+
+                close = difflib.get_close_matches(value, sorted(known[kind]), n=1)
+                fix = f"did you mean {close[0]!r}?" if close else (
+                    f"use one of: {', '.join(sorted(known[kind])[:10])}")
+                issues.append(Issue(where, f"events[{i}].{kind}",
+                                    f"event {ev.id!r} names unknown {kind} {value!r} in "
+                                    f"scenario {sc.name!r}", fix))
+            elif kind == "contract" and value not in active:
+                issues.append(Issue(where, f"events[{i}].contract",
+                                    f"contract {value!r} is disabled in the scenario",
+                                    "enable it in the scenario or drop the event"))
+    if issues:
+        raise StressError(issues)

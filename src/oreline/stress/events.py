@@ -1,0 +1,287 @@
+"""Stress events and stress files: what can go wrong, when, how badly, how often.
+
+A stress file names a base scenario and lists event *templates*. A template's
+magnitude, duration and start may be fixed numbers or distributions; a
+``probability`` per year says how often it happens. Sampling a template gives a
+concrete event; :mod:`oreline.stress.apply` turns concrete events into vector
+changes on the live model.
+
+Examples
+--------
+>>> d = Dist.model_validate({"dist": "uniform", "low": 1, "high": 3})
+>>> import numpy as np
+>>> 1 <= d.sample(np.random.default_rng(0)) <= 3
+True
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from oreline.scenario.schema import Rate, YearMonth
+
+__all__ = [
+    "DemandShock",
+    "Dist",
+    "Event",
+    "ExportControl",
+    "LaneClosure",
+    "PriceShock",
+    "ProcessOutage",
+    "QualificationDelay",
+    "StressFile",
+    "StressScenario",
+    "SupplierOutage",
+    "TariffChange",
+]
+
+
+class _Base(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+class Dist(_Base):
+    """A distribution of one number.
+
+    ``uniform`` (low, high), ``triangular`` (low, mode, high), ``lognormal`` (median,
+    sigma), ``choice`` (values, optional weights). ``fixed`` (value) is what a plain
+    number in a stress file becomes.
+    """
+
+    dist: Literal["fixed", "uniform", "triangular", "lognormal", "choice"] = "fixed"
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    mode: float | None = None
+    median: float | None = None
+    sigma: float | None = None
+    values: list[float] | None = None
+    weights: list[float] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _number(cls, data: object) -> object:
+        if isinstance(data, int | float) and not isinstance(data, bool):
+            return {"dist": "fixed", "value": float(data)}
+        return data
+
+    @model_validator(mode="after")
+    def _params(self) -> Dist:
+        need = {"fixed": ("value",), "uniform": ("low", "high"),
+                "triangular": ("low", "mode", "high"), "lognormal": ("median", "sigma"),
+                "choice": ("values",)}[self.dist]
+        missing = [p for p in need if getattr(self, p) is None]
+        if missing:
+            raise ValueError(f"a {self.dist} distribution needs {', '.join(missing)}")
+        if self.dist in ("uniform", "triangular") and self.low is not None and (
+                self.high is not None and self.low > self.high):
+            raise ValueError(f"low {self.low} is above high {self.high}")
+        if self.dist == "triangular" and not (self.low <= self.mode <= self.high):  # type: ignore[operator]
+            raise ValueError("triangular needs low <= mode <= high")
+        if self.dist == "choice" and self.weights is not None and (
+                len(self.weights) != len(self.values or []) or sum(self.weights) <= 0):
+            raise ValueError("choice weights must match values and sum to more than 0")
+        return self
+
+    def sample(self, rng: np.random.Generator) -> float:
+        """Draw one value."""
+        if self.dist == "fixed":
+            return float(self.value)  # type: ignore[arg-type]
+        if self.dist == "uniform":
+            return float(rng.uniform(self.low, self.high))  # type: ignore[arg-type]
+        if self.dist == "triangular":
+            if self.low == self.high:
+                return float(self.low)  # type: ignore[arg-type]
+            return float(rng.triangular(self.low, self.mode, self.high))  # type: ignore[arg-type]
+        if self.dist == "lognormal":
+            return float(self.median * np.exp(self.sigma * rng.standard_normal()))  # type: ignore[operator]
+        values = np.asarray(self.values, dtype=float)
+        p = None if self.weights is None else np.asarray(self.weights) / sum(self.weights)
+        return float(rng.choice(values, p=p))
+
+    def quantile(self, q: float) -> float:
+        """The ``q`` quantile (used for the low and high ends of a tornado bar)."""
+        if self.dist == "fixed":
+            return float(self.value)  # type: ignore[arg-type]
+        if self.dist == "uniform":
+            return float(self.low + q * (self.high - self.low))  # type: ignore[operator]
+        if self.dist == "triangular":
+            a, c, b = self.low, self.mode, self.high
+            assert a is not None and b is not None and c is not None
+            if b == a:
+                return a
+            f = (c - a) / (b - a)
+            if q < f:
+                return float(a + np.sqrt(q * (b - a) * (c - a)))
+            return float(b - np.sqrt((1 - q) * (b - a) * (b - c)))
+        if self.dist == "lognormal":
+            from statistics import NormalDist
+
+            return float(self.median * np.exp(self.sigma * NormalDist().inv_cdf(  # type: ignore[operator]
+                min(max(q, 1e-9), 1 - 1e-9))))
+        ordered = sorted(self.values or [])
+        return float(ordered[min(int(q * len(ordered)), len(ordered) - 1)])
+
+
+Number = Annotated[Dist, Field(description="A number or a distribution")]
+
+
+class _Event(_Base):
+    id: str = Field(description="Name of the event, unique in the file")
+    probability: float = Field(
+        default=1.0, ge=0, le=1,
+        description="Chance that the event happens (Monte Carlo); 1 = always",
+    )
+    per: Literal["year", "horizon"] = Field(
+        default="year", description="probability per year, or once over the horizon"
+    )
+    start: YearMonth | Dist | None = Field(
+        default=None,
+        description="First month (YYYY-MM) or a distribution of months after the horizon "
+                    "start; default: the horizon start (uniform over the horizon when "
+                    "probability < 1)",
+    )
+    duration: Number | None = Field(default=None, description="Periods; default: to the end")
+    source: str | dict[str, str] | None = None
+
+
+class ExportControl(_Event):
+    """Export control by a country on commodities (or on any commodity holding elements).
+
+    Affects contracts whose last declared stage is in ``country``. ``ban`` blocks
+    them; ``licence`` lets each period's deliveries through with ``approval_probability``
+    (Monte Carlo: one draw per period; deterministic runs scale the maximum by it) and
+    blocks the first ``delay_working_days`` / 21 periods; ``quota`` caps deliveries.
+    """
+
+    type: Literal["export_control"]
+    country: str
+    commodities: list[str] = Field(default_factory=list)
+    elements: list[str] = Field(
+        default_factory=list, description="Controlled elements: commodities holding >= 0.1%"
+    )
+    mode: Literal["ban", "licence", "quota"] = "ban"
+    approval_probability: Number = Field(default_factory=lambda: Dist(value=1.0))
+    delay_working_days: Number = Field(default_factory=lambda: Dist(value=0.0))
+    quota: Rate | None = None
+
+    @model_validator(mode="after")
+    def _what(self) -> ExportControl:
+        if not self.commodities and not self.elements:
+            raise ValueError("name the controlled commodities or elements")
+        if self.mode == "quota" and self.quota is None:
+            raise ValueError("mode quota needs quota, e.g. '1 t/month oxide'")
+        return self
+
+
+class SupplierOutage(_Event):
+    """A contract (or every contract of a supplier) delivers ``1 - fraction`` of its maximum."""
+
+    type: Literal["supplier_outage"]
+    contract: str | None = None
+    supplier: str | None = None
+    fraction: Number = Field(default_factory=lambda: Dist(value=1.0))
+
+    @model_validator(mode="after")
+    def _who(self) -> SupplierOutage:
+        if (self.contract is None) == (self.supplier is None):
+            raise ValueError("give exactly one of contract or supplier")
+        return self
+
+
+class ProcessOutage(_Event):
+    """A process runs at ``1 - fraction`` of its capacity."""
+
+    type: Literal["process_outage"]
+    process: str
+    fraction: Number = Field(default_factory=lambda: Dist(value=1.0))
+
+
+class DemandShock(_Event):
+    """Demand of some customers (by id or group) multiplied by ``factor``."""
+
+    type: Literal["demand_shock"]
+    customers: list[str] = Field(default_factory=list)
+    group: str | None = None
+    factor: Number
+
+    @model_validator(mode="after")
+    def _who(self) -> DemandShock:
+        if not self.customers and self.group is None:
+            raise ValueError("name customers or a group")
+        return self
+
+
+class PriceShock(_Event):
+    """Prices of a commodity multiplied by ``factor`` (purchases, sales or both)."""
+
+    type: Literal["price_shock"]
+    commodity: str
+    factor: Number
+    applies_to: Literal["purchases", "sales", "both"] = "purchases"
+
+
+class LaneClosure(_Event):
+    """A lane carries nothing that would leave in the window."""
+
+    type: Literal["lane_closure"]
+    lane: str
+
+
+class TariffChange(_Event):
+    """A lane's ad valorem tariff becomes ``tariff`` in the window."""
+
+    type: Literal["tariff_change"]
+    lane: str
+    tariff: Number
+
+
+class QualificationDelay(_Event):
+    """A customer qualifies ``periods`` later than planned."""
+
+    type: Literal["qualification_delay"]
+    customer: str
+    periods: Number
+
+
+Event = Annotated[
+    ExportControl | SupplierOutage | ProcessOutage | DemandShock | PriceShock | LaneClosure
+    | TariffChange | QualificationDelay,
+    Field(discriminator="type"),
+]
+
+
+class StressScenario(_Base):
+    """A named deterministic case: a list of event ids from the file (all happen)."""
+
+    name: str
+    events: list[str]
+
+
+class StressFile(_Base):
+    """A stress file: base scenario, event templates, sweep settings."""
+
+    name: str
+    description: str = ""
+    scenario: str = Field(description="Built-in name or path of the base scenario")
+    seed: int = 0
+    samples: int = Field(default=500, ge=1, le=1_000_000)
+    cold_check: int = Field(default=10, ge=0, description="Samples re-solved cold to compare")
+    events: list[Event] = Field(min_length=1)
+    scenarios: list[StressScenario] = Field(default_factory=list)
+    sources: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _ids(self) -> StressFile:
+        ids = [e.id for e in self.events]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"duplicate event id(s) {dup}; give each event its own id")
+        for sc in self.scenarios:
+            unknown = [e for e in sc.events if e not in ids]
+            if unknown:
+                raise ValueError(f"scenario {sc.name!r} names unknown event(s) {unknown}")
+        return self
