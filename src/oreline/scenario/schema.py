@@ -285,7 +285,7 @@ class Policy(_Base):
     rule: Literal["any", "ex-china", "dfars-2027", "crma"] = "any"
     max_share: float | None = Field(default=None, gt=0, le=1)
     stages: Annotated[list[Stage], BeforeValidator(_list)] = Field(
-        default_factory=lambda: ["mined", "separated"],
+        default_factory=lambda: list[Stage](["mined", "separated"]),
         description="crma: stages the share cap applies to",
     )
 

@@ -112,7 +112,8 @@ class StressContext:
         """Rows of some entities of a family in some periods (flattened)."""
         off = self.lp.row_offset[family]
         e = np.asarray(entities, dtype=np.int64)
-        return (off + e[:, None] * self.T + periods[None, :]).ravel()
+        out: np.ndarray = (off + e[:, None] * self.T + periods[None, :]).ravel()
+        return out
 
     # ------------------------------------------------------------------ appliers
     def apply(self, occurrences: list[Occurrence]) -> Changes:

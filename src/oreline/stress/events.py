@@ -110,7 +110,8 @@ class Dist(_Base):
             return float(self.low + q * (self.high - self.low))  # type: ignore[operator]
         if self.dist == "triangular":
             a, c, b = self.low, self.mode, self.high
-            assert a is not None and b is not None and c is not None
+            if a is None or b is None or c is None:  # pragma: no cover - validated
+                raise ValueError("triangular needs low, mode and high")
             if b == a:
                 return a
             f = (c - a) / (b - a)
