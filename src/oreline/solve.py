@@ -138,13 +138,32 @@ class LiveModel:
     def _diagnose(self, status: highspy.HighsModelStatus) -> str:
         text = self.highs.modelStatusToString(status)
         if status == highspy.HighsModelStatus.kInfeasible:
-            return (f"the plan is infeasible ({text}). Unmet demand is always allowed, so a hard "
-                    "lower bound cannot be met: check contract 'min' purchases against storage "
-                    "capacity and lanes, and capacity phases against minimum runs")
+            return (f"the plan is infeasible ({text}). Unmet demand is always allowed, so hard "
+                    "limits contradict each other: check contract 'min' purchases against "
+                    "storage capacity, lanes and process capacity. " + self._conflict())
         if status == highspy.HighsModelStatus.kTimeLimit:
             return (f"HiGHS stopped at the time limit ({text}); raise ORELINE_SOLVER_TIME_LIMIT "
                     "or shorten the horizon")
         return f"HiGHS ended with status {text!r}; no usable plan"
+
+
+    def _conflict(self, most: int = 12) -> str:
+        """Name the limits of an irreducible infeasible subsystem (HiGHS IIS)."""
+        h = self.highs
+        try:
+            h.setOptionValue("iis_strategy", 4)
+            status, iis = h.getIis()
+        except Exception:  # pragma: no cover - older HiGHS without IIS
+            return ""
+        if status != highspy.HighsStatus.kOk or not iis.valid_:
+            return ""
+        lp = self.lp
+        rows = [lp.row_label(int(i)) for i in iis.row_index_]
+        cols = [lp.col_label(int(j)) for j in iis.col_index_
+                if lp.col_lower[int(j)] > 0 or np.isfinite(lp.col_upper[int(j)])]
+        items = rows + [f"bounds of {c}" for c in cols]
+        more = f" and {len(items) - most} more" if len(items) > most else ""
+        return "These limits conflict: " + "; ".join(items[:most]) + more + "."
 
 
 def solve(lp: LinearProgram, settings: Settings | None = None) -> tuple[LiveModel, Solution]:

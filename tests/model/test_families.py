@@ -176,3 +176,30 @@ def test_minimum_purchase_is_bound(tiny_dict, make):
     buy = plan.results.tables["purchases"].groupby("period")["quantity_t"].sum()
     assert (buy >= 15 - 1e-9).all()
     assert np.isfinite(plan.results.kpis["objective_discounted"])
+
+
+def test_infeasible_plan_names_the_conflicting_limits(tiny_dict, make):
+    """A 90 t/month minimum purchase with 5 t of storage cannot be met."""
+    from oreline.errors import SolverError
+
+    tiny_dict["contracts"][1]["min"] = "90 t/month oxide"
+    tiny_dict["sites"][0]["storage_capacity"] = "5 t oxide"
+    with pytest.raises(SolverError) as info:
+        run_plan(make(tiny_dict))
+    text = str(info.value)
+    assert "Site-storage[plant" in text
+    assert "Contract-buy[cn" in text
+    assert "Node-balance[plant/oxide/CN>CN" in text
+
+
+def test_row_and_column_labels_round_trip():
+    from oreline.model import build_model
+    from oreline.scenario import load_scenario
+
+    lp = build_model(compile_network(load_scenario("tiny")))
+    labels = {lp.row_label(i) for i in range(lp.n_rows)}
+    assert len(labels) == lp.n_rows
+    assert "Process-capacity[electrolysis, 2027-02]" in labels
+    cols = {lp.col_label(j) for j in range(lp.n_cols)}
+    assert len(cols) == lp.n_cols
+    assert "Customer-sale[c2 <- CN>CN>KR, 2027-01]" in cols

@@ -45,6 +45,50 @@ class LinearProgram:
         off = self.row_offset[name]
         return slice(off, off + self.rows[name].size)
 
+    def row_label(self, i: int) -> str:
+        """Readable name of row ``i``, e.g. ``Site-storage[plant, 2027-03]``."""
+        for name, block in self.rows.items():
+            off = self.row_offset[name]
+            if off <= i < off + block.size:
+                e, t = divmod(i - off, block.T)
+                return f"{name}[{self._row_entity(name, block, e)}, {self.net.periods[t]}]"
+        raise IndexError(i)
+
+    def _row_entity(self, name: str, block: RowBlock, e: int) -> str:
+        net = self.net
+        if block.entities is not None:
+            return str(block.entities[e])
+        if name == "Node-balance":
+            return "/".join(net.node_label(e))
+        if name == "Contract-takeorpay":
+            return net.scenario.contracts[int(net.buy_contract[e])].id
+        return str(e)
+
+    def col_label(self, j: int) -> str:
+        """Readable name of column ``j``, e.g. ``Contract-buy[cn, 2027-01]``."""
+        net = self.net
+        sc = net.scenario
+        for name, b in self.variables.blocks.items():
+            if b.offset <= j < b.offset + b.size:
+                e, t = divmod(j - b.offset, b.T)
+                if name.startswith("Contract"):
+                    what = sc.contracts[int(net.buy_contract[e])].id
+                elif name == "Process-run":
+                    what = (f"{net.processes[net.mode_process[e]]} -> "
+                            f"{net.classes[net.mode_out_cls[e]].label}")
+                elif name == "Lane-flow":
+                    carried = "/".join(net.node_label(int(net.arc_from[e]))[1:])
+                    what = f"{sc.lanes[int(net.arc_lane[e])].id} {carried}"
+                elif name == "Stock-level":
+                    what = "/".join(net.node_label(e))
+                elif name == "Customer-sale":
+                    what = (f"{net.customers[net.sale_customer[e]]} <- "
+                            f"{net.classes[net.node_cls[net.sale_node[e]]].label}")
+                else:
+                    what = str(net.customers[e])
+                return f"{name}[{what}, {net.periods[t]}]"
+        raise IndexError(j)
+
 
 def build_model(net: Network) -> LinearProgram:
     """Build every variable and constraint family and assemble one CSC matrix.

@@ -44,6 +44,14 @@ def tornado_figure(tornado: pd.DataFrame) -> go.Figure:
     return fig
 
 
+def _statistic(label: str, value: float) -> str:
+    if "margin" in label:
+        return f"{value / 1e6:,.2f} M"
+    if label.startswith("P(") or "fill" in label:
+        return f"{value:.1%}"
+    return f"{value:,.1f}"
+
+
 def render_stress_report(name: str, description: str, summary: pd.DataFrame,
                          customers: pd.DataFrame, tornado: pd.DataFrame,
                          metrics: pd.DataFrame, base_margin: float,
@@ -55,16 +63,18 @@ def render_stress_report(name: str, description: str, summary: pd.DataFrame,
             ("tornado", tornado_figure(tornado))]
     parts = {key: fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"plot-{key}")
              for key, fig in figs}
+    shown = summary.assign(value=[_statistic(str(s), float(v)) for s, v in
+                                  zip(summary["statistic"], summary["value"], strict=True)])
     named_html = "" if named is None or named.empty else (
         "<h2>Named scenarios</h2>" + _table(named[["name", "margin", "shortfall_t",
-                                                   "fill_rate", "events"]]))
+                                                   "fill_rate", "events"]], "{:,.3f}"))
     comp_html = "" if comparison is None else (
         "<h2>Mitigation value (same samples)</h2>" + _table(comparison))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Oreline stress: {html.escape(name)}</title>
 <style>{_CSS}</style><script>{get_plotlyjs()}</script></head><body>
 <h1>Stress: {html.escape(name)}</h1><p class="sub">{html.escape(description)}</p>
-<section><h2>Risk summary</h2>{_table(summary)}</section>
+<section><h2>Risk summary</h2>{_table(shown)}</section>
 <section>{parts['histogram']}</section>
 <section><h2>Shortfall by customer (beyond the base plan)</h2>{_table(customers, "{:,.3f}")}
 </section>
