@@ -52,6 +52,7 @@ class Issue:
         What is wrong, including the bad value.
     fix
         What would fix it.
+
     """
 
     where: str

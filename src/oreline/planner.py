@@ -5,6 +5,7 @@ Examples
 >>> plan = run_plan("tiny")
 >>> round(plan.results.kpis["objective_discounted"])
 151500
+
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ def run_plan(
         Solver settings; from the environment when omitted.
     progress
         Called with the name of each step as it starts.
+
     """
     say = progress or (lambda _: None)
     timings: dict[str, float] = {}

@@ -19,6 +19,7 @@ Examples
 >>> s = Settings.from_env({"ORELINE_SOLVER_THREADS": "2"})
 >>> s.solver_threads
 2
+
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ Examples
 108.3333
 >>> parse_price("123 USD/kg").per_tonne
 123000.0
+
 """
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ def parse_formula(formula: str) -> dict[str, float]:
     --------
     >>> parse_formula("Tb4O7")
     {'Tb': 4.0, 'O': 7.0}
+
     """
     pos = 0
     counts: dict[str, float] = {}
@@ -112,6 +114,7 @@ def molar_mass(formula: str) -> float:
     --------
     >>> round(molar_mass("Nd2O3"), 3)
     336.481
+
     """
     return sum(ATOMIC_WEIGHTS[el] * n for el, n in parse_formula(formula).items())
 
@@ -123,6 +126,7 @@ def element_fractions(formula: str) -> dict[str, float]:
     --------
     >>> {k: round(v, 4) for k, v in element_fractions("Dy2O3").items()}
     {'Dy': 0.8713, 'O': 0.1287}
+
     """
     total = molar_mass(formula)
     return {el: ATOMIC_WEIGHTS[el] * n / total for el, n in parse_formula(formula).items()}
@@ -139,6 +143,7 @@ def metal_per_oxide(formula: str, metal: str | None = None) -> float:
     0.828
     >>> round(metal_per_oxide("DyF3"), 3)
     0.74
+
     """
     fractions = element_fractions(formula)
     key = metal if metal is not None else next(iter(parse_formula(formula)))
@@ -154,6 +159,7 @@ def oxide_per_metal(formula: str, metal: str | None = None) -> float:
     --------
     >>> round(oxide_per_metal("Nd2O3"), 3)
     1.166
+
     """
     return 1.0 / metal_per_oxide(formula, metal)
 
@@ -166,6 +172,7 @@ def oxide_mix_element_fractions(mix: dict[str, float]) -> dict[str, float]:
     >>> f = oxide_mix_element_fractions({"Nd2O3": 0.75, "Pr6O11": 0.25})
     >>> round(f["Nd"] + f["Pr"], 3)
     0.85
+
     """
     share_total = sum(mix.values())
     if abs(share_total - 1.0) > 1e-9:
@@ -189,6 +196,7 @@ class Quantity:
         ``None`` for a stock, else ``"month"``, ``"quarter"``, ``"year"`` or ``"period"``.
     basis
         What the tonnes are of: a commodity family (``"oxide"``, ``"alloy"``...) or ``"REO"``.
+
     """
 
     tonnes: float
@@ -219,9 +227,13 @@ class Price:
 
 
 def _exact(value: float) -> str:
-    """Shortest text that reads back as exactly ``value`` (``:g`` keeps only 6 digits)."""
-    short = f"{value:g}"
-    return short if float(short) == value else repr(value)
+    """Shortest text that reads back as exactly ``value``: ``3000000``, ``0.355``.
+
+    (``:g`` would keep only 6 digits and write ``3e+06``.)
+    """
+    if value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return repr(value)
 
 
 def _number(text: str, whole: str) -> float:
@@ -245,6 +257,7 @@ def parse_quantity(value: object, *, rate: bool | None = None) -> Quantity:
     ------
     UnitError
         When the unit, period or basis is missing or unknown; the message gives an example.
+
     """
     if isinstance(value, Quantity):
         return value
@@ -291,6 +304,7 @@ def parse_price(value: object, currency: str | None = None) -> Price:
     ------
     UnitError
         When the form, unit or currency is wrong.
+
     """
     if isinstance(value, Price):
         return value

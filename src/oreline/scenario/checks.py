@@ -192,6 +192,19 @@ def _recipes(sc: Scenario) -> Iterator[Finding]:
         for name, coef in p.inputs.items():
             for el, f in comp[name].items():
                 inp[el] = inp.get(el, 0.0) + coef * f / p.yield_
+        if not out:
+            # no element content on the output side: check total mass, so that a recipe
+            # (and hence any loop of recipes) cannot make material out of nothing
+            made = 1.0 + sum(p.co_products.values())
+            used = sum(p.inputs.values()) / p.yield_
+            if made > used * (1 + RECIPE_TOLERANCE) + 1e-12:
+                yield (
+                    ("processes", i, "inputs"),
+                    f"recipe creates mass: one t of output (plus {made - 1:.4f} t co-products) "
+                    f"comes from only {used:.4f} t of inputs",
+                    "raise the input coefficients or lower the yield; or give the commodities "
+                    "their element content so that elements are checked instead",
+                )
         for el, amount in sorted(out.items()):
             have = inp.get(el, 0.0)
             if amount > have * (1 + RECIPE_TOLERANCE) + 1e-12:

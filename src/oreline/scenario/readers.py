@@ -12,6 +12,7 @@ import itertools
 import json
 import os
 import re
+import typing
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from oreline.errors import Issue, ScenarioError
-from oreline.scenario.checks import check_scenario
+from oreline.scenario.checks import Finding, check_scenario
 from oreline.scenario.schema import Scenario
 
 __all__ = [
@@ -529,6 +530,58 @@ def _in_file_order(issues: list[Issue]) -> list[Issue]:
     return sorted(issues, key=key)
 
 
+def _finding_issue(raw: Raw, finding: Finding) -> Issue:
+    loc, message, fix = finding
+    field_path = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc)
+    return Issue(raw.where(loc), field_path.replace(".[", "["), message, fix)
+
+
+def _checks_on_valid_entries(data: dict[str, Any]) -> list[Finding]:
+    """Cross-entity checks on the entries that are valid on their own.
+
+    Used when the scenario as a whole failed validation, so that a file with a bad
+    unit *and* an unknown reference shows both at once. Findings that only follow
+    from an invalid entry (a reference to it, a price against an invalid currency)
+    are left out; locations and messages name the entries' places in the file.
+    """
+    kept: dict[str, Any] = {}
+    positions: dict[str, list[int]] = {}
+    invalid_ids: set[str] = set()
+    for entity in ("commodities", "sites", "processes", "contracts", "initial_stock", "lanes",
+                   "customers"):
+        model = typing.get_args(Scenario.model_fields[entity].annotation)[0]
+        items = data.get(entity)
+        kept[entity], positions[entity] = [], []
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            try:
+                kept[entity].append(model.model_validate(item))
+                positions[entity].append(i)
+            except ValidationError:
+                if isinstance(item, dict) and item.get("id") is not None:
+                    invalid_ids.add(str(item["id"]))
+    currency = data.get("currency", Scenario.model_fields["currency"].default)
+    currency_ok = isinstance(currency, str) and re.fullmatch(r"[A-Z]{3}", currency) is not None
+    partial = Scenario.model_construct(currency=currency, **kept)
+    out: list[Finding] = []
+    for loc, message, fix in check_scenario(partial):
+        if any(f" {name!r}" in message for name in invalid_ids):
+            continue  # e.g. "unknown site 'x'" where site x exists but is invalid
+        if not currency_ok and "scenario currency" in message:
+            continue
+        if len(loc) > 1 and isinstance(loc[1], int) and str(loc[0]) in positions:
+            entity = str(loc[0])
+            place = positions[entity]
+            loc = (entity, place[loc[1]], *loc[2:])
+
+            def original(match: re.Match[str], entity: str = entity,
+                         place: list[int] = place) -> str:
+                return f"{entity}[{place[int(match[1])]}]"
+
+            message = re.sub(rf"{entity}\[(\d+)\]", original, message)
+        out.append((loc, message, fix))
+    return out
+
+
 def parse_scenario(raw: Raw) -> Scenario:
     """Validate raw data into a :class:`Scenario`, reporting every problem at once.
 
@@ -544,10 +597,9 @@ def parse_scenario(raw: Raw) -> Scenario:
         scenario = Scenario.model_validate(raw.data)
     except ValidationError as exc:
         issues += [_issue_from_pydantic(raw, e) for e in exc.errors()]
+        issues += [_finding_issue(raw, f) for f in _checks_on_valid_entries(raw.data)]
         raise ScenarioError(_in_file_order(issues)) from None
-    for loc, message, fix in check_scenario(scenario):
-        field_path = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc)
-        issues.append(Issue(raw.where(loc), field_path.replace(".[", "["), message, fix))
+    issues += [_finding_issue(raw, f) for f in check_scenario(scenario)]
     if issues:
         raise ScenarioError(_in_file_order(issues))
     return scenario

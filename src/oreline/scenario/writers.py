@@ -20,7 +20,7 @@ import secrets
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from oreline.errors import ConfigError
 from oreline.scenario.readers import TABLES
@@ -28,7 +28,6 @@ from oreline.scenario.schema import Policy, Scenario
 
 __all__ = ["FORMATS", "export_scenario", "scenario_to_data", "scenario_to_tables"]
 
-Format = Literal["yaml", "csv", "xlsx"]
 #: Formats :func:`export_scenario` writes.
 FORMATS: tuple[str, ...] = ("yaml", "csv", "xlsx")
 
@@ -49,9 +48,10 @@ Row = dict[str, Any]
 
 
 def _number(value: float) -> str:
-    """Shortest text that reads back as exactly ``value``."""
-    short = f"{value:g}"
-    return short if float(short) == value else repr(value)
+    """Shortest text that reads back as exactly ``value`` (no exponent below 1e16)."""
+    if value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return repr(value)
 
 
 def _policy_text(value: dict[str, Any]) -> str | dict[str, Any]:
@@ -322,6 +322,8 @@ def _write_xlsx(tables: dict[str, list[Row]], file: Path) -> None:
             for m, value in enumerate(row.values(), start=1):
                 if value is None:
                     continue
+                if isinstance(value, float) and float(f"{value:.15g}") != value:
+                    value = _number(value)  # Excel keeps 15 digits; text keeps them all
                 cell = ws.cell(row=n, column=m, value=value)
                 if isinstance(value, str) and value.startswith("="):
                     cell.data_type = "s"  # text, not a formula
