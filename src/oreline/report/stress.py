@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import html
-import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from oreline.errors import ConfigError
+from oreline.report.export import write_folder, write_tables
 from oreline.report.html import _CSS, _table
 
 __all__ = ["histogram_figure", "render_stress_report", "tornado_figure", "write_stress_outputs"]
@@ -86,25 +84,9 @@ def render_stress_report(name: str, description: str, summary: pd.DataFrame,
 def write_stress_outputs(out: Path, tables: dict[str, pd.DataFrame], report_html: str
                          ) -> list[Path]:
     """Write tables (Parquet and CSV) and ``stress_report.html`` atomically into ``out``."""
-    out = Path(out)
-    parent = out.resolve().parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=parent))
-    except OSError as exc:
-        raise ConfigError(
-            f"cannot write to {parent}: {exc.strerror}; choose another --out"
-        ) from None
-    try:
-        for key, df in tables.items():
-            df.to_parquet(tmp / f"{key}.parquet", index=False)
-            df.to_csv(tmp / f"{key}.csv", index=False)
+
+    def fill(tmp: Path) -> None:
+        write_tables(tmp, tables)
         (tmp / "stress_report.html").write_text(report_html, encoding="utf-8")
-        out.mkdir(parents=True, exist_ok=True)
-        written = []
-        for f in sorted(tmp.iterdir()):
-            f.replace(out / f.name)
-            written.append(out / f.name)
-        return written
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+
+    return write_folder(out, fill)

@@ -115,12 +115,8 @@ class Worker:
         rb = np.flatnonzero((ch.row_lower != lp.row_lower) | (ch.row_upper != lp.row_upper))
         t0 = time.perf_counter()
         try:
-            if len(cb):
-                live.set_col_bounds(cb, ch.col_lower[cb], ch.col_upper[cb])
-            if len(cc):
-                live.set_col_costs(cc, ch.cost[cc])
-            if len(rb):
-                live.set_row_bounds(rb, ch.row_lower[rb], ch.row_upper[rb])
+            self._send(cb, cc, rb, ch.col_lower, ch.col_upper, ch.cost, ch.row_lower,
+                       ch.row_upper)
             live.highs.clearSolver()  # same starting state whatever ran before here
             live.highs.setBasis(self.basis)
             sol = live.solve()
@@ -134,13 +130,20 @@ class Worker:
                 cold = live.solve()
                 row["cold_objective"] = -cold.objective
         finally:
-            if len(cb):
-                live.set_col_bounds(cb, lp.col_lower[cb], lp.col_upper[cb])
-            if len(cc):
-                live.set_col_costs(cc, lp.cost[cc])
-            if len(rb):
-                live.set_row_bounds(rb, lp.row_lower[rb], lp.row_upper[rb])
+            self._send(cb, cc, rb, lp.col_lower, lp.col_upper, lp.cost, lp.row_lower,
+                       lp.row_upper)
         return row
+
+    def _send(self, cb: np.ndarray, cc: np.ndarray, rb: np.ndarray, col_lower: np.ndarray,
+              col_upper: np.ndarray, cost: np.ndarray, row_lower: np.ndarray,
+              row_upper: np.ndarray) -> None:
+        """Send the entries ``cb``/``cc``/``rb`` of these vectors to the live model."""
+        if len(cb):
+            self.live.set_col_bounds(cb, col_lower[cb], col_upper[cb])
+        if len(cc):
+            self.live.set_col_costs(cc, cost[cc])
+        if len(rb):
+            self.live.set_row_bounds(rb, row_lower[rb], row_upper[rb])
 
 
 # ---------------------------------------------------------------------------- samples
