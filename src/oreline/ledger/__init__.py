@@ -1,5 +1,6 @@
-"""Lot ledger: EPCIS 2.0 chain of custody with element mass balance, DFARS and CRMA checks
-and a tamper-evident hash chain (``oreline trace``).
+"""Lot ledger: EPCIS 2.0 custody, element balance, DFARS/CRMA checks, tamper evidence.
+
+The ``oreline trace`` commands sit on top of it.
 
 Public names are re-exported here; modules are split by responsibility:
 ``store`` (schema, migrations, write path), ``epcis`` (JSON-LD in/out and our profile),

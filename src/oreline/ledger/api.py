@@ -13,6 +13,7 @@ Examples
 (1, 'pass')
 >>> led.verify()["entries"]
 1
+
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ class Ledger:
         ------
         CaptureError
             Listing every problem; nothing was written.
+
         """
         events, master = parse_document(source)
         new_sites, site_issues = site_rows_from_master_data(master)
@@ -156,10 +158,19 @@ class Ledger:
         with self.store.read() as conn:
             return [dict(r._mapping) for r in conn.execute(select(flags).order_by(flags.c.id))]
 
-    def verify(self, trusted_key: str | None = None) -> dict[str, Any]:
-        """Recompute every hash and checkpoint; raises ChainError naming the first break."""
+    def verify(self, trusted_key: str | None = None, deep: bool = False) -> dict[str, Any]:
+        """Recompute every hash and checkpoint; raises ChainError naming the first break.
+
+        With ``deep``, also re-derive lots, origins, stock, genealogy and mass-balance rows
+        from the events and compare them (as slow as capturing everything again).
+        """
+        from oreline.ledger.replay import replay_check
+
         with self.store.read() as conn:
-            return chain.verify_entries(conn, trusted_key)
+            result = chain.verify_entries(conn, trusted_key)
+            if deep:
+                result["derived_rows"] = replay_check(conn)
+            return result
 
     def events(self, lot: str | None = None) -> list[dict[str, Any]]:
         """Captured events (as given), all or those touching ``lot``'s genealogy."""

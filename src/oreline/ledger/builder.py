@@ -7,6 +7,7 @@ Examples
 ...     assay={"Nd": 0.64, "Pr": 0.21}, origin={"mined": "AU", "separated": "MY"})
 >>> ev["type"], ev["quantityList"][0]["uom"], ev["bizStep"]
 ('ObjectEvent', 'KGM', 'receiving')
+
 """
 
 from __future__ import annotations
@@ -112,6 +113,7 @@ def site_master_data(sites: Sequence[Mapping[str, str]]) -> dict[str, Any]:
     ...                         "country": "KR", "stage": "alloying"}])
     >>> md["vocabularyList"][0]["vocabularyElementList"][0]["attributes"][1]
     {'id': 'oreline:country', 'attribute': 'KR'}
+
     """
     elements = []
     for s in sites:

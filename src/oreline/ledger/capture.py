@@ -10,15 +10,15 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
 from oreline.errors import CaptureError, Issue
 from oreline.ledger import custody
-from oreline.ledger.epcis import OUR_STEPS, ParsedEvent, step_name
-from oreline.ledger.hashing import canonical_json, content_hash, entry_hash
+from oreline.ledger.epcis import OUR_STEPS, LotMaster, ParsedEvent, step_name
+from oreline.ledger.hashing import canonical_json, entry_hash, sha256_hex
 from oreline.ledger.store import entries, lots, mb_entries, movements, retractions, sites
 
 __all__ = ["LotInfo", "SiteInfo", "build_rows", "site_rows_from_master_data"]
@@ -145,7 +145,8 @@ def site_rows_from_master_data(master: Mapping[str, Any]) -> tuple[list[SiteInfo
 
 
 def _period(pe: ParsedEvent) -> str:
-    return pe.time.strftime("%Y-%m")
+    """Accounting period (local ``YYYY-MM`` of the event, as written with its offset)."""
+    return str(pe.raw["eventTime"])[:7]
 
 
 def _site(state: _State, pe: ParsedEvent, issues: list[Issue]) -> SiteInfo | None:
@@ -194,6 +195,22 @@ def _new_lot(state: _State, pe: ParsedEvent, seq: int, lot: str, kg: float, site
     })
 
 
+def _check_evidence_dates(pe: ParsedEvent, lot: str, master: LotMaster,
+                          issues: list[Issue]) -> None:
+    """Evidence must be valid at the event's time, not at report time."""
+    day = date.fromisoformat(str(pe.raw["eventTime"])[:10])  # local date as written
+    for stage, origin in master.origin.items():
+        for ev in origin.evidence:
+            if isinstance(ev, str):
+                continue
+            if (ev.valid_from and day < ev.valid_from) or (ev.valid_to and day > ev.valid_to):
+                issues.append(Issue(
+                    pe.label, f"ilmd.oreline:lotMaster[{lot}].origin.{stage}.evidence",
+                    f"{ev.type} {ev.sha256[:12]}... is valid {ev.valid_from or '...'} to "
+                    f"{ev.valid_to or '...'}, not on the event date {day}",
+                    "attach evidence valid when the material moved"))
+
+
 def _object_event(state: _State, pe: ParsedEvent, seq: int, issues: list[Issue]) -> None:
     step = step_name(pe.step)
     if pe.action == "ADD" and pe.quantities:
@@ -228,9 +245,11 @@ def _object_event(state: _State, pe: ParsedEvent, seq: int, issues: list[Issue])
             if site is None:
                 continue
             origin = {s: o.country for s, o in master.origin.items()}
-            evidence = [h for o in master.origin.values() for h in o.evidence]
+            evidence = [h for o in master.origin.values() for h in o.hashes()]
+            _check_evidence_dates(pe, q.lot, master, issues)
             info = LotInfo(master.material, master.form, master.custody, dict(master.assay),
-                           custody.receipt_parts(origin, master.custody, evidence, q.lot),
+                           custody.receipt_parts(origin, master.custody, evidence, q.lot)
+                           if custody.re_kg(1.0, master.assay) > 0 else [],
                            master.claim.share if master.claim else None, pe.event_id)
             _new_lot(state, pe, seq, q.lot, q.kg, site.site_id, info)
             _move(state, pe, seq, q.lot, site.site_id, q.kg, "create")
@@ -282,69 +301,94 @@ def _debit_claim(state: _State, pe: ParsedEvent, seq: int, site: str, kg: float,
                                  "event_id": pe.event_id})
 
 
-def _transformation(state: _State, pe: ParsedEvent, seq: int, issues: list[Issue]) -> None:
+def _transformation(state: _State, group: list[tuple[ParsedEvent, int]],
+                    issues: list[Issue]) -> None:
+    """Apply one transformation: one event or a whole ``transformationID`` campaign.
+
+    A campaign's inputs and outputs may sit in different events of the document; its
+    balance and origins are computed over all of them.
+    """
+    pe, _ = group[-1]
+    label = pe.label + (f" (campaign {pe.transformation_id})" if len(group) > 1 else "")
     site = _site(state, pe, issues)
     step = step_name(pe.step)
     start = len(issues)
-    for j, q in enumerate(pe.inputs):
-        where = f"inputQuantityList[{j}]"
+    for other, _seq in group[:-1]:
+        if other.location != pe.location or other.step != pe.step:
+            issues.append(Issue(other.label, "bizLocation/bizStep",
+                                f"campaign {pe.transformation_id} mixes sites or steps",
+                                "keep one site and one step per transformationID"))
+    ins = [(q, e, sq) for e, sq in group for q in e.inputs]
+    outs = [(q, e, sq) for e, sq in group for q in e.outputs]
+    masters = {lot: m for e, _sq in group for lot, m in e.masters.items()}
+    if not ins or not outs:
+        missing = "inputs" if not ins else "outputs"
+        issues.append(Issue(label, "transformationID", f"campaign "
+                            f"{pe.transformation_id} has no {missing} in this document",
+                            "capture every event of a campaign in one document"))
+    wanted: dict[str, float] = {}
+    for q, _e, _sq in ins:
+        wanted[q.lot] = wanted.get(q.lot, 0.0) + q.kg
+    for q, e, _sq in ins:
+        where = f"inputQuantityList[{e.inputs.index(q)}]"
         if q.lot not in state.lots:
-            issues.append(Issue(pe.label, f"{where}.epcClass", f"input lot {q.lot} is unknown",
+            issues.append(Issue(e.label, f"{where}.epcClass", f"input lot {q.lot} is unknown",
                                 "capture its receipt or production first"))
-        elif site is not None and state.on_hand(q.lot, site.site_id) + 1e-6 < q.kg:
-            issues.append(Issue(pe.label, f"{where}.quantity",
-                                f"consumes {q.kg:g} kg of lot {q.lot} but "
+        elif site is not None and state.on_hand(q.lot, site.site_id) + 1e-6 < wanted[q.lot]:
+            issues.append(Issue(e.label, f"{where}.quantity",
+                                f"consumes {wanted[q.lot]:g} kg of lot {q.lot} but "
                                 f"{state.on_hand(q.lot, site.site_id):g} kg is on hand at "
                                 f"{site.site_id}", "correct the quantity, or move the lot "
                                 "to this site with a receiving event first"))
+            wanted[q.lot] = -1.0  # report a lot once
     seen_out: set[str] = set()
-    for j, q in enumerate(pe.outputs):
-        where = f"outputQuantityList[{j}]"
+    for q, e, _sq in outs:
+        where = f"outputQuantityList[{e.outputs.index(q)}]"
         if q.lot in state.lots or q.lot in seen_out:
-            issues.append(Issue(pe.label, f"{where}.epcClass", f"output lot {q.lot} already "
+            issues.append(Issue(e.label, f"{where}.epcClass", f"output lot {q.lot} already "
                                 "exists", "give each output a new lot ID"))
-        elif q.lot not in pe.masters:
-            issues.append(Issue(pe.label, "ilmd.oreline:lotMaster",
+        elif q.lot not in masters:
+            issues.append(Issue(e.label, "ilmd.oreline:lotMaster",
                                 f"output lot {q.lot} has no master data",
                                 "add its material, form and assay in ilmd.oreline:lotMaster"))
-        elif pe.masters[q.lot].origin:
-            issues.append(Issue(pe.label, f"ilmd.oreline:lotMaster[{q.lot}].origin",
+        elif masters[q.lot].origin:
+            issues.append(Issue(e.label, f"ilmd.oreline:lotMaster[{q.lot}].origin",
                                 "origin of a transformation output is computed from its "
                                 "inputs, not declared", "remove the origin block"))
         seen_out.add(q.lot)
     if len(issues) > start or site is None:
         return
-    ins = [(q, state.lots[q.lot]) for q in pe.inputs]
-    in_el = custody.element_kg((q.kg, info.assay) for q, info in ins)
-    out_el = custody.element_kg((q.kg, pe.masters[q.lot].assay) for q in pe.outputs)
+    in_el = custody.element_kg((q.kg, state.lots[q.lot].assay) for q, _e, _sq in ins)
+    out_el = custody.element_kg((q.kg, masters[q.lot].assay) for q, _e, _sq in outs)
     problems = custody.check_balance(step, in_el, out_el)
     if problems:
         if site.policy == "flag":
             state.flags.extend((pe, msg) for msg in problems)
         else:
-            issues.extend(Issue(pe.label, "outputQuantityList", msg,
+            issues.extend(Issue(label, "outputQuantityList", msg,
                                 "or set the site's policy to 'flag' to record it")
                           for msg in problems)
             return
+    infos = [(q, state.lots[q.lot]) for q, _e, _sq in ins]
     parts = custody.merge_parts(
-        [(custody.re_kg(q.kg, info.assay), info.parts) for q, info in ins],
+        [(custody.re_kg(q.kg, info.assay), info.parts) for q, info in infos],
         OUR_STEPS[step], site.country)
-    custodies = {info.custody for _, info in ins if custody.re_kg(1.0, info.assay) > 0}
+    custodies = {info.custody for _, info in infos if custody.re_kg(1.0, info.assay) > 0}
     out_custody = ("mass_balance" if "mass_balance" in custodies else
                    "identity_preserved" if custodies == {"identity_preserved"} and
-                   len(ins) == 1 else "segregated")
-    total_out = sum(q.kg for q in pe.outputs)
-    for q, _info in ins:
-        _move(state, pe, seq, q.lot, site.site_id, -q.kg, "consume")
-    for q in pe.outputs:
-        master = pe.masters[q.lot]
+                   len(infos) == 1 else "segregated")
+    total_out = sum(q.kg for q, _e, _sq in outs)
+    for q, e, sq in ins:
+        _move(state, e, sq, q.lot, site.site_id, -q.kg, "consume")
+    for q, e, sq in outs:
+        master = masters[q.lot]
         info = LotInfo(master.material, master.form, out_custody, dict(master.assay), parts,
-                       None, pe.event_id)
-        _new_lot(state, pe, seq, q.lot, q.kg, site.site_id, info)
-        _move(state, pe, seq, q.lot, site.site_id, q.kg, "produce")
-        for qi, _ in ins:
+                       None, e.event_id)
+        _new_lot(state, e, sq, q.lot, q.kg, site.site_id, info)
+        _move(state, e, sq, q.lot, site.site_id, q.kg, "produce")
+        for qi, _ei, _si in ins:
             state.add("edges", {"child": q.lot, "parent": qi.lot,
-                                "kg": qi.kg * q.kg / total_out, "seq": seq})
+                                "kg": qi.kg * q.kg / total_out, "seq": sq})
 
 
 def _error_declaration(state: _State, pe: ParsedEvent, seq: int, issues: list[Issue]) -> None:
@@ -359,10 +403,13 @@ def _error_declaration(state: _State, pe: ParsedEvent, seq: int, issues: list[Is
                             "nothing to do"))
         return
     m = movements.c
-    rows = state.conn.execute(select(m.lot_id, m.site, m.delta_kg).where(
-        m.event_id == target)).all()
+    rows = [(r.lot_id, r.site, float(r.delta_kg)) for r in state.conn.execute(
+        select(m.lot_id, m.site, m.delta_kg).where(m.event_id == target))]
+    rows += [(r["lot_id"], r["site"], r["delta_kg"]) for r in state.rows.get("movements", [])
+             if r["event_id"] == target]
     created = {r.lot_id for r in state.conn.execute(
         select(lots.c.lot_id).where(lots.c.event_id == target))}
+    created |= {r["lot_id"] for r in state.rows.get("lots", []) if r["event_id"] == target}
     for lot_id, site, delta in rows:
         if lot_id in created and state.on_hand(lot_id, site) + 1e-6 < delta:
             issues.append(Issue(pe.label, "eventID",
@@ -391,6 +438,7 @@ def build_rows(
     ------
     CaptureError
         Listing every problem found; nothing is written.
+
     """
     state = _State(conn)
     _load(state, events)
@@ -409,6 +457,11 @@ def build_rows(
                                 "policy": site.policy})
     seq, prev = last
     recorded = datetime.now(UTC).isoformat(timespec="milliseconds")
+    campaigns: dict[str, list[ParsedEvent]] = {}
+    for pe in events:
+        if pe.type == "TransformationEvent" and pe.transformation_id:
+            campaigns.setdefault(str(pe.transformation_id), []).append(pe)
+    pending: dict[str, list[tuple[ParsedEvent, int]]] = {}
     for pe in events:
         seq += 1
         if pe.error_declaration is not None:
@@ -420,7 +473,11 @@ def build_rows(
                                     "errorDeclaration to correct it"))
                 continue
             if pe.type == "TransformationEvent":
-                _transformation(state, pe, seq, issues)
+                key = str(pe.transformation_id or "")
+                group = pending.setdefault(key, []) if key else []
+                group.append((pe, seq))
+                if not key or len(group) == len(campaigns[key]):
+                    _transformation(state, group, issues)
             elif pe.type == "ObjectEvent":
                 _object_event(state, pe, seq, issues)
             else:
@@ -430,15 +487,20 @@ def build_rows(
                                             f"lot {q.lot} is unknown",
                                             "capture the lot first"))
         state.events.add(pe.event_id)
-        body = canonical_json(pe.raw).decode("utf-8")
-        chash = content_hash(pe.raw)
-        ehash = entry_hash(seq, prev, pe.hash_id, chash, recorded, actor)
+        raw_bytes = canonical_json(pe.raw)
+        body = raw_bytes.decode("utf-8")
+        chash = sha256_hex(raw_bytes)
+        used = state.sites.get(pe.location or "")
+        context = ({"site": used.site_id, "country": used.country, "policy": used.policy}
+                   if used is not None else {})
+        ehash = entry_hash(seq, prev, pe.hash_id, chash, recorded, actor, context)
         state.add("entries", {
             "seq": seq, "event_id": pe.event_id, "hash_id": pe.hash_id,
             "kind": "error" if pe.error_declaration is not None else "event",
             "event_type": pe.type, "event_time": pe.time.isoformat(), "biz_step": pe.step,
             "doc_id": doc_id, "body": body, "content_hash": chash, "recorded_at": recorded,
             "actor": actor, "prev_hash": prev, "entry_hash": ehash,
+            "context": json.dumps(context, sort_keys=True),
         })
         prev = ehash
     if issues:

@@ -15,6 +15,7 @@ Examples
 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'
 >>> len(merkle_root(["aa" * 32, "bb" * 32, "cc" * 32]))
 64
+
 """
 
 from __future__ import annotations
@@ -53,8 +54,8 @@ __all__ = [
     "write_pack",
 ]
 
-_FIELDS = ("seq", "event_id", "hash_id", "content_hash", "recorded_at", "actor", "prev_hash",
-           "entry_hash")
+_FIELDS = ("seq", "event_id", "hash_id", "content_hash", "recorded_at", "actor", "context",
+           "prev_hash", "entry_hash")
 
 
 def merkle_root(hashes: Iterable[str]) -> str:
@@ -153,9 +154,15 @@ def _verify_chain(rows: Iterable[Mapping[str, Any]]) -> tuple[int, list[str]]:
             if event_hash_id(event) != row["hash_id"]:
                 raise ChainError(f"{name}: event hash ID differs from the recomputed CBV 2.0 "
                                  "hash ID")
+            if str(event.get("eventID") or row["hash_id"]) != row["event_id"]:
+                raise ChainError(f"{name}: stored event_id differs from the event's eventID")
+        try:
+            context = json.loads(row.get("context") or "{}")
+        except json.JSONDecodeError as exc:
+            raise ChainError(f"{name}: stored context is not valid JSON ({exc.msg})") from exc
         recomputed = entry_hash(seq, str(row["prev_hash"]), str(row["hash_id"]),
                                 str(row["content_hash"]), str(row["recorded_at"]),
-                                str(row["actor"]))
+                                str(row["actor"]), context)
         if recomputed != row["entry_hash"]:
             raise ChainError(f"{name}: entry hash differs from the recomputed hash; its "
                              "fields were changed")
@@ -169,10 +176,10 @@ def verify_entries(conn: Connection, trusted_key: str | None = None) -> dict[str
     """Verify the whole ledger offline; raises :class:`ChainError` naming the first break."""
     result = conn.execute(select(*[entries.c[f] for f in _FIELDS], entries.c.body)
                           .order_by(entries.c.seq))
-    count, hashes = _verify_chain(r._mapping for r in result)
+    count, hashes = _verify_chain(dict(r._mapping) for r in result)
     cps = conn.execute(select(checkpoints).order_by(checkpoints.c.id)).all()
     for cp in cps:
-        m = cp._mapping
+        m = dict(cp._mapping)
         if int(m["upto_seq"]) > count:
             raise ChainError(f"checkpoint covers entries up to {m['upto_seq']} but the ledger "
                              f"holds {count}: entries {count + 1}..{m['upto_seq']} were deleted")
@@ -192,8 +199,15 @@ def write_pack(conn: Connection, path: str | Path, event_ids: set[str] | None,
 
     Parameters
     ----------
+    conn
+        Open connection.
+    path
+        Zip file to write.
     event_ids
         Events to share in full; ``None`` shares all. Others stay as hashes only.
+    key
+        The organisation's Ed25519 key signing the Merkle root.
+
     """
     rows = conn.execute(select(*[entries.c[f] for f in _FIELDS], entries.c.body)
                         .order_by(entries.c.seq)).all()

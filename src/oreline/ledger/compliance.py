@@ -15,6 +15,7 @@ Examples
 ...   "stages": {"mined": "AU", "separated": "MY", "refined": "KR", "melted": None,
 ...              "produced": None}}], "metal")["status"]
 'pass'
+
 """
 
 from __future__ import annotations
@@ -67,6 +68,10 @@ def dfars_status(parts: list[dict[str, Any]], form: str) -> dict[str, Any]:
     """
     needed = REQUIRED_STAGES.get(form, STAGES)
     findings: list[dict[str, Any]] = []
+    if not parts:
+        return {"rule": "dfars-2027", "status": "not-applicable", "findings": [
+            {"status": "not-applicable", "stage": None, "country": None, "share": 0.0,
+             "lots": [], "reason": "the lot holds no rare earths (not covered material)"}]}
     for part in parts:
         share = float(part["share"])
         names = part.get("lots", [])
@@ -132,15 +137,18 @@ def crma_report(conn: Connection, period: str, forms: tuple[str, ...] = ("alloy"
         lots.c.event_time.like(f"{period}%"), lots.c.form.in_(forms))).all()
     total = sum(float(r.kg) for r in rows)
     by_stage: dict[str, dict[str, float]] = {}
+    stage_kg: dict[str, float] = {}
     for r in rows:
+        for stage in REQUIRED_STAGES.get(r.form, STAGES):
+            stage_kg[stage] = stage_kg.get(stage, 0.0) + float(r.kg)
         for part in json.loads(r.origin):
-            for stage in STAGES:
+            for stage in REQUIRED_STAGES.get(r.form, STAGES):
                 country = part["stages"].get(stage) or "unknown"
                 shares = by_stage.setdefault(stage, {})
                 shares[country] = shares.get(country, 0.0) + float(r.kg) * float(part["share"])
     report: dict[str, Any] = {"period": period, "lots": len(rows), "kg": total, "stages": {}}
     for stage, kgs in by_stage.items():
-        shares = {c: kg / total for c, kg in sorted(kgs.items(), key=lambda x: -x[1])}
+        shares = {c: kg / stage_kg[stage] for c, kg in sorted(kgs.items(), key=lambda x: -x[1])}
         top = next((c for c in shares if c not in EU and c != "unknown"), None)
         report["stages"][stage] = {
             "shares": shares, "top_third_country": top,

@@ -21,6 +21,7 @@ Examples
 [(0.95, 'MY'), (0.05, 'CN')]
 >>> check_balance("electrolytic_reduction", {"Nd": 100.0}, {"Nd": 96.0})
 []
+
 """
 
 from __future__ import annotations
@@ -98,6 +99,7 @@ def element_kg(items: Iterable[tuple[float, Mapping[str, float]]]) -> dict[str, 
     --------
     >>> element_kg([(100.0, {"Nd": 0.5}), (50.0, {"Nd": 0.2, "Fe": 0.8})])
     {'Nd': 60.0, 'Fe': 40.0}
+
     """
     out: dict[str, float] = {}
     for kg, assay in items:
@@ -127,6 +129,7 @@ def check_balance(
     --------
     >>> check_balance("alloying", {"Nd": 290.0}, {"Nd": 290.0, "Dy": 15.0})[0][:40]
     'Dy appears from nowhere: outputs hold 15'
+
     """
     rule = STEP_RULES[step]
     messages: list[str] = []
@@ -187,6 +190,7 @@ def merge_parts(
         Stage this step adds (``None`` for recycling, which keeps origins as they were).
     country
         Country of the site doing the step.
+
     """
     items = [(w, parts) for w, parts in contributions if w > 0]
     total = sum(w for w, _ in items)
@@ -221,6 +225,7 @@ def compliant_share(parts: Iterable[Mapping[str, Any]], claim_share: float | Non
     >>> compliant_share(receipt_parts({"mined": "AU", "separated": "MY"}, "segregated",
     ...                 []), None)
     1.0
+
     """
     if claim_share is not None:
         return claim_share
@@ -244,11 +249,16 @@ def account(
 
     Parameters
     ----------
+    conn
+        Open connection.
+    site, element, characteristic
+        The account's boundary (site URI, element symbol, e.g. ``"ex-china"``).
     period
         ``YYYY-MM``; ``None`` covers everything to date.
     method
         ``"credit"`` (opening, credits, debits, closing) or ``"rolling"`` (compliant
         share of inputs over the 12 months up to ``period``).
+
     """
     c = mb_entries.c
     base = select(func.coalesce(func.sum(c.input_kg), 0.0), func.coalesce(func.sum(
@@ -269,7 +279,7 @@ def account(
         inp, cred, deb = conn.execute(base).one()
         opening = 0.0
     else:
-        o_in, o_cred, o_deb = conn.execute(base.where(c.period < period)).one()
+        _o_in, o_cred, o_deb = conn.execute(base.where(c.period < period)).one()
         opening = float(o_cred) - float(o_deb)
         inp, cred, deb = conn.execute(base.where(c.period == period)).one()
     closing = opening + float(cred) - float(deb)

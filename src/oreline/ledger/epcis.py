@@ -19,6 +19,7 @@ Examples
 'https://oreline.dev/voc/BizStep-alloying'
 >>> to_kg(1.5, "TNE")
 1500.0
+
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -100,12 +101,38 @@ def to_kg(quantity: float, uom: str) -> float:
     return float(quantity) * _UOM[uom]
 
 
+class Evidence(BaseModel):
+    """An evidence document (kept private) by its SHA-256, with its validity window."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    sha256: str
+    type: str = "certificate"
+    issuer: str | None = None
+    valid_from: date | None = Field(default=None, alias="validFrom")
+    valid_to: date | None = Field(default=None, alias="validTo")
+
+    @field_validator("sha256")
+    @classmethod
+    def _sha(cls, v: str) -> str:
+        if not _SHA.match(v):
+            raise ValueError(f"evidence {v!r} is not a lower-case hex SHA-256 (64 chars)")
+        return v
+
+
 class StageOrigin(BaseModel):
-    """Country of one stage, with the SHA-256 of the evidence documents backing it."""
+    """Country of one stage, with the evidence documents backing it.
+
+    Evidence is a SHA-256 string or an object with ``sha256``, ``type``, ``issuer``,
+    ``validFrom`` and ``validTo`` (checked against the event time).
+    """
 
     model_config = ConfigDict(extra="forbid")
     country: str | None = None
-    evidence: list[str] = Field(default_factory=list)
+    evidence: list[str | Evidence] = Field(default_factory=list)
+
+    def hashes(self) -> list[str]:
+        """SHA-256 of every evidence document."""
+        return [e if isinstance(e, str) else e.sha256 for e in self.evidence]
 
     @field_validator("country")
     @classmethod
@@ -116,9 +143,9 @@ class StageOrigin(BaseModel):
 
     @field_validator("evidence")
     @classmethod
-    def _evidence(cls, v: list[str]) -> list[str]:
+    def _evidence(cls, v: list[str | Evidence]) -> list[str | Evidence]:
         for h in v:
-            if not _SHA.match(h):
+            if isinstance(h, str) and not _SHA.match(h):
                 raise ValueError(f"evidence {h!r} is not a lower-case hex SHA-256 (64 chars)")
         return v
 
@@ -210,6 +237,7 @@ def read_document(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
     ------
     CaptureError
         When the file is missing or is not JSON.
+
     """
     if isinstance(source, Mapping):
         return dict(source)
@@ -426,6 +454,7 @@ def parse_document(source: str | Path | Mapping[str, Any]) -> tuple[list[ParsedE
     ------
     CaptureError
         Listing every problem; nothing is written.
+
     """
     doc = read_document(source)
     issues: list[Issue] = []
@@ -444,8 +473,9 @@ def parse_document(source: str | Path | Mapping[str, Any]) -> tuple[list[ParsedE
             continue
         if pe.error_declaration is None:
             if pe.event_id in seen:
+                first = seen[pe.event_id]
                 issues.append(Issue(pe.label, "eventID",
-                                    f"duplicate eventID, already used by event[{seen[pe.event_id]}]",
+                                    f"duplicate eventID, already used by event[{first}]",
                                     "give each event its own eventID (or omit it: the CBV hash "
                                     "ID is used)"))
             seen[pe.event_id] = i
@@ -465,6 +495,7 @@ def make_document(events: list[dict[str, Any]], master_data: Mapping[str, Any] |
     --------
     >>> make_document([], created="2026-01-01T00:00:00Z")["type"]
     'EPCISDocument'
+
     """
     doc: dict[str, Any] = {
         "@context": CONTEXT,

@@ -8,7 +8,8 @@ zeros in numbers) and list members are sorted, then hashed with SHA-256 and wrap
 ``ni:///sha-256;<hex>?ver=CBV2.0``.
 
 Entries of the ledger are chained: ``entry_hash = SHA-256(JCS({seq, prev_hash,
-event_hash, content_hash, recorded_at, actor}))`` with JCS the RFC 8785 canonical JSON.
+event_hash, content_hash, recorded_at, actor[, context]}))`` with JCS the RFC 8785
+canonical JSON and ``context`` the site master data the capture used.
 
 Examples
 --------
@@ -19,11 +20,13 @@ Examples
 'eventType=ObjectEventeventTime=2024-01-01T18:04:05.000Zevent'
 >>> event_hash_id(ev)[:14]
 'ni:///sha-256;'
+
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -31,6 +34,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import rfc8785
+
+_encode_str: Any = json.encoder.encode_basestring  # type: ignore[attr-defined]
 
 __all__ = [
     "CBV_VERSION",
@@ -111,19 +116,107 @@ def sha256_hex(data: bytes | str) -> str:
     --------
     >>> sha256_hex("abc")[:16]
     'ba7816bf8f01cfea'
+
     """
     raw = data.encode("utf-8") if isinstance(data, str) else data
     return hashlib.sha256(raw).hexdigest()
 
 
+def _es6_number(x: float) -> str:
+    """ECMAScript ``Number.prototype.toString`` of a finite float (RFC 8785 section 3.2.2.3)."""
+    if x == 0:
+        return "0"
+    if x.is_integer() and abs(x) < 2.0**53:
+        return str(int(x))
+    sign = "-" if x < 0 else ""
+    text = repr(abs(x))  # shortest round-trip digits, as ECMAScript requires
+    mantissa, _, exp_text = text.partition("e")
+    whole, _, frac = mantissa.partition(".")
+    raw = whole + frac
+    digits = raw.lstrip("0")
+    n = len(whole) + (int(exp_text) if exp_text else 0) - (len(raw) - len(digits))
+    digits = digits.rstrip("0") or "0"
+    k = len(digits)
+    if k <= n <= 21:
+        return sign + digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return sign + digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return sign + "0." + "0" * (-n) + digits
+    exp = n - 1
+    body = digits[0] + ("." + digits[1:] if k > 1 else "")
+    return f"{sign}{body}e{'+' if exp > 0 else '-'}{abs(exp)}"
+
+
+def _sorted_keys(value: Mapping[str, Any]) -> list[str]:
+    keys = list(value)
+    if "".join(keys).isascii():
+        return sorted(keys)
+    return sorted(keys, key=lambda k: k.encode("utf-16-be"))
+
+
+def _jcs(value: Any, out: list[str]) -> None:
+    kind = type(value)
+    if kind is str:
+        out.append(_encode_str(value))
+    elif kind is dict or (kind is not list and isinstance(value, Mapping)):
+        out.append("{")
+        first = True
+        for key in _sorted_keys(value):
+            if not first:
+                out.append(",")
+            first = False
+            out.append(_encode_str(str(key)))
+            out.append(":")
+            _jcs(value[key], out)
+        out.append("}")
+    elif kind is list or kind is tuple:
+        out.append("[")
+        for i, item in enumerate(value):
+            if i:
+                out.append(",")
+            _jcs(item, out)
+        out.append("]")
+    elif kind is float:
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(f"{value} cannot be written as JSON")
+        out.append(_es6_number(value))
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif value is None:
+        out.append("null")
+    elif isinstance(value, int):
+        if abs(value) > 2**53 - 1:
+            raise ValueError(f"integer {value} is outside the I-JSON range")
+        out.append(str(value))
+    elif isinstance(value, float):
+        _jcs(float(value), out)
+    else:
+        raise TypeError(f"{type(value).__name__} is not JSON")
+
+
 def canonical_json(value: Any) -> bytes:
     """RFC 8785 (JCS) canonical JSON bytes of ``value``.
+
+    A fast serialiser, checked against the ``rfc8785`` package by property tests.
 
     Examples
     --------
     >>> canonical_json({"b": 1, "a": [1.0, "x"]})
     b'{"a":[1,"x"],"b":1}'
+    >>> canonical_json([1e21, 1e-7, 123.456, -0.0])
+    b'[1e+21,1e-7,123.456,0]'
+
     """
+    out: list[str] = []
+    _jcs(value, out)
+    return "".join(out).encode("utf-8")
+
+
+def canonical_json_reference(value: Any) -> bytes:
+    """RFC 8785 canonical JSON by the ``rfc8785`` package (slow reference)."""
     return bytes(rfc8785.dumps(value))
 
 
@@ -133,17 +226,22 @@ def content_hash(event: Mapping[str, Any]) -> str:
 
 
 def entry_hash(
-    seq: int, prev_hash: str, event_hash: str, content: str, recorded_at: str, actor: str
+    seq: int, prev_hash: str, event_hash: str, content: str, recorded_at: str, actor: str,
+    context: Mapping[str, Any] | None = None,
 ) -> str:
     """Hash of one ledger entry, chained to the previous entry's hash.
+
+    ``context`` holds the master data the capture relied on (the site's country and
+    policy); it is part of the hash when not empty.
 
     Examples
     --------
     >>> h = entry_hash(1, GENESIS_HASH, "ni:///sha-256;00?ver=CBV2.0", "ab", "t", "me")
     >>> len(h), h == entry_hash(2, GENESIS_HASH, "ni:///sha-256;00?ver=CBV2.0", "ab", "t", "me")
     (64, False)
+
     """
-    body = {
+    body: dict[str, Any] = {
         "seq": seq,
         "prev_hash": prev_hash,
         "event_hash": event_hash,
@@ -151,6 +249,8 @@ def entry_hash(
         "recorded_at": recorded_at,
         "actor": actor,
     }
+    if context:
+        body["context"] = dict(context)
     return sha256_hex(canonical_json(body))
 
 
@@ -166,6 +266,7 @@ def normalise_timestamp(value: str) -> str:
     '2005-04-04T02:33:31.116Z'
     >>> normalise_timestamp("2023-02-02T11:04:03+01:00")
     '2023-02-02T10:04:03.000Z'
+
     """
     match = _TIME_RE.match(value.strip())
     if match is None:
@@ -185,6 +286,7 @@ def format_number(value: Any) -> str:
     --------
     >>> format_number(1.0), format_number("0.34340"), format_number(1200)
     ('1', '0.3434', '1200')
+
     """
     try:
         dec = Decimal(str(value))
@@ -215,6 +317,7 @@ def epc_to_digital_link(uri: str) -> str:
     'https://id.gs1.org/414/0614141073467/254/1234'
     >>> epc_to_digital_link("urn:epc:class:lgtin:4012345.012345.998877")
     'https://id.gs1.org/01/04012345123456/10/998877'
+
     """
     value = uri.strip()
     if value.startswith("urn:epc:id:sgtin:") or value.startswith("urn:epc:class:lgtin:"):
@@ -284,8 +387,10 @@ def _ext_key(key: str, prefixes: Mapping[str, str], parent_ns: str | None) -> st
     if key.startswith("{"):
         return key
     head, sep, local = key.partition(":")
-    if sep and head in prefixes:
-        return "{" + prefixes[head] + "}" + local
+    if sep:
+        ns = prefixes.get(head)
+        if ns is not None:
+            return "{" + ns + "}" + local
     if parent_ns is not None:
         return "{" + parent_ns + "}" + key
     return key
@@ -296,14 +401,16 @@ def _ns_of(key: str) -> str | None:
 
 
 def _ext_parts(key: str, value: Any, prefixes: Mapping[str, str], parent_ns: str | None) -> str:
-    local_prefixes = dict(prefixes)
-    if isinstance(value, Mapping):
+    is_map = type(value) is dict or isinstance(value, Mapping)
+    local_prefixes = prefixes
+    if is_map and any(k.startswith("@xmlns:") for k in value):
+        local_prefixes = dict(prefixes)
         for k, v in value.items():
             if k.startswith("@xmlns:"):
                 local_prefixes[k[len("@xmlns:"):]] = str(v)
     name = _ext_key(key, local_prefixes, parent_ns)
     ns = _ns_of(name)
-    if isinstance(value, Mapping):
+    if is_map:
         if "#text" in value:
             return f"{name}={str(value['#text']).strip()}"
         children = [
@@ -312,8 +419,10 @@ def _ext_parts(key: str, value: Any, prefixes: Mapping[str, str], parent_ns: str
             if not k.startswith("@")
         ]
         return name + "".join(sorted(children))
-    if isinstance(value, list):
+    if type(value) is list:
         return "".join(sorted(_ext_parts(key, v, local_prefixes, parent_ns) for v in value))
+    if type(value) is str:
+        return f"{name}={value.strip()}"
     if isinstance(value, bool):
         return f"{name}={'true' if value else 'false'}"
     if isinstance(value, int | float | Decimal):
@@ -385,6 +494,7 @@ def prehash_string(event: Mapping[str, Any], prefixes: Mapping[str, str] | None 
         The event (``type`` or ``isA`` names its event type).
     prefixes
         CURIE prefixes from the document's ``@context`` (added to the EPCIS defaults).
+
     """
     px = dict(DEFAULT_PREFIXES)
     if prefixes:

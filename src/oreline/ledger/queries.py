@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, literal, select
 
 from oreline.errors import LotNotFoundError
 from oreline.ledger.epcis import STAGES
@@ -33,6 +33,7 @@ def origin_label(stages: dict[str, str | None]) -> str:
     'mined AU / separated MY'
     >>> origin_label({"mined": None, "separated": "CN", "refined": "KR"})
     'mined ? / separated CN / refined KR'
+
     """
     shown = [s for s in STAGES if stages.get(s) is not None or s in ("mined", "separated")]
     return " / ".join(f"{s} {stages.get(s) or '?'}" for s in shown)
@@ -71,6 +72,7 @@ def lot_info(conn: Connection, lot: str) -> dict[str, Any]:
     ------
     LotNotFoundError
         When the ledger holds no such lot.
+
     """
     found = _lots(conn, [lot]).get(lot)
     if found is None:
@@ -88,20 +90,23 @@ def trace_back(conn: Connection, lot: str, max_depth: int = 50) -> dict[str, Any
     Each node lists its ``inputs``: the kilograms of each parent consumed for it and the
     parent's share of the node's inputs.
     """
-    root = lot_info(conn, lot)
-    nodes: dict[str, dict[str, Any]] = {lot: root}
-    frontier = [lot]
+    start = select(edges.c.child, edges.c.parent, edges.c.kg,
+                   literal(1).label("depth")).where(edges.c.child == lot)
+    anc = start.cte("anc", recursive=True)
+    step = select(edges.c.child, edges.c.parent, edges.c.kg, (anc.c.depth + 1)).join(
+        anc, edges.c.child == anc.c.parent).where(anc.c.depth < max_depth)
+    anc = anc.union_all(step)
+    rows = conn.execute(select(anc.c.child, anc.c.parent, anc.c.kg, anc.c.depth)).all()
     links: dict[str, list[tuple[str, float]]] = {}
-    depth = 0
-    while frontier and depth < max_depth:
-        rows = conn.execute(select(edges.c.child, edges.c.parent, edges.c.kg).where(
-            edges.c.child.in_(frontier))).all()
-        new = sorted({r.parent for r in rows} - set(nodes))
-        nodes.update(_lots(conn, new))
-        for r in rows:
+    seen_edges: set[tuple[str, str]] = set()
+    for r in rows:
+        if (r.child, r.parent) not in seen_edges:
+            seen_edges.add((r.child, r.parent))
             links.setdefault(r.child, []).append((r.parent, float(r.kg)))
-        frontier = new
-        depth += 1
+    depth = max((int(r.depth) for r in rows), default=0)
+    nodes = _lots(conn, sorted({r.parent for r in rows} | {lot}))
+    if lot not in nodes:
+        lot_info(conn, lot)  # raises LotNotFoundError with a hint
 
     def build(lot_id: str, seen: frozenset[str]) -> dict[str, Any]:
         node = dict(nodes[lot_id])
@@ -114,7 +119,7 @@ def trace_back(conn: Connection, lot: str, max_depth: int = 50) -> dict[str, Any
         return node
 
     tree = build(lot, frozenset())
-    tree["depth"] = depth if links else 0
+    tree["depth"] = depth
     return tree
 
 
@@ -171,7 +176,9 @@ def shipped_from_origin(conn: Connection, stage: str, country: str) -> list[dict
 def stock_by_origin(conn: Connection, site: str | None = None) -> list[dict[str, Any]]:
     """Stock on hand by site, material, form and origin class (kg split by origin share).
 
-    The planner reads this as its initial stock by origin class.
+    The planner reads this as its initial stock by origin class. Each row has ``site``,
+    ``material``, ``form``, ``origin`` (label), ``stages`` (stage -> ISO country or
+    ``None``), ``custody`` and ``kg``.
     """
     m = movements.c
     stmt = select(m.lot_id, m.site, func.sum(m.delta_kg).label("kg")).group_by(m.lot_id, m.site)
@@ -185,11 +192,15 @@ def stock_by_origin(conn: Connection, site: str | None = None) -> list[dict[str,
             select(lots.c.lot_id, lots.c.material, lots.c.form, lots.c.origin,
                    lots.c.custody).where(lots.c.lot_id.in_(ids[i:i + 500])))})
     table: dict[tuple[str, str, str, str, str], float] = {}
+    stages: dict[str, dict[str, str | None]] = {}
     for lot_id, where, kg in held:
         row = info[lot_id]
-        for part in json.loads(row.origin):
-            key = (where, row.material, row.form, origin_label(part["stages"]),
-                   part["custody"])
+        parts = json.loads(row.origin) or [{"share": 1.0, "stages": {}, "custody": "n/a"}]
+        for part in parts:
+            label = origin_label(part["stages"]) if part["stages"] else "not controlled"
+            stages[label] = part["stages"]
+            key = (where, row.material, row.form, label, part["custody"])
             table[key] = table.get(key, 0.0) + kg * float(part["share"])
-    return [{"site": k[0], "material": k[1], "form": k[2], "origin": k[3], "custody": k[4],
-             "kg": v} for k, v in sorted(table.items())]
+    return [{"site": k[0], "material": k[1], "form": k[2], "origin": k[3],
+             "stages": stages[k[3]], "custody": k[4], "kg": v}
+            for k, v in sorted(table.items())]

@@ -10,6 +10,7 @@ Examples
 >>> store = Store.open("sqlite://")
 >>> store.last_entry()
 (0, '0000000000000000000000000000000000000000000000000000000000000000')
+
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ entries = Table(
     Column("actor", String(200), nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("entry_hash", String(64), nullable=False),
+    Column("context", Text, nullable=False, server_default="{}"),
     Index("ix_entries_event_id", "event_id"),
 )
 sites = Table(
@@ -157,6 +159,7 @@ def to_url(db: str | Path) -> str:
     --------
     >>> to_url("ledger.sqlite")
     'sqlite:///ledger.sqlite'
+
     """
     text_db = str(db)
     return text_db if "://" in text_db else f"sqlite:///{text_db}"
@@ -181,6 +184,9 @@ class Store:
             ``postgresql+psycopg://user:pw@host/db``.
         schema
             PostgreSQL schema to use (created if missing); tests use one per test.
+        migrate
+            Create or upgrade the schema with alembic (default).
+
         """
         url = to_url(db)
         kwargs: dict[str, Any] = {}
@@ -249,12 +255,33 @@ class Store:
 
     @staticmethod
     def insert_rows(conn: Connection, rows: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
-        """Insert prepared rows, table by table (the only place rows are written)."""
+        """Insert prepared rows, table by table (the only place rows are written).
+
+        Rows go to the driver's ``executemany`` with bound parameters (never spliced into
+        SQL); column names come from the schema, not from the data.
+        """
+        style = conn.dialect.paramstyle
         for name in ("entries", "sites", "lots", "edges", "movements", "retractions", "flags",
                      "mb_entries", "checkpoints"):
             data = rows.get(name)
-            if data:
-                conn.execute(insert(metadata.tables[name]), list(data))
+            if not data:
+                continue
+            table = metadata.tables[name]
+            cols = [c.name for c in table.columns if c.name in data[0]]
+            if len(cols) != len(data[0]):
+                unknown = sorted(set(data[0]) - set(cols))
+                raise LedgerError(f"internal: unknown columns {unknown} for table {name}")
+            if style == "qmark":
+                marks = ", ".join("?" for _ in cols)
+                params: list[Any] = [tuple(r[c] for c in cols) for r in data]
+            elif style in ("format", "pyformat"):
+                marks = ", ".join("%s" for _ in cols)
+                params = [tuple(r[c] for c in cols) for r in data]
+            else:  # pragma: no cover - other drivers go through SQLAlchemy Core
+                conn.execute(insert(table), list(data))
+                continue
+            conn.exec_driver_sql(f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({marks})",
+                                 params)
 
     def count(self, table: str) -> int:
         """Row count of a table."""

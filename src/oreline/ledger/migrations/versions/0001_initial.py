@@ -1,5 +1,7 @@
-"""Initial ledger schema: entries, sites, lots, edges, movements, retractions, flags,
-mass-balance entries and checkpoints.
+"""Initial ledger schema.
+
+Tables: entries, sites, lots, edges, movements, retractions, flags, mass-balance entries
+and checkpoints.
 
 Revision ID: 0001
 Revises:

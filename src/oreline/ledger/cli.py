@@ -1,0 +1,342 @@
+"""``oreline trace``: the lot ledger on the command line (a thin layer over :class:`Ledger`).
+
+Mount with ``root.add_typer(app, name="trace")``. Every command takes ``--db PATH_OR_URL``
+(default: the ``ORELINE_DB`` setting). Errors are printed without a traceback and exit
+with the error's code.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.tree import Tree
+
+from oreline.errors import CaptureError, LedgerError, OrelineError
+from oreline.settings import Settings
+
+app = typer.Typer(help="Trace lots: EPCIS 2.0 chain of custody, DFARS/CRMA checks, verify.",
+                  no_args_is_help=True)
+out = Console()
+err = Console(stderr=True)
+
+DbOpt = Annotated[str | None, typer.Option("--db", help="SQLite path or SQLAlchemy URL "
+                                           "(default: $ORELINE_DB or oreline-ledger.sqlite)")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
+def _db(db: str | None) -> str:
+    return db if db else Settings.from_env().db_url
+
+
+@contextmanager
+def _ledger(db: str | None) -> Iterator[Any]:
+    from oreline.ledger.api import Ledger
+
+    led = Ledger.open(_db(db))
+    try:
+        yield led
+    finally:
+        led.close()
+
+
+def _run(body: Callable[[], None]) -> None:
+    try:
+        body()
+    except CaptureError as exc:
+        err.print(f"[bold red]{exc.title}[/]: {len(exc.issues)} problem(s); nothing was written")
+        for issue in exc.issues:
+            err.print(f"  [red]-[/] {issue}", highlight=False, markup=False)
+        raise typer.Exit(exc.exit_code) from None
+    except OrelineError as exc:
+        err.print(f"[bold red]error[/]: {exc}", highlight=False)
+        raise typer.Exit(exc.exit_code) from None
+
+
+def _print_json(data: Any) -> None:
+    out.print_json(json.dumps(data, default=str))
+
+
+@app.command()
+def capture(file: Annotated[Path, typer.Argument(help="EPCIS JSON-LD document or CSV file")],
+            db: DbOpt = None,
+            actor: Annotated[str, typer.Option(help="Who captures (kept in the chain)")] = (
+                "oreline")) -> None:
+    """Capture a document: all its events or none."""
+    def body() -> None:
+        from oreline.ledger.csvimport import read_csv
+
+        source: Any = read_csv(file) if file.suffix.lower() == ".csv" else file
+        with _ledger(db) as led:
+            res = led.capture(source, actor=actor)
+        out.print(f"captured {res.events} event(s) as entries {res.first_seq}..{res.last_seq}")
+        for msg in res.flags:
+            out.print(f"[yellow]flagged[/]: {msg}")
+    _run(body)
+
+
+def _tree(node: dict[str, Any], branch: Tree) -> None:
+    for link in node["inputs"]:
+        lot = link["lot"]
+        origin = "; ".join(_origin_text(p) for p in lot["origin"][:3]) or "not controlled"
+        sub = branch.add(f"{link['kg']:,.1f} kg ({link['share']:.1%}) of [bold]{lot['lot']}"
+                         f"[/] {lot['material']} [dim]{origin}[/]")
+        _tree(lot, sub)
+
+
+def _origin_text(part: dict[str, Any]) -> str:
+    from oreline.ledger.queries import origin_label
+
+    return f"{part['share']:.0%} {origin_label(part['stages'])}"
+
+
+@app.command()
+def lot(lot_id: Annotated[str, typer.Argument(help="Lot URI")], db: DbOpt = None,
+        direction: Annotated[str, typer.Option(help="back, forward or both")] = "both",
+        as_json: JsonOpt = False) -> None:
+    """Show a lot: trace back to the mines and forward to shipments (recall)."""
+    def body() -> None:
+        if direction not in ("back", "forward", "both"):
+            raise LedgerError(f"--direction {direction!r}: use back, forward or both")
+        with _ledger(db) as led:
+            back = led.trace_back(lot_id) if direction != "forward" else None
+            fwd = led.trace_forward(lot_id) if direction != "back" else None
+            status = led.check(lot_id, "dfars-2027")["status"]
+            info = back or led.lot(lot_id)
+        if as_json:
+            _print_json({"back": back, "forward": fwd, "dfars_2027": status})
+            return
+        out.print(f"[bold]{lot_id}[/]: {info['material']} ({info['form']}), "
+                  f"{info['kg']:,.1f} kg made, {info['on_hand_kg']:,.1f} kg on hand at "
+                  f"{info['site']}; custody {info['custody']}; DFARS 2027: [bold]{status}[/]"
+                  + (" [red](declared in error)[/]" if info["retracted"] else ""))
+        for part in info["origin"]:
+            out.print(f"  origin {_origin_text(part)} [dim]({part['custody']})[/]")
+        if back is not None:
+            tree = Tree(f"trace back ({back['depth']} stage(s) deep)")
+            _tree(back, tree)
+            out.print(tree)
+        if fwd is not None:
+            out.print(f"trace forward: {len(fwd['descendants'])} lot(s) made from it, "
+                      f"{len(fwd['shipments'])} shipment(s)")
+            for s in fwd["shipments"]:
+                out.print(f"  {s['time'][:10]} {s['kg']:,.1f} kg of {s['lot']} -> "
+                          f"{', '.join(d for d in s['destination'] if d) or '?'}")
+    _run(body)
+
+
+@app.command()
+def check(lot_id: Annotated[str, typer.Argument(help="Lot URI, or a period YYYY[-MM] with "
+                                                "--rule crma-report")],
+          rule: Annotated[str, typer.Option(help="dfars-2027, crma or crma-report")] = (
+              "dfars-2027"),
+          db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Check a lot against DFARS 2027 or CRMA (or a CRMA report for a period)."""
+    def body() -> None:
+        with _ledger(db) as led:
+            result = (led.crma_report(lot_id) if rule == "crma-report"
+                      else led.check(lot_id, rule))
+        if as_json or rule == "crma-report":
+            _print_json(result)
+            return
+        colour = {"pass": "green", "fail": "red", "within-benchmark": "green"}.get(
+            result["status"], "yellow")
+        out.print(f"{rule} {lot_id}: [bold {colour}]{result['status'].upper()}[/]")
+        for f in result["findings"]:
+            lots = ", ".join(f.get("lots", [])[:4])
+            out.print(f"  - {f.get('status', '')} {f['reason']} [dim]{f['share']:.1%} of the "
+                      f"lot{'; inputs ' + lots if lots else ''}[/]")
+        if result["status"] not in ("pass", "within-benchmark", "not-applicable"):
+            raise typer.Exit(1)
+    _run(body)
+
+
+@app.command()
+def stock(db: DbOpt = None,
+          site: Annotated[str | None, typer.Option(help="Only this site")] = None,
+          as_json: JsonOpt = False) -> None:
+    """Stock on hand by site, material and origin class."""
+    def body() -> None:
+        with _ledger(db) as led:
+            rows = led.stock(site)
+        if as_json:
+            _print_json(rows)
+            return
+        table = Table("site", "material", "form", "origin", "custody", "kg")
+        for r in rows:
+            table.add_row(r["site"], r["material"], r["form"], r["origin"], r["custody"],
+                          f"{r['kg']:,.1f}")
+        out.print(table)
+    _run(body)
+
+
+@app.command()
+def account(site: Annotated[str, typer.Argument(help="Site URI")],
+            element: Annotated[str, typer.Argument(help="Element symbol, e.g. Nd")],
+            db: DbOpt = None,
+            period: Annotated[str | None, typer.Option(help="YYYY-MM (default: to date)")] = (
+                None),
+            method: Annotated[str, typer.Option(help="credit or rolling")] = "credit",
+            as_json: JsonOpt = False) -> None:
+    """Mass-balance account (ex-China) of a site and element: credit or rolling average."""
+    def body() -> None:
+        if method not in ("credit", "rolling"):
+            raise LedgerError(f"--method {method!r}: use credit or rolling")
+        with _ledger(db) as led:
+            acct = led.account(site, element, period, method)
+        if as_json:
+            _print_json(acct)
+        elif method == "credit":
+            out.print(f"{site} {element} ex-china, period {acct['period']}: opening "
+                      f"{acct['opening_kg']:,.3f} kg + credits {acct['credits_kg']:,.3f} kg - "
+                      f"debits {acct['debits_kg']:,.3f} kg = closing "
+                      f"{acct['closing_kg']:,.3f} kg")
+        else:
+            out.print(f"{site} {element} ex-china, {acct['window']}: {acct['percentage']:.1%} "
+                      f"of {acct['input_kg']:,.3f} kg input is compliant; claimed "
+                      f"{acct['claimed_kg']:,.3f} kg")
+    _run(body)
+
+
+@app.command()
+def certificate(lot_id: Annotated[str, typer.Argument(help="Lot URI")], db: DbOpt = None,
+                fmt: Annotated[str, typer.Option("--format", help="html or json")] = "html",
+                output: Annotated[Path | None, typer.Option("--out", help="File to write")] = (
+                    None)) -> None:
+    """Certificate of conformance of a lot (HTML or JSON) listing evidence hashes."""
+    def body() -> None:
+        from oreline.ledger.compliance import certificate_html
+
+        if fmt not in ("html", "json"):
+            raise LedgerError(f"--format {fmt!r}: use html or json")
+        with _ledger(db) as led:
+            cert = led.certificate(lot_id)
+        text = certificate_html(cert) if fmt == "html" else json.dumps(cert, indent=2)
+        if output is None:
+            out.print(text, markup=False, highlight=False)
+        else:
+            output.write_text(text, encoding="utf-8")
+            out.print(f"wrote {output} (DFARS 2027: {cert['dfars_2027']['status']})")
+    _run(body)
+
+
+@app.command()
+def verify(db: DbOpt = None,
+           pack: Annotated[Path | None, typer.Option(help="Verify this audit pack offline "
+                                                     "instead of the database")] = None,
+           trusted_key: Annotated[str | None, typer.Option(
+               help="Hex Ed25519 public key signatures must come from")] = None,
+           deep: Annotated[bool, typer.Option(help="Also re-derive lots, origins, stock and "
+                                              "accounts from the events")] = False) -> None:
+    """Recompute every hash, chain link and checkpoint; name the first broken entry."""
+    def body() -> None:
+        from oreline.ledger.chain import verify_pack
+
+        if pack is not None:
+            res = verify_pack(pack, trusted_key)
+            out.print(f"[green]pack verifies[/]: {res['entries']} entries, {res['shared']} "
+                      f"shared in full, root {res['root'][:16]}..., key "
+                      f"{res['public_key'][:16]}...")
+            return
+        with _ledger(db) as led:
+            res = led.verify(trusted_key, deep=deep)
+        out.print(f"[green]ledger verifies[/]: {res['entries']} entries, "
+                  f"{res['checkpoints']} signed checkpoint(s), head {res['head'][:16]}...")
+        if deep:
+            out.print("derived tables match the events: " + ", ".join(
+                f"{n} {k}" for k, n in res["derived_rows"].items()))
+    _run(body)
+
+
+@app.command()
+def export(db: DbOpt = None,
+           lot_id: Annotated[str | None, typer.Option("--lot", help="Only events of this "
+                                                      "lot's genealogy")] = None,
+           output: Annotated[Path | None, typer.Option("--out", help="File to write")] = None,
+           pack: Annotated[Path | None, typer.Option(help="Write an audit pack (zip) here")] = (
+               None),
+           key: Annotated[Path, typer.Option(help="Ed25519 key (PEM) for checkpoints and "
+                                             "packs; created if missing")] = Path(
+               "oreline-ledger.key"),
+           checkpoint: Annotated[bool, typer.Option(help="Sign a checkpoint first")] = False
+           ) -> None:
+    """Export events as an EPCIS 2.0 document, or an audit pack (document+manifest+signature)."""
+    def body() -> None:
+        with _ledger(db) as led:
+            if checkpoint:
+                cp = led.checkpoint(key)
+                out.print(f"checkpoint over {cp['upto_seq']} entries, root {cp['root'][:16]}...")
+            if pack is not None:
+                res = led.write_pack(pack, key, lot_id)
+                out.print(f"wrote {pack}: {res['shared']} event(s) shared of {res['entries']}")
+                return
+            doc = led.export(lot_id)
+        text = json.dumps(doc, indent=2)
+        if output is None:
+            out.print(text, markup=False, highlight=False)
+        else:
+            output.write_text(text, encoding="utf-8")
+            out.print(f"wrote {output}: {len(doc['epcisBody']['eventList'])} event(s)")
+    _run(body)
+
+
+@app.command()
+def demo(db: DbOpt = None,
+         months: Annotated[int, typer.Option(min=1, max=12)] = 12,
+         key: Annotated[Path, typer.Option(help="Ed25519 key for the closing checkpoint")] = (
+             Path("oreline-ledger.key"))) -> None:
+    """Capture a year of KMP operations and show the story in a few lines."""
+    def body() -> None:
+        from oreline.ledger.demo import run_demo
+
+        with _ledger(db) as led:
+            if led.store.count("entries"):
+                raise LedgerError("the ledger is not empty; run the demo on a new --db")
+            n = run_demo(led.capture, months)
+            cp = led.checkpoint(key)
+            alloys = [r for r in led.events() if r.get("type") == "TransformationEvent"
+                      and "strip_casting" in r.get("bizStep", "")]
+            verdicts: dict[str, str] = {}
+            for ev in alloys:
+                lot_uri = ev["outputQuantityList"][0]["epcClass"]
+                status = led.check(lot_uri)["status"]
+                verdicts.setdefault(status, lot_uri)
+        out.print(f"captured {n} events over {months} month(s); checkpoint signed over "
+                  f"{cp['upto_seq']} entries with key {key}")
+        for status, example in sorted(verdicts.items()):
+            out.print(f"  an alloy lot that is DFARS 2027 [bold]{status}[/]: {example}")
+        where = f" --db {db}" if db else ""
+        first = next(iter(verdicts.values()), "LOT")
+        out.print("next: oreline trace lot " + first + where)
+        out.print("      oreline trace check " + first + where)
+        out.print("      oreline trace stock" + where + "   |   oreline trace verify" + where)
+    _run(body)
+
+
+@app.command("checkpoint")
+def checkpoint_cmd(db: DbOpt = None,
+                   key: Annotated[Path, typer.Option(help="Ed25519 key (PEM); created if "
+                                                     "missing")] = Path("oreline-ledger.key")
+                   ) -> None:
+    """Sign a checkpoint (Merkle root of all entries) with the organisation's key."""
+    def body() -> None:
+        with _ledger(db) as led:
+            cp = led.checkpoint(key)
+        out.print(f"checkpoint over {cp['upto_seq']} entries, root {cp['root']}, "
+                  f"key {cp['public_key']}")
+    _run(body)
+
+
+def main() -> None:  # pragma: no cover - console entry when run alone
+    """Run the ``trace`` app on its own (``python -m oreline.ledger.cli``)."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
