@@ -1,0 +1,47 @@
+"""Docs stay true to the code: every command and option is documented; Quickstart = CI."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import typer.main
+
+from oreline.cli import _mount_subcommands, app
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _commands() -> dict[str, object]:
+    _mount_subcommands()
+    group = typer.main.get_command(app)
+    return group.commands  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("command", "doc"), [("plan", "docs/plan.md"),
+                                               ("stress", "docs/stress.md")])
+def test_every_option_is_documented(command, doc):
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    cmd = _commands()[command]
+    for param in cmd.params:  # type: ignore[attr-defined]
+        for opt in param.opts:
+            if opt.startswith("--") and opt != "--help":
+                assert opt in text, f"{opt} of `oreline {command}` is not in {doc}"
+
+
+def test_scenario_subcommands_are_documented():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    group = _commands()["scenario"]
+    for name in group.commands:  # type: ignore[attr-defined]
+        assert name in readme
+
+
+def test_quickstart_test_command_is_what_ci_runs():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```bash\n(.*?)\n```", readme, flags=re.S)
+    quick = [b.strip() for b in blocks[:2]]
+    assert len(quick) == 2
+    assert "oreline plan" in quick[0]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert quick[1] in ci
