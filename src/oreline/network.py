@@ -35,7 +35,12 @@ from oreline.scenario.schema import (
 )
 from oreline.settings import Settings
 
-__all__ = ["Network", "OriginClass", "compile_network", "policy_allows"]
+__all__ = ["DFARS_ALL_STAGES_FROM", "Network", "OriginClass", "compile_network",
+           "policy_allows"]
+
+#: From this month DFARS 252.225-7052 also covers mining, separation and refining
+#: (10 USC 4872 as amended; 89 FR 46816). Policies change verdict only here.
+DFARS_ALL_STAGES_FROM = "2027-01"
 
 IntArray = np.ndarray
 FloatArray = np.ndarray
@@ -115,7 +120,7 @@ def policy_allows(policy: Policy, cls: OriginClass, period_start: str) -> bool:
     if policy.rule == "ex-china":
         return not any(({"CN", UNKNOWN} & c) for c in cls.stages)
     checked: tuple[str, ...] = ("melted", "produced")
-    if period_start >= "2027-01":
+    if period_start >= DFARS_ALL_STAGES_FROM:
         checked = STAGES
     bad = COVERED_COUNTRIES | {UNKNOWN}
     return not any(bad & cls.countries(s) for s in checked)
@@ -312,9 +317,12 @@ def compile_network(sc: Scenario, settings: Settings | None = None) -> Network:
     changed = True
     while changed:
         changed = False
+        at_site: dict[str, list[tuple[str, set[OriginClass]]]] = {}
+        for (site, com), group in list(present.items()):
+            at_site.setdefault(site, []).append((com, group))
         for lane in sc.lanes:
-            for (site, com), group in list(present.items()):
-                if site == lane.origin and (lane.commodities is None or com in lane.commodities):
+            for com, group in at_site.get(lane.origin, []):
+                if lane.commodities is None or com in lane.commodities:
                     for cls in list(group):
                         changed |= add(lane.destination, com, cls)
         for proc in sc.processes:
@@ -412,6 +420,8 @@ def compile_network(sc: Scenario, settings: Settings | None = None) -> Network:
     sale_node: list[int] = []
     allowed_rows: list[np.ndarray] = []
     crma: list[tuple[int, float, dict[str, IntArray]]] = []
+    # policies only change verdict at the DFARS stage widening: one check per side of it
+    regimes = {p >= DFARS_ALL_STAGES_FROM: p for p in reversed(periods)}
     for ci, cu in enumerate(sc.customers):
         base = np.full(T, cu.demand.per_period(months))
         if cu.profile is not None and months == 1:
@@ -432,7 +442,9 @@ def compile_network(sc: Scenario, settings: Settings | None = None) -> Network:
             sale_customer.append(ci)
             sale_node.append(int(n))
             cls = classes[node_cls[n]]
-            allowed_rows.append(np.array([policy_allows(cu.provenance, cls, p) for p in periods]))
+            verdict = {rep: policy_allows(cu.provenance, cls, rep) for rep in regimes.values()}
+            allowed_rows.append(np.array([verdict[regimes[p >= DFARS_ALL_STAGES_FROM]]
+                                          for p in periods]))
         if cu.provenance.rule == "crma" and len(nodes):
             share = float(cu.provenance.max_share or 1.0)
             by_country: dict[str, list[int]] = {}

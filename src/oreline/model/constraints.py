@@ -148,23 +148,37 @@ def define_crma_share(net: Network, v: Variables) -> RowBlock:
     """CRMA cap: sales touching one third country <= share x all sales, per customer, period.
 
     Entities are ``(customer, country)`` pairs; a class touching a country at any
-    stage counts wholly towards that country (a conservative reading).
+    capped stage counts wholly towards that country (a conservative reading). Each
+    pair's row holds every sale of its customer: ``1 - share`` for sales touching the
+    country, ``-share`` for the others.
     """
     T = net.n_periods
-    pairs: list[str] = []
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    for ci, share, by_country in net.crma:
-        mine = np.flatnonzero(net.sale_customer == ci)
-        for country, sales in by_country.items():
-            r = len(pairs)
-            pairs.append(f"{net.customers[ci]}:{country}")
-            s, t = _grid(len(mine), T)
-            coef = np.where(np.isin(mine, sales), 1.0 - share, -share)
-            parts.append((r * T + t, v["Customer-sale"].cols(mine[s], t), coef[s]))
-    rows, cols, vals = _cat(parts)
+    pairs = [(ci, share, sales) for ci, share, by in net.crma for sales in by.values()]
+    names = [f"{net.customers[ci]}:{c}" for ci, _, by in net.crma for c in by]
     n = len(pairs)
+    if not n:
+        empty = np.zeros(0, np.int64)
+        return RowBlock("Customer-crma", 0, T, empty, empty, np.zeros(0), np.zeros(0),
+                        np.zeros(0), names)
+    # sales of one customer are contiguous (compile_network emits them customer by customer)
+    counts = np.bincount(net.sale_customer, minlength=len(net.customers))
+    first_sale = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    pair_c = np.array([ci for ci, _, _ in pairs], dtype=np.int64)
+    size = counts[pair_c]
+    start = np.concatenate([[0], np.cumsum(size)[:-1]])  # entry offset of each pair
+    e_pair = np.repeat(np.arange(n), size)
+    e_sale = np.arange(int(size.sum())) - np.repeat(start, size) + np.repeat(first_sale[pair_c],
+                                                                              size)
+    coef = -np.repeat(np.array([share for _, share, _ in pairs]), size)
+    touching = np.concatenate([sales - first_sale[ci] + start[r]
+                               for r, (ci, _, sales) in enumerate(pairs)])
+    coef[touching] += 1.0
+    t = np.arange(T)[None, :]
+    rows = (e_pair[:, None] * T + t).ravel()
+    cols = v["Customer-sale"].cols(e_sale[:, None], t).ravel()
+    vals = np.repeat(coef, T)
     return RowBlock("Customer-crma", n, T, rows, cols, vals, np.full(n * T, -np.inf),
-                    np.zeros(n * T), pairs)
+                    np.zeros(n * T), names)
 
 
 CONSTRAINT_FAMILIES = (

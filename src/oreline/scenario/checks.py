@@ -89,6 +89,13 @@ def _refs(sc: Scenario) -> Iterator[Finding]:
                 f"main output {p.main_output!r} is also an input",
                 "a recipe must turn inputs into a different main output",
             )
+        for name in p.co_products:
+            if name in p.inputs or name == p.main_output:
+                yield (
+                    ("processes", i, "co_products", name),
+                    f"co-product {name!r} is also an input or the main output",
+                    "state the net amount once: as an input, or as a co-product",
+                )
     for i, c in enumerate(sc.contracts):
         yield from site(("contracts", i, "site"), c.site)
         yield from com(("contracts", i, "commodity"), c.commodity)
