@@ -85,20 +85,25 @@ def drop(schema: str | None) -> None:
         eng.dispose()
 
 
-def bench_capture(backend: str, tmp: Path, events: int, batch: int) -> dict[str, Any]:
-    led, schema = open_ledger(backend, tmp)
-    try:
-        docs = [make_document(receipts(min(batch, events - i), i))
-                for i in range(0, events, batch)]
-        t0 = time.perf_counter()
-        for d in docs:
-            led.capture(d)
-        dt = time.perf_counter() - t0
-        return {"backend": backend, "events": events, "batch": batch, "seconds": dt,
-                "events_per_s": events / dt}
-    finally:
-        led.close()
-        drop(schema)
+def bench_capture(backend: str, tmp: Path, events: int, batch: int,
+                  repeat: int = 1) -> dict[str, Any]:
+    """Capture throughput on a fresh ledger, ``repeat`` times; the median run is reported."""
+    runs = []
+    for _ in range(repeat):
+        led, schema = open_ledger(backend, tmp)
+        try:
+            docs = [make_document(receipts(min(batch, events - i), i))
+                    for i in range(0, events, batch)]
+            t0 = time.perf_counter()
+            for d in docs:
+                led.capture(d)
+            runs.append(time.perf_counter() - t0)
+        finally:
+            led.close()
+            drop(schema)
+    dt = statistics.median(runs)
+    return {"backend": backend, "events": events, "batch": batch, "seconds": dt,
+            "events_per_s": events / dt, "runs_events_per_s": [events / r for r in runs]}
 
 
 def bench_trace(backend: str, tmp: Path, lots: int, batch: int, samples: int,
@@ -147,6 +152,8 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=20_000, help="events for the capture test")
     ap.add_argument("--batch", type=int, default=5_000, help="events per captured document")
     ap.add_argument("--samples", type=int, default=200, help="trace-back samples")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="capture runs per backend (the median is reported)")
     ap.add_argument("--pg-lots", type=int, default=None,
                     help="lots for the PostgreSQL trace ledger (default: --lots)")
     ap.add_argument("--out", type=Path, default=None, help="write results as JSON here")
@@ -157,9 +164,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
         for backend in backends:
-            res = bench_capture(backend, tmp, args.events, args.batch)
+            res = bench_capture(backend, tmp, args.events, args.batch, args.repeat)
+            runs = ", ".join(f"{r:,.0f}" for r in res["runs_events_per_s"])
             print(f"capture {backend}: {res['events_per_s']:,.0f} events/s "
-                  f"({res['events']} events in documents of {res['batch']})", flush=True)
+                  f"({res['events']} events in documents of {res['batch']}"
+                  + (f"; median of {args.repeat} runs: {runs}" if args.repeat > 1 else "")
+                  + ")", flush=True)
             results["capture"].append(res)
         for backend in backends:
             lots = args.lots if backend == "sqlite" or args.pg_lots is None else args.pg_lots

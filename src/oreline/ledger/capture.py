@@ -8,7 +8,7 @@ row to insert or raises :class:`~oreline.errors.CaptureError` listing every prob
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -18,13 +18,15 @@ from sqlalchemy import Connection, func, select
 from oreline.errors import CaptureError, Issue
 from oreline.ledger import custody
 from oreline.ledger.epcis import OUR_STEPS, LotMaster, ParsedEvent, step_name
-from oreline.ledger.hashing import canonical_json, entry_hash, sha256_hex
-from oreline.ledger.store import entries, lots, mb_entries, movements, retractions, sites
+from oreline.ledger.hashing import canonical_json, entry_hash_text, sha256_hex
+from oreline.ledger.store import lots, mb_entries, movements, sites
 
 __all__ = ["LotInfo", "SiteInfo", "build_rows", "site_rows_from_master_data"]
 
 _REMOVAL_STEPS = ("shipping", "destroying", "disposing")
-_CHUNK = 500
+#: ``json.dumps(value, sort_keys=True)`` without building an encoder per call.
+_dumps_sorted = json.JSONEncoder(sort_keys=True).encode
+_CHUNK = 1000
 
 
 @dataclass
@@ -88,30 +90,40 @@ def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
     return [items[i:i + _CHUNK] for i in range(0, len(items), _CHUNK)]
 
 
+def _select_in(conn: Connection, sql: str, ids: Sequence[str]) -> Iterator[Any]:
+    """Rows of ``sql`` (a fixed statement with ``IN ({marks})``) for ``ids``, by chunks.
+
+    The IDs are bound parameters; only the placeholders are written into the statement
+    (SQLAlchemy's expanding ``in_()`` costs more than the query for thousands of IDs).
+    """
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    for chunk in _chunks(ids):
+        yield from conn.exec_driver_sql(sql.format(marks=", ".join([mark] * len(chunk))),
+                                        tuple(chunk))
+
+
 def _load(state: _State, events: list[ParsedEvent]) -> None:
     conn = state.conn
     lot_ids = sorted({q.lot for pe in events for q in (*pe.quantities, *pe.inputs,
                                                        *pe.outputs)})
-    for chunk in _chunks(lot_ids):
-        for row in conn.execute(select(lots).where(lots.c.lot_id.in_(chunk))):
-            state.lots[row.lot_id] = LotInfo(
-                row.material, row.form, row.custody, json.loads(row.assay),
-                json.loads(row.origin), json.loads(row.claim) if row.claim else None,
-                row.event_id)
-        m = movements.c
-        for lot_id, site, kg in conn.execute(
-                select(m.lot_id, m.site, func.sum(m.delta_kg)).where(
-                    m.lot_id.in_(chunk)).group_by(m.lot_id, m.site)):
-            state.stock[(lot_id, site)] = float(kg)
+    for lot_id, material, form, custody_model, assay, origin, claim, event_id in _select_in(
+            conn, "SELECT lot_id, material, form, custody, assay, origin, claim, event_id "
+            "FROM lots WHERE lot_id IN ({marks})", lot_ids):
+        state.lots[lot_id] = LotInfo(material, form, custody_model, json.loads(assay),
+                                     json.loads(origin), json.loads(claim) if claim else None,
+                                     event_id)
+    for lot_id, site, kg in _select_in(
+            conn, "SELECT lot_id, site, SUM(delta_kg) FROM movements "
+            "WHERE lot_id IN ({marks}) GROUP BY lot_id, site", lot_ids):
+        state.stock[(lot_id, site)] = float(kg)
     for row in conn.execute(select(sites)):
         state.sites[row.site_id] = SiteInfo(row.site_id, row.name, row.country, row.stage,
                                             row.policy)
     ids = sorted({pe.event_id for pe in events})
-    for chunk in _chunks(ids):
-        state.events |= {r[0] for r in conn.execute(
-            select(entries.c.event_id).where(entries.c.event_id.in_(chunk)))}
-        state.retracted |= {r[0] for r in conn.execute(
-            select(retractions.c.event_id).where(retractions.c.event_id.in_(chunk)))}
+    state.events |= {r[0] for r in _select_in(
+        conn, "SELECT event_id FROM entries WHERE event_id IN ({marks})", ids)}
+    state.retracted |= {r[0] for r in _select_in(
+        conn, "SELECT event_id FROM retractions WHERE event_id IN ({marks})", ids)}
 
 
 def site_rows_from_master_data(master: Mapping[str, Any]) -> tuple[list[SiteInfo], list[Issue]]:
@@ -170,6 +182,7 @@ def _move(state: _State, pe: ParsedEvent, seq: int, lot: str, site: str, kg: flo
 def _mb_rows(state: _State, pe: ParsedEvent, seq: int, site: str, kg: float,
              info: LotInfo) -> None:
     share = custody.compliant_share(info.parts, info.claim)
+    period = _period(pe)
     for el, frac in info.assay.items():
         if el not in custody.RARE_EARTHS or frac <= 0:
             continue
@@ -177,7 +190,7 @@ def _mb_rows(state: _State, pe: ParsedEvent, seq: int, site: str, kg: float,
         state.available_credit(site, el, "ex-china")
         state.credit[(site, el, "ex-china")] += el_kg * share
         state.add("mb_entries", {"seq": seq, "site": site, "element": el,
-                                 "characteristic": "ex-china", "period": _period(pe),
+                                 "characteristic": "ex-china", "period": period,
                                  "input_kg": el_kg, "credit_kg": el_kg * share,
                                  "debit_kg": 0.0, "event_id": pe.event_id})
 
@@ -187,8 +200,8 @@ def _new_lot(state: _State, pe: ParsedEvent, seq: int, lot: str, kg: float, site
     state.lots[lot] = info
     state.add("lots", {
         "lot_id": lot, "material": info.material, "form": info.form, "custody": info.custody,
-        "assay": json.dumps(info.assay, sort_keys=True),
-        "origin": json.dumps(info.parts, sort_keys=True),
+        "assay": _dumps_sorted(info.assay),
+        "origin": _dumps_sorted(info.parts),
         "claim": json.dumps(info.claim) if info.claim is not None else None,
         "site": site, "kg": kg, "seq": seq, "event_id": pe.event_id,
         "event_time": pe.time.isoformat(),
@@ -198,11 +211,13 @@ def _new_lot(state: _State, pe: ParsedEvent, seq: int, lot: str, kg: float, site
 def _check_evidence_dates(pe: ParsedEvent, lot: str, master: LotMaster,
                           issues: list[Issue]) -> None:
     """Evidence must be valid at the event's time, not at report time."""
-    day = date.fromisoformat(str(pe.raw["eventTime"])[:10])  # local date as written
+    day: date | None = None
     for stage, origin in master.origin.items():
         for ev in origin.evidence:
             if isinstance(ev, str):
                 continue
+            if day is None:
+                day = date.fromisoformat(str(pe.raw["eventTime"])[:10])  # local date as written
             if (ev.valid_from and day < ev.valid_from) or (ev.valid_to and day > ev.valid_to):
                 issues.append(Issue(
                     pe.label, f"ilmd.oreline:lotMaster[{lot}].origin.{stage}.evidence",
@@ -462,6 +477,8 @@ def build_rows(
         if pe.type == "TransformationEvent" and pe.transformation_id:
             campaigns.setdefault(str(pe.transformation_id), []).append(pe)
     pending: dict[str, list[tuple[ParsedEvent, int]]] = {}
+    # the entry context (JSON column and canonical text) of each site used, computed once
+    contexts: dict[tuple[str, str, str] | None, tuple[str, str | None]] = {}
     for pe in events:
         seq += 1
         if pe.error_declaration is not None:
@@ -491,16 +508,23 @@ def build_rows(
         body = raw_bytes.decode("utf-8")
         chash = sha256_hex(raw_bytes)
         used = state.sites.get(pe.location or "")
-        context = ({"site": used.site_id, "country": used.country, "policy": used.policy}
-                   if used is not None else {})
-        ehash = entry_hash(seq, prev, pe.hash_id, chash, recorded, actor, context)
+        site_key = None if used is None else (used.site_id, used.country, used.policy)
+        context_texts = contexts.get(site_key)
+        if context_texts is None:
+            context = ({"site": used.site_id, "country": used.country, "policy": used.policy}
+                       if used is not None else {})
+            context_texts = contexts[site_key] = (
+                _dumps_sorted(context),
+                canonical_json(context).decode("utf-8") if context else None)
+        ehash = entry_hash_text(seq, prev, pe.hash_id, chash, recorded, actor,
+                                context_texts[1])
         state.add("entries", {
             "seq": seq, "event_id": pe.event_id, "hash_id": pe.hash_id,
             "kind": "error" if pe.error_declaration is not None else "event",
             "event_type": pe.type, "event_time": pe.time.isoformat(), "biz_step": pe.step,
             "doc_id": doc_id, "body": body, "content_hash": chash, "recorded_at": recorded,
             "actor": actor, "prev_hash": prev, "entry_hash": ehash,
-            "context": json.dumps(context, sort_keys=True),
+            "context": context_texts[0],
         })
         prev = ehash
     if issues:

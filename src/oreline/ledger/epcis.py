@@ -35,7 +35,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from oreline.errors import CaptureError, Issue
-from oreline.ledger.hashing import DEFAULT_PREFIXES, event_hash_id, normalise_timestamp
+from oreline.ledger.hashing import (
+    DEFAULT_PREFIXES,
+    NotPlainError,
+    event_hash_id,
+    freeze,
+    normalise_timestamp,
+)
 
 __all__ = [
     "EPCIS_CONTEXT",
@@ -104,7 +110,7 @@ def to_kg(quantity: float, uom: str) -> float:
 class Evidence(BaseModel):
     """An evidence document (kept private) by its SHA-256, with its validity window."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
     sha256: str
     type: str = "certificate"
     issuer: str | None = None
@@ -126,7 +132,7 @@ class StageOrigin(BaseModel):
     ``validFrom`` and ``validTo`` (checked against the event time).
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
     country: str | None = None
     evidence: list[str | Evidence] = Field(default_factory=list)
 
@@ -153,7 +159,7 @@ class StageOrigin(BaseModel):
 class Claim(BaseModel):
     """A mass-balance claim carried by a lot (share of its content with a characteristic)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
     characteristic: str = "ex-china"
     share: float = Field(ge=0.0, le=1.0)
 
@@ -161,7 +167,7 @@ class Claim(BaseModel):
 class LotMaster(BaseModel):
     """Lot master data carried in ``ilmd["oreline:lotMaster"][lot]``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
     material: str
     form: Literal[
         "ore", "concentrate", "carbonate", "oxide", "fluoride", "metal", "alloy", "magnet",
@@ -205,7 +211,12 @@ class QtyRef:
 
 @dataclass
 class ParsedEvent:
-    """One event of a document after profile checks (plain data, no database)."""
+    """One event of a document after profile checks (plain data, no database).
+
+    ``masters`` holds frozen models that may be shared with other events and documents
+    carrying the same master data (each distinct master data is validated once): read
+    them, never change their ``assay`` or ``origin`` mappings.
+    """
 
     index: int
     raw: dict[str, Any]
@@ -330,7 +341,13 @@ def _quantities(
     return out
 
 
-def _masters(ev: Mapping[str, Any], label: str, issues: list[Issue]) -> dict[str, LotMaster]:
+def _masters(ev: Mapping[str, Any], label: str, issues: list[Issue],
+             frozen: dict[int, Any] | None = None) -> dict[str, LotMaster]:
+    """Validated master data of the lots of ``ev`` by lot; problems go to ``issues``.
+
+    ``frozen`` receives the :func:`~oreline.ledger.hashing.freeze` key of each master data
+    mapping by its ``id`` (for the event's hash ID, computed next).
+    """
     ilmd = ev.get("ilmd")
     if not isinstance(ilmd, Mapping):
         return {}
@@ -341,15 +358,50 @@ def _masters(ev: Mapping[str, Any], label: str, issues: list[Issue]) -> dict[str
         return {}
     out: dict[str, LotMaster] = {}
     for lot, data in raw.items():
-        try:
-            out[lot] = LotMaster.model_validate(data)
-        except ValidationError as exc:
-            for err in exc.errors():
-                loc = ".".join(str(p) for p in err["loc"])
-                msg = str(err["msg"]).removeprefix("Value error, ")
-                issues.append(Issue(label, f"ilmd.oreline:lotMaster[{lot}].{loc}", msg,
-                                    "correct the lot master data"))
+        result, key = _validate_master(data)
+        if key is not None and frozen is not None:
+            frozen[id(data)] = key
+        if isinstance(result, LotMaster):
+            out[lot] = result
+            continue
+        for loc, msg in result:
+            issues.append(Issue(label, f"ilmd.oreline:lotMaster[{lot}].{loc}", msg,
+                                "correct the lot master data"))
     return out
+
+
+#: Validated master data by :func:`~oreline.ledger.hashing.freeze` key: documents repeat
+#: the master data of their lots (one supplier's receipts, one campaign's outputs), and
+#: validation is a pure function of the data. Holds a model or the validation messages.
+_MASTERS: dict[Any, LotMaster | list[tuple[str, str]]] = {}
+_MASTERS_SIZE = 4096
+
+
+def _validate_master(data: Any) -> tuple[LotMaster | list[tuple[str, str]], Any]:
+    """The lot master model of ``data`` or its messages as (location, text), and its key.
+
+    The key is ``None`` when ``data`` holds other than plain JSON types (then nothing is
+    cached).
+    """
+    try:
+        key = freeze(data)
+    except NotPlainError:
+        key = None
+    if key is not None:
+        cached = _MASTERS.get(key)
+        if cached is not None:
+            return cached, key
+    result: LotMaster | list[tuple[str, str]]
+    try:
+        result = LotMaster.model_validate(data)
+    except ValidationError as exc:
+        result = [(".".join(str(p) for p in err["loc"]),
+                   str(err["msg"]).removeprefix("Value error, ")) for err in exc.errors()]
+    if key is not None:
+        if len(_MASTERS) >= _MASTERS_SIZE:
+            _MASTERS.clear()
+        _MASTERS[key] = result
+    return result, key
 
 
 def _custom_context(doc: Mapping[str, Any]) -> dict[str, str]:
@@ -407,7 +459,8 @@ def _parse_event(
     quantities += _quantities(ev, "childQuantityList", label, issues)
     inputs = _quantities(ev, "inputQuantityList", label, issues)
     outputs = _quantities(ev, "outputQuantityList", label, issues)
-    masters = _masters(ev, label, issues)
+    frozen: dict[int, Any] = {}
+    masters = _masters(ev, label, issues, frozen)
     if kind == "TransformationEvent":
         if step_name(step) not in OUR_STEPS or not step.startswith(OURS):
             issues.append(Issue(label, "bizStep", f"bizStep {step_raw!r} is not a "
@@ -433,7 +486,7 @@ def _parse_event(
     errdecl = ev.get("errorDeclaration")
     if len(issues) > start or moment is None:
         return None
-    hash_id = event_hash_id(ev, prefixes)
+    hash_id = event_hash_id(ev, prefixes, frozen=frozen)
     return ParsedEvent(
         index=i, raw=dict(ev), event_id=str(given) if given else hash_id, hash_id=hash_id,
         type=str(kind), time=moment, action=action if isinstance(action, str) else None,

@@ -36,6 +36,7 @@ from typing import Any
 import rfc8785
 
 _encode_str: Any = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_MAX_SAFE = 2**53 - 1
 
 __all__ = [
     "CBV_VERSION",
@@ -43,9 +44,11 @@ __all__ = [
     "canonical_json",
     "content_hash",
     "entry_hash",
+    "entry_hash_text",
     "epc_to_digital_link",
     "event_hash_id",
     "format_number",
+    "freeze",
     "normalise_timestamp",
     "prehash_string",
     "sha256_hex",
@@ -197,6 +200,49 @@ def _jcs(value: Any, out: list[str]) -> None:
         raise TypeError(f"{type(value).__name__} is not JSON")
 
 
+def _jcs_fast(value: Any, out: list[str]) -> None:
+    """:func:`_jcs` for the exact JSON types, with fewer checks on the common paths."""
+    kind = type(value)
+    if kind is str:
+        out.append(_encode_str(value))
+    elif kind is dict:
+        append = out.append
+        append("{")
+        first = True
+        keys = sorted(value)
+        if len(keys) > 1 or (keys and type(keys[0]) is not str):
+            joined = "".join(keys)  # TypeError for keys that are not strings, as in _jcs
+            if not joined.isascii():
+                keys = _sorted_keys(value)  # UTF-16 order
+        for key in keys:
+            if first:
+                first = False
+            else:
+                append(",")
+            append(_encode_str(key if type(key) is str else str(key)))
+            append(":")
+            item = value[key]
+            if type(item) is str:
+                append(_encode_str(item))
+            else:
+                _jcs_fast(item, out)
+        append("}")
+    elif kind is list:
+        out.append("[")
+        first = True
+        for item in value:
+            if first:
+                first = False
+            else:
+                out.append(",")
+            _jcs_fast(item, out)
+        out.append("]")
+    elif kind is float and 1e-4 <= value < 1e16 and not value.is_integer():
+        out.append(repr(value))  # shortest round-trip digits, written as ECMAScript does
+    else:
+        _jcs(value, out)
+
+
 def canonical_json(value: Any) -> bytes:
     """RFC 8785 (JCS) canonical JSON bytes of ``value``.
 
@@ -211,7 +257,7 @@ def canonical_json(value: Any) -> bytes:
 
     """
     out: list[str] = []
-    _jcs(value, out)
+    _jcs_fast(value, out)
     return "".join(out).encode("utf-8")
 
 
@@ -241,17 +287,35 @@ def entry_hash(
     (64, False)
 
     """
-    body: dict[str, Any] = {
-        "seq": seq,
-        "prev_hash": prev_hash,
-        "event_hash": event_hash,
-        "content_hash": content,
-        "recorded_at": recorded_at,
-        "actor": actor,
-    }
     if context:
-        body["context"] = dict(context)
-    return sha256_hex(canonical_json(body))
+        if type(context) is not dict:
+            context = dict(context)
+        return entry_hash_text(seq, prev_hash, event_hash, content, recorded_at, actor,
+                               canonical_json(context).decode("utf-8"))
+    return entry_hash_text(seq, prev_hash, event_hash, content, recorded_at, actor, None)
+
+
+def entry_hash_text(
+    seq: int, prev_hash: str, event_hash: str, content: str, recorded_at: str, actor: str,
+    context_json: str | None,
+) -> str:
+    """:func:`entry_hash` with the context given as its RFC 8785 text (``None`` if empty).
+
+    The entry's canonical JSON is written field by field (its keys are fixed and sorted).
+    """
+    return sha256_hex("".join((
+        '{"actor":', _canonical_text(actor), ',"content_hash":', _canonical_text(content),
+        "" if context_json is None else ',"context":' + context_json,
+        ',"event_hash":', _canonical_text(event_hash), ',"prev_hash":',
+        _canonical_text(prev_hash), ',"recorded_at":', _canonical_text(recorded_at),
+        ',"seq":', str(seq) if type(seq) is int and -_MAX_SAFE <= seq <= _MAX_SAFE
+        else _canonical_text(seq), "}")))
+
+
+def _canonical_text(value: Any) -> str:
+    if type(value) is str:
+        return str(_encode_str(value))
+    return canonical_json(value).decode("utf-8")
 
 
 def normalise_timestamp(value: str) -> str:
@@ -268,6 +332,26 @@ def normalise_timestamp(value: str) -> str:
     '2023-02-02T10:04:03.000Z'
 
     """
+    if type(value) is not str:
+        return _normalise_timestamp(value)
+    cached = _TIMESTAMPS.get(value)
+    if cached is None:
+        cached = _normalise_timestamp(value)
+        if len(_TIMESTAMPS) >= _CACHE_SIZE:
+            _TIMESTAMPS.clear()
+        _TIMESTAMPS[value] = cached
+    return cached
+
+
+#: Results of pure functions of one string or number (events of a document repeat them).
+_CACHE_SIZE = 8192
+_TIMESTAMPS: dict[str, str] = {}
+_NUMBERS: dict[tuple[type, Any], str] = {}
+_LINKS: dict[str, str] = {}
+_EXT_MEMO: dict[Any, str] = {}
+
+
+def _normalise_timestamp(value: str) -> str:
     match = _TIME_RE.match(value.strip())
     if match is None:
         raise ValueError(f"timestamp {value!r} is not ISO 8601 with a time zone offset")
@@ -288,6 +372,20 @@ def format_number(value: Any) -> str:
     ('1', '0.3434', '1200')
 
     """
+    kind = type(value)
+    if (kind is float or kind is int or kind is str) and value:  # 0.0 and -0.0 differ
+        key = (kind, value)
+        cached = _NUMBERS.get(key)
+        if cached is None:
+            cached = _format_number(value)
+            if len(_NUMBERS) >= _CACHE_SIZE:
+                _NUMBERS.clear()
+            _NUMBERS[key] = cached
+        return cached
+    return _format_number(value)
+
+
+def _format_number(value: Any) -> str:
     try:
         dec = Decimal(str(value))
     except InvalidOperation:
@@ -319,6 +417,18 @@ def epc_to_digital_link(uri: str) -> str:
     'https://id.gs1.org/01/04012345123456/10/998877'
 
     """
+    if type(uri) is not str:
+        return _epc_to_digital_link(uri)
+    cached = _LINKS.get(uri)
+    if cached is None:
+        cached = _epc_to_digital_link(uri)
+        if len(_LINKS) >= _CACHE_SIZE:
+            _LINKS.clear()
+        _LINKS[uri] = cached
+    return cached
+
+
+def _epc_to_digital_link(uri: str) -> str:
     value = uri.strip()
     if value.startswith("urn:epc:id:sgtin:") or value.startswith("urn:epc:class:lgtin:"):
         body = value.split(":", 4)[4]
@@ -385,6 +495,7 @@ def _qty_element(el: Mapping[str, Any], prefixes: Mapping[str, str]) -> str:
 
 def _ext_key(key: str, prefixes: Mapping[str, str], parent_ns: str | None) -> str:
     if key.startswith("{"):
+        key.index("}")  # a name "{ns}local" needs its closing brace (ValueError otherwise)
         return key
     head, sep, local = key.partition(":")
     if sep:
@@ -401,28 +512,44 @@ def _ns_of(key: str) -> str | None:
 
 
 def _ext_parts(key: str, value: Any, prefixes: Mapping[str, str], parent_ns: str | None) -> str:
-    is_map = type(value) is dict or isinstance(value, Mapping)
-    local_prefixes = prefixes
-    if is_map and any(k.startswith("@xmlns:") for k in value):
-        local_prefixes = dict(prefixes)
-        for k, v in value.items():
+    kind = type(value)
+    if kind is str or kind is float or kind is int:  # the common leaves, _ext_key inlined
+        if key.startswith("{"):
+            key.index("}")
+            name = key
+        else:
+            head, sep, local = key.partition(":")
+            ns = prefixes.get(head) if sep else None
+            if ns is not None:
+                name = "{" + ns + "}" + local
+            elif parent_ns is not None:
+                name = "{" + parent_ns + "}" + key
+            else:
+                name = key
+        return name + "=" + (value.strip() if kind is str else format_number(value))
+    if kind is list:
+        _ext_key(key, prefixes, parent_ns)  # the same errors as for other values
+        return "".join(sorted([_ext_parts(key, v, prefixes, parent_ns) for v in value]))
+    if kind is dict or isinstance(value, Mapping):
+        local_prefixes = prefixes
+        for k in value:
             if k.startswith("@xmlns:"):
-                local_prefixes[k[len("@xmlns:"):]] = str(v)
-    name = _ext_key(key, local_prefixes, parent_ns)
-    ns = _ns_of(name)
-    if is_map:
+                local_prefixes = dict(prefixes)
+                for k2, v2 in value.items():
+                    if k2.startswith("@xmlns:"):
+                        local_prefixes[k2[len("@xmlns:"):]] = str(v2)
+                break
+        name = _ext_key(key, local_prefixes, parent_ns)
         if "#text" in value:
             return f"{name}={str(value['#text']).strip()}"
+        ns = name[1 : name.index("}")] if name.startswith("{") else None
         children = [
             _ext_parts(k, v, local_prefixes, ns)
             for k, v in value.items()
             if not k.startswith("@")
         ]
         return name + "".join(sorted(children))
-    if type(value) is list:
-        return "".join(sorted(_ext_parts(key, v, local_prefixes, parent_ns) for v in value))
-    if type(value) is str:
-        return f"{name}={value.strip()}"
+    name = _ext_key(key, prefixes, parent_ns)
     if isinstance(value, bool):
         return f"{name}={'true' if value else 'false'}"
     if isinstance(value, int | float | Decimal):
@@ -430,13 +557,117 @@ def _ext_parts(key: str, value: Any, prefixes: Mapping[str, str], parent_ns: str
     return f"{name}={str(value).strip()}"
 
 
-def _extensions(obj: Mapping[str, Any], skip: frozenset[str], prefixes: Mapping[str, str]) -> str:
-    parts = [
-        _ext_parts(k, v, prefixes, None)
-        for k, v in obj.items()
-        if k not in skip and not k.startswith("@")
-    ]
+def _extensions(obj: Mapping[str, Any], skip: frozenset[str], prefixes: Mapping[str, str],
+                px_key: Any = None, frozen: Mapping[int, Any] | None = None) -> str:
+    """Pre-hash parts of the user extensions of ``obj`` (every key not in ``skip``).
+
+    With ``px_key`` (a hashable snapshot of ``prefixes``), the parts of maps two levels
+    down (such as the master data of each lot under ``oreline:lotMaster``) are memoised:
+    events of a document repeat them under different keys.
+    """
+    if px_key is None:
+        parts = [
+            _ext_parts(k, v, prefixes, None)
+            for k, v in obj.items()
+            if k not in skip and not k.startswith("@")
+        ]
+    else:
+        parts = [
+            _ext_parts_memo(k, v, prefixes, px_key, frozen)
+            for k, v in obj.items()
+            if k not in skip and not k.startswith("@")
+        ]
     return "".join(sorted(parts))
+
+
+def _plain_map(value: Any) -> bool:
+    """Whether ``value`` is a ``dict`` without ``@xmlns:`` and ``#text`` keys.
+
+    Such a map keeps its parent's prefixes and is named by its key, so its parts are a
+    function of its content, its namespace and the prefixes.
+    """
+    if type(value) is not dict:
+        return False
+    for k in value:
+        if k.startswith("@xmlns:"):  # the same errors as _ext_parts for non-string keys
+            return False
+    return "#text" not in value
+
+
+def _ext_parts_memo(key: str, value: Any, prefixes: Mapping[str, str], px_key: Any,
+                    frozen: Mapping[int, Any] | None = None) -> str:
+    """:func:`_ext_parts` of a top-level extension, its grandchild maps memoised."""
+    if not _plain_map(value):
+        return _ext_parts(key, value, prefixes, None)
+    name = _ext_key(key, prefixes, None)
+    ns = name[1 : name.index("}")] if name.startswith("{") else None
+    children = []
+    for k, v in value.items():
+        if k.startswith("@"):
+            continue
+        if not _plain_map(v):
+            children.append(_ext_parts(k, v, prefixes, ns))
+            continue
+        child = _ext_key(k, prefixes, ns)
+        child_ns = child[1 : child.index("}")] if child.startswith("{") else None
+        children.append(child + _ext_map_body(v, prefixes, child_ns, px_key, frozen))
+    return name + "".join(sorted(children))
+
+
+def _ext_map_body(value: dict[str, Any], prefixes: Mapping[str, str], ns: str | None,
+                  px_key: Any, frozen: Mapping[int, Any] | None = None) -> str:
+    """The sorted parts of the children of a plain map, memoised by content."""
+    try:
+        content = frozen.get(id(value)) if frozen else None
+        memo_key: Any = (freeze(value) if content is None else content, ns, px_key)
+        body = _EXT_MEMO.get(memo_key)
+    except (NotPlainError, TypeError):  # not exact JSON types, or prefixes not hashable
+        memo_key = body = None
+    if body is None:
+        body = "".join(sorted([_ext_parts(k, v, prefixes, ns) for k, v in value.items()
+                               if not k.startswith("@")]))
+        if memo_key is not None:
+            if len(_EXT_MEMO) >= _CACHE_SIZE:
+                _EXT_MEMO.clear()
+            _EXT_MEMO[memo_key] = body
+    return body
+
+
+class NotPlainError(ValueError):
+    """A value holds something other than the exact JSON types."""
+
+
+def freeze(value: Any) -> Any:
+    """A hashable key of a JSON value, equal only for values equal in type and content.
+
+    Exact JSON types only (``dict`` with ``str`` keys, ``list``, ``str``, ``int``,
+    ``float``, ``bool``, ``None``); numbers are tagged with their type (and floats keyed by
+    ``repr`` so that ``-0.0`` and ``0.0`` differ), maps keep their key order. Raises
+    :class:`NotPlainError` for anything else. Keys of caches of pure functions of JSON.
+
+    Examples
+    --------
+    >>> freeze({"a": [1, 1.0, True]}) == freeze({"a": [1.0, 1, True]})
+    False
+
+    """
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is dict:
+        items = []
+        for key, item in value.items():
+            if type(key) is not str:
+                raise NotPlainError
+            items.append((key, freeze(item)))
+        return (dict, tuple(items))
+    if kind is list:
+        return (list, tuple([freeze(item) for item in value]))
+    if kind is float:
+        return (float, repr(value))
+    if kind is int or kind is bool or value is None:
+        return (kind, value)
+    raise NotPlainError
 
 
 def _typed_list(
@@ -485,7 +716,8 @@ def _sensor_element(el: Mapping[str, Any], prefixes: Mapping[str, str]) -> str:
     return out + _extensions(el, frozenset({"sensorMetadata", "sensorReport"}), prefixes)
 
 
-def prehash_string(event: Mapping[str, Any], prefixes: Mapping[str, str] | None = None) -> str:
+def prehash_string(event: Mapping[str, Any], prefixes: Mapping[str, str] | None = None, *,
+                   frozen: Mapping[int, Any] | None = None) -> str:
     """The CBV 2.0 pre-hash string of one EPCIS event given as a JSON-LD mapping.
 
     Parameters
@@ -494,6 +726,9 @@ def prehash_string(event: Mapping[str, Any], prefixes: Mapping[str, str] | None 
         The event (``type`` or ``isA`` names its event type).
     prefixes
         CURIE prefixes from the document's ``@context`` (added to the EPCIS defaults).
+    frozen
+        :func:`freeze` keys already computed for maps inside ``event``, by ``id`` of the
+        map (valid during this call only: the maps must not change meanwhile).
 
     """
     px = dict(DEFAULT_PREFIXES)
@@ -560,19 +795,24 @@ def prehash_string(event: Mapping[str, Any], prefixes: Mapping[str, str] | None 
     if event.get("sensorElementList"):
         elements = sorted(_sensor_element(e, px) for e in event["sensorElementList"])
         out.append("sensorElementList" + "".join(elements))
+    px_key = tuple(px.items())  # the prefixes in force, to memoise extension parts by
     if event.get("ilmd"):
-        out.append("ilmd" + _extensions(event["ilmd"], frozenset(), px))
+        out.append("ilmd" + _extensions(event["ilmd"], frozenset(), px, px_key, frozen))
     ext: list[str] = []
     for name in ("readPoint", "bizLocation"):
         loc = event.get(name)
         if isinstance(loc, Mapping) and any(k != "id" for k in loc):
             ext.append(name + _extensions(loc, frozenset({"id"}), px))
-    ext.append(_extensions(event, _STANDARD_FIELDS, px))
+    ext.append(_extensions(event, _STANDARD_FIELDS, px, px_key))
     out.append("".join(ext))
     return "".join(out)
 
 
-def event_hash_id(event: Mapping[str, Any], prefixes: Mapping[str, str] | None = None) -> str:
-    """The CBV 2.0 EPCIS Event Hash ID (``ni:///sha-256;...?ver=CBV2.0``) of an event."""
-    digest = sha256_hex(prehash_string(event, prefixes))
+def event_hash_id(event: Mapping[str, Any], prefixes: Mapping[str, str] | None = None, *,
+                  frozen: Mapping[int, Any] | None = None) -> str:
+    """The CBV 2.0 EPCIS Event Hash ID (``ni:///sha-256;...?ver=CBV2.0``) of an event.
+
+    ``frozen`` is passed to :func:`prehash_string`.
+    """
+    digest = sha256_hex(prehash_string(event, prefixes, frozen=frozen))
     return f"ni:///sha-256;{digest}?ver={CBV_VERSION}"

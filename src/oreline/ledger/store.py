@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -257,10 +258,13 @@ class Store:
     def insert_rows(conn: Connection, rows: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
         """Insert prepared rows, table by table (the only place rows are written).
 
-        Rows go to the driver's ``executemany`` with bound parameters (never spliced into
-        SQL); column names come from the schema, not from the data.
+        Rows go to the driver's ``executemany`` with bound parameters, or on PostgreSQL
+        with psycopg to ``COPY ... FROM STDIN`` (values travel apart from the statement in
+        both cases, never spliced into SQL); column names come from the schema, not from
+        the data. Either way the rows join the caller's transaction.
         """
         style = conn.dialect.paramstyle
+        copy_conn = _psycopg_connection(conn)
         for name in ("entries", "sites", "lots", "edges", "movements", "retractions", "flags",
                      "mb_entries", "checkpoints"):
             data = rows.get(name)
@@ -271,14 +275,21 @@ class Store:
             if len(cols) != len(data[0]):
                 unknown = sorted(set(data[0]) - set(cols))
                 raise LedgerError(f"internal: unknown columns {unknown} for table {name}")
+            row_values = itemgetter(*cols)
             if style == "qmark":
                 marks = ", ".join("?" for _ in cols)
-                params: list[Any] = [tuple(r[c] for c in cols) for r in data]
             elif style in ("format", "pyformat"):
                 marks = ", ".join("%s" for _ in cols)
-                params = [tuple(r[c] for c in cols) for r in data]
             else:  # pragma: no cover - other drivers go through SQLAlchemy Core
                 conn.execute(insert(table), list(data))
+                continue
+            params: list[Any] = (list(map(row_values, data)) if len(cols) > 1
+                                 else [(row_values(r),) for r in data])
+            if copy_conn is not None and len(data) >= _COPY_MIN_ROWS:
+                with copy_conn.cursor() as cur, cur.copy(
+                        f"COPY {name} ({', '.join(cols)}) FROM STDIN") as copy:
+                    for values in params:
+                        copy.write_row(values)
                 continue
             conn.exec_driver_sql(f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({marks})",
                                  params)
@@ -292,6 +303,18 @@ class Store:
     def dispose(self) -> None:
         """Close pooled connections."""
         self.engine.dispose()
+
+
+#: Below this many rows a table's rows go through ``executemany`` even on PostgreSQL.
+_COPY_MIN_ROWS = 50
+
+
+def _psycopg_connection(conn: Connection) -> Any:
+    """The psycopg 3 connection under ``conn`` (for ``COPY``), or ``None`` for other drivers."""
+    if conn.dialect.name != "postgresql" or conn.dialect.driver != "psycopg":
+        return None
+    driver_conn = conn.connection.driver_connection
+    return driver_conn if hasattr(driver_conn, "cursor") else None
 
 
 def _sqlite_hooks(engine: Engine) -> None:
