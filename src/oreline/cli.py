@@ -115,6 +115,7 @@ def plan(
     """Solve a plan and print its summary; with --out also write tables and an HTML report."""
     from oreline.planner import run_plan
 
+    _check_out(out)
     with console.status("planning", spinner="dots") as status:
         result = run_plan(source, progress=lambda step: status.update(step))
         written = []
@@ -133,13 +134,14 @@ def plan(
 @app.command()
 def stress(
     source: Annotated[str, typer.Argument(help="Stress file, or a built-in set (kmp)")] = "kmp",
-    samples: Annotated[int | None, typer.Option(help="Monte Carlo samples (file default)")]
-    = None,
+    samples: Annotated[int | None, typer.Option(min=1, help="Monte Carlo samples "
+                                                         "(file default)")] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed (file default)")] = None,
     executor: Annotated[str, typer.Option(help="inprocess, process or dask")] = "process",
-    workers: Annotated[int | None, typer.Option(help="Processes (default: all cores)")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Processes (default: all cores)")]
+    = None,
     dask_local: Annotated[int | None, typer.Option(
-        "--dask-local", help="Start a local Dask cluster of N workers")] = None,
+        "--dask-local", min=1, help="Start a local Dask cluster of N workers")] = None,
     scheduler: Annotated[str | None, typer.Option(
         help="Address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")] = None,
     mitigation: Annotated[str | None, typer.Option(
@@ -159,6 +161,7 @@ def stress(
 
     from oreline.stress.campaign import run_stress
 
+    _check_out(out)
     if dask_local is not None or scheduler is not None:
         executor, workers = "dask", dask_local or workers
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -187,6 +190,14 @@ def stress(
             run.mitigated_sweep.metrics if run.mitigated_sweep else None)
         written = write_stress_outputs(out, run.tables(), page)
         console.print(f"Wrote {len(written)} files to {out} (open {out / 'stress_report.html'})")
+
+
+def _check_out(out: Path | None) -> None:
+    """Refuse an ``--out`` that is an existing file before any long work starts."""
+    if out is not None and out.exists() and not out.is_dir():
+        from oreline.errors import ConfigError
+
+        raise ConfigError(f"--out {out} is a file; name a folder (it is created if missing)")
 
 
 def _stress_summary(run: Any) -> None:

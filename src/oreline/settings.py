@@ -9,8 +9,6 @@ Environment variables (all optional):
     Threads HiGHS may use (default 1: sweeps parallelise across scenarios instead).
 ``ORELINE_SOLVER_TIME_LIMIT``
     Seconds per solve (default: no limit).
-``ORELINE_MIP_GAP``
-    Relative MIP gap (default 1e-4).
 ``ORELINE_MAX_ORIGIN_CLASSES``
     Most origin classes one commodity at one site may carry before the model refuses (default 256).
 
@@ -40,7 +38,6 @@ class Settings:
     db: str = "oreline-ledger.sqlite"
     solver_threads: int = 1
     solver_time_limit: float | None = None
-    mip_gap: float = 1e-4
     max_origin_classes: int = 256
     highs_options: dict[str, object] = field(default_factory=dict)
 
@@ -54,7 +51,6 @@ class Settings:
             "ORELINE_DB": ("db", str),
             "ORELINE_SOLVER_THREADS": ("solver_threads", int),
             "ORELINE_SOLVER_TIME_LIMIT": ("solver_time_limit", float),
-            "ORELINE_MIP_GAP": ("mip_gap", float),
             "ORELINE_MAX_ORIGIN_CLASSES": ("max_origin_classes", int),
         }
         for var, (name, kind) in spec.items():

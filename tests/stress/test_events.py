@@ -128,3 +128,58 @@ def test_qualification_delay():
     """
     ev = {"id": "e", "type": "qualification_delay", "customer": "c1", "periods": 2}
     assert objective_with(ev) == pytest.approx(51_000 + 46_300 + 102_000)
+
+
+def test_licence_scales_deliveries_by_approval_probability():
+    """CN max 8 t/month, half approved: 4 t CN oxide = 3.2 t metal for c1; the rest AU.
+
+    108,000 - (4 x 1,000 + 8.5 x 2,000) - 10,000 - 30,000 = 47,000 per month.
+    """
+    d = builtin_dict("tiny")
+    d["contracts"][1]["max"] = "8 t/month oxide"
+    ev = {"id": "e", "type": "export_control", "country": "CN", "commodities": ["oxide"],
+          "mode": "licence", "approval_probability": 0.5}
+    assert objective_with(ev, scenario_from(d)) == pytest.approx(3 * 47_000)
+
+
+def test_licence_draws_block_unapproved_months():
+    import numpy as np
+
+    scenario = load_scenario("tiny")
+    stress = StressFile.model_validate({"name": "t", "scenario": "tiny", "events": [
+        {"id": "e", "type": "export_control", "country": "CN", "commodities": ["oxide"],
+         "mode": "licence", "approval_probability": 0.5}]})
+    worker = Worker(scenario)
+    rng = np.random.default_rng(3)
+    occ = occurrence(stress.events[0], worker.ctx, rng)
+    assert occ is not None and occ.approvals is not None
+    assert len(occ.approvals) == 3
+    ch = worker.ctx.apply([occ])
+    k = worker.ctx.contract_k["cn"]
+    ub = ch.col_upper[worker.ctx.cols("Contract-buy", [k], np.arange(3))]
+    assert [bool(u > 0) for u in ub] == list(occ.approvals)
+
+
+def test_outage_relieves_take_or_pay():
+    """No AU oxide while AU is out, so its take-or-pay is not owed: as the plain outage."""
+    d = builtin_dict("tiny")
+    d["contracts"][0]["take_or_pay"] = "5 t/month oxide"
+    ev = {"id": "e", "type": "supplier_outage", "contract": "au", "fraction": 1.0}
+    assert objective_with(ev, scenario_from(d)) == pytest.approx(3 * -43_500)
+
+
+def test_process_capacity_cap():
+    """Capacity capped at 5 t/month all horizon: c1 gets 5 t every month.
+
+    50,000 - 6,250 - 5,000 - (20,000 + 90,000) = -71,250 per month.
+    """
+    ev = {"id": "e", "type": "process_outage", "process": "electrolysis",
+          "cap": "5 t/month metal"}
+    assert objective_with(ev) == pytest.approx(3 * -71_250)
+
+
+def test_qualification_delay_of_a_long_qualified_customer_does_nothing():
+    d = builtin_dict("tiny")
+    d["customers"][0]["qualified_from"] = "2025-01"
+    ev = {"id": "e", "type": "qualification_delay", "customer": "c1", "periods": 6}
+    assert objective_with(ev, scenario_from(d)) == pytest.approx(151_500)

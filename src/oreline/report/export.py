@@ -50,7 +50,11 @@ def write_folder(out: Path, fill: Callable[[Path], None]) -> list[Path]:
         ) from None
     try:
         fill(tmp)
-        out.mkdir(parents=True, exist_ok=True)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"cannot create {out}: {exc.strerror}; choose another --out"
+                              ) from None
         written = []
         for f in sorted(tmp.iterdir()):
             f.replace(out / f.name)

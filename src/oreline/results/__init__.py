@@ -61,7 +61,7 @@ def _dfars_clean(lp: LinearProgram, production: pd.DataFrame) -> pd.DataFrame:
     labels = {c.label: c for c in lp.net.classes}
     if production.empty:
         return pd.DataFrame(columns=["product", "period", "output_t", "dfars_clean_t"])
-    ok = [policy_allows(rule, labels[k], p) for k, p in
+    ok = [labels[k].tracked and policy_allows(rule, labels[k], p) for k, p in
           zip(production["origin_class"], production["period"], strict=True)]
     df = production.assign(dfars_clean_t=np.where(ok, production["output_t"], 0.0))
     return df.groupby(["product", "period"], as_index=False)[["output_t", "dfars_clean_t"]].sum()

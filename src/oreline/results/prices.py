@@ -118,7 +118,7 @@ def earliest_supply(lp: LinearProgram) -> dict[tuple[str, str], int]:
     for s in sc.initial_stock:
         offer((s.site, s.commodity), 0)
     for c in sc.contracts:
-        if c.enabled:
+        if c.enabled and not (c.end is not None and c.end < net.periods[0]):
             start = int(np.searchsorted(periods, c.start)) if c.start else 0
             offer((c.site, c.commodity), start + c.lead_time)
     first_cap = {str(p): int(np.argmax(net.proc_cap[i] > 0)) if (net.proc_cap[i] > 0).any()

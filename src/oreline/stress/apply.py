@@ -150,7 +150,7 @@ def _export(ctx: StressContext, occ: Occurrence, ch: Changes) -> None:
                                         ev.quota.per_period(ctx.lp.net.months))
     else:
         delay = math.ceil(occ.values.get("delay_working_days", 0.0) / WORKING_DAYS_PER_MONTH
-                          / ctx.lp.net.months)
+                          / ctx.lp.net.months - 1e-9)
         blocked = t < t[0] + delay
         if occ.approvals is not None:
             blocked |= ~np.asarray(occ.approvals, dtype=bool)[: len(t)]
@@ -159,15 +159,28 @@ def _export(ctx: StressContext, occ: Occurrence, ch: Changes) -> None:
             scale = np.where(blocked, 0.0, occ.values.get("approval_probability", 1.0))
         ch.col_upper[cols] = ch.col_upper[cols] * np.tile(scale, len(ks))
     ch.col_lower[cols] = np.minimum(ch.col_lower[cols], ch.col_upper[cols])
+    _relieve_take_or_pay(ctx, ks, t, ch)
+
+
+def _relieve_take_or_pay(ctx: StressContext, ks: list[int], t: np.ndarray, ch: Changes) -> None:
+    """Nothing is owed under take-or-pay for what the supplier cannot deliver."""
+    buy = ctx.cols("Contract-buy", ks, t)
+    rows = ctx.rows("Contract-takeorpay", ks, t)
+    owed = np.minimum(ch.row_lower[rows], ch.col_upper[buy])
+    ch.row_lower[rows] = owed
+    deficit = ctx.cols("Contract-deficit", ks, t)
+    ch.col_upper[deficit] = np.minimum(ch.col_upper[deficit], owed)
 
 
 def _supplier(ctx: StressContext, occ: Occurrence, ch: Changes) -> None:
     ev = occ.event
     assert isinstance(ev, SupplierOutage)
     ks = [ctx.contract_k[ev.contract]] if ev.contract else ctx.supplier_k[ev.supplier or ""]
-    cols = ctx.cols("Contract-buy", ks, ctx.window(occ))
+    t = ctx.window(occ)
+    cols = ctx.cols("Contract-buy", ks, t)
     ch.col_upper[cols] *= 1.0 - occ.values["fraction"]
     ch.col_lower[cols] = np.minimum(ch.col_lower[cols], ch.col_upper[cols])
+    _relieve_take_or_pay(ctx, ks, t, ch)
 
 
 def _process(ctx: StressContext, occ: Occurrence, ch: Changes) -> None:
@@ -175,7 +188,10 @@ def _process(ctx: StressContext, occ: Occurrence, ch: Changes) -> None:
     assert isinstance(ev, ProcessOutage)
     p = int(ctx.lp.net.processes.get_loc(ev.process))
     rows = ctx.rows("Process-capacity", [p], ctx.window(occ))
-    ch.row_upper[rows] *= 1.0 - occ.values["fraction"]
+    if ev.cap is not None:
+        ch.row_upper[rows] = np.minimum(ch.row_upper[rows], ev.cap.per_period(ctx.lp.net.months))
+    else:
+        ch.row_upper[rows] *= 1.0 - occ.values["fraction"]
 
 
 def _customers(ctx: StressContext, ids: list[str], group: str | None) -> list[int]:
@@ -244,11 +260,13 @@ def _qualification(ctx: StressContext, occ: Occurrence, ch: Changes) -> None:
     assert isinstance(ev, QualificationDelay)
     net = ctx.lp.net
     c = int(net.customers.get_loc(ev.customer))
-    served = np.flatnonzero(net.demand[c] > 0)
-    if not len(served):
-        return
-    first = int(served[0])
-    t = np.arange(first, min(first + round(occ.values["periods"]), ctx.T))
+    cust = net.scenario.customers[c]
+    planned = cust.qualified_from or cust.start or net.periods[0]
+    import pandas as pd
+
+    offset = (pd.Period(planned, freq="M") - pd.Period(net.periods[0], freq="M")).n
+    first = offset // net.months
+    t = np.arange(max(first, 0), max(min(first + round(occ.values["periods"]), ctx.T), 0))
     rows = ctx.rows("Customer-demand", [c], t)
     ch.row_lower[rows] = 0.0
     ch.row_upper[rows] = 0.0
@@ -265,8 +283,10 @@ def _magnitudes(ev: Event) -> tuple[str, ...]:
     """The numbers of an event that are drawn (distributions) or fixed."""
     if isinstance(ev, ExportControl):
         return ("approval_probability", "delay_working_days") if ev.mode == "licence" else ()
-    if isinstance(ev, SupplierOutage | ProcessOutage):
+    if isinstance(ev, SupplierOutage):
         return ("fraction",)
+    if isinstance(ev, ProcessOutage):
+        return ("fraction",) if ev.fraction is not None else ()
     if isinstance(ev, DemandShock | PriceShock):
         return ("factor",)
     if isinstance(ev, TariffChange):
@@ -299,7 +319,7 @@ def occurrence(ev: Event, ctx: StressContext, rng: np.random.Generator | None,
         start = int(np.searchsorted(np.asarray(net.periods), ev.start))
     elif isinstance(ev.start, Dist):
         start = int(draw(ev.start) // net.months)
-    elif rng is not None and ev.probability < 1.0 and ev.per == "year":
+    elif rng is not None and ev.probability < 1.0:
         start = int(rng.integers(0, T))
     else:
         start = 0
@@ -328,6 +348,9 @@ def check_references(stress: StressFile, lp: LinearProgram, where: str) -> None:
         "commodity": {c.id for c in sc.commodities},
     }
     active = {sc.contracts[int(i)].id for i in lp.net.buy_contract}
+    known["supplier"] = {sc.contracts[int(i)].supplier for i in lp.net.buy_contract}
+    ctx = StressContext(lp)
+    family = {c.id: c.family for c in sc.commodities}
     issues: list[Issue] = []
     for i, ev in enumerate(stress.events):
         refs: list[tuple[str, str]] = []
@@ -352,5 +375,26 @@ def check_references(stress: StressFile, lp: LinearProgram, where: str) -> None:
                 issues.append(Issue(where, f"events[{i}].contract",
                                     f"contract {value!r} is disabled in the scenario",
                                     "enable it in the scenario or drop the event"))
+        if isinstance(ev, ExportControl):
+            hit = ctx._controlled(ev)
+            if not hit:
+                issues.append(Issue(where, f"events[{i}]",
+                                    f"export control {ev.id!r} matches no active contract: none "
+                                    f"delivers {ev.commodities or ev.elements} last declared in "
+                                    f"{ev.country}", "check country, commodities and elements"))
+            elif ev.quota is not None:
+                fams = {family[ctx.contract_commodity[k]] for k in hit}
+                if ev.quota.basis not in fams:
+                    issues.append(Issue(where, f"events[{i}].quota",
+                                        f"quota is in t {ev.quota.basis} but the controlled "
+                                        f"contracts deliver {', '.join(sorted(fams))}",
+                                        f"state the quota in t {', '.join(sorted(fams))}"))
+        if isinstance(ev, ProcessOutage) and ev.cap is not None:
+            proc = next((p for p in sc.processes if p.id == ev.process), None)
+            if proc is not None and ev.cap.basis != family[proc.main_output]:
+                issues.append(Issue(where, f"events[{i}].cap",
+                                    f"cap is in t {ev.cap.basis} but {proc.id!r} makes "
+                                    f"{family[proc.main_output]}",
+                                    f"state it in t {family[proc.main_output]}"))
     if issues:
         raise StressError(issues)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from oreline.errors import Issue, StressError
 from oreline.scenario import Scenario, load_scenario
 from oreline.stress.apply import check_references
 from oreline.stress.events import StressFile
@@ -60,10 +61,23 @@ def run_stress(
     scenario = load_scenario(base_source)
     worker = Worker(scenario)
     check_references(stress, worker.lp, str(source))
+    mitigated_scenario = mitigated_worker = None
+    if mitigation is not None:  # checked before the long sweep, not after it
+        mitigated_scenario = load_scenario(mitigation)
+        if mitigated_scenario.horizon != scenario.horizon:
+            raise StressError([Issue(str(mitigation), "horizon",
+                                     "the mitigation scenario has another horizon than "
+                                     f"{scenario.name!r}, so the same samples cannot apply",
+                                     "extend the base scenario and keep its horizon")])
+        mitigated_worker = Worker(mitigated_scenario)
+        check_references(stress, mitigated_worker.lp, str(mitigation))
+    if executor not in ("inprocess", "process", "dask"):
+        raise StressError([Issue("--executor", "", f"unknown executor {executor!r}",
+                                 "use inprocess, process or dask")])
     drawn = draw_samples(stress, worker.ctx, samples, seed)
     say = progress or (lambda *_: None)
 
-    def sweep(sc: Scenario, phase: str) -> SweepResult:
+    def sweep(sc: Scenario, phase: str, base: dict[str, float]) -> SweepResult:
         done = 0
 
         def tick(n: int) -> None:
@@ -71,25 +85,16 @@ def run_stress(
             done += n
             say(phase, done, len(drawn))
 
-        return run_sweep(sc, drawn, executor, workers, scheduler, tick)
+        return run_sweep(sc, drawn, executor, workers, scheduler, tick, base)
 
-    result = sweep(scenario, "sweep")
+    result = sweep(scenario, "sweep", worker.base)
     summary, customers = summarise(result)
     named_rows = [worker.run(s) for s in named_samples(stress, worker.ctx)]
     named = pd.DataFrame(named_rows)
     torn = tornado(stress, worker)
     run = StressRun(stress, scenario, result, summary, customers, torn, named)
-    if mitigation is not None:
-        mitigated_scenario = load_scenario(mitigation)
-        if mitigated_scenario.horizon != scenario.horizon:
-            from oreline.errors import Issue, StressError
-
-            raise StressError([Issue(str(mitigation), "horizon",
-                                     "the mitigation scenario has another horizon than "
-                                     f"{scenario.name!r}, so the same samples cannot apply",
-                                     "extend the base scenario and keep its horizon")])
-        check_references(stress, Worker(mitigated_scenario).lp, str(mitigation))
-        other = sweep(mitigated_scenario, "mitigation")
+    if mitigated_scenario is not None and mitigated_worker is not None:
+        other = sweep(mitigated_scenario, "mitigation", mitigated_worker.base)
         run.mitigation = compare_sweeps(result, other)
         run.mitigated_sweep = other
     return run

@@ -81,6 +81,8 @@ class Dist(_Base):
             raise ValueError(f"low {self.low} is above high {self.high}")
         if self.dist == "triangular" and not (self.low <= self.mode <= self.high):  # type: ignore[operator]
             raise ValueError("triangular needs low <= mode <= high")
+        if self.dist == "choice" and not self.values:
+            raise ValueError("a choice distribution needs at least one value")
         if self.dist == "choice" and self.weights is not None and (
                 len(self.weights) != len(self.values or []) or sum(self.weights) <= 0):
             raise ValueError("choice weights must match values and sum to more than 0")
@@ -123,11 +125,32 @@ class Dist(_Base):
 
             return float(self.median * np.exp(self.sigma * NormalDist().inv_cdf(  # type: ignore[operator]
                 min(max(q, 1e-9), 1 - 1e-9))))
-        ordered = sorted(self.values or [])
-        return float(ordered[min(int(q * len(ordered)), len(ordered) - 1)])
+        values = np.asarray(self.values, dtype=float)
+        weights = np.ones(len(values)) if self.weights is None else np.asarray(self.weights)
+        order = np.argsort(values, kind="stable")
+        cum = np.cumsum(weights[order]) / weights.sum()
+        return float(values[order][min(int(np.searchsorted(cum, q, side="left")),
+                                       len(values) - 1)])
+
+    def bounds(self) -> tuple[float, float]:
+        """Smallest and largest value the distribution can take (inf for lognormal)."""
+        if self.dist == "fixed":
+            return float(self.value), float(self.value)  # type: ignore[arg-type]
+        if self.dist in ("uniform", "triangular"):
+            return float(self.low), float(self.high)  # type: ignore[arg-type]
+        if self.dist == "lognormal":
+            return 0.0, float("inf")
+        return float(min(self.values or [0.0])), float(max(self.values or [0.0]))
 
 
 Number = Annotated[Dist, Field(description="A number or a distribution")]
+
+
+def _within(name: str, d: Dist, low: float, high: float) -> None:
+    lo, hi = d.bounds()
+    if lo < low or hi > high:
+        span = f"between {low:g} and {high:g}" if high != float("inf") else f"at least {low:g}"
+        raise ValueError(f"{name} must be {span}; this one can be {lo:g} to {hi:g}")
 
 
 class _Event(_Base):
@@ -147,6 +170,17 @@ class _Event(_Base):
     )
     duration: Number | None = Field(default=None, description="Periods; default: to the end")
     source: str | dict[str, str] | None = None
+
+    @model_validator(mode="after")
+    def _once(self) -> _Event:
+        if isinstance(self.start, str) and self.probability < 1.0 and self.per == "year":
+            raise ValueError(
+                "an event with a fixed start can happen only once, so a chance per year does "
+                "not apply; write 'per: horizon' (the chance that it happens at all)"
+            )
+        if self.duration is not None:
+            _within("duration", self.duration, 0.0, float("inf"))
+        return self
 
 
 class ExportControl(_Event):
@@ -173,6 +207,16 @@ class ExportControl(_Event):
     def _what(self) -> ExportControl:
         if not self.commodities and not self.elements:
             raise ValueError("name the controlled commodities or elements")
+        if not (len(self.country) == 2 and self.country.isupper()):
+            raise ValueError(f"country {self.country!r} must be an ISO 3166 alpha-2 code "
+                             "such as 'CN'")
+        from oreline.units import ATOMIC_WEIGHTS
+
+        unknown = [e for e in self.elements if e not in ATOMIC_WEIGHTS]
+        if unknown:
+            raise ValueError(f"unknown element symbol(s) {unknown}; write e.g. 'Dy', 'Tb'")
+        _within("approval_probability", self.approval_probability, 0.0, 1.0)
+        _within("delay_working_days", self.delay_working_days, 0.0, float("inf"))
         if self.mode == "quota" and self.quota is None:
             raise ValueError("mode quota needs quota, e.g. '1 t/month oxide'")
         return self
@@ -190,15 +234,27 @@ class SupplierOutage(_Event):
     def _who(self) -> SupplierOutage:
         if (self.contract is None) == (self.supplier is None):
             raise ValueError("give exactly one of contract or supplier")
+        _within("fraction", self.fraction, 0.0, 1.0)
         return self
 
 
 class ProcessOutage(_Event):
-    """A process runs at ``1 - fraction`` of its capacity."""
+    """A process runs at ``1 - fraction`` of its capacity, or at most at ``cap``."""
 
     type: Literal["process_outage"]
     process: str
-    fraction: Number = Field(default_factory=lambda: Dist(value=1.0))
+    fraction: Number | None = None
+    cap: Rate | None = Field(default=None, description="Capacity held at most at this rate")
+
+    @model_validator(mode="after")
+    def _how(self) -> ProcessOutage:
+        if self.fraction is None and self.cap is None:
+            object.__setattr__(self, "fraction", Dist(value=1.0))
+        if self.fraction is not None and self.cap is not None:
+            raise ValueError("give fraction or cap, not both")
+        if self.fraction is not None:
+            _within("fraction", self.fraction, 0.0, 1.0)
+        return self
 
 
 class DemandShock(_Event):
@@ -213,6 +269,7 @@ class DemandShock(_Event):
     def _who(self) -> DemandShock:
         if not self.customers and self.group is None:
             raise ValueError("name customers or a group")
+        _within("factor", self.factor, 0.0, float("inf"))
         return self
 
 
@@ -223,6 +280,11 @@ class PriceShock(_Event):
     commodity: str
     factor: Number
     applies_to: Literal["purchases", "sales", "both"] = "purchases"
+
+    @model_validator(mode="after")
+    def _factor(self) -> PriceShock:
+        _within("factor", self.factor, 0.0, float("inf"))
+        return self
 
 
 class LaneClosure(_Event):
@@ -239,6 +301,11 @@ class TariffChange(_Event):
     lane: str
     tariff: Number
 
+    @model_validator(mode="after")
+    def _rate(self) -> TariffChange:
+        _within("tariff", self.tariff, 0.0, 5.0)
+        return self
+
 
 class QualificationDelay(_Event):
     """A customer qualifies ``periods`` later than planned."""
@@ -246,6 +313,11 @@ class QualificationDelay(_Event):
     type: Literal["qualification_delay"]
     customer: str
     periods: Number
+
+    @model_validator(mode="after")
+    def _periods(self) -> QualificationDelay:
+        _within("periods", self.periods, 0.0, float("inf"))
+        return self
 
 
 Event = Annotated[
@@ -275,14 +347,19 @@ class StressFile(_Base):
     scenarios: list[StressScenario] = Field(default_factory=list)
     sources: dict[str, str] = Field(default_factory=dict)
 
-    @model_validator(mode="after")
-    def _ids(self) -> StressFile:
-        ids = [e.id for e in self.events]
-        dup = sorted({i for i in ids if ids.count(i) > 1})
-        if dup:
-            raise ValueError(f"duplicate event id(s) {dup}; give each event its own id")
-        for sc in self.scenarios:
-            unknown = [e for e in sc.events if e not in ids]
-            if unknown:
-                raise ValueError(f"scenario {sc.name!r} names unknown event(s) {unknown}")
-        return self
+    def id_problems(self) -> list[tuple[tuple[str | int, ...], str, str]]:
+        """Duplicate event ids and named cases naming unknown events, as (loc, what, fix)."""
+        out: list[tuple[tuple[str | int, ...], str, str]] = []
+        seen: set[str] = set()
+        for i, ev in enumerate(self.events):
+            if ev.id in seen:
+                out.append((("events", i, "id"), f"duplicate event id {ev.id!r}",
+                            "give each event its own id"))
+            seen.add(ev.id)
+        for j, sc in enumerate(self.scenarios):
+            for name in sc.events:
+                if name not in seen:
+                    out.append((("scenarios", j, "events"),
+                                f"scenario {sc.name!r} names unknown event {name!r}",
+                                f"use one of: {', '.join(sorted(seen))}"))
+        return out

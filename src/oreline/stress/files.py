@@ -33,6 +33,10 @@ def builtin_stress_names() -> list[str]:
 
 def _fields_at(loc: tuple[Any, ...]) -> list[str]:
     model: type[BaseModel] = StressFile
+    tags = [p for p in loc if isinstance(p, str) and p in _EVENT_TYPES]
+    if tags:  # inside an event: the discriminator names its model
+        model = _EVENT_TYPES[tags[-1]]
+        loc = loc[loc.index(tags[-1]) + 1:]
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
@@ -104,5 +108,9 @@ def load_stress(source: str | Path) -> tuple[StressFile, str]:
         stress = StressFile.model_validate(raw.data)
     except ValidationError as exc:
         raise StressError([_issue(raw, e) for e in exc.errors()]) from None
+    problems = stress.id_problems()
+    if problems:
+        raise StressError([Issue(raw.where(loc), ".".join(map(str, loc)), what, fix)
+                           for loc, what, fix in problems])
     base = path.parent / stress.scenario
     return stress, str(base) if base.exists() else stress.scenario

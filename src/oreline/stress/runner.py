@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from oreline.errors import Issue, StressError
+from oreline.errors import Issue, SolverError, StressError
 from oreline.model import build_model
 from oreline.network import compile_network, policy_allows
 from oreline.scenario import Scenario
@@ -119,7 +119,11 @@ class Worker:
                        ch.row_upper)
             live.highs.clearSolver()  # same starting state whatever ran before here
             live.highs.setBasis(self.basis)
-            sol = live.solve()
+            try:
+                sol = live.solve()
+            except SolverError as exc:
+                raise StressError([Issue(f"sample {sample.index}", "", str(exc),
+                                         f"events of the sample: {sample.label}")]) from None
             row: dict[str, Any] = {"sample": sample.index, "name": sample.name,
                                    "events": sample.label, "changed": len(cb) + len(cc) + len(rb),
                                    "iterations": sol.iterations}
@@ -269,6 +273,7 @@ def run_sweep(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: Callable[[int], None] | None = None,
+    base: dict[str, float] | None = None,
 ) -> SweepResult:
     """Solve every sample and collect metrics.
 
@@ -280,12 +285,18 @@ def run_sweep(
         cluster at ``scheduler``).
     progress
         Called with the number of samples finished after each chunk.
+    base
+        Metrics of the unstressed plan, if the caller has them already.
 
     Raises
     ------
     StressError
         When a cold re-solve disagrees with its warm solve (a solver warm-start bug).
     """
+    if not samples:
+        raise StressError([Issue("--samples", "", "no samples to run", "ask for at least one")])
+    if workers is not None and workers < 1:
+        raise StressError([Issue("--workers", "", f"{workers} workers", "use 1 or more")])
     t0 = time.perf_counter()
     workers = workers or os.cpu_count() or 1
     stream: Iterable[list[dict[str, Any]]]
@@ -316,7 +327,8 @@ def run_sweep(
                 f"differs from cold {first['cold_objective']:.9g} ({first['events']})",
                 "HiGHS warm start gave a different optimum; rerun with --executor inprocess "
                 "and report the sample")])
-    base = _worker_for(scenario).base if executor == "inprocess" else Worker(scenario).base
+    if base is None:
+        base = _worker_for(scenario).base if executor == "inprocess" else Worker(scenario).base
     return SweepResult(metrics, base, seconds, executor,
                        {"workers": workers if executor != "inprocess" else 1,
                         "cold_checked": int(metrics.get("cold_objective",
