@@ -335,12 +335,8 @@ def normalise_timestamp(value: str) -> str:
     if type(value) is not str:
         return _normalise_timestamp(value)
     cached = _TIMESTAMPS.get(value)
-    if cached is None:
-        cached = _normalise_timestamp(value)
-        if len(_TIMESTAMPS) >= _CACHE_SIZE:
-            _TIMESTAMPS.clear()
-        _TIMESTAMPS[value] = cached
-    return cached
+    return cached if cached is not None else _remember(_TIMESTAMPS, value,
+                                                       _normalise_timestamp(value))
 
 
 #: Results of pure functions of one string or number (events of a document repeat them).
@@ -349,6 +345,14 @@ _TIMESTAMPS: dict[str, str] = {}
 _NUMBERS: dict[tuple[type, Any], str] = {}
 _LINKS: dict[str, str] = {}
 _EXT_MEMO: dict[Any, str] = {}
+
+
+def _remember(cache: dict[Any, str], key: Any, value: str) -> str:
+    """Store ``value`` under ``key`` in a bounded cache (emptied when full) and return it."""
+    if len(cache) >= _CACHE_SIZE:
+        cache.clear()
+    cache[key] = value
+    return value
 
 
 def _normalise_timestamp(value: str) -> str:
@@ -376,12 +380,7 @@ def format_number(value: Any) -> str:
     if (kind is float or kind is int or kind is str) and value:  # 0.0 and -0.0 differ
         key = (kind, value)
         cached = _NUMBERS.get(key)
-        if cached is None:
-            cached = _format_number(value)
-            if len(_NUMBERS) >= _CACHE_SIZE:
-                _NUMBERS.clear()
-            _NUMBERS[key] = cached
-        return cached
+        return cached if cached is not None else _remember(_NUMBERS, key, _format_number(value))
     return _format_number(value)
 
 
@@ -420,12 +419,7 @@ def epc_to_digital_link(uri: str) -> str:
     if type(uri) is not str:
         return _epc_to_digital_link(uri)
     cached = _LINKS.get(uri)
-    if cached is None:
-        cached = _epc_to_digital_link(uri)
-        if len(_LINKS) >= _CACHE_SIZE:
-            _LINKS.clear()
-        _LINKS[uri] = cached
-    return cached
+    return cached if cached is not None else _remember(_LINKS, uri, _epc_to_digital_link(uri))
 
 
 def _epc_to_digital_link(uri: str) -> str:
@@ -627,9 +621,7 @@ def _ext_map_body(value: dict[str, Any], prefixes: Mapping[str, str], ns: str | 
         body = "".join(sorted([_ext_parts(k, v, prefixes, ns) for k, v in value.items()
                                if not k.startswith("@")]))
         if memo_key is not None:
-            if len(_EXT_MEMO) >= _CACHE_SIZE:
-                _EXT_MEMO.clear()
-            _EXT_MEMO[memo_key] = body
+            _remember(_EXT_MEMO, memo_key, body)
     return body
 
 
