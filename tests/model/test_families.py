@@ -203,3 +203,15 @@ def test_row_and_column_labels_round_trip():
     cols = {lp.col_label(j) for j in range(lp.n_cols)}
     assert len(cols) == lp.n_cols
     assert "Customer-sale[c2 <- CN>CN>KR, 2027-01]" in cols
+
+
+def test_demand_outside_the_horizon_is_an_error(tiny_dict, make):
+    from oreline.errors import ScenarioError
+
+    tiny_dict["customers"][0]["demand_by_period"] = {"2027-02": "7 t/month metal",
+                                                     "2028-05": "7 t/month metal"}
+    with pytest.raises(ScenarioError, match="period 2028-05 is not a period of the horizon"):
+        make(tiny_dict)
+    del tiny_dict["customers"][0]["demand_by_period"]["2028-05"]
+    net = compile_network(make(tiny_dict))
+    assert net.demand[0] == pytest.approx([6, 7, 6])

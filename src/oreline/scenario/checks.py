@@ -260,6 +260,24 @@ def _horizon(sc: Scenario) -> Iterator[Finding]:
             yield ("processes", i, "capacity"), "capacity phases are not in date order", (
                 "list phases by start date"
             )
+    horizon = getattr(sc, "horizon", None)
+    if horizon is None:  # a partly valid scenario: its horizon error is reported already
+        return
+    year, month = map(int, horizon.start.split("-"))
+    step = horizon.months_per_period
+    periods = []
+    for k in range(horizon.periods):
+        y, m = divmod(month - 1 + k * step, 12)
+        periods.append(f"{year + y:04d}-{m + 1:02d}")
+    for i, cu in enumerate(getattr(sc, "customers", [])):
+        for ym in getattr(cu, "demand_by_period", {}):
+            if ym not in periods:
+                yield (
+                    ("customers", i, "demand_by_period", ym),
+                    f"period {ym} is not a period of the horizon ({periods[0]} to "
+                    f"{periods[-1]}, every {step} month(s))",
+                    "use a period start inside the horizon or drop the entry",
+                )
 
 
 def check_scenario(sc: Scenario) -> list[Finding]:

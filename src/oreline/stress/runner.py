@@ -99,7 +99,7 @@ class Worker:
         }
         for c, s, d in zip(self.customers, short, demand, strict=True):
             out[f"shortfall_t:{c}"] = float(s)
-            out[f"fill_rate:{c}"] = 1.0 - float(s) / float(d) if d > 0 else 1.0
+            out[f"fill_rate:{c}"] = 1.0 - float(s) / float(d) if d > 0 else float("nan")
         run = x[self.sl["Process-run"]].reshape(-1, T)
         clean = np.where(self.dfars_mask.reshape(run.shape), run, 0.0).sum(axis=1)
         for product in self.products:
