@@ -63,6 +63,15 @@ def _print_json(data: Any) -> None:
     out.print_json(json.dumps(data, default=str))
 
 
+def _emit(text: str, output: Path | None, summary: str) -> None:
+    """Print ``text``, or write it to ``output`` and say so with ``summary``."""
+    if output is None:
+        out.print(text, markup=False, highlight=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        out.print(f"wrote {output}: {summary}")
+
+
 @app.command()
 def capture(file: Annotated[Path, typer.Argument(help="EPCIS JSON-LD document or CSV file")],
             db: DbOpt = None,
@@ -218,11 +227,7 @@ def certificate(lot_id: Annotated[str, typer.Argument(help="Lot URI")], db: DbOp
         with _ledger(db) as led:
             cert = led.certificate(lot_id)
         text = certificate_html(cert) if fmt == "html" else json.dumps(cert, indent=2)
-        if output is None:
-            out.print(text, markup=False, highlight=False)
-        else:
-            output.write_text(text, encoding="utf-8")
-            out.print(f"wrote {output} (DFARS 2027: {cert['dfars_2027']['status']})")
+        _emit(text, output, f"DFARS 2027 {cert['dfars_2027']['status']}")
     _run(body)
 
 
@@ -277,12 +282,8 @@ def export(db: DbOpt = None,
                 out.print(f"wrote {pack}: {res['shared']} event(s) shared of {res['entries']}")
                 return
             doc = led.export(lot_id)
-        text = json.dumps(doc, indent=2)
-        if output is None:
-            out.print(text, markup=False, highlight=False)
-        else:
-            output.write_text(text, encoding="utf-8")
-            out.print(f"wrote {output}: {len(doc['epcisBody']['eventList'])} event(s)")
+        _emit(json.dumps(doc, indent=2), output,
+              f"{len(doc['epcisBody']['eventList'])} event(s)")
     _run(body)
 
 

@@ -13,7 +13,13 @@ from oreline.scenario import Scenario, load_scenario
 from oreline.stress.apply import check_references
 from oreline.stress.events import StressFile
 from oreline.stress.files import load_stress
-from oreline.stress.runner import SweepResult, Worker, draw_samples, named_samples, run_sweep
+from oreline.stress.runner import (
+    SweepResult,
+    draw_samples,
+    named_samples,
+    run_sweep,
+    worker_for,
+)
 from oreline.stress.summary import Comparison, compare_sweeps, summarise, tornado
 
 __all__ = ["StressRun", "run_stress"]
@@ -59,7 +65,7 @@ def run_stress(
     """
     stress, base_source = load_stress(source)
     scenario = load_scenario(base_source)
-    worker = Worker(scenario)
+    worker = worker_for(scenario)  # the in-process executor reuses this live model
     check_references(stress, worker.lp, str(source))
     mitigated_scenario = mitigated_worker = None
     if mitigation is not None:  # checked before the long sweep, not after it
@@ -69,7 +75,7 @@ def run_stress(
                                      "the mitigation scenario has another horizon than "
                                      f"{scenario.name!r}, so the same samples cannot apply",
                                      "extend the base scenario and keep its horizon")])
-        mitigated_worker = Worker(mitigated_scenario)
+        mitigated_worker = worker_for(mitigated_scenario)
         check_references(stress, mitigated_worker.lp, str(mitigation))
     if executor not in ("inprocess", "process", "dask"):
         raise StressError([Issue("--executor", "", f"unknown executor {executor!r}",

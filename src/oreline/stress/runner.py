@@ -25,7 +25,8 @@ from oreline.solve import LiveModel
 from oreline.stress.apply import Occurrence, StressContext, occurrence
 from oreline.stress.events import StressFile
 
-__all__ = ["Sample", "SweepResult", "Worker", "draw_samples", "named_samples", "run_sweep"]
+__all__ = ["Sample", "SweepResult", "Worker", "draw_samples", "named_samples", "run_sweep",
+           "worker_for"]
 
 #: Relative tolerance between a warm and a cold solve of the same sample.
 COLD_RTOL = 1e-6
@@ -181,19 +182,23 @@ def named_samples(stress: StressFile, ctx: StressContext) -> list[Sample]:
 # ---------------------------------------------------------------------------- executors
 
 _WORKERS: dict[int, Worker] = {}
+#: Live models kept per process: a base scenario and its mitigation.
+_KEEP = 2
 
 
-def _worker_for(scenario: Scenario) -> Worker:
+def worker_for(scenario: Scenario) -> Worker:
+    """Live model of ``scenario`` in this process, built once and reused."""
     key = hash(scenario.model_dump_json())
     if key not in _WORKERS:
-        _WORKERS.clear()
+        if len(_WORKERS) >= _KEEP:
+            _WORKERS.pop(next(iter(_WORKERS)))
         _WORKERS[key] = Worker(scenario)
     return _WORKERS[key]
 
 
 def run_chunk(scenario: Scenario, samples: list[Sample]) -> list[dict[str, Any]]:
     """Solve a chunk of samples on this process's cached live model (pool and Dask task)."""
-    worker = _worker_for(scenario)
+    worker = worker_for(scenario)
     return [worker.run(s) for s in samples]
 
 
@@ -202,7 +207,7 @@ def _chunks(samples: list[Sample], size: int) -> list[list[Sample]]:
 
 
 def _in_process(scenario: Scenario, samples: list[Sample]) -> Iterator[list[dict[str, Any]]]:
-    worker = _worker_for(scenario)
+    worker = worker_for(scenario)
     for s in samples:
         yield [worker.run(s)]
 
@@ -328,7 +333,7 @@ def run_sweep(
                 "HiGHS warm start gave a different optimum; rerun with --executor inprocess "
                 "and report the sample")])
     if base is None:
-        base = _worker_for(scenario).base if executor == "inprocess" else Worker(scenario).base
+        base = worker_for(scenario).base if executor == "inprocess" else Worker(scenario).base
     return SweepResult(metrics, base, seconds, executor,
                        {"workers": workers if executor != "inprocess" else 1,
                         "cold_checked": int(metrics.get("cold_objective",
