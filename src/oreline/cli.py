@@ -29,8 +29,8 @@ scenario_app = typer.Typer(help="List, show, validate and export scenarios.",
                            no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(emoji=False)  # ids such as urn:x:lot must print as written
+err_console = Console(stderr=True, emoji=False)
 
 
 def _fmt(x: float, unit: str = "") -> str:

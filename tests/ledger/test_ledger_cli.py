@@ -168,3 +168,24 @@ def test_account_command(tmp_path: Path) -> None:
     res = runner.invoke(app, ["account", KMP, "Nd", "--db", str(db), "--method", "rolling",
                               "--period", "2026-03"])
     assert res.exit_code == 0 and "50.0%" in res.output
+
+
+def test_rejection_prints_ids_and_issues_literally(tmp_path):
+    """No rich markup or emoji codes leak into messages (urn:x:lot is not an emoji)."""
+    import json
+    import subprocess
+    import sys
+
+    doc = {"type": "EPCISDocument", "epcisBody": {"eventList": [{
+        "type": "ObjectEvent", "action": "ADD", "eventTime": "2026-01-05T10:00:00",
+        "quantityList": [{"epcClass": "urn:x:lot:1", "quantity": 5}]}]}}
+    path = tmp_path / "bad.jsonld"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    res = subprocess.run([sys.executable, "-c", "from oreline.cli import main; main()", "trace",
+                          "capture", str(path), "--db", str(tmp_path / "l.sqlite")],
+                         capture_output=True, text=True, timeout=120,
+                         env={"COLUMNS": "300", "PATH": "/usr/bin:/bin", "HOME": "/tmp"})
+    assert res.returncode == 6
+    assert "lot urn:x:lot:1 has no uom" in res.stderr
+    assert "[red]" not in res.stderr
+    assert "Traceback" not in res.stderr

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 from rich.tree import Tree
 
 from oreline.errors import CaptureError, LedgerError, OrelineError
@@ -23,8 +24,8 @@ from oreline.settings import Settings
 
 app = typer.Typer(help="Trace lots: EPCIS 2.0 chain of custody, DFARS/CRMA checks, verify.",
                   no_args_is_help=True)
-out = Console()
-err = Console(stderr=True)
+out = Console(emoji=False)  # lot URIs such as urn:x:lot must print as written
+err = Console(stderr=True, emoji=False)
 
 DbOpt = Annotated[str | None, typer.Option("--db", help="SQLite path or SQLAlchemy URL "
                                            "(default: $ORELINE_DB or oreline-ledger.sqlite)")]
@@ -52,10 +53,10 @@ def _run(body: Callable[[], None]) -> None:
     except CaptureError as exc:
         err.print(f"[bold red]{exc.title}[/]: {len(exc.issues)} problem(s); nothing was written")
         for issue in exc.issues:
-            err.print(f"  [red]-[/] {issue}", highlight=False, markup=False)
+            err.print(Text.assemble(("  - ", "red"), str(issue)), highlight=False)
         raise typer.Exit(exc.exit_code) from None
     except OrelineError as exc:
-        err.print(f"[bold red]error[/]: {exc}", highlight=False)
+        err.print(Text.assemble(("error", "bold red"), f": {exc}"), highlight=False)
         raise typer.Exit(exc.exit_code) from None
 
 
