@@ -184,3 +184,17 @@ def test_memoised_extension_parts_equal_the_plain_recursion(
     assert memoised == [prehash_string(ev) for ev in events * 2]
     assert given_keys == memoised[:len(events)]
     assert len(set(memoised)) == len(events)
+
+
+@pytest.mark.parametrize("value", [
+    "urn:oreline:lot:r1", " urn:oreline:lot:r1", "urn:epc:id:sgtin:0614141.107346.2017",
+    "urn:epc:class:lgtin:4012345.012345.998877", "urn:uuid:0f1e", "ex:lot-1",
+    "https://id.gs1.org/01/09520123456788/10/A1", "oreline:site:kmp"])
+@pytest.mark.parametrize("prefixes", [{}, {"ex": "urn:ex:", "oreline": "urn:oreline:"},
+                                      {"urn": "https://example.org/"}])
+def test_uri_shortcut_for_plain_urns_equals_the_general_rules(
+        value: str, prefixes: dict[str, str]) -> None:
+    from oreline.ledger import hashing
+
+    assert hashing._uri(value, prefixes) == hashing.epc_to_digital_link(
+        hashing._expand_curie(value.strip(), prefixes))

@@ -209,3 +209,55 @@ def test_fast_canonical_json_equals_the_rfc8785_package(value: object) -> None:
     from oreline.ledger.hashing import canonical_json_reference
 
     assert canonical_json(value) == canonical_json_reference(value)
+
+
+# Values that take the orjson path of canonical_json: ASCII strings (some holding what
+# looks like an integral float, an exponent or ``-0.0`` after a delimiter), integral and
+# non-integral floats, large integers, no None; maps keyed by ASCII text.
+ascii_text = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=10) | \
+    st.sampled_from(["a:1.0,b", "[2.0]", ",3.0}", "x1e+5", "-0.0", ":7.0", "\\\"", "e-"])
+orjson_values = st.recursive(
+    st.booleans() | st.integers(-(2**60), 2**60)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.floats(-1e17, 1e17).map(float.__floor__).map(float) | ascii_text,
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(ascii_text, children, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=500)
+@given(st.lists(orjson_values, max_size=3) | st.dictionaries(ascii_text, orjson_values,
+                                                             max_size=4))
+def test_orjson_canonical_json_equals_the_rfc8785_package(value: object) -> None:
+    from oreline.ledger.hashing import canonical_json_python, canonical_json_reference
+
+    try:
+        expected = canonical_json_reference(value)
+    except (ValueError, TypeError):  # integers beyond I-JSON: refused by every path
+        with pytest.raises(ValueError, match="I-JSON"):
+            canonical_json(value)
+        return
+    assert canonical_json(value) == expected
+    assert canonical_json_python(value) == expected
+
+
+def test_orjson_path_is_taken_for_events_and_refuses_what_it_cannot_prove() -> None:
+    import orjson
+
+    from oreline.ledger.hashing import _ORJSON_OPTIONS, _from_orjson, canonical_json_reference
+
+    def fast(value: object) -> bytes | None:
+        return _from_orjson(value, orjson.dumps(value, option=_ORJSON_OPTIONS))
+
+    ev = copy.deepcopy(SINGLE_EVENT)
+    ev["quantityList"] = [{"epcClass": "urn:oreline:lot:a", "quantity": 1200.0, "uom": "KGM"}]
+    assert fast(ev) == canonical_json_reference(ev)  # the integral float rewritten
+    assert fast({"a": 0.5, "b": [1, "x"]}) == b'{"a":0.5,"b":[1,"x"]}'
+    assert fast({"a": "v1.0,", "b": 2.0}) is None  # a ".0," inside a string
+    assert fast([1e16]) is None and fast([1e-6]) is None and fast([-0.0]) is None
+    assert fast({"\u00e9": 1}) is None and fast([float("nan")]) is None
+    with pytest.raises(ValueError, match="cannot be written"):
+        canonical_json([float("nan")])
+    assert fast(1.0) is None  # scalars go through the general serialiser
+

@@ -18,9 +18,11 @@ Examples
 
 from __future__ import annotations
 
+import gc
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +35,26 @@ from oreline.ledger.capture import SiteInfo, build_rows, site_rows_from_master_d
 from oreline.ledger.epcis import make_document, parse_document
 from oreline.ledger.store import Store, entries, flags, movements, retractions
 
-__all__ = ["CaptureResult", "Ledger"]
+__all__ = ["CaptureResult", "Ledger", "gc_paused"]
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a capture, then restore it.
+
+    Capture allocates a few dozen small containers per event, none of them in reference
+    cycles (reference counting frees them); with the collector running, a large
+    document's allocations trigger collection after collection, each walking the many
+    containers still alive, for about a fifth of the capture time in the benchmark.
+    Collections resume as usual after the capture.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True)
@@ -76,16 +97,17 @@ class Ledger:
             Listing every problem; nothing was written.
 
         """
-        events, master = parse_document(source)
-        new_sites, site_issues = site_rows_from_master_data(master)
-        if site_issues:
-            raise CaptureError(site_issues)
-        doc_id = uuid.uuid4().hex
-        with self.store.write() as conn:
-            last = self.store.last_entry(conn)
-            rows, flagged = build_rows(conn, events, new_sites, last, actor or self.actor,
-                                       doc_id)
-            self.store.insert_rows(conn, rows)
+        with gc_paused():
+            events, master = parse_document(source)
+            new_sites, site_issues = site_rows_from_master_data(master)
+            if site_issues:
+                raise CaptureError(site_issues)
+            doc_id = uuid.uuid4().hex
+            with self.store.write() as conn:
+                last = self.store.last_entry(conn)
+                rows, flagged = build_rows(conn, events, new_sites, last,
+                                           actor or self.actor, doc_id)
+                self.store.insert_rows(conn, rows)
         return CaptureResult(doc_id, len(events), last[0] + 1, last[0] + len(events),
                              [e.event_id for e in events], [m for _, m in flagged])
 
