@@ -198,3 +198,23 @@ def test_uri_shortcut_for_plain_urns_equals_the_general_rules(
 
     assert hashing._uri(value, prefixes) == hashing.epc_to_digital_link(
         hashing._expand_curie(value.strip(), prefixes))
+
+
+def test_remembered_prefixes_are_never_served_stale() -> None:
+    ev = receipt("px1", 10.0)
+    ev["ilmd"]["ex:note"] = "n"
+    ev["bizStep"] = "ex:step"
+    prefixes = {"ex": "urn:ex:one:"}
+    first = prehash_string(ev, prefixes)
+    assert "urn:ex:one:step" in first
+    prefixes["ex"] = "urn:ex:two:"  # the same mapping object, changed in place
+    assert "urn:ex:two:step" in prehash_string(ev, prefixes)
+    ctx = [{"ex": "urn:ex:three:"}]
+    ev["@context"] = ctx
+    assert "urn:ex:three:step" in prehash_string(ev, prefixes)
+    ctx[0]["ex"] = "urn:ex:four:"  # the event's own context, changed in place
+    assert "urn:ex:four:step" in prehash_string(ev, prefixes)
+    del ev["@context"]
+    prefixes["ex"] = "urn:ex:one:"
+    assert prehash_string(ev, prefixes) == first
+    assert prehash_string(ev, None) != first

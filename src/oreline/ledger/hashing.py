@@ -25,6 +25,7 @@ Examples
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import re
@@ -391,6 +392,7 @@ _CACHE_SIZE = 8192
 _TIMESTAMPS: dict[str, str] = {}
 _NUMBERS: dict[tuple[type, Any], str] = {}
 _LINKS: dict[str, str] = {}
+_TERMS: dict[tuple[str, str], str] = {}
 _EXT_MEMO: dict[Any, str] = {}
 
 
@@ -503,6 +505,15 @@ def _epc_to_digital_link(uri: str) -> str:
 
 
 def _vocab(value: str, kind: str, prefixes: Mapping[str, str]) -> str:
+    if ":" not in value:  # a bare CBV term ("receiving"): the prefixes play no part
+        key = (value, kind)
+        cached = _TERMS.get(key)
+        return cached if cached is not None else _remember(_TERMS, key,
+                                                           _vocab_uri(value, kind, prefixes))
+    return _vocab_uri(value, kind, prefixes)
+
+
+def _vocab_uri(value: str, kind: str, prefixes: Mapping[str, str]) -> str:
     value = value.strip()
     for urn, web in _URN_VOCAB.items():
         if value.startswith(urn):
@@ -758,6 +769,33 @@ def _sensor_element(el: Mapping[str, Any], prefixes: Mapping[str, str]) -> str:
     return out + _extensions(el, frozenset({"sensorMetadata", "sensorReport"}), prefixes)
 
 
+#: The last prefix resolution: (prefixes given, event ``@context``, prefixes in force,
+#: their hashable snapshot). Events of a document share both inputs, which are compared
+#: by value (copies are kept), so a changed mapping is never served stale.
+_LAST_PREFIXES: list[tuple[Any, Any, dict[str, str], tuple[tuple[str, str], ...]]] = []
+
+
+def _prefixes_in_force(prefixes: Mapping[str, str] | None,
+                       ctx: Any) -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
+    """CURIE prefixes for an event: the defaults, then ``prefixes``, then its context."""
+    given = dict(prefixes) if prefixes else None
+    for last in _LAST_PREFIXES:
+        if last[0] == given and last[1] == ctx:
+            return last[2], last[3]
+    px = dict(DEFAULT_PREFIXES)
+    if given:
+        px.update(given)
+    for item in ctx if isinstance(ctx, list) else [ctx]:
+        if isinstance(item, Mapping):
+            px.update({k: str(v) for k, v in item.items() if isinstance(v, str)})
+    resolved = (px, tuple(px.items()))
+    try:
+        _LAST_PREFIXES[:] = [(given, copy.deepcopy(ctx), *resolved)]
+    except Exception:  # a context that cannot be copied is not remembered
+        _LAST_PREFIXES.clear()
+    return resolved
+
+
 def prehash_string(event: Mapping[str, Any], prefixes: Mapping[str, str] | None = None, *,
                    frozen: Mapping[int, Any] | None = None) -> str:
     """The CBV 2.0 pre-hash string of one EPCIS event given as a JSON-LD mapping.
@@ -773,13 +811,7 @@ def prehash_string(event: Mapping[str, Any], prefixes: Mapping[str, str] | None 
         map (valid during this call only: the maps must not change meanwhile).
 
     """
-    px = dict(DEFAULT_PREFIXES)
-    if prefixes:
-        px.update(prefixes)
-    ctx = event.get("@context")
-    for item in ctx if isinstance(ctx, list) else [ctx]:
-        if isinstance(item, Mapping):
-            px.update({k: str(v) for k, v in item.items() if isinstance(v, str)})
+    px, px_key = _prefixes_in_force(prefixes, event.get("@context"))
     out = ["eventType=" + str(event.get("type", event.get("isA", "")))]
     if "eventTime" in event:
         out.append("eventTime=" + normalise_timestamp(str(event["eventTime"])))
@@ -837,7 +869,6 @@ def prehash_string(event: Mapping[str, Any], prefixes: Mapping[str, str] | None 
     if event.get("sensorElementList"):
         elements = sorted(_sensor_element(e, px) for e in event["sensorElementList"])
         out.append("sensorElementList" + "".join(elements))
-    px_key = tuple(px.items())  # the prefixes in force, to memoise extension parts by
     if event.get("ilmd"):
         out.append("ilmd" + _extensions(event["ilmd"], frozenset(), px, px_key, frozen))
     ext: list[str] = []
