@@ -194,7 +194,9 @@ CORPUS: list[tuple[str, Any, str]] = [
     ("unknown event type", [GOOD, {**receipt("x1", 5.0), "type": "FooEvent"}],
      "event type 'FooEvent' is unknown"),
     ("error declaration of unknown event", [GOOD, {**ship("ox1", 1.0), "eventID": "urn:uuid:n",
-                                                   "errorDeclaration": {"reason": "x"}}],
+                                                   "errorDeclaration": {
+                                                       "declarationTime": t(9),
+                                                       "reason": "incorrect_data"}}],
      "which the ledger does not hold"),
     ("claim beyond the site's credits", [
         receipt("vn1", 5000.0, {"mined": None, "separated": "VN"}),
@@ -202,6 +204,34 @@ CORPUS: list[tuple[str, Any, str]] = [
      "credits at urn:oreline:site:kmp but"),
     ("malformed claim", [GOOD, _edited(ship("ox1", 1.0), _set(["oreline:claim"], {"x": 1}))],
      "claim {'x': 1} is malformed"),
+    # the standard's own structure (EPCIS 2.0 JSON binding)
+    ("offset out of range", [GOOD, _edited(receipt("x1", 5.0),
+                                           _set(["eventTimeZoneOffset"], "+15:00"))],
+     "eventTimeZoneOffset is '+15:00'"),
+    ("epcClass not a URI", [GOOD, _edited(receipt("x1", 5.0), _set([*Q0, "epcClass"],
+                                                                   "lot x1"))],
+     "epcClass 'lot x1' is not a URI"),
+    ("bizLocation as a bare string", [GOOD, _edited(receipt("x1", 5.0),
+                                                    _set(["bizLocation"], KMP))],
+     "bizLocation must be an object with an id"),
+    ("transaction without business transaction", [GOOD, {
+        "type": "TransactionEvent", "eventTime": t(3), "eventTimeZoneOffset": "+09:00",
+        "action": "ADD", "quantityList": [{"epcClass": L + "ox1", "quantity": 1.0,
+                                           "uom": "TNE"}], "bizLocation": {"id": KMP}}],
+     "a TransactionEvent needs bizTransactionList"),
+    ("aggregation without parent", [GOOD, {
+        "type": "AggregationEvent", "eventTime": t(2), "eventTimeZoneOffset": "+09:00",
+        "action": "ADD", "childEPCs": ["urn:epc:id:sgtin:0614141.107346.2018"]}],
+     "an AggregationEvent with action ADD needs parentID"),
+    ("ilmd on an observation", [GOOD, _edited(ship("ox1", 1.0),
+                                             _set(["ilmd"], {"oreline:note": "x"}))],
+     "ilmd on an ObjectEvent with action OBSERVE"),
+    ("source without type", [GOOD, _edited(receipt("x1", 5.0), _set(
+        ["sourceList"], [{"source": "urn:oreline:party:lynas"}]))],
+     "entry of sourceList has no type"),
+    ("error declaration without time", [GOOD, {**ship("ox1", 1.0), "eventID": "urn:uuid:n",
+                                               "errorDeclaration": {"reason": "x"}}],
+     "declarationTime is None"),
 ]
 
 

@@ -42,6 +42,7 @@ from oreline.ledger.hashing import (
     freeze,
     normalise_timestamp,
 )
+from oreline.ledger.standard import check_event
 
 __all__ = [
     "EPCIS_CONTEXT",
@@ -81,7 +82,6 @@ OUR_STEPS: dict[str, str | None] = {
 FORMS = ("ore", "concentrate", "carbonate", "oxide", "fluoride", "metal", "alloy", "magnet",
          "swarf", "scrap", "reagent")
 _UOM = {"KGM": 1.0, "TNE": 1000.0}
-_OFFSET = re.compile(r"^[+-]\d{2}:\d{2}$")
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
@@ -309,8 +309,7 @@ def _quantities(
 ) -> list[QtyRef]:
     out: list[QtyRef] = []
     items = ev.get(name) or []
-    if not isinstance(items, list):
-        issues.append(Issue(label, name, "must be a list of quantity elements", ""))
+    if not isinstance(items, list):  # reported by the standard's checks
         return out
     for j, q in enumerate(items):
         where = f"{name}[{j}]"
@@ -328,7 +327,7 @@ def _quantities(
             issues.append(Issue(label, f"{where}.uom", f"lot {lot} has no uom",
                                 "add \"uom\": \"KGM\" (kilograms) or \"TNE\" (tonnes)"))
             continue
-        if q["uom"] not in _UOM:
+        if type(q["uom"]) is not str or q["uom"] not in _UOM:
             issues.append(Issue(label, f"{where}.uom", f"uom {q['uom']!r} is not allowed",
                                 "use KGM or TNE (UN/ECE Rec 20)"))
             continue
@@ -441,15 +440,8 @@ def _parse_event(
                                 f"eventTime {time_text!r} has no time zone offset or is not "
                                 "ISO 8601", "write it with an offset, e.g. "
                                 "2026-03-01T08:00:00+09:00"))
-    offset = ev.get("eventTimeZoneOffset")
-    if not isinstance(offset, str) or not _OFFSET.match(offset):
-        issues.append(Issue(label, "eventTimeZoneOffset",
-                            f"eventTimeZoneOffset is {offset!r}",
-                            "add the local offset, e.g. \"+09:00\""))
+    check_event(ev, label, issues)  # the standard's structure (offset, action, lists...)
     action = ev.get("action")
-    if kind != "TransformationEvent" and action not in ("ADD", "OBSERVE", "DELETE"):
-        issues.append(Issue(label, "action", f"action is {action!r}",
-                            "use ADD, OBSERVE or DELETE"))
     step_raw = ev.get("bizStep")
     step = step_uri(str(step_raw)) if step_raw else ""
     loc = ev.get("bizLocation")

@@ -1,0 +1,160 @@
+"""The EPCIS 2.0 structural rules: the standard's shapes pass, each violation is named."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from ledgerkit import KMP, OX, L, doc, electrolysis, receipt, ship, t
+from test_ledger_capture import _spec_events
+from test_ledger_hashing import SINGLE_EVENT
+
+from oreline.errors import CaptureError, Issue
+from oreline.ledger import Ledger
+from oreline.ledger.standard import check_event
+
+
+def _issues(ev: dict[str, Any]) -> list[Issue]:
+    out: list[Issue] = []
+    check_event(ev, "event[0]", out)
+    return out
+
+
+def test_the_standards_shapes_pass() -> None:
+    for ev in [*_spec_events(), SINGLE_EVENT, receipt("ok", 5.0), ship("ok", 1.0)]:
+        assert _issues(ev) == [], ev
+    obs_agg = {"type": "AggregationEvent", "eventTime": t(2), "eventTimeZoneOffset": "-14:00",
+               "action": "OBSERVE", "childEPCs": ["urn:epc:id:sgtin:0614141.107346.2018"]}
+    assert _issues(obs_agg) == []  # an observed aggregation may leave its parent out
+    sensor_only = {"type": "ObjectEvent", "eventTime": t(2), "eventTimeZoneOffset": "+14:00",
+                   "action": "OBSERVE", "readPoint": {"id": KMP},
+                   "sensorElementList": [{"sensorReport": [{"type": "Temperature",
+                                                            "value": 20}]}]}
+    assert _issues(sensor_only) == []
+
+
+def _with(**changes: Any) -> dict[str, Any]:
+    ev = copy.deepcopy(receipt("x1", 5.0))
+    for key, value in changes.items():
+        if value is None:
+            del ev[key]
+        else:
+            ev[key] = value
+    return ev
+
+
+TFM = {"type": "TransformationEvent", "eventTime": t(4), "eventTimeZoneOffset": "+09:00",
+       "transformationID": "urn:oreline:campaign:1", "bizLocation": {"id": KMP}}
+
+VIOLATIONS: list[tuple[str, dict[str, Any], str, str]] = [
+    ("offset -14:30", _with(eventTimeZoneOffset="-14:30"), "eventTimeZoneOffset",
+     "eventTimeZoneOffset is '-14:30'"),
+    ("recordTime", _with(recordTime="yesterday"), "recordTime", "is not a timestamp"),
+    ("eventID", _with(eventID="event 1"), "eventID", "eventID 'event 1' is not a URI"),
+    ("epcList type", _with(epcList="urn:epc:id:sgtin:1.2.3"), "epcList",
+     "epcList must be a list of URIs, not str"),
+    ("quantity text", _with(quantityList=[{"epcClass": L + "x1", "quantity": "5",
+                                           "uom": "KGM"}]),
+     "quantityList[0].quantity", "quantity '5' is not a number"),
+    ("uom pattern", _with(quantityList=[{"epcClass": L + "x1", "quantity": 5, "uom": "kg"}]),
+     "quantityList[0].uom", "uom 'kg' is not a UN/ECE Rec 20 code"),
+    ("uom a list", _with(quantityList=[{"epcClass": L + "x1", "quantity": 5, "uom": ["KGM"]}]),
+     "quantityList[0].uom", "uom ['KGM'] is not a UN/ECE Rec 20 code"),
+    ("uom alone", _with(quantityList=[{"epcClass": L + "x1", "uom": "KGM"}]),
+     "quantityList[0].uom", "uom without a quantity"),
+    ("bizStep", _with(bizStep="receiving goods"), "bizStep", "is not a CBV term or URI"),
+    ("persistentDisposition", _with(persistentDisposition={"set": "damaged"}),
+     "persistentDisposition", "needs set and/or unset lists"),
+    ("bizTransaction", _with(bizTransactionList=[{"type": "po"}]), "bizTransactionList[0]",
+     "entry has no bizTransaction"),
+    ("destination", _with(destinationList=[{"type": "owning_party"}]),
+     "destinationList[0]", "entry has no destination"),
+    ("sensorReport", _with(sensorElementList=[{"sensorMetadata": {}}]),
+     "sensorElementList[0]", "sensor element has no sensorReport list"),
+    ("certificationInfo", _with(certificationInfo=["cert 1"]), "certificationInfo",
+     "must be a URI or a list of URIs"),
+    ("ilmd type", _with(ilmd=["x"]), "ilmd", "ilmd must be an object"),
+    ("no objects", _with(quantityList=None), "epcList", "an ObjectEvent names no objects"),
+    ("no action", _with(action=None), "action", "action is None"),
+    ("corrective IDs", _with(errorDeclaration={"declarationTime": t(5),
+                                               "correctiveEventIDs": "urn:uuid:1"}),
+     "errorDeclaration.correctiveEventIDs", "must be a list of event ID URIs"),
+    ("transformation action", {**TFM, "action": "ADD",
+                               "inputQuantityList": [{"epcClass": L + "a", "quantity": 1,
+                                                      "uom": "KGM"}]},
+     "action", "a TransformationEvent has no action"),
+    ("campaign with nothing", TFM, "transformationID", "names no inputs and no outputs"),
+    ("association parent", {"type": "AssociationEvent", "eventTime": t(5),
+                            "eventTimeZoneOffset": "+09:00", "action": "OBSERVE",
+                            "childEPCs": ["urn:epc:id:giai:4000001.12345"]},
+     "parentID", "an AssociationEvent with action OBSERVE needs parentID"),
+    ("aggregation children", {"type": "AggregationEvent", "eventTime": t(5),
+                              "eventTimeZoneOffset": "+09:00", "action": "ADD",
+                              "parentID": "urn:epc:id:sscc:4012345.0000000333"},
+     "childEPCs", "an AggregationEvent with action ADD names no children"),
+]
+
+
+@pytest.mark.parametrize(("ev", "where", "message"), [v[1:] for v in VIOLATIONS],
+                         ids=[v[0] for v in VIOLATIONS])
+def test_each_violation_is_named_with_a_fix(ev: dict[str, Any], where: str,
+                                            message: str) -> None:
+    issues = _issues(ev)
+    assert [i.field for i in issues] == [where], issues
+    assert message in issues[0].message
+    assert issues[0].fix
+
+
+# Any JSON value put anywhere in a valid document gives a capture or a CaptureError listing
+# the problems, never another exception (a traceback for a user mistake).
+json_leaf = (st.none() | st.booleans() | st.integers(-5, 5) | st.floats(allow_nan=False)
+             | st.text(max_size=6) | st.sampled_from(["urn:x:y", "KGM", "+09:00", t(3)]))
+json_any = st.recursive(json_leaf, lambda c: st.lists(c, max_size=2)
+                        | st.dictionaries(st.text(max_size=4), c, max_size=2), max_leaves=4)
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix] if prefix else []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out += _paths(v, (*prefix, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out += _paths(v, (*prefix, i))
+    return out
+
+
+BASE = [receipt("f1", 1000.0), electrolysis({"f1": 400.0}, "fm1",
+                                            round(400 * (OX["Nd"] + OX["Pr"]) * 0.96, 3)),
+        ship("fm1", 10.0)]
+BASE_PATHS = [(i, *p) for i, ev in enumerate(BASE) for p in _paths(ev)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(BASE_PATHS), json_any)
+def test_any_value_anywhere_is_captured_or_refused_cleanly(path: tuple[Any, ...],
+                                                           value: Any) -> None:
+    events = copy.deepcopy(BASE)
+    obj: Any = events
+    for p in path[:-1]:
+        obj = obj[p]
+    obj[path[-1]] = value
+    ledger = Ledger.open("sqlite://")
+    try:
+        ledger.register_site(KMP, "KMP", "KR", "alloying")
+        refused: CaptureError | None = None
+        try:
+            res = ledger.capture(doc(*events))
+        except CaptureError as exc:
+            refused = exc
+        if refused is not None:
+            assert refused.issues and all(i.message for i in refused.issues)
+            assert ledger.store.count("entries") == 0
+        else:
+            assert res.events == len(events)
+            assert ledger.verify(deep=True)["entries"] == len(events)
+    finally:
+        ledger.close()
