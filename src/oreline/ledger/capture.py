@@ -478,7 +478,7 @@ def build_rows(
             campaigns.setdefault(str(pe.transformation_id), []).append(pe)
     pending: dict[str, list[tuple[ParsedEvent, int]]] = {}
     # the entry context (JSON column and canonical text) of each site used, computed once
-    contexts: dict[tuple[str, str, str] | None, tuple[str, str | None]] = {}
+    contexts: dict[SiteInfo | None, tuple[str, str | None]] = {}
     for pe in events:
         seq += 1
         if pe.error_declaration is not None:
@@ -508,12 +508,12 @@ def build_rows(
         body = raw_bytes.decode("utf-8")
         chash = sha256_hex(raw_bytes)
         used = state.sites.get(pe.location or "")
-        site_key = None if used is None else (used.site_id, used.country, used.policy)
-        context_texts = contexts.get(site_key)
+        context_texts = contexts.get(used)
         if context_texts is None:
-            context = ({"site": used.site_id, "country": used.country, "policy": used.policy}
+            context = ({"site": used.site_id, "name": used.name, "stage": used.stage,
+                        "country": used.country, "policy": used.policy}
                        if used is not None else {})
-            context_texts = contexts[site_key] = (
+            context_texts = contexts[used] = (
                 _dumps_sorted(context),
                 canonical_json(context).decode("utf-8") if context else None)
         ehash = entry_hash_text(seq, prev, pe.hash_id, chash, recorded, actor,

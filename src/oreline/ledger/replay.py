@@ -54,23 +54,28 @@ def _rows(conn: Connection, name: str) -> dict[tuple[Any, ...], tuple[Any, ...]]
 
 
 def _chained_sites(conn: Connection) -> list[dict[str, Any]]:
-    """Sites as the chain recorded them (country and policy), checked against ``sites``."""
+    """Sites as the chain recorded them, checked against ``sites``.
+
+    Every attribute an entry's context holds (country and policy; name and stage for
+    entries chained since revision 0004) must agree across entries and with the table.
+    """
     table = {r.site_id: dict(r._mapping) for r in conn.execute(select(sites))}
-    chained: dict[str, tuple[str, str]] = {}
+    chained: dict[str, dict[str, Any]] = {}
     for (text,) in conn.execute(select(entries.c.context).distinct()):
         ctx = json.loads(text or "{}")
         if not ctx:
             continue
-        seen = chained.setdefault(ctx["site"], (ctx["country"], ctx["policy"]))
-        if seen != (ctx["country"], ctx["policy"]):
-            raise ChainError(f"site {ctx['site']} is recorded as {seen} and as "
-                             f"{(ctx['country'], ctx['policy'])} in the chain")
-    for site_id, (country, policy) in chained.items():
+        seen = chained.setdefault(ctx["site"], {})
+        for key, value in ctx.items():
+            if seen.setdefault(key, value) != value:
+                raise ChainError(f"site {ctx['site']} is recorded with {key} {seen[key]!r} "
+                                 f"and {value!r} in the chain")
+    for site_id, recorded in chained.items():
         row = table.get(site_id)
-        if row is None or (row["country"], row["policy"]) != (country, policy):
-            stored = None if row is None else (row["country"], row["policy"])
+        stored = None if row is None else {k: row[k] for k in recorded if k != "site"}
+        if stored != {k: v for k, v in recorded.items() if k != "site"}:
             raise ChainError(f"sites row {site_id!r} is changed in the ledger: stored "
-                             f"{stored!r}, the chain recorded {(country, policy)!r}")
+                             f"{stored!r}, the chain recorded {recorded!r}")
     return list(table.values())
 
 
