@@ -255,11 +255,14 @@ def test_renamed_site_is_named_by_verify(ledger: Ledger) -> None:
 
 def _rechain_as_before_0004(ledger: Ledger) -> None:
     """Rewrite every entry as a ledger written before revision 0004 would hold it: the
-    context without the site name and stage, entry hashes chained over that context."""
+    context without the site name and stage, entry hashes chained over that context, and
+    no process-loss debits (those rules came with the same revision)."""
     from oreline.ledger.hashing import GENESIS_HASH, entry_hash
+    from oreline.ledger.store import mb_entries
 
     _unlock(ledger)
     with ledger.store.write() as conn:
+        assert conn.execute(delete(mb_entries).where(mb_entries.c.kind == "loss")).rowcount
         rows = conn.execute(select(entries).order_by(entries.c.seq)).all()
         prev = GENESIS_HASH
         for r in rows:
