@@ -288,3 +288,14 @@ def test_migration_0004_upgrades_a_ledger_of_revision_0003(tmp_path: Any) -> Non
     assert kinds == [("Nd", "receipt"), ("Pr", "receipt"), ("Nd", "claim"), ("Pr", "claim")]
     assert led.account(KMP, "Nd")["claims_kg"] == pytest.approx(6.0)
     led.close()
+
+
+def test_retraction_and_tap_of_one_campaign_in_one_document(ledger: Ledger) -> None:
+    _start(ledger)
+    wrong = tap("m1", 250.0, 7)
+    ledger.capture(doc(wrong))
+    # the declaration names the campaign too, but is not one of its events to wait for
+    ledger.capture(doc(retract(wrong, day=8), tap("m1b", 200.0, 8)))
+    assert ledger.lot(L + "m1b")["on_hand_kg"] == pytest.approx(200.0)
+    assert ledger.lot(L + "m1")["retracted"]
+    assert ledger.verify(deep=True)["derived_rows"]["campaign_lines"] == 4
