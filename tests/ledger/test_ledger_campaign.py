@@ -23,22 +23,18 @@ CN = {"mined": "CN", "separated": "CN"}
 E1 = "urn:oreline:campaign:E1"
 
 
-def feed(lots: dict[str, float], day: int, **extra: Any) -> dict[str, Any]:
+def feed(lots: dict[str, float], day: int) -> dict[str, Any]:
     """A campaign event consuming oxide, no outputs."""
-    ev = transform_event("electrolytic_reduction", site=KMP, time=t(day),
-                         inputs={L + k: v for k, v in lots.items()}, outputs={})
-    del ev["outputQuantityList"], ev["ilmd"]
-    return {**ev, "transformationID": E1, **extra}
+    return transform_event("electrolytic_reduction", site=KMP, time=t(day), campaign=E1,
+                           inputs={L + k: v for k, v in lots.items()}, outputs={})
 
 
-def tap(out: str, kg: float, day: int, assay: dict[str, float] | None = None,
-        **extra: Any) -> dict[str, Any]:
+def tap(out: str, kg: float, day: int, assay: dict[str, float] | None = None
+        ) -> dict[str, Any]:
     """A campaign event producing metal, no inputs."""
-    ev = transform_event("electrolytic_reduction", site=KMP, time=t(day), inputs={},
-                         outputs={L + out: (kg, lot_master("NdPr metal", "metal",
-                                                           assay or METAL))})
-    del ev["inputQuantityList"]
-    return {**ev, "transformationID": E1, **extra}
+    return transform_event("electrolytic_reduction", site=KMP, time=t(day), campaign=E1,
+                           inputs={}, outputs={L + out: (kg, lot_master(
+                               "NdPr metal", "metal", assay or METAL))})
 
 
 def close(ev: dict[str, Any]) -> dict[str, Any]:

@@ -47,7 +47,7 @@ from oreline.ledger.epcis import ParsedEvent
 from oreline.ledger.store import campaign_lines
 
 __all__ = ["CLOSE_FIELD", "Campaign", "closes", "edge_kg", "event_lines", "line", "load",
-           "retraction"]
+           "problems", "retraction"]
 
 #: Extension field of a campaign event that closes the campaign.
 CLOSE_FIELD = "oreline:closeCampaign"
@@ -101,6 +101,29 @@ def load(conn: Connection, campaign_ids: Iterable[str], declared: Sequence[str]
                               .order_by(c.id)):
             camp = found.setdefault(r.campaign, Campaign(r.campaign, r.site, r.step))
             camp.apply(r.role, r.lot_id, float(r.kg), r.kind, r.event_id)
+    return found
+
+
+def problems(camp: Campaign | None, key: str, where: tuple[str | None, str], closing: bool,
+             has_inputs: bool, has_outputs: bool) -> list[tuple[str, str, str]]:
+    """Why a document's events cannot join campaign ``key``: ``(field, message, fix)``.
+
+    ``camp`` is the campaign so far (``None`` if new), ``where`` the events' site and
+    step; a closing campaign needs inputs and outputs (in this or earlier documents).
+    """
+    found = []
+    if camp is not None and camp.closed_by is not None:
+        found.append(("transformationID", f"campaign {key} was closed by event "
+                      f"{camp.closed_by}", "start a new campaign with a new "
+                      "transformationID, or declare the closing event in error"))
+    elif camp is not None and (camp.site, camp.step) != where:
+        found.append(("bizLocation/bizStep", f"campaign {key} runs at {camp.site} as "
+                      f"{camp.step}", "keep one site and one step per transformationID"))
+    if closing and not (has_inputs and has_outputs):
+        missing = "inputs" if not has_inputs else "outputs"
+        found.append(("transformationID", f"campaign {key} has no {missing} but is closed",
+                      f"capture its {missing} in this or an earlier document, or close it "
+                      f"later (\"{CLOSE_FIELD}\": true)"))
     return found
 
 

@@ -349,25 +349,15 @@ def _transformation(state: _State, group: list[tuple[ParsedEvent, int]],
             issues.append(Issue(other.label, "bizLocation/bizStep",
                                 f"campaign {pe.transformation_id} mixes sites or steps",
                                 "keep one site and one step per transformationID"))
-    if camp is not None and camp.closed_by is not None:
-        issues.append(Issue(label, "transformationID", f"campaign {key} was closed by "
-                            f"event {camp.closed_by}", "start a new campaign with a new "
-                            "transformationID, or declare the closing event in error"))
-    elif camp is not None and (camp.site, camp.step) != (pe.location, step):
-        issues.append(Issue(label, "bizLocation/bizStep", f"campaign {key} runs at "
-                            f"{camp.site} as {camp.step}",
-                            "keep one site and one step per transformationID"))
     ins = [(q, e, sq) for e, sq in group for q in e.inputs]
     outs = [(q, e, sq) for e, sq in group for q in e.outputs]
     masters = {lot: m for e, _sq in group for lot, m in e.masters.items()}
     prior_in = list(camp.inputs.items()) if camp else []
     prior_out = list(camp.outputs.items()) if camp else []
-    if closing and (not (ins or prior_in) or not (outs or prior_out)):
-        missing = "inputs" if not (ins or prior_in) else "outputs"
-        issues.append(Issue(label, "transformationID", f"campaign "
-                            f"{pe.transformation_id} has no {missing} but is closed",
-                            f"capture its {missing} in this or an earlier document, or "
-                            f"close it later (\"{campaign.CLOSE_FIELD}\": true)"))
+    if key:
+        issues.extend(Issue(label, where, msg, fix) for where, msg, fix in campaign.problems(
+            camp, key, (pe.location, step), closing, bool(ins or prior_in),
+            bool(outs or prior_out)))
     wanted: dict[str, float] = {}
     for q, _e, _sq in ins:
         wanted[q.lot] = wanted.get(q.lot, 0.0) + q.kg

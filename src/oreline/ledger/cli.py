@@ -205,12 +205,13 @@ def account(site: Annotated[str, typer.Argument(help="Site URI")],
         elif method == "credit":
             out.print(f"{site} {element} ex-china, period {acct['period']}: opening "
                       f"{acct['opening_kg']:,.3f} kg + credits {acct['credits_kg']:,.3f} kg - "
-                      f"debits {acct['debits_kg']:,.3f} kg = closing "
+                      f"debits {acct['debits_kg']:,.3f} kg (claims {acct['claims_kg']:,.3f} "
+                      f"kg, process losses {acct['losses_kg']:,.3f} kg) = closing "
                       f"{acct['closing_kg']:,.3f} kg")
         else:
             out.print(f"{site} {element} ex-china, {acct['window']}: {acct['percentage']:.1%} "
-                      f"of {acct['input_kg']:,.3f} kg input is compliant; claimed "
-                      f"{acct['claimed_kg']:,.3f} kg")
+                      f"of {acct['input_kg']:,.3f} kg input (net of {acct['lost_kg']:,.3f} kg "
+                      f"process losses) is compliant; claimed {acct['claimed_kg']:,.3f} kg")
     _run(body)
 
 
