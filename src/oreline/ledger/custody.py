@@ -376,7 +376,7 @@ def account(
 
     def total(rows: dict[str, tuple[float, float, float]], col: int,
               kinds: tuple[str, ...] | None = None) -> float:
-        return sum(v[col] for k, v in rows.items() if kinds is None or k in kinds)
+        return sum((v[col] for k, v in rows.items() if kinds is None or k in kinds), 0.0)
 
     if method == "rolling":
         end = period or "9999-12"
