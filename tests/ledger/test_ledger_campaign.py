@@ -295,3 +295,36 @@ def test_retraction_and_tap_of_one_campaign_in_one_document(ledger: Ledger) -> N
     assert ledger.lot(L + "m1b")["on_hand_kg"] == pytest.approx(200.0)
     assert ledger.lot(L + "m1")["retracted"]
     assert ledger.verify(deep=True)["derived_rows"]["campaign_lines"] == 4
+
+
+def test_campaign_over_three_documents_equals_one_event(tmp_path: Any) -> None:
+    """Fed and tapped over three documents and closed, a campaign leaves the same lots,
+    origins, genealogy and accounts as the one event that does it all."""
+    results = []
+    for split in (False, True):
+        led = Ledger.open(tmp_path / f"{split}.sqlite")
+        led.register_site(KMP, "KMP Ochang", "KR", "alloying")
+        led.capture(doc(receipt("ox1", 1000.0, assay=OXIDE),
+                        receipt("ox2", 1000.0, CN, assay=OXIDE)))
+        if split:
+            led.capture(doc(feed({"ox1": 300.0}, 5)))
+            led.capture(doc(feed({"ox2": 200.0}, 6)))
+            led.capture(doc(close(tap("m1", 385.0, 7))))
+        else:
+            led.capture(doc(_electrolysis({"ox1": 300.0, "ox2": 200.0}, "m1", 385.0)))
+        m1 = led.lot(L + "m1")
+        results.append((m1["custody"], [(p["share"], p["stages"]) for p in m1["origin"]],
+                        _edges(led, "m1"), led.account(KMP, "Nd"), led.account(KMP, "Pr"),
+                        led.check(L + "m1")["status"]))
+        led.close()
+    assert results[0] == results[1]
+    # 300 kg AU oxide of 500 kg: 60 % of the loss is compliant (11.25 kg Nd lost)
+    assert results[0][3]["losses_kg"] == pytest.approx(11.25 * 0.6)
+    assert results[0][1][0][0] == pytest.approx(0.6)
+
+
+def test_identity_preserved_lot_fed_twice_stays_identity_preserved(ledger: Ledger) -> None:
+    ledger.capture(doc(receipt("ip1", 1000.0, assay=OXIDE, custody="identity_preserved"),
+                       feed({"ip1": 250.0}, 5)))
+    ledger.capture(doc(feed({"ip1": 250.0}, 6), close(tap("m1", 385.0, 7))))
+    assert ledger.lot(L + "m1")["custody"] == "identity_preserved"

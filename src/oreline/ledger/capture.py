@@ -410,7 +410,8 @@ def _transformation(state: _State, group: list[tuple[ParsedEvent, int]],
     custodies = {info.custody for _, info in infos if custody.re_kg(1.0, info.assay) > 0}
     out_custody = ("mass_balance" if "mass_balance" in custodies else
                    "identity_preserved" if custodies == {"identity_preserved"} and
-                   len(infos) == 1 else "segregated")
+                   (len({lot for lot, _kg in fed}) if key else len(infos)) == 1
+                   else "segregated")
     total_out = sum(q.kg for q, _e, _sq in outs) + sum(kg for _lot, kg in prior_out)
     for q, e, sq in ins:
         _move(state, e, sq, q.lot, site.site_id, -q.kg, "consume")
