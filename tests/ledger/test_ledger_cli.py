@@ -192,6 +192,12 @@ def test_account_command_shows_process_losses(tmp_path: Path) -> None:
                               "--period", "2026-03"])
     assert "100.0% of 588.750 kg input (net of 11.250 kg process losses)" in " ".join(
         res.output.split())
+    res = runner.invoke(app, ["account", KMP, "Nd", "--db", str(db), "--entries", "--json"])
+    rows = json.loads(res.output)["entries"]
+    assert [(r["seq"], r["kind"], r["input_kg"], r["debit_kg"]) for r in rows] == [
+        (1, "receipt", 600.0, 0.0), (2, "loss", pytest.approx(-11.25), pytest.approx(11.25))]
+    res = runner.invoke(app, ["account", KMP, "Nd", "--db", str(db), "--entries"])
+    assert "entry 2 loss: input -11.250 credit 0.000 debit 11.250 kg" in res.output
 
 
 def test_rejection_prints_ids_and_issues_literally(tmp_path):

@@ -42,6 +42,7 @@ __all__ = [
     "STEP_RULES",
     "StepRule",
     "account",
+    "account_entries",
     "check_balance",
     "compliant_share",
     "element_kg",
@@ -405,3 +406,24 @@ def account(
             "method": "credit", "period": period or "all", "opening_kg": opening,
             "credits_kg": cred, "debits_kg": deb, "claims_kg": total(rows, 2, CLAIM_KINDS),
             "losses_kg": total(rows, 2, LOSS_KINDS), "closing_kg": opening + cred - deb}
+
+
+def account_entries(
+    conn: Connection,
+    site: str,
+    element: str,
+    characteristic: str = "ex-china",
+    period: str | None = None,
+) -> list[dict[str, Any]]:
+    """Rows of a mass-balance account in ledger order, each with its ``kind``.
+
+    ``kind`` is ``receipt``, ``claim`` or ``loss`` (a transformation's or campaign's
+    process loss), or ``retract-<kind>`` for the reversal of an event declared in error.
+    """
+    c = mb_entries.c
+    stmt = select(c.seq, c.event_id, c.period, c.kind, c.input_kg, c.credit_kg,
+                  c.debit_kg).where(c.site == site, c.element == element,
+                                    c.characteristic == characteristic).order_by(c.id)
+    if period is not None:
+        stmt = stmt.where(c.period == period)
+    return [dict(r._mapping) for r in conn.execute(stmt)]
