@@ -367,3 +367,16 @@ def test_campaign_invariants_over_random_documents(steps: list) -> None:
     assert led.verify(deep=True)["derived_rows"]["campaign_lines"] == len(steps) + sum(
         1 for _lot, kg, frac in steps if frac * 0.8 * kg >= 0.01) + 2
     led.close()
+
+
+def test_ledger_written_before_0004_replays_under_its_rules(ledger: Ledger) -> None:
+    from ledgerkit import rechain_as_before_0004
+
+    # a one-document campaign left without close and a single event, as before 0004
+    ledger.capture(doc(receipt("ox1", 1000.0, assay=OXIDE), feed({"ox1": 500.0}, 5),
+                       tap("m1", 385.0, 6), _electrolysis({"ox1": 100.0}, "m2", 77.0, 7)))
+    ledger.capture(doc(ship("m2", 10.0)))
+    rechain_as_before_0004(ledger)
+    assert ledger.verify(deep=True)["derived_rows"]["campaign_lines"] == 0
+    # the same ledger under the new rules would hold campaign lines and loss debits
+    assert ledger.account(KMP, "Nd")["losses_kg"] == 0.0

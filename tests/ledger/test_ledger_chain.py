@@ -253,35 +253,13 @@ def test_renamed_site_is_named_by_verify(ledger: Ledger) -> None:
         ledger.verify()
 
 
-def _rechain_as_before_0004(ledger: Ledger) -> None:
-    """Rewrite every entry as a ledger written before revision 0004 would hold it: the
-    context without the site name and stage, entry hashes chained over that context, and
-    no process-loss debits (those rules came with the same revision)."""
-    from oreline.ledger.hashing import GENESIS_HASH, entry_hash
-    from oreline.ledger.store import mb_entries
-
-    _unlock(ledger)
-    with ledger.store.write() as conn:
-        assert conn.execute(delete(mb_entries).where(mb_entries.c.kind == "loss")).rowcount
-        rows = conn.execute(select(entries).order_by(entries.c.seq)).all()
-        prev = GENESIS_HASH
-        for r in rows:
-            ctx = {k: v for k, v in json.loads(r.context).items() if k not in ("name",
-                                                                              "stage")}
-            h = entry_hash(r.seq, prev, r.hash_id, r.content_hash, r.recorded_at, r.actor,
-                           ctx)
-            conn.execute(update(entries).where(entries.c.seq == r.seq).values(
-                context=json.dumps(ctx), prev_hash=prev, entry_hash=h))
-            prev = h
-
-
 def test_ledger_chained_without_site_names_still_verifies(ledger: Ledger) -> None:
-    from ledgerkit import KMP
+    from ledgerkit import KMP, rechain_as_before_0004
 
     from oreline.ledger.store import sites
 
     _fill(ledger)
-    _rechain_as_before_0004(ledger)
+    rechain_as_before_0004(ledger)
     with ledger.store.read() as conn:
         ctx = conn.execute(select(entries.c.context).where(entries.c.seq == 1)).scalar_one()
     assert json.loads(ctx) == {"site": KMP, "country": "KR", "policy": "reject"}
