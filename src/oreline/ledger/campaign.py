@@ -14,10 +14,10 @@ its running totals:
   after it), and its genealogy edges link it to every one of those inputs;
 * the recovery floor (an unexplained loss) is checked when the campaign **closes**: an
   event of the campaign carrying ``"oreline:closeCampaign": true`` (normally its last
-  tap, or a last output recording the residue). The close also debits the compliant part of the campaign's element losses from
-  the site's mass-balance account. A closed campaign takes no more events; declaring the
-  closing event in error reopens it. Until it closes, a campaign's material is treated as
-  still in process (no loss is debited).
+  tap, or a last output recording the residue). The close also debits the compliant
+  part of the campaign's element losses from the site's mass-balance account. A closed
+  campaign takes no more events; declaring the closing event in error reopens it. Until
+  it closes, a campaign's material is treated as still in process (no loss debited).
 
 A transformation without ``transformationID`` is a campaign of one event, closed at once.
 
