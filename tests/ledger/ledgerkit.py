@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -89,3 +90,30 @@ def alloy_scenario(dy_origin: dict[str, Any]) -> list[dict[str, Any]]:
                             "DyFe80", "metal", {"Dy": 0.8, "Fe": 0.2}))}),
         cast({"m1": metal_kg, "dyfe1": dyfe_kg, "iron1": iron_kg}, "a1", alloy, assay),
     ]
+
+
+def rechain_as_before_0004(ledger: Any) -> None:
+    """Rewrite a ledger as one written before revision 0004 would hold it: entry contexts
+    without the site name and stage, entry hashes chained over them, and no campaign
+    lines or process-loss debits (those rules came with the same revision)."""
+    from sqlalchemy import delete, select, update
+
+    from oreline.ledger.hashing import GENESIS_HASH, entry_hash
+    from oreline.ledger.store import campaign_lines, entries, mb_entries
+
+    with ledger.store.write() as conn:
+        if ledger.store.dialect == "sqlite":
+            conn.exec_driver_sql("DROP TRIGGER IF EXISTS entries_no_update")
+        else:
+            conn.exec_driver_sql("DROP TRIGGER IF EXISTS entries_append_only ON entries")
+        conn.execute(delete(mb_entries).where(mb_entries.c.kind == "loss"))
+        conn.execute(delete(campaign_lines))
+        prev = GENESIS_HASH
+        for r in conn.execute(select(entries).order_by(entries.c.seq)).all():
+            ctx = {k: v for k, v in json.loads(r.context).items() if k not in ("name",
+                                                                              "stage")}
+            h = entry_hash(r.seq, prev, r.hash_id, r.content_hash, r.recorded_at, r.actor,
+                           ctx)
+            conn.execute(update(entries).where(entries.c.seq == r.seq).values(
+                context=json.dumps(ctx), prev_hash=prev, entry_hash=h))
+            prev = h

@@ -350,11 +350,16 @@ def test_campaign_split_over_two_events_balances_as_a_whole(ledger: Ledger) -> N
     assert ledger.verify(deep=True)["derived_rows"]["edges"] == 1
 
 
-def test_campaign_without_its_outputs_is_rejected(ledger: Ledger) -> None:
+def test_campaign_closed_without_its_outputs_is_rejected(ledger: Ledger) -> None:
     feed, _tap = _split_campaign()
-    with pytest.raises(CaptureError, match="campaign urn:oreline:campaign:E1 has no outputs"):
+    feed["oreline:closeCampaign"] = True
+    with pytest.raises(CaptureError, match="campaign urn:oreline:campaign:E1 has no outputs "
+                                           "but is closed"):
         ledger.capture(doc(receipt("ox1", 1000.0), feed))
     assert ledger.store.count("entries") == 0
+    del feed["oreline:closeCampaign"]  # left open, its outputs may come in a later document
+    ledger.capture(doc(receipt("ox1", 1000.0), feed))
+    assert ledger.store.count("entries") == 2
 
 
 def test_evidence_must_be_valid_at_event_time(ledger: Ledger) -> None:

@@ -208,16 +208,71 @@ def test_site_country_is_chained(ledger: Ledger) -> None:
     ledger.capture(doc(*alloy_scenario({"mined": "AU", "separated": "MY"})))
     with ledger.store.read() as conn:
         ctx = conn.execute(select(entries.c.context).where(entries.c.seq == 4)).scalar_one()
-    assert json.loads(ctx) == {"site": KMP, "country": "KR", "policy": "reject"}
-    # relabel the plant as Chinese in both the site and the derived origins: deep verify
-    # re-derives with the country the chain recorded and finds the site row changed
+    assert json.loads(ctx) == {"site": KMP, "name": "KMP Ochang", "stage": "alloying",
+                               "country": "KR", "policy": "reject"}
+    # relabel the plant as Chinese in both the site and the derived origins: plain verify
+    # compares the sites table with the context the chain recorded (the first entry at KMP
+    # is the receipt, entry 1)
     with ledger.store.write() as conn:
         conn.execute(update(sites).where(sites.c.site_id == KMP).values(country="CN"))
         for lot_id, origin in conn.execute(select(lots.c.lot_id, lots.c.origin)).all():
             conn.execute(update(lots).where(lots.c.lot_id == lot_id).values(
                 origin=origin.replace('"KR"', '"CN"')))
-    with pytest.raises(ChainError, match=r"sites row 'urn:oreline:site:kmp' is changed"):
-        ledger.verify(deep=True)
+    with pytest.raises(ChainError, match=r"^entry 1 \(event .*has country 'CN' in the sites "
+                                         r"table but the chain recorded 'KR'"):
+        ledger.verify()
+    with ledger.store.read() as conn:
+        from oreline.ledger.replay import replay_check
+
+        with pytest.raises(ChainError, match=r"sites row 'urn:oreline:site:kmp' is changed"):
+            replay_check(conn)
+    with ledger.store.write() as conn:
+        conn.execute(update(sites).where(sites.c.site_id == KMP).values(country="KR"))
     _set(ledger, 4, context=ctx.replace("KR", "CN"))
     with pytest.raises(ChainError, match=r"^entry 4 .*entry hash differs"):
         ledger.verify()
+
+
+def test_renamed_site_is_named_by_verify(ledger: Ledger) -> None:
+    from ledgerkit import KMP
+
+    from oreline.ledger.store import sites
+
+    _fill(ledger)
+    assert ledger.verify()["entries"] == 5
+    with ledger.store.write() as conn:  # sites has no trigger: a plain UPDATE succeeds
+        conn.execute(update(sites).where(sites.c.site_id == KMP).values(name="Baotou Works"))
+    with pytest.raises(ChainError, match=r"^entry 1 \(event .*\): site urn:oreline:site:kmp "
+                                         r"has name 'Baotou Works' in the sites table but "
+                                         r"the chain recorded 'KMP Ochang'"):
+        ledger.verify()
+    with ledger.store.write() as conn:
+        conn.execute(update(sites).where(sites.c.site_id == KMP).values(name="KMP Ochang",
+                                                                         stage="mine"))
+    with pytest.raises(ChainError, match=r"^entry 1 .*has stage 'mine'"):
+        ledger.verify()
+
+
+def test_ledger_chained_without_site_names_still_verifies(ledger: Ledger) -> None:
+    from ledgerkit import KMP, rechain_as_before_0004
+
+    from oreline.ledger.store import sites
+
+    _fill(ledger)
+    rechain_as_before_0004(ledger)
+    with ledger.store.read() as conn:
+        ctx = conn.execute(select(entries.c.context).where(entries.c.seq == 1)).scalar_one()
+    assert json.loads(ctx) == {"site": KMP, "country": "KR", "policy": "reject"}
+    assert ledger.verify(deep=True)["entries"] == 5
+    with ledger.store.write() as conn:  # the old chain does not cover the name...
+        conn.execute(update(sites).where(sites.c.site_id == KMP).values(name="Renamed"))
+    assert ledger.verify(deep=True)["entries"] == 5
+    with ledger.store.write() as conn:  # ...but still covers the country
+        conn.execute(update(sites).where(sites.c.site_id == KMP).values(country="CN"))
+    with pytest.raises(ChainError, match=r"^entry 1 .*has country 'CN'"):
+        ledger.verify()
+    # a new capture chains the name the table holds now onto the old entries
+    ledger.capture(doc(receipt("ox9", 10.0)))
+    with ledger.store.read() as conn:
+        ctx = conn.execute(select(entries.c.context).where(entries.c.seq == 6)).scalar_one()
+    assert json.loads(ctx)["name"] == "Renamed"

@@ -170,6 +170,36 @@ def test_account_command(tmp_path: Path) -> None:
     assert res.exit_code == 0 and "50.0%" in res.output
 
 
+def test_account_command_shows_process_losses(tmp_path: Path) -> None:
+    from ledgerkit import t
+
+    from oreline.ledger import lot_master, transform_event
+
+    db = tmp_path / "a.sqlite"
+    led = Ledger.open(db)
+    led.register_site(KMP, "KMP", "KR", "alloying")
+    led.capture(doc(receipt("ox", 1000.0, assay={"Nd": 0.6, "Pr": 0.2, "O": 0.2}),
+                    transform_event("electrolytic_reduction", site=KMP, time=t(5),
+                                    inputs={L + "ox": 500.0}, outputs={L + "m": (
+                                        385.0, lot_master("metal", "metal",
+                                                          {"Nd": 0.75, "Pr": 0.25}))})))
+    led.close()
+    res = runner.invoke(app, ["account", KMP, "Nd", "--db", str(db)])
+    assert res.exit_code == 0, res.output
+    assert ("credits 600.000 kg - debits 11.250 kg (claims 0.000 kg, process losses "
+            "11.250 kg) = closing 588.750 kg") in " ".join(res.output.split())
+    res = runner.invoke(app, ["account", KMP, "Nd", "--db", str(db), "--method", "rolling",
+                              "--period", "2026-03"])
+    assert "100.0% of 588.750 kg input (net of 11.250 kg process losses)" in " ".join(
+        res.output.split())
+    res = runner.invoke(app, ["account", KMP, "Nd", "--db", str(db), "--entries", "--json"])
+    rows = json.loads(res.output)["entries"]
+    assert [(r["seq"], r["kind"], r["input_kg"], r["debit_kg"]) for r in rows] == [
+        (1, "receipt", 600.0, 0.0), (2, "loss", pytest.approx(-11.25), pytest.approx(11.25))]
+    res = runner.invoke(app, ["account", KMP, "Nd", "--db", str(db), "--entries"])
+    assert "entry 2 loss: input -11.250 credit 0.000 debit 11.250 kg" in res.output
+
+
 def test_rejection_prints_ids_and_issues_literally(tmp_path):
     """No rich markup or emoji codes leak into messages (urn:x:lot is not an emoji)."""
     import json

@@ -5,9 +5,10 @@ The ``oreline trace`` commands sit on top of it.
 Public names are re-exported here; modules are split by responsibility:
 ``store`` (schema, migrations, write path), ``epcis`` (JSON-LD in/out and our profile),
 ``hashing`` (CBV 2.0 event hash ID, RFC 8785 entry hashes), ``capture`` (checks against
-the ledger), ``custody`` (origins, mass balance), ``compliance`` (DFARS, CRMA,
-certificates), ``queries``, ``chain`` (verify, checkpoints, audit packs), ``builder``,
-``csvimport``, ``demo`` and ``cli``.
+the ledger), ``campaign`` (transformation campaigns across documents), ``custody``
+(origins, mass balance, process-loss debits), ``compliance`` (DFARS, CRMA,
+certificates), ``queries``, ``chain`` (verify, checkpoints, audit packs), ``replay``
+(deep verify), ``builder``, ``csvimport``, ``demo`` and ``cli``.
 """
 
 from __future__ import annotations

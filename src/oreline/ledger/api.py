@@ -175,6 +175,12 @@ class Ledger:
         with self.store.read() as conn:
             return custody.account(conn, site, element, "ex-china", period, method)
 
+    def account_entries(self, site: str, element: str,
+                        period: str | None = None) -> list[dict[str, Any]]:
+        """Rows of a mass-balance account with their kind (receipt, claim, loss, ...)."""
+        with self.store.read() as conn:
+            return custody.account_entries(conn, site, element, "ex-china", period)
+
     def flags(self) -> list[dict[str, Any]]:
         """Violations recorded (not rejected) under a site's ``flag`` policy."""
         with self.store.read() as conn:

@@ -65,10 +65,23 @@ def receive_event(lot: str, *, kg: float, site: str, time: str, material: str, f
 
 def transform_event(step: str, *, site: str, time: str, inputs: Mapping[str, float],
                     outputs: Mapping[str, tuple[float, Mapping[str, Any]]],
-                    event_id: str | None = None) -> dict[str, Any]:
+                    event_id: str | None = None, campaign: str | None = None,
+                    close: bool = False) -> dict[str, Any]:
     """A TransformationEvent with our business step ``step`` (e.g. ``"alloying"``).
 
     ``outputs`` maps lot -> (kg, master) with master from :func:`lot_master` (no origin).
+    With ``campaign`` (a ``transformationID``) the event joins that campaign, whose
+    inputs and outputs may come in events of other documents; either mapping may then be
+    empty. ``close`` closes the campaign (``"oreline:closeCampaign": true``).
+
+    Examples
+    --------
+    >>> ev = transform_event("electrolytic_reduction", site="urn:oreline:site:kmp",
+    ...     time="2026-03-05T08:00:00+09:00", inputs={"urn:oreline:lot:ox1": 500.0},
+    ...     outputs={}, campaign="urn:oreline:campaign:E1")
+    >>> sorted(k for k in ev if "put" in k or "ID" in k)
+    ['inputQuantityList', 'transformationID']
+
     """
     ev: dict[str, Any] = {
         "type": "TransformationEvent", "eventTime": time, "eventTimeZoneOffset": _offset(time),
@@ -80,6 +93,15 @@ def transform_event(step: str, *, site: str, time: str, inputs: Mapping[str, flo
         "bizLocation": {"id": site},
         "ilmd": {"oreline:lotMaster": {lot: dict(m) for lot, (_kg, m) in outputs.items()}},
     }
+    if campaign:
+        ev["transformationID"] = campaign
+        for key in ("inputQuantityList", "outputQuantityList"):
+            if not ev[key]:
+                del ev[key]
+        if not outputs:
+            del ev["ilmd"]
+    if close:
+        ev["oreline:closeCampaign"] = True
     if event_id:
         ev["eventID"] = event_id
     return ev

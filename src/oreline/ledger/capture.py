@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from oreline.errors import CaptureError, Issue
-from oreline.ledger import custody
+from oreline.ledger import campaign, custody
 from oreline.ledger.epcis import OUR_STEPS, LotMaster, ParsedEvent, step_name
 from oreline.ledger.hashing import canonical_json, entry_hash_text, sha256_hex
 from oreline.ledger.store import lots, mb_entries, movements, sites
@@ -64,6 +64,10 @@ class _State:
     credit: dict[tuple[str, str, str], float] = field(default_factory=dict)
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     flags: list[tuple[ParsedEvent, str]] = field(default_factory=list)
+    campaigns: dict[str, campaign.Campaign] = field(default_factory=dict)
+    #: seqs of events replayed as captured before revision 0004 (no campaign lines, loss
+    #: debits or mass-balance reversals; campaigns within one document, as then)
+    legacy: frozenset[int] = frozenset()
 
     def add(self, table: str, row: dict[str, Any]) -> None:
         self.rows.setdefault(table, []).append(row)
@@ -104,8 +108,13 @@ def _select_in(conn: Connection, sql: str, ids: Sequence[str]) -> Iterator[Any]:
 
 def _load(state: _State, events: list[ParsedEvent]) -> None:
     conn = state.conn
+    state.campaigns = campaign.load(
+        conn, {str(pe.transformation_id) for pe in events if pe.transformation_id},
+        sorted({pe.event_id for pe in events if pe.error_declaration is not None}))
     lot_ids = sorted({q.lot for pe in events for q in (*pe.quantities, *pe.inputs,
-                                                       *pe.outputs)})
+                                                       *pe.outputs)}
+                     | {lot for c in state.campaigns.values() for lot in (*c.inputs,
+                                                                          *c.outputs)})
     for lot_id, material, form, custody_model, assay, origin, claim, event_id in _select_in(
             conn, "SELECT lot_id, material, form, custody, assay, origin, claim, event_id "
             "FROM lots WHERE lot_id IN ({marks})", lot_ids):
@@ -192,7 +201,7 @@ def _mb_rows(state: _State, pe: ParsedEvent, seq: int, site: str, kg: float,
         state.add("mb_entries", {"seq": seq, "site": site, "element": el,
                                  "characteristic": "ex-china", "period": period,
                                  "input_kg": el_kg, "credit_kg": el_kg * share,
-                                 "debit_kg": 0.0, "event_id": pe.event_id})
+                                 "debit_kg": 0.0, "event_id": pe.event_id, "kind": "receipt"})
 
 
 def _new_lot(state: _State, pe: ParsedEvent, seq: int, lot: str, kg: float, site: str,
@@ -313,18 +322,25 @@ def _debit_claim(state: _State, pe: ParsedEvent, seq: int, site: str, kg: float,
         state.add("mb_entries", {"seq": seq, "site": site, "element": el,
                                  "characteristic": char, "period": _period(pe),
                                  "input_kg": 0.0, "credit_kg": 0.0, "debit_kg": need,
-                                 "event_id": pe.event_id})
+                                 "event_id": pe.event_id, "kind": "claim"})
 
 
 def _transformation(state: _State, group: list[tuple[ParsedEvent, int]],
                     issues: list[Issue]) -> None:
-    """Apply one transformation: one event or a whole ``transformationID`` campaign.
+    """Apply one transformation: one event, or this document's events of a campaign.
 
-    A campaign's inputs and outputs may sit in different events of the document; its
-    balance and origins are computed over all of them.
+    Events sharing a ``transformationID`` continue the campaign of earlier documents
+    (:mod:`oreline.ledger.campaign`): balance, origins and genealogy cover everything the
+    campaign has consumed and produced so far; the recovery floor and the loss debit
+    apply when it closes (at once for an event without ``transformationID``).
     """
-    pe, _ = group[-1]
-    label = pe.label + (f" (campaign {pe.transformation_id})" if len(group) > 1 else "")
+    pe, seq = group[-1]
+    key = str(pe.transformation_id or "")
+    legacy = seq in state.legacy
+    camp = state.campaigns.get(key) if key and not legacy else None
+    closer = next((g for g in reversed(group) if campaign.closes(g[0])), None)
+    closing = not key or legacy or closer is not None
+    label = pe.label + (f" (campaign {key})" if len(group) > 1 or camp else "")
     site = _site(state, pe, issues)
     step = step_name(pe.step)
     start = len(issues)
@@ -336,11 +352,12 @@ def _transformation(state: _State, group: list[tuple[ParsedEvent, int]],
     ins = [(q, e, sq) for e, sq in group for q in e.inputs]
     outs = [(q, e, sq) for e, sq in group for q in e.outputs]
     masters = {lot: m for e, _sq in group for lot, m in e.masters.items()}
-    if not ins or not outs:
-        missing = "inputs" if not ins else "outputs"
-        issues.append(Issue(label, "transformationID", f"campaign "
-                            f"{pe.transformation_id} has no {missing} in this document",
-                            "capture every event of a campaign in one document"))
+    prior_in = list(camp.inputs.items()) if camp else []
+    prior_out = list(camp.outputs.items()) if camp else []
+    if key:
+        issues.extend(Issue(label, where, msg, fix) for where, msg, fix in campaign.problems(
+            camp, key, (pe.location, step), closing, bool(ins or prior_in),
+            bool(outs or prior_out)))
     wanted: dict[str, float] = {}
     for q, _e, _sq in ins:
         wanted[q.lot] = wanted.get(q.lot, 0.0) + q.kg
@@ -373,9 +390,11 @@ def _transformation(state: _State, group: list[tuple[ParsedEvent, int]],
         seen_out.add(q.lot)
     if len(issues) > start or site is None:
         return
-    in_el = custody.element_kg((q.kg, state.lots[q.lot].assay) for q, _e, _sq in ins)
-    out_el = custody.element_kg((q.kg, masters[q.lot].assay) for q, _e, _sq in outs)
-    problems = custody.check_balance(step, in_el, out_el)
+    fed = prior_in + [(q.lot, q.kg) for q, _e, _sq in ins]
+    in_el = custody.element_kg((kg, state.lots[lot].assay) for lot, kg in fed)
+    out_el = custody.element_kg([(kg, state.lots[lot].assay) for lot, kg in prior_out]
+                                + [(q.kg, masters[q.lot].assay) for q, _e, _sq in outs])
+    problems = custody.check_balance(step, in_el, out_el, floor=closing)
     if problems:
         if site.policy == "flag":
             state.flags.extend((pe, msg) for msg in problems)
@@ -384,15 +403,16 @@ def _transformation(state: _State, group: list[tuple[ParsedEvent, int]],
                                 "or set the site's policy to 'flag' to record it")
                           for msg in problems)
             return
-    infos = [(q, state.lots[q.lot]) for q, _e, _sq in ins]
+    infos = [(kg, state.lots[lot]) for lot, kg in fed]
     parts = custody.merge_parts(
-        [(custody.re_kg(q.kg, info.assay), info.parts) for q, info in infos],
+        [(custody.re_kg(kg, info.assay), info.parts) for kg, info in infos],
         OUR_STEPS[step], site.country)
     custodies = {info.custody for _, info in infos if custody.re_kg(1.0, info.assay) > 0}
     out_custody = ("mass_balance" if "mass_balance" in custodies else
                    "identity_preserved" if custodies == {"identity_preserved"} and
-                   len(infos) == 1 else "segregated")
-    total_out = sum(q.kg for q, _e, _sq in outs)
+                   (len({lot for lot, _kg in fed}) if key else len(infos)) == 1
+                   else "segregated")
+    total_out = sum(q.kg for q, _e, _sq in outs) + sum(kg for _lot, kg in prior_out)
     for q, e, sq in ins:
         _move(state, e, sq, q.lot, site.site_id, -q.kg, "consume")
     for q, e, sq in outs:
@@ -401,9 +421,29 @@ def _transformation(state: _State, group: list[tuple[ParsedEvent, int]],
                        None, e.event_id)
         _new_lot(state, e, sq, q.lot, q.kg, site.site_id, info)
         _move(state, e, sq, q.lot, site.site_id, q.kg, "produce")
-        for qi, _ei, _si in ins:
-            state.add("edges", {"child": q.lot, "parent": qi.lot,
-                                "kg": qi.kg * q.kg / total_out, "seq": sq})
+        for parent, kg in campaign.edge_kg(fed, q.kg, total_out):
+            state.add("edges", {"child": q.lot, "parent": parent, "kg": kg, "seq": sq})
+    if legacy:
+        return
+    if key:
+        camp = state.campaigns.setdefault(key, campaign.Campaign(key, site.site_id, step))
+        for role, items, kind in (("input", ins, "feed"), ("output", outs, "tap")):
+            for q, e, sq in items:
+                state.add("campaign_lines", campaign.line(camp, sq, role, q.lot, q.kg, kind,
+                                                          e.event_id))
+        if closer is not None:
+            state.add("campaign_lines", campaign.line(camp, closer[1], "close", "", 0.0,
+                                                      "close", closer[0].event_id))
+    if closing:  # debit the compliant part of what the process lost (mass balance)
+        cpe, cseq = closer or (pe, seq)
+        for row in custody.loss_rows(
+                [(kg, state.lots[lot].assay, custody.compliant_share(
+                    state.lots[lot].parts, state.lots[lot].claim)) for lot, kg in fed],
+                out_el, lambda el: state.available_credit(site.site_id, el, "ex-china"),
+                {"seq": cseq, "site": site.site_id, "characteristic": "ex-china",
+                 "period": _period(cpe), "event_id": cpe.event_id}):
+            state.credit[(site.site_id, row["element"], "ex-china")] -= row["debit_kg"]
+            state.add("mb_entries", row)
 
 
 def _error_declaration(state: _State, pe: ParsedEvent, seq: int, issues: list[Issue]) -> None:
@@ -431,12 +471,36 @@ def _error_declaration(state: _State, pe: ParsedEvent, seq: int, issues: list[Is
                                 f"lot {lot_id} made by {target} has since been consumed or "
                                 "shipped", "declare the later events in error first"))
             return
+    if seq not in state.legacy and not _undo_accounts(state, pe, seq, issues):
+        return
     for lot_id, site, delta in rows:
         state.stock.setdefault((lot_id, site), 0.0)
         _move(state, pe, seq, lot_id, site, -float(delta), "retract")
     reason = str(pe.error_declaration.get("reason", "") if pe.error_declaration else "")
     state.retracted.add(target)
     state.add("retractions", {"event_id": target, "seq": seq, "reason": reason[:300]})
+
+
+def _undo_accounts(state: _State, pe: ParsedEvent, seq: int, issues: list[Issue]) -> bool:
+    """Reverse a retracted event's mass-balance rows and campaign lines, if allowed."""
+    target = pe.event_id
+    undo, problem = custody.reversal_rows(state.conn, state.rows.get("mb_entries", []),
+                                          target, seq, state.available_credit)
+    lines = campaign.event_lines(state.conn, state.rows.get("campaign_lines", []), target)
+    if lines and problem is None:
+        lines, problem = campaign.retraction(state.campaigns[lines[0]["campaign"]], lines,
+                                             target, seq, lambda lot: state.lots[lot].assay)
+    if problem is not None:
+        issues.append(Issue(pe.label, "eventID", f"event {target} cannot be declared in "
+                            f"error: {problem}", "declare the later events in error first"))
+        return False
+    for row in undo:
+        key = (row["site"], row["element"], row["characteristic"])
+        state.credit[key] = state.available_credit(*key) + row["credit_kg"] - row["debit_kg"]
+        state.add("mb_entries", row)
+    for row in lines:
+        state.add("campaign_lines", row)
+    return True
 
 
 def build_rows(
@@ -446,8 +510,12 @@ def build_rows(
     last: tuple[int, str],
     actor: str,
     doc_id: str,
+    legacy: frozenset[int] = frozenset(),
 ) -> tuple[dict[str, list[dict[str, Any]]], list[tuple[ParsedEvent, str]]]:
     """Check events against the ledger and build the rows of one capture.
+
+    ``legacy`` holds the seqs of events a replay captured under the rules before
+    revision 0004 (see :class:`_State`).
 
     Raises
     ------
@@ -455,7 +523,7 @@ def build_rows(
         Listing every problem found; nothing is written.
 
     """
-    state = _State(conn)
+    state = _State(conn, legacy=legacy)
     _load(state, events)
     issues: list[Issue] = []
     for site in new_sites:
@@ -474,11 +542,12 @@ def build_rows(
     recorded = datetime.now(UTC).isoformat(timespec="milliseconds")
     campaigns: dict[str, list[ParsedEvent]] = {}
     for pe in events:
-        if pe.type == "TransformationEvent" and pe.transformation_id:
+        if (pe.type == "TransformationEvent" and pe.transformation_id
+                and pe.error_declaration is None):
             campaigns.setdefault(str(pe.transformation_id), []).append(pe)
     pending: dict[str, list[tuple[ParsedEvent, int]]] = {}
     # the entry context (JSON column and canonical text) of each site used, computed once
-    contexts: dict[tuple[str, str, str] | None, tuple[str, str | None]] = {}
+    contexts: dict[SiteInfo | None, tuple[str, str | None]] = {}
     for pe in events:
         seq += 1
         if pe.error_declaration is not None:
@@ -508,12 +577,12 @@ def build_rows(
         body = raw_bytes.decode("utf-8")
         chash = sha256_hex(raw_bytes)
         used = state.sites.get(pe.location or "")
-        site_key = None if used is None else (used.site_id, used.country, used.policy)
-        context_texts = contexts.get(site_key)
+        context_texts = contexts.get(used)
         if context_texts is None:
-            context = ({"site": used.site_id, "country": used.country, "policy": used.policy}
+            context = ({"site": used.site_id, "name": used.name, "stage": used.stage,
+                        "country": used.country, "policy": used.policy}
                        if used is not None else {})
-            context_texts = contexts[site_key] = (
+            context_texts = contexts[used] = (
                 _dumps_sorted(context),
                 canonical_json(context).decode("utf-8") if context else None)
         ehash = entry_hash_text(seq, prev, pe.hash_id, chash, recorded, actor,

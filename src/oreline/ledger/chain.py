@@ -1,8 +1,10 @@
 """Tamper evidence: chain verification, signed checkpoints and audit packs.
 
 * :func:`verify_entries` recomputes, for every entry in order, the content hash of the
-  stored event, its CBV event hash ID and the chained entry hash, and names the first
-  entry that does not verify (a changed byte, a deleted or a reordered entry).
+  stored event, its CBV event hash ID and the chained entry hash, checks the ``sites``
+  table still holds the site master data (name, stage, country, policy) each entry
+  chained, and names the first entry that does not verify (a changed byte, a deleted or
+  a reordered entry, a renamed or relabelled site).
 * A checkpoint is a Merkle root over entry hashes ``1..n`` signed with the
   organisation's Ed25519 key; a deleted tail shows up against the last checkpoint.
 * An audit pack (zip) holds an EPCIS document of the shared events, a manifest of the
@@ -43,7 +45,7 @@ from oreline.ledger.hashing import (
     event_hash_id,
     sha256_hex,
 )
-from oreline.ledger.store import checkpoints, entries
+from oreline.ledger.store import checkpoints, entries, sites
 
 __all__ = [
     "checkpoint_message",
@@ -128,9 +130,35 @@ def _check_signature(cp: Mapping[str, Any], trusted_key: str | None) -> str | No
     return None
 
 
-def _verify_chain(rows: Iterable[Mapping[str, Any]]) -> tuple[int, list[str]]:
-    """Check chained fields (and stored bodies where rows hold them); count and hashes."""
+#: Site attributes an entry's context may record (entries chained before the site name
+#: and stage were added record only ``site``, ``country`` and ``policy``).
+_SITE_FIELDS = ("name", "stage", "country", "policy")
+
+
+def _site_mismatch(context: Mapping[str, Any],
+                   site_rows: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """How the ``sites`` table differs from the site master data an entry chained."""
+    row = site_rows.get(str(context["site"]))
+    if row is None:
+        return f"site {context['site']} it was captured at is missing from the sites table"
+    for key in _SITE_FIELDS:
+        if key in context and row[key] != context[key]:
+            return (f"site {context['site']} has {key} {row[key]!r} in the sites table but "
+                    f"the chain recorded {context[key]!r}; the sites table was changed after "
+                    "capture (sites are append-only: register a new site ID instead)")
+    return None
+
+
+def _verify_chain(rows: Iterable[Mapping[str, Any]],
+                  site_rows: Mapping[str, Mapping[str, Any]] | None = None,
+                  ) -> tuple[int, list[str]]:
+    """Check chained fields (and stored bodies where rows hold them); count and hashes.
+
+    With ``site_rows`` (the ``sites`` table by site ID), also check that every site an
+    entry's context recorded still has the chained name, stage, country and policy.
+    """
     prev = GENESIS_HASH
+    checked: dict[str, str | None] = {}
     expected = 1
     hashes: list[str] = []
     for row in rows:
@@ -166,6 +194,12 @@ def _verify_chain(rows: Iterable[Mapping[str, Any]]) -> tuple[int, list[str]]:
         if recomputed != row["entry_hash"]:
             raise ChainError(f"{name}: entry hash differs from the recomputed hash; its "
                              "fields were changed")
+        if site_rows is not None and context.get("site"):
+            text = str(row.get("context"))
+            if text not in checked:
+                checked[text] = _site_mismatch(context, site_rows)
+            if checked[text]:
+                raise ChainError(f"{name}: {checked[text]}")
         prev = str(row["entry_hash"])
         hashes.append(prev)
         expected += 1
@@ -176,7 +210,8 @@ def verify_entries(conn: Connection, trusted_key: str | None = None) -> dict[str
     """Verify the whole ledger offline; raises :class:`ChainError` naming the first break."""
     result = conn.execute(select(*[entries.c[f] for f in _FIELDS], entries.c.body)
                           .order_by(entries.c.seq))
-    count, hashes = _verify_chain(dict(r._mapping) for r in result)
+    site_rows = {r.site_id: dict(r._mapping) for r in conn.execute(select(sites))}
+    count, hashes = _verify_chain((dict(r._mapping) for r in result), site_rows)
     cps = conn.execute(select(checkpoints).order_by(checkpoints.c.id)).all()
     for cp in cps:
         m = dict(cp._mapping)

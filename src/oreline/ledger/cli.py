@@ -193,6 +193,8 @@ def account(site: Annotated[str, typer.Argument(help="Site URI")],
             period: Annotated[str | None, typer.Option(help="YYYY-MM (default: to date)")] = (
                 None),
             method: Annotated[str, typer.Option(help="credit or rolling")] = "credit",
+            entries: Annotated[bool, typer.Option(
+                "--entries", help="Also list the account's rows with their kind")] = False,
             as_json: JsonOpt = False) -> None:
     """Mass-balance account (ex-China) of a site and element: credit or rolling average."""
     def body() -> None:
@@ -200,17 +202,25 @@ def account(site: Annotated[str, typer.Argument(help="Site URI")],
             raise LedgerError(f"--method {method!r}: use credit or rolling")
         with _ledger(db) as led:
             acct = led.account(site, element, period, method)
+            rows = led.account_entries(site, element, period) if entries else []
+        if entries:
+            acct["entries"] = rows
         if as_json:
             _print_json(acct)
         elif method == "credit":
             out.print(f"{site} {element} ex-china, period {acct['period']}: opening "
                       f"{acct['opening_kg']:,.3f} kg + credits {acct['credits_kg']:,.3f} kg - "
-                      f"debits {acct['debits_kg']:,.3f} kg = closing "
+                      f"debits {acct['debits_kg']:,.3f} kg (claims {acct['claims_kg']:,.3f} "
+                      f"kg, process losses {acct['losses_kg']:,.3f} kg) = closing "
                       f"{acct['closing_kg']:,.3f} kg")
         else:
             out.print(f"{site} {element} ex-china, {acct['window']}: {acct['percentage']:.1%} "
-                      f"of {acct['input_kg']:,.3f} kg input is compliant; claimed "
-                      f"{acct['claimed_kg']:,.3f} kg")
+                      f"of {acct['input_kg']:,.3f} kg input (net of {acct['lost_kg']:,.3f} kg "
+                      f"process losses) is compliant; claimed {acct['claimed_kg']:,.3f} kg")
+        for r in rows if not as_json else []:
+            out.print(f"  {r['period']} entry {r['seq']} {r['kind']}: input "
+                      f"{r['input_kg']:,.3f} credit {r['credit_kg']:,.3f} debit "
+                      f"{r['debit_kg']:,.3f} kg ({r['event_id']})")
     _run(body)
 
 

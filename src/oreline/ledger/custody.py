@@ -10,7 +10,9 @@
   an element in an output that no input holds breaks assay continuity.
 * **Mass-balance accounts** (ISO 22095): per site x element x characteristic; the credit
   method (credits in, debits out, closing >= 0, a credit spent once, never moved between
-  sites) and the rolling-average percentage method.
+  sites) and the rolling-average percentage method. A closed transformation's element
+  losses debit their compliant part (:func:`process_losses`), so credits never exceed the
+  compliant material physically left.
 
 Examples
 --------
@@ -26,7 +28,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,12 +42,16 @@ __all__ = [
     "STEP_RULES",
     "StepRule",
     "account",
+    "account_entries",
     "check_balance",
     "compliant_share",
     "element_kg",
+    "loss_rows",
     "merge_parts",
+    "process_losses",
     "re_kg",
     "receipt_parts",
+    "reversal_rows",
 ]
 
 #: Rare-earth elements (the controlled content whose origin is tracked).
@@ -114,7 +120,8 @@ def re_kg(kg: float, assay: Mapping[str, float]) -> float:
 
 
 def check_balance(
-    step: str, inputs: Mapping[str, float], outputs: Mapping[str, float]
+    step: str, inputs: Mapping[str, float], outputs: Mapping[str, float], *,
+    floor: bool = True,
 ) -> list[str]:
     """Element balance messages for one transformation (empty when it balances).
 
@@ -123,7 +130,11 @@ def check_balance(
     step
         Short step name, a key of :data:`STEP_RULES`.
     inputs, outputs
-        Element masses in kg.
+        Element masses in kg (running totals for a campaign).
+    floor
+        Also check the minimum recovery (an unexplained loss). ``False`` for a campaign
+        still open: its material may still be in the cell, so only the ceiling (output
+        above input x maximum recovery) and assay continuity apply until it closes.
 
     Examples
     --------
@@ -152,13 +163,51 @@ def check_balance(
                 f"{kin:.3f} kg in is {ratio:.1%} recovery, above the {step} maximum "
                 f"{rule.high:.1%}; check the output quantity or assay"
             )
-        elif ratio < rule.low - 1e-9:
+        elif floor and ratio < rule.low - 1e-9:
             messages.append(
                 f"unexplained loss of {el}: {kout:.3f} kg out of {kin:.3f} kg in is "
                 f"{ratio:.1%} recovery, below the {step} minimum {rule.low:.1%}; record "
                 "the scrap, swarf or residue as an output"
             )
     return messages
+
+
+def process_losses(
+    inputs: Iterable[tuple[float, Mapping[str, float], float]], outputs: Mapping[str, float]
+) -> dict[str, tuple[float, float]]:
+    """Rare-earth kg a transformation lost, and the compliant part of that loss.
+
+    Parameters
+    ----------
+    inputs
+        ``(kg, assay, compliant share)`` of each quantity consumed.
+    outputs
+        Element kg of everything produced.
+
+    The loss of an element (input minus output) is spread over the inputs in proportion
+    to the element each brought, so its compliant part is the inputs' compliant share of
+    that element times the loss fraction. Returns ``{element: (loss_kg, compliant_kg)}``.
+
+    Examples
+    --------
+    >>> process_losses([(100.0, {"Nd": 0.5, "O": 0.2}, 1.0), (100.0, {"Nd": 0.5}, 0.0)],
+    ...                {"Nd": 90.0})
+    {'Nd': (10.0, 5.0)}
+
+    """
+    brought: dict[str, float] = {}
+    compliant: dict[str, float] = {}
+    for kg, assay, share in inputs:
+        for el, frac in assay.items():
+            if el in RARE_EARTHS and frac > 0:
+                brought[el] = brought.get(el, 0.0) + kg * frac
+                compliant[el] = compliant.get(el, 0.0) + kg * frac * share
+    losses: dict[str, tuple[float, float]] = {}
+    for el in sorted(brought):
+        loss = brought[el] - outputs.get(el, 0.0)
+        if loss > 1e-9:
+            losses[el] = (loss, compliant[el] * loss / brought[el])
+    return losses
 
 
 def receipt_parts(
@@ -237,6 +286,61 @@ def compliant_share(parts: Iterable[Mapping[str, Any]], claim_share: float | Non
     return share
 
 
+def loss_rows(inputs: Iterable[tuple[float, Mapping[str, float], float]],
+              outputs: Mapping[str, float], available: Callable[[str], float],
+              base: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Mass-balance rows debiting the compliant part of a closed transformation's losses.
+
+    A credit never exceeds the compliant material physically left, so what a process lost
+    of it is debited (``kind`` loss; ``input_kg`` holds the physical loss, negative). The
+    debit is capped at the remaining credit ``available(element)``: the loss of a lot
+    moved in from another site, whose credit stayed there, cannot overdraw this account.
+
+    Examples
+    --------
+    >>> rows = loss_rows([(100.0, {"Nd": 0.5}, 0.8)], {"Nd": 45.0}, lambda el: 100.0, {})
+    >>> [(r["element"], r["input_kg"], r["debit_kg"], r["kind"]) for r in rows]
+    [('Nd', -5.0, 4.0, 'loss')]
+
+    """
+    return [{**base, "element": el, "input_kg": -lost, "credit_kg": 0.0,
+             "debit_kg": min(compliant, max(available(el), 0.0)), "kind": "loss"}
+            for el, (lost, compliant) in process_losses(inputs, outputs).items()]
+
+
+def reversal_rows(conn: Connection, pending: Iterable[Mapping[str, Any]], target: str,
+                  seq: int, available: Callable[[str, str, str], float]
+                  ) -> tuple[list[dict[str, Any]], str | None]:
+    """Mass-balance rows undoing those of an event declared in error, or why they cannot.
+
+    Each row of ``target`` (stored, or ``pending`` in this capture) is negated, with kind
+    ``retract-<kind>``: a retracted receipt takes its credit back (refused when claims
+    have spent it since), a retracted claim or process loss gives its debit back.
+    """
+    c = mb_entries.c
+    cols = ("site", "element", "characteristic", "period", "input_kg", "credit_kg",
+            "debit_kg", "kind")
+    rows = [dict(r._mapping) for r in conn.execute(select(*[c[k] for k in cols]).where(
+        c.event_id == target).order_by(c.id))]
+    rows += [{k: r[k] for k in cols} for r in pending if r["event_id"] == target]
+    undo = [{**r, "seq": seq, "event_id": target, "input_kg": -float(r["input_kg"]),
+             "credit_kg": -float(r["credit_kg"]), "debit_kg": -float(r["debit_kg"]),
+             "kind": f"retract-{r['kind']}"} for r in rows
+            if not str(r["kind"]).startswith("retract")]
+    net: dict[tuple[str, str, str], float] = {}
+    for r in undo:
+        key = (r["site"], r["element"], r["characteristic"])
+        net[key] = net.get(key, 0.0) + r["credit_kg"] - r["debit_kg"]
+    problem = next((f"its {-v:.3f} kg {k[1]} {k[2]} credits at {k[0]} were spent since"
+                    for k, v in net.items() if available(*k) + v < -1e-6), None)
+    return undo, problem
+
+
+#: ``mb_entries.kind`` values that are process losses and claims (with their reversals).
+LOSS_KINDS = ("loss", "retract-loss")
+CLAIM_KINDS = ("claim", "retract-claim")
+
+
 def account(
     conn: Connection,
     site: str,
@@ -256,33 +360,70 @@ def account(
     period
         ``YYYY-MM``; ``None`` covers everything to date.
     method
-        ``"credit"`` (opening, credits, debits, closing) or ``"rolling"`` (compliant
-        share of inputs over the 12 months up to ``period``).
+        ``"credit"`` (opening, credits, debits, closing; debits split into claims and
+        process losses) or ``"rolling"`` (compliant share of the material a site took in
+        over the 12 months up to ``period``, net of process losses).
 
     """
     c = mb_entries.c
-    base = select(func.coalesce(func.sum(c.input_kg), 0.0), func.coalesce(func.sum(
+    base = select(c.kind, func.coalesce(func.sum(c.input_kg), 0.0), func.coalesce(func.sum(
         c.credit_kg), 0.0), func.coalesce(func.sum(c.debit_kg), 0.0)).where(
-        c.site == site, c.element == element, c.characteristic == characteristic)
+        c.site == site, c.element == element, c.characteristic == characteristic
+    ).group_by(c.kind)
+
+    def sums(*where: Any) -> dict[str, tuple[float, float, float]]:
+        return {str(k): (float(i), float(cr), float(d))
+                for k, i, cr, d in conn.execute(base.where(*where))}
+
+    def total(rows: dict[str, tuple[float, float, float]], col: int,
+              kinds: tuple[str, ...] | None = None) -> float:
+        return sum((v[col] for k, v in rows.items() if kinds is None or k in kinds), 0.0)
+
     if method == "rolling":
         end = period or "9999-12"
         year, month = int(end[:4]), int(end[5:7])
         start_month = month - 11
         start_year = year + (start_month - 1) // 12
         start = f"{start_year:04d}-{(start_month - 1) % 12 + 1:02d}"
-        inp, cred, deb = conn.execute(base.where(c.period >= start, c.period <= end)).one()
-        pct = float(cred) / float(inp) if inp else 0.0
+        rows = sums(c.period >= start, c.period <= end)
+        inp = total(rows, 0)  # receipts, net of the element lost in processing
+        lost = total(rows, 2, LOSS_KINDS)
+        compliant = total(rows, 1) - lost
         return {"site": site, "element": element, "characteristic": characteristic,
-                "method": "rolling", "window": f"{start}..{end}", "input_kg": float(inp),
-                "compliant_kg": float(cred), "claimed_kg": float(deb), "percentage": pct}
+                "method": "rolling", "window": f"{start}..{end}", "input_kg": inp,
+                "compliant_kg": compliant, "claimed_kg": total(rows, 2, CLAIM_KINDS),
+                "lost_kg": -total(rows, 0, LOSS_KINDS), "compliant_lost_kg": lost,
+                "percentage": compliant / inp if inp > 1e-12 else 0.0}
     if period is None:
-        inp, cred, deb = conn.execute(base).one()
+        rows = sums()
         opening = 0.0
     else:
-        _o_in, o_cred, o_deb = conn.execute(base.where(c.period < period)).one()
-        opening = float(o_cred) - float(o_deb)
-        inp, cred, deb = conn.execute(base.where(c.period == period)).one()
-    closing = opening + float(cred) - float(deb)
+        before = sums(c.period < period)
+        opening = total(before, 1) - total(before, 2)
+        rows = sums(c.period == period)
+    cred, deb = total(rows, 1), total(rows, 2)
     return {"site": site, "element": element, "characteristic": characteristic,
             "method": "credit", "period": period or "all", "opening_kg": opening,
-            "credits_kg": float(cred), "debits_kg": float(deb), "closing_kg": closing}
+            "credits_kg": cred, "debits_kg": deb, "claims_kg": total(rows, 2, CLAIM_KINDS),
+            "losses_kg": total(rows, 2, LOSS_KINDS), "closing_kg": opening + cred - deb}
+
+
+def account_entries(
+    conn: Connection,
+    site: str,
+    element: str,
+    characteristic: str = "ex-china",
+    period: str | None = None,
+) -> list[dict[str, Any]]:
+    """Rows of a mass-balance account in ledger order, each with its ``kind``.
+
+    ``kind`` is ``receipt``, ``claim`` or ``loss`` (a transformation's or campaign's
+    process loss), or ``retract-<kind>`` for the reversal of an event declared in error.
+    """
+    c = mb_entries.c
+    stmt = select(c.seq, c.event_id, c.period, c.kind, c.input_kg, c.credit_kg,
+                  c.debit_kg).where(c.site == site, c.element == element,
+                                    c.characteristic == characteristic).order_by(c.id)
+    if period is not None:
+        stmt = stmt.where(c.period == period)
+    return [dict(r._mapping) for r in conn.execute(stmt)]

@@ -1,10 +1,10 @@
 """Deep verification: re-derive every derived table from the chained events.
 
-Lots, origins, genealogy edges, stock movements, retractions, flags and mass-balance
-entries are projections of the events. :func:`replay_check` captures the stored events
-again, document by document, into an in-memory ledger with the same sites, and compares
-each projection row by row, so an edited origin or stock row is found even though it is
-not itself in the hash chain.
+Lots, origins, genealogy edges, stock movements, retractions, flags, mass-balance
+entries and campaign lines are projections of the events. :func:`replay_check` captures
+the stored events again, document by document, into an in-memory ledger with the same
+sites, and compares each projection row by row, so an edited origin or stock row is
+found even though it is not itself in the hash chain.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from oreline.ledger.capture import build_rows
 from oreline.ledger.epcis import make_document, parse_document
 from oreline.ledger.store import (
     Store,
+    campaign_lines,
     edges,
     entries,
     flags,
@@ -40,7 +41,9 @@ _COMPARED = {
     "retractions": (retractions, ("event_id",), ("seq", "reason")),
     "flags": (flags, ("seq", "event_id", "message"), ()),
     "mb_entries": (mb_entries, ("seq", "site", "element", "characteristic", "event_id"),
-                   ("period", "input_kg", "credit_kg", "debit_kg")),
+                   ("period", "input_kg", "credit_kg", "debit_kg", "kind")),
+    "campaign_lines": (campaign_lines, ("seq", "campaign", "event_id", "role", "lot_id"),
+                       ("site", "step", "kg", "kind")),
 }
 
 
@@ -54,24 +57,40 @@ def _rows(conn: Connection, name: str) -> dict[tuple[Any, ...], tuple[Any, ...]]
 
 
 def _chained_sites(conn: Connection) -> list[dict[str, Any]]:
-    """Sites as the chain recorded them (country and policy), checked against ``sites``."""
+    """Sites as the chain recorded them, checked against ``sites``.
+
+    Every attribute an entry's context holds (country and policy; name and stage for
+    entries chained since revision 0004) must agree across entries and with the table.
+    """
     table = {r.site_id: dict(r._mapping) for r in conn.execute(select(sites))}
-    chained: dict[str, tuple[str, str]] = {}
+    chained: dict[str, dict[str, Any]] = {}
     for (text,) in conn.execute(select(entries.c.context).distinct()):
         ctx = json.loads(text or "{}")
         if not ctx:
             continue
-        seen = chained.setdefault(ctx["site"], (ctx["country"], ctx["policy"]))
-        if seen != (ctx["country"], ctx["policy"]):
-            raise ChainError(f"site {ctx['site']} is recorded as {seen} and as "
-                             f"{(ctx['country'], ctx['policy'])} in the chain")
-    for site_id, (country, policy) in chained.items():
+        seen = chained.setdefault(ctx["site"], {})
+        for key, value in ctx.items():
+            if seen.setdefault(key, value) != value:
+                raise ChainError(f"site {ctx['site']} is recorded with {key} {seen[key]!r} "
+                                 f"and {value!r} in the chain")
+    for site_id, recorded in chained.items():
         row = table.get(site_id)
-        if row is None or (row["country"], row["policy"]) != (country, policy):
-            stored = None if row is None else (row["country"], row["policy"])
+        stored = None if row is None else {k: row[k] for k in recorded if k != "site"}
+        if stored != {k: v for k, v in recorded.items() if k != "site"}:
             raise ChainError(f"sites row {site_id!r} is changed in the ledger: stored "
-                             f"{stored!r}, the chain recorded {(country, policy)!r}")
+                             f"{stored!r}, the chain recorded {recorded!r}")
     return list(table.values())
+
+
+def _legacy_seqs(conn: Connection) -> frozenset[int]:
+    """Entries captured before revision 0004: their site context has no ``name``.
+
+    Those events were captured without campaign lines across documents, loss debits and
+    mass-balance reversals, and are replayed under those rules.
+    """
+    rows = conn.execute(select(entries.c.seq, entries.c.context).where(
+        entries.c.context != "{}", entries.c.context.not_like('%"name"%')))
+    return frozenset(int(seq) for seq, text in rows if "name" not in json.loads(text))
 
 
 def replay_check(conn: Connection) -> dict[str, int]:
@@ -83,6 +102,7 @@ def replay_check(conn: Connection) -> dict[str, int]:
     try:
         with mem.write() as mconn:
             mem.insert_rows(mconn, {"sites": _chained_sites(conn)})
+        legacy = _legacy_seqs(conn)
         result = conn.execute(select(entries.c.seq, entries.c.doc_id, entries.c.body,
                                      entries.c.actor, entries.c.prev_hash)
                               .order_by(entries.c.seq))
@@ -93,8 +113,9 @@ def replay_check(conn: Connection) -> dict[str, int]:
             with mem.write() as mconn:
                 built, _ = build_rows(mconn, events, [], (int(first.seq) - 1,
                                                           str(first.prev_hash)),
-                                      str(first.actor), str(doc_id))
-                built.pop("entries", None)
+                                      str(first.actor), str(doc_id), legacy)
+                # entries go in too: a later document's error declaration looks its
+                # target up there
                 mem.insert_rows(mconn, built)
         counts: dict[str, int] = {}
         with mem.read() as mconn:

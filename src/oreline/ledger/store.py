@@ -45,7 +45,7 @@ from sqlalchemy.pool import StaticPool
 from oreline.errors import ConfigError, LedgerError
 from oreline.ledger.hashing import GENESIS_HASH
 
-__all__ = ["Store", "metadata", "to_url"]
+__all__ = ["Store", "campaign_lines", "metadata", "to_url"]
 
 metadata = MetaData()
 
@@ -138,7 +138,27 @@ mb_entries = Table(
     Column("credit_kg", Float, nullable=False),
     Column("debit_kg", Float, nullable=False),
     Column("event_id", String(300), nullable=False),
+    # receipt | claim | loss, or retract-<kind> for the reversal of a retracted event's row
+    Column("kind", String(16), nullable=False, server_default="receipt"),
     Index("ix_mb_site", "site", "element", "characteristic"),
+)
+#: What each transformation campaign (``transformationID``) has consumed and produced so
+#: far: one row per input or output quantity (``role`` input | output), one ``close`` row
+#: when the campaign is closed, and negated rows (``kind`` retract) for retracted events.
+campaign_lines = Table(
+    "campaign_lines", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("seq", Integer, nullable=False),
+    Column("campaign", String(300), nullable=False),
+    Column("site", String(300), nullable=False),
+    Column("step", String(40), nullable=False),
+    Column("role", String(8), nullable=False),
+    Column("lot_id", String(300), nullable=False),
+    Column("kg", Float, nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("event_id", String(300), nullable=False),
+    Index("ix_campaign_lines_campaign", "campaign"),
+    Index("ix_campaign_lines_event", "event_id"),
 )
 checkpoints = Table(
     "checkpoints", metadata,
@@ -266,7 +286,7 @@ class Store:
         style = conn.dialect.paramstyle
         copy_conn = _psycopg_connection(conn)
         for name in ("entries", "sites", "lots", "edges", "movements", "retractions", "flags",
-                     "mb_entries", "checkpoints"):
+                     "mb_entries", "campaign_lines", "checkpoints"):
             data = rows.get(name)
             if not data:
                 continue
