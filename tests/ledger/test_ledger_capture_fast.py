@@ -161,7 +161,7 @@ def test_entry_hash_general_path_for_unusual_types() -> None:
 
 def test_memoised_extension_parts_equal_the_plain_recursion(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from oreline.ledger import hashing
+    from oreline.ledger import hashid
 
     master = {"material": "NdPr oxide", "form": "oxide", "assay": {"Nd": 0.5, "Pr": 0.2},
               "origin": {"mined": {"country": "AU", "evidence": ["ab" * 32]}}}
@@ -177,10 +177,10 @@ def test_memoised_extension_parts_equal_the_plain_recursion(
         events.append(ev)
     memoised = [prehash_string(ev) for ev in events * 2]
     given_keys = [prehash_string(ev, frozen={
-        id(m): hashing.freeze(m) for m in ev["ilmd"]["oreline:lotMaster"].values()})
+        id(m): hashid.freeze(m) for m in ev["ilmd"]["oreline:lotMaster"].values()})
         for ev in events]
-    monkeypatch.setattr(hashing, "_ext_parts_memo",
-                        lambda k, v, p, *_memo: hashing._ext_parts(k, v, p, None))
+    monkeypatch.setattr(hashid, "_ext_parts_memo",
+                        lambda k, v, p, *_memo: hashid._ext_parts(k, v, p, None))
     assert memoised == [prehash_string(ev) for ev in events * 2]
     assert given_keys == memoised[:len(events)]
     assert len(set(memoised)) == len(events)
@@ -194,10 +194,10 @@ def test_memoised_extension_parts_equal_the_plain_recursion(
                                       {"urn": "https://example.org/"}])
 def test_uri_shortcut_for_plain_urns_equals_the_general_rules(
         value: str, prefixes: dict[str, str]) -> None:
-    from oreline.ledger import hashing
+    from oreline.ledger import hashid
 
-    assert hashing._uri(value, prefixes) == hashing.epc_to_digital_link(
-        hashing._expand_curie(value.strip(), prefixes))
+    assert hashid._uri(value, prefixes) == hashid.epc_to_digital_link(
+        hashid._expand_curie(value.strip(), prefixes))
 
 
 def test_remembered_prefixes_are_never_served_stale() -> None:

@@ -245,7 +245,7 @@ def test_orjson_canonical_json_equals_the_rfc8785_package(value: object) -> None
 def test_orjson_path_is_taken_for_events_and_refuses_what_it_cannot_prove() -> None:
     import orjson
 
-    from oreline.ledger.hashing import _ORJSON_OPTIONS, _from_orjson, canonical_json_reference
+    from oreline.ledger.canonical import _ORJSON_OPTIONS, _from_orjson, canonical_json_reference
 
     def fast(value: object) -> bytes | None:
         return _from_orjson(value, orjson.dumps(value, option=_ORJSON_OPTIONS))
