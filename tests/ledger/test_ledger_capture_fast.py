@@ -218,3 +218,38 @@ def test_remembered_prefixes_are_never_served_stale() -> None:
     prefixes["ex"] = "urn:ex:one:"
     assert prehash_string(ev, prefixes) == first
     assert prehash_string(ev, None) != first
+
+
+@settings(max_examples=200)
+@given(st.text(max_size=20), st.sampled_from([
+    {"material": "NdPr oxide", "form": "oxide", "assay": {"Nd": 0.6, "Pr": 0.2, "O": 0.2},
+     "origin": {"mined": {"country": "AU", "evidence": ["ab" * 32]},
+                "separated": {"country": "MY"}}},
+    {"material": "iron", "form": "metal", "assay": {"Fe": 0.99}},
+    {"material": "NdPr oxide", "form": "oxide", "assay": {"Nd": 0.5, "Dy": 0.0},
+     "custody": "mass_balance", "claim": {"characteristic": "ex-china", "share": 0.25},
+     "origin": {"mined": {"country": "CN"}}},
+    {"material": "Dy oxide", "form": "oxide", "assay": {"Dy": 0.87},
+     "origin": {"mined": {"country": "AU", "evidence": [
+         {"sha256": "cd" * 32, "type": "audit", "validFrom": "2026-01-01"}]}}},
+]))
+def test_receipt_template_equals_deriving_each_lot_afresh(lot: str,
+                                                         data: dict[str, Any]) -> None:
+    from oreline.ledger import custody
+    from oreline.ledger.receipts import origin_text, receipt_template
+
+    master = LotMaster.model_validate(data)
+    tpl = receipt_template(master)
+    assert receipt_template(master) is tpl  # derived once per master object
+    origin = {s: o.country for s, o in master.origin.items()}
+    evidence = [h for o in master.origin.values() for h in o.hashes()]
+    parts = (custody.receipt_parts(origin, master.custody, evidence, lot)
+             if custody.re_kg(1.0, master.assay) > 0 else [])
+    claim = master.claim.share if master.claim else None
+    assert tpl.parts(lot) == parts
+    assert tpl.origin_text(lot) == origin_text(parts) == json.dumps(parts, sort_keys=True)
+    assert tpl.assay_text == json.dumps(master.assay, sort_keys=True)
+    assert tpl.share == custody.compliant_share(parts, claim)
+    assert tpl.rare_earths == tuple((el, f) for el, f in master.assay.items()
+                                    if el in custody.RARE_EARTHS and f > 0)
+    assert tpl.dated_evidence == ("validFrom" in json.dumps(data))

@@ -19,6 +19,7 @@ from oreline.errors import CaptureError, Issue
 from oreline.ledger import campaign, custody
 from oreline.ledger.epcis import OUR_STEPS, LotMaster, ParsedEvent, step_name
 from oreline.ledger.hashing import canonical_json, entry_hash_text, sha256_hex
+from oreline.ledger.receipts import ReceiptTemplate, origin_text, receipt_template
 from oreline.ledger.store import lots, mb_entries, movements, sites
 
 __all__ = ["LotInfo", "SiteInfo", "build_rows", "site_rows_from_master_data"]
@@ -189,12 +190,10 @@ def _move(state: _State, pe: ParsedEvent, seq: int, lot: str, site: str, kg: flo
 
 
 def _mb_rows(state: _State, pe: ParsedEvent, seq: int, site: str, kg: float,
-             info: LotInfo) -> None:
-    share = custody.compliant_share(info.parts, info.claim)
+             template: ReceiptTemplate) -> None:
+    share = template.share
     period = _period(pe)
-    for el, frac in info.assay.items():
-        if el not in custody.RARE_EARTHS or frac <= 0:
-            continue
+    for el, frac in template.rare_earths:
         el_kg = kg * frac
         state.available_credit(site, el, "ex-china")
         state.credit[(site, el, "ex-china")] += el_kg * share
@@ -205,12 +204,12 @@ def _mb_rows(state: _State, pe: ParsedEvent, seq: int, site: str, kg: float,
 
 
 def _new_lot(state: _State, pe: ParsedEvent, seq: int, lot: str, kg: float, site: str,
-             info: LotInfo) -> None:
+             info: LotInfo, template: ReceiptTemplate | None = None) -> None:
     state.lots[lot] = info
     state.add("lots", {
         "lot_id": lot, "material": info.material, "form": info.form, "custody": info.custody,
-        "assay": _dumps_sorted(info.assay),
-        "origin": _dumps_sorted(info.parts),
+        "assay": _dumps_sorted(info.assay) if template is None else template.assay_text,
+        "origin": origin_text(info.parts) if template is None else template.origin_text(lot),
         "claim": json.dumps(info.claim) if info.claim is not None else None,
         "site": site, "kg": kg, "seq": seq, "event_id": pe.event_id,
         "event_time": pe.time.isoformat(),
@@ -268,16 +267,15 @@ def _object_event(state: _State, pe: ParsedEvent, seq: int, issues: list[Issue])
                 continue
             if site is None:
                 continue
-            origin = {s: o.country for s, o in master.origin.items()}
-            evidence = [h for o in master.origin.values() for h in o.hashes()]
-            _check_evidence_dates(pe, q.lot, master, issues)
+            template = receipt_template(master)
+            if template.dated_evidence:
+                _check_evidence_dates(pe, q.lot, master, issues)
             info = LotInfo(master.material, master.form, master.custody, dict(master.assay),
-                           custody.receipt_parts(origin, master.custody, evidence, q.lot)
-                           if custody.re_kg(1.0, master.assay) > 0 else [],
-                           master.claim.share if master.claim else None, pe.event_id)
-            _new_lot(state, pe, seq, q.lot, q.kg, site.site_id, info)
+                           template.parts(q.lot), master.claim.share if master.claim else None,
+                           pe.event_id)
+            _new_lot(state, pe, seq, q.lot, q.kg, site.site_id, info, template)
             _move(state, pe, seq, q.lot, site.site_id, q.kg, "create")
-            _mb_rows(state, pe, seq, site.site_id, q.kg, info)
+            _mb_rows(state, pe, seq, site.site_id, q.kg, template)
         return
     for j, q in enumerate(pe.quantities):
         where = f"quantityList[{j}]"
