@@ -95,11 +95,12 @@ def alloy_scenario(dy_origin: dict[str, Any]) -> list[dict[str, Any]]:
 def rechain_as_before_0004(ledger: Any) -> None:
     """Rewrite a ledger as one written before revision 0004 would hold it: entry contexts
     without the site name and stage, entry hashes chained over them, and no campaign
-    lines or process-loss debits (those rules came with the same revision)."""
+    lines or process-loss debits (those rules came with the same revision), and no account
+    balances (revision 0005)."""
     from sqlalchemy import delete, select, update
 
     from oreline.ledger.hashing import GENESIS_HASH, entry_hash
-    from oreline.ledger.store import campaign_lines, entries, mb_entries
+    from oreline.ledger.store import campaign_lines, entries, mb_balances, mb_entries
 
     with ledger.store.write() as conn:
         if ledger.store.dialect == "sqlite":
@@ -108,6 +109,7 @@ def rechain_as_before_0004(ledger: Any) -> None:
             conn.exec_driver_sql("DROP TRIGGER IF EXISTS entries_append_only ON entries")
         conn.execute(delete(mb_entries).where(mb_entries.c.kind == "loss"))
         conn.execute(delete(campaign_lines))
+        conn.execute(delete(mb_balances))  # balances came with revision 0005
         prev = GENESIS_HASH
         for r in conn.execute(select(entries).order_by(entries.c.seq)).all():
             ctx = {k: v for k, v in json.loads(r.context).items() if k not in ("name",

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from oreline.errors import CaptureError, Issue
-from oreline.ledger import campaign, custody
+from oreline.ledger import balances, campaign, custody
 from oreline.ledger.epcis import OUR_STEPS, LotMaster, ParsedEvent, step_name
 from oreline.ledger.hashing import canonical_json, entry_hash_text, sha256_hex
 from oreline.ledger.receipts import ReceiptTemplate, origin_text, receipt_template
-from oreline.ledger.store import lots, mb_entries, movements, sites
+from oreline.ledger.store import lots, movements, sites
 
 __all__ = ["LotInfo", "SiteInfo", "build_rows", "site_rows_from_master_data"]
 
@@ -82,12 +82,7 @@ class _State:
     def available_credit(self, site: str, element: str, char: str) -> float:
         key = (site, element, char)
         if key not in self.credit:
-            c = mb_entries.c
-            total = self.conn.execute(
-                select(func.coalesce(func.sum(c.credit_kg - c.debit_kg), 0.0)).where(
-                    c.site == site, c.element == element, c.characteristic == char)
-            ).scalar_one()
-            self.credit[key] = float(total)
+            self.credit[key] = balances.credit_balance(self.conn, site, element, char)
         return self.credit[key]
 
 
@@ -600,5 +595,7 @@ def build_rows(
         state.add("flags", {"seq": next(r["seq"] for r in state.rows["entries"]
                                         if r["event_id"] == pe.event_id),
                             "event_id": pe.event_id, "message": msg})
+    if state.rows.get("mb_entries"):
+        state.rows["mb_balances"] = balances.balance_rows(conn, state.rows["mb_entries"], seq)
     return state.rows, state.flags
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from oreline.errors import ChainError
+from oreline.ledger.balances import check_balances
 from oreline.ledger.capture import build_rows
 from oreline.ledger.epcis import make_document, parse_document
 from oreline.ledger.store import (
@@ -131,6 +132,7 @@ def replay_check(conn: Connection) -> dict[str, int]:
                             f"{stored.get(key)!r}, events give {derived.get(key)!r}; the "
                             "derived tables were edited outside the write path")
                 counts[name] = len(stored)
+        counts["mb_balances"] = check_balances(conn)
         return counts
     finally:
         mem.dispose()
