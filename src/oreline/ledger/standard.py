@@ -64,31 +64,27 @@ _KNOWN_TERMS: set[str] = set()
 _KNOWN_SIZE = 4096
 
 
-def _is_uri(value: Any) -> bool:
+def _known(value: Any, known: set[str], *patterns: re.Pattern[str]) -> bool:
+    """Whether ``value`` is a string matching one of ``patterns`` (remembered in ``known``)."""
     if type(value) is not str:
         return False
-    if value in _KNOWN_URIS:
+    if value in known:
         return True
-    if _URI.match(value) is None:
+    if not any(p.match(value) for p in patterns):
         return False
-    if len(_KNOWN_URIS) >= _KNOWN_SIZE:
-        _KNOWN_URIS.clear()
-    _KNOWN_URIS.add(value)
+    if len(known) >= _KNOWN_SIZE:
+        known.clear()
+    known.add(value)
     return True
+
+
+def _is_uri(value: Any) -> bool:
+    return _known(value, _KNOWN_URIS, _URI)
 
 
 def _is_term(value: Any) -> bool:
     """A URI or a bare CBV term (the JSON-LD context expands it)."""
-    if type(value) is not str:
-        return False
-    if value in _KNOWN_TERMS:
-        return True
-    if _TERM.match(value) is None and _URI.match(value) is None:
-        return False
-    if len(_KNOWN_TERMS) >= _KNOWN_SIZE:
-        _KNOWN_TERMS.clear()
-    _KNOWN_TERMS.add(value)
-    return True
+    return _known(value, _KNOWN_TERMS, _TERM, _URI)
 
 
 def _is_time(value: Any) -> bool:
