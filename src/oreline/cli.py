@@ -29,8 +29,9 @@ scenario_app = typer.Typer(help="List, show, validate and export scenarios.",
                            no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
 
-console = Console(emoji=False)  # ids such as urn:x:lot must print as written
-err_console = Console(stderr=True, emoji=False)
+# ids such as urn:x:lot print as written and are never broken across lines (soft wrap)
+console = Console(emoji=False, soft_wrap=True)
+err_console = Console(stderr=True, emoji=False, soft_wrap=True)
 
 
 def _fmt(x: float, unit: str = "") -> str:

@@ -150,7 +150,7 @@ CORPUS: list[tuple[str, Any, str]] = [
      "has no time zone offset"),
     ("missing eventTimeZoneOffset", [GOOD, _edited(receipt("x1", 5.0),
                                                    _del(["eventTimeZoneOffset"]))],
-     "eventTimeZoneOffset is None"),
+     "eventTimeZoneOffset is missing"),
     ("duplicate eventID in document", [receipt("x1", 5.0, event_id="urn:uuid:dup"),
                                        receipt("x2", 5.0, event_id="urn:uuid:dup")],
      "duplicate eventID, already used by event[0]"),

@@ -219,3 +219,57 @@ def test_rejection_prints_ids_and_issues_literally(tmp_path):
     assert "lot urn:x:lot:1 has no uom" in res.stderr
     assert "[red]" not in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_piped_output_is_exactly_the_document(demo_db: tuple[Path, Path]) -> None:
+    """JSON, HTML and EPCIS on stdout are not wrapped at the terminal width; tables and
+    lot IDs print whole."""
+    db, _ = demo_db
+    lot = _alloys(db)["pass"]
+    res = runner.invoke(app, ["certificate", lot, "--db", str(db), "--format", "json"])
+    assert res.exit_code == 0
+    assert json.loads(res.stdout)["dfars_2027"]["status"] == "pass"
+    res = runner.invoke(app, ["certificate", lot, "--db", str(db)])
+    assert "<th>melted</th>" in res.stdout  # not split across lines as "<th>mel" / "ted"
+    res = runner.invoke(app, ["export", "--db", str(db), "--lot", lot])
+    exported = json.loads(res.stdout)
+    assert exported["type"] == "EPCISDocument" and lot in res.stdout
+    res = runner.invoke(app, ["stock", "--lots", "--db", str(db)])
+    assert res.exit_code == 0
+    rows = json.loads(runner.invoke(app, ["stock", "--lots", "--db", str(db),
+                                          "--json"]).stdout)
+    assert rows and all(r["lot"] in res.stdout for r in rows)  # each ID on one line
+    res = runner.invoke(app, ["lot", "urn:oreline:lot:nothing", "--db", str(db)])
+    assert res.exit_code == 6 and "trace stock --lots" in res.output
+
+
+def test_full_export_captures_into_an_empty_ledger(demo_db: tuple[Path, Path],
+                                                   tmp_path: Path) -> None:
+    db, _ = demo_db
+    out = tmp_path / "all.jsonld"
+    assert runner.invoke(app, ["export", "--db", str(db), "--out", str(out)]).exit_code == 0
+    header = json.loads(out.read_text())["epcisHeader"]["epcisMasterData"]
+    assert "BusinessLocation" in header["vocabularyList"][0]["type"]
+    fresh = tmp_path / "copy.sqlite"
+    res = runner.invoke(app, ["capture", str(out), "--db", str(fresh)])
+    assert res.exit_code == 0, res.output
+    a, b = Ledger.open(db), Ledger.open(fresh)
+    try:
+        assert [e["eventID"] if "eventID" in e else e["eventTime"] for e in a.events()] == [
+            e["eventID"] if "eventID" in e else e["eventTime"] for e in b.events()]
+        assert a.stock() == b.stock()
+        assert b.verify(deep=True)["entries"] == a.verify()["entries"]
+    finally:
+        a.close()
+        b.close()
+
+
+@pytest.mark.parametrize(("where", "message"), [
+    ("missing/dir/x.sqlite", "does not exist; create it"),
+    (".", "is a directory; give a file path"),
+])
+def test_unusable_db_path_is_named_with_a_fix(tmp_path: Path, where: str,
+                                              message: str) -> None:
+    res = runner.invoke(app, ["stock", "--db", str(tmp_path / where)])
+    assert res.exit_code == 8
+    assert message in res.output and "sqlalche.me" not in res.output

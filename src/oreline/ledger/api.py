@@ -31,9 +31,10 @@ from sqlalchemy import select
 
 from oreline.errors import CaptureError, Issue, LedgerError
 from oreline.ledger import chain, compliance, custody, queries
+from oreline.ledger.builder import site_master_data
 from oreline.ledger.capture import SiteInfo, build_rows, site_rows_from_master_data
 from oreline.ledger.epcis import make_document, parse_document
-from oreline.ledger.store import Store, entries, flags, movements, retractions
+from oreline.ledger.store import Store, entries, flags, movements, retractions, sites
 
 __all__ = ["CaptureResult", "Ledger", "gc_paused"]
 
@@ -152,6 +153,11 @@ class Ledger:
         with self.store.read() as conn:
             return queries.stock_by_origin(conn, site)
 
+    def lots_on_hand(self, site: str | None = None) -> list[dict[str, Any]]:
+        """Lots with stock on hand, by site (lot, site, material, form, kg)."""
+        with self.store.read() as conn:
+            return queries.lots_on_hand(conn, site)
+
     def check(self, lot: str, rule: str = "dfars-2027") -> dict[str, Any]:
         """DFARS 2027 or CRMA verdict for a lot."""
         if rule not in ("dfars-2027", "crma"):
@@ -209,8 +215,20 @@ class Ledger:
             return [json.loads(b) for b in conn.execute(stmt).scalars()]
 
     def export(self, lot: str | None = None) -> dict[str, Any]:
-        """EPCIS 2.0 JSON-LD document of all events or of a lot's genealogy."""
-        return make_document(self.events(lot))
+        """EPCIS 2.0 JSON-LD document of all events or of a lot's genealogy.
+
+        The header declares the sites the events happen at (``epcisMasterData``), so the
+        document can be captured into another ledger as it is.
+        """
+        events = self.events(lot)
+        used = {loc.get("id") if isinstance(loc, Mapping) else loc
+                for ev in events for loc in (ev.get("bizLocation"), ev.get("readPoint"))}
+        with self.store.read() as conn:
+            rows = conn.execute(select(sites).where(sites.c.site_id.in_(
+                sorted(u for u in used if isinstance(u, str)))).order_by(sites.c.site_id))
+            declared = [{"id": r.site_id, "name": r.name, "country": r.country,
+                         "stage": r.stage, "policy": r.policy} for r in rows]
+        return make_document(events, site_master_data(declared) if declared else None)
 
     def write_pack(self, path: str | Path, key_path: str | Path,
                    lot: str | None = None) -> dict[str, Any]:

@@ -8,6 +8,7 @@ with the error's code.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,8 +25,10 @@ from oreline.settings import Settings
 
 app = typer.Typer(help="Trace lots: EPCIS 2.0 chain of custody, DFARS/CRMA checks, verify.",
                   no_args_is_help=True)
-out = Console(emoji=False)  # lot URIs such as urn:x:lot must print as written
-err = Console(stderr=True, emoji=False)
+# lot URIs such as urn:x:lot print as written (no emoji codes) and are never broken
+# across lines, whatever the terminal's width (soft wrap), so they can be copied
+out = Console(emoji=False, soft_wrap=True)
+err = Console(stderr=True, emoji=False, soft_wrap=True)
 
 DbOpt = Annotated[str | None, typer.Option("--db", help="SQLite path or SQLAlchemy URL "
                                            "(default: $ORELINE_DB or oreline-ledger.sqlite)")]
@@ -61,13 +64,28 @@ def _run(body: Callable[[], None]) -> None:
 
 
 def _print_json(data: Any) -> None:
-    out.print_json(json.dumps(data, default=str))
+    text = json.dumps(data, default=str, indent=2)
+    if out.is_terminal:
+        out.print_json(text)
+    else:  # piped or redirected: the JSON exactly, for the next program
+        sys.stdout.write(text + "\n")
+
+
+def _print_table(table: Table) -> None:
+    """A table at its natural width when piped, folded (never cut) in a terminal."""
+    for column in table.columns:
+        column.overflow = "fold"  # whole URIs, never cut to "urn:oreline..."
+    if out.is_terminal:
+        out.print(table)
+    else:  # no terminal width to fit: each column as wide as its widest cell
+        Console(file=sys.stdout, width=10_000, emoji=False).print(table)
 
 
 def _emit(text: str, output: Path | None, summary: str) -> None:
-    """Print ``text``, or write it to ``output`` and say so with ``summary``."""
+    """Print ``text`` as it is (JSON, HTML, EPCIS), or write it to ``output`` and say so."""
     if output is None:
-        out.print(text, markup=False, highlight=False)
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
     else:
         output.write_text(text, encoding="utf-8")
         out.print(f"wrote {output}: {summary}")
@@ -170,19 +188,26 @@ def check(lot_id: Annotated[str, typer.Argument(help="Lot URI, or a period YYYY[
 @app.command()
 def stock(db: DbOpt = None,
           site: Annotated[str | None, typer.Option(help="Only this site")] = None,
+          by_lot: Annotated[bool, typer.Option(
+              "--lots", help="List the lots on hand instead of origin classes")] = False,
           as_json: JsonOpt = False) -> None:
-    """Stock on hand by site, material and origin class."""
+    """Stock on hand by site, material and origin class (or lot by lot with --lots)."""
     def body() -> None:
         with _ledger(db) as led:
-            rows = led.stock(site)
+            rows = led.lots_on_hand(site) if by_lot else led.stock(site)
         if as_json:
             _print_json(rows)
             return
-        table = Table("site", "material", "form", "origin", "custody", "kg")
-        for r in rows:
-            table.add_row(r["site"], r["material"], r["form"], r["origin"], r["custody"],
-                          f"{r['kg']:,.1f}")
-        out.print(table)
+        if by_lot:
+            table = Table("lot", "site", "material", "form", "kg")
+            for r in rows:
+                table.add_row(r["lot"], r["site"], r["material"], r["form"], f"{r['kg']:,.1f}")
+        else:
+            table = Table("site", "material", "form", "origin", "custody", "kg")
+            for r in rows:
+                table.add_row(r["site"], r["material"], r["form"], r["origin"], r["custody"],
+                              f"{r['kg']:,.1f}")
+        _print_table(table)
     _run(body)
 
 

@@ -10,9 +10,9 @@
   an element in an output that no input holds breaks assay continuity.
 * **Mass-balance accounts** (ISO 22095): per site x element x characteristic; the credit
   method (credits in, debits out, closing >= 0, a credit spent once, never moved between
-  sites) and the rolling-average percentage method. A closed transformation's element
-  losses debit their compliant part (:func:`process_losses`), so credits never exceed the
-  compliant material physically left.
+  sites) and the rolling-average percentage method. Only claims spend credits; a closed
+  transformation's element losses debit their compliant part (:func:`process_losses`),
+  so credits never exceed the compliant material that entered less what processes lost.
 
 Examples
 --------
@@ -291,10 +291,11 @@ def loss_rows(inputs: Iterable[tuple[float, Mapping[str, float], float]],
               base: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Mass-balance rows debiting the compliant part of a closed transformation's losses.
 
-    A credit never exceeds the compliant material physically left, so what a process lost
-    of it is debited (``kind`` loss; ``input_kg`` holds the physical loss, negative). The
-    debit is capped at the remaining credit ``available(element)``: the loss of a lot
-    moved in from another site, whose credit stayed there, cannot overdraw this account.
+    Credits never exceed the compliant material that entered less what processes lost,
+    so what a process lost of it is debited (``kind`` loss; ``input_kg`` holds the
+    physical loss, negative). The debit is capped at the remaining credit
+    ``available(element)``: the loss of a lot moved in from another site, whose credit
+    stayed there, cannot overdraw this account.
 
     Examples
     --------

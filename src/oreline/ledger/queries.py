@@ -79,8 +79,8 @@ def lot_info(conn: Connection, lot: str) -> dict[str, Any]:
         hint = conn.execute(select(lots.c.lot_id).where(lots.c.lot_id.like(
             f"%{lot[-12:]}%")).limit(3)).scalars().all()
         more = f"; similar: {', '.join(hint)}" if hint else ""
-        raise LotNotFoundError(f"lot {lot!r} is not in the ledger{more}; list lots with "
-                               "`oreline trace stock`")
+        raise LotNotFoundError(f"lot {lot!r} is not in the ledger{more}; list the lots on "
+                               "hand with `oreline trace stock --lots`")
     return found
 
 
@@ -171,6 +171,20 @@ def shipped_from_origin(conn: Connection, stage: str, country: str) -> list[dict
     hit = [r.lot_id for r in rows
            if any(p["stages"].get(stage) == country for p in json.loads(r.origin))]
     return _shipments(conn, hit)
+
+
+def lots_on_hand(conn: Connection, site: str | None = None) -> list[dict[str, Any]]:
+    """Lots with stock on hand: ``lot``, ``site``, ``material``, ``form``, ``kg``, by site."""
+    m = movements.c
+    stmt = (select(m.lot_id, m.site, func.sum(m.delta_kg).label("kg"), lots.c.material,
+                   lots.c.form)
+            .join(lots, lots.c.lot_id == m.lot_id)
+            .group_by(m.lot_id, m.site, lots.c.material, lots.c.form))
+    if site is not None:
+        stmt = stmt.where(m.site == site)
+    rows = [{"lot": r.lot_id, "site": r.site, "material": r.material, "form": r.form,
+             "kg": round(float(r.kg), 6)} for r in conn.execute(stmt) if r.kg > 1e-6]
+    return sorted(rows, key=lambda r: (r["site"], r["lot"]))
 
 
 def stock_by_origin(conn: Connection, site: str | None = None) -> list[dict[str, Any]]:

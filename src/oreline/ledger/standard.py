@@ -15,7 +15,8 @@ and capture stays fast:
   transaction lists at least one ``bizTransaction``; a transformation has inputs and
   outputs, or a ``transformationID`` and either;
 * lists are lists: EPC lists of URIs, quantity elements with ``epcClass`` (and a numeric
-  ``quantity``, a ``uom`` of 2-3 capitals or digits), business transactions with
+  ``quantity``; the unit is left to our profile, which allows KGM and TNE), business
+  transactions with
   ``bizTransaction``, sources and destinations with ``type`` and the party or location,
   sensor elements with a ``sensorReport`` list; ``readPoint`` and ``bizLocation`` are
   objects with an ``id``; ``persistentDisposition`` has ``set`` and/or ``unset`` lists.
@@ -49,12 +50,10 @@ __all__ = ["check_event"]
 _OFFSET = re.compile(r"^[+-](?:(?:0\d|1[0-3]):[0-5]\d|14:00)$")
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
 _TERM = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
-_UOM = re.compile(r"^[A-Z0-9]{2,3}$")
 _EPC_LISTS = ("epcList", "childEPCs", "inputEPCList", "outputEPCList")
 _QTY_LISTS = ("quantityList", "childQuantityList", "inputQuantityList",
               "outputQuantityList")
 _ACTIONS = ("ADD", "OBSERVE", "DELETE")
-_KNOWN_UOMS = frozenset({"KGM", "TNE", "GRM"})
 _WITH_ACTION = ("ObjectEvent", "AggregationEvent", "TransactionEvent", "AssociationEvent")
 
 
@@ -143,14 +142,7 @@ class _Checker:
             if "quantity" in q and (type(qty) is bool or not isinstance(qty, int | float)):
                 self.add(f"{where}.quantity", f"quantity {qty!r} is not a number",
                          "write the quantity as a JSON number, e.g. 1200.5")
-            uom = q.get("uom")
-            if "uom" in q and (type(uom) is not str or (uom not in _KNOWN_UOMS
-                                                         and not _UOM.match(uom))):
-                self.add(f"{where}.uom", f"uom {uom!r} is not a UN/ECE Rec 20 code",
-                         "use a code of 2-3 capitals or digits, e.g. KGM")
-            elif "uom" in q and "quantity" not in q:
-                self.add(f"{where}.uom", "uom without a quantity",
-                         "give the quantity too, or drop the uom")
+            # uom: our profile allows only KGM and TNE, and says so (one message per field)
 
     def location(self, name: str) -> None:
         value = self.ev[name]
@@ -223,7 +215,8 @@ def check_event(ev: Mapping[str, Any], label: str, issues: list[Issue]) -> None:
     kind = ev.get("type", ev.get("isA"))
     offset = ev.get("eventTimeZoneOffset")
     if type(offset) is not str or not _OFFSET.match(offset):
-        c.add("eventTimeZoneOffset", f"eventTimeZoneOffset is {offset!r}",
+        c.add("eventTimeZoneOffset", "eventTimeZoneOffset is missing" if offset is None
+              else f"eventTimeZoneOffset is {offset!r}, not an offset from -14:00 to +14:00",
               "add the local offset, -14:00 to +14:00, e.g. \"+09:00\"")
     if "recordTime" in ev and not _is_time(ev["recordTime"]):
         c.add("recordTime", f"recordTime {ev['recordTime']!r} is not a timestamp with an "
@@ -233,7 +226,8 @@ def check_event(ev: Mapping[str, Any], label: str, issues: list[Issue]) -> None:
         c.uri("eventID", event_id, "eventID")  # or a JSON-LD blank node, as in the CBV examples
     action = ev.get("action")
     if kind in _WITH_ACTION and action not in _ACTIONS:
-        c.add("action", f"action is {action!r}", "use ADD, OBSERVE or DELETE")
+        c.add("action", "action is missing" if action is None else f"action is {action!r}",
+              "use ADD, OBSERVE or DELETE")
     for name in _EPC_LISTS:
         if name in ev:
             c.epc_list(name)

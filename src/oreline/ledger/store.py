@@ -186,6 +186,17 @@ checkpoints = Table(
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
+def _check_sqlite_path(path: Path) -> None:
+    """A clear error for a SQLite ledger path that cannot be a database file."""
+    if path.is_dir():
+        raise ConfigError(f"--db {path} is a directory; give a file path such as "
+                          f"{path / 'ledger.sqlite'}")
+    parent = path.parent
+    if not parent.is_dir():
+        raise ConfigError(f"--db {path}: the directory {parent} does not exist; create it "
+                          "(mkdir -p) or choose another path")
+
+
 def to_url(db: str | Path) -> str:
     """A SQLAlchemy URL for a path or URL.
 
@@ -224,6 +235,8 @@ class Store:
         """
         url = to_url(db)
         kwargs: dict[str, Any] = {}
+        if "://" not in str(db):  # a SQLite file path
+            _check_sqlite_path(Path(db))
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
             if url in ("sqlite://", "sqlite:///:memory:"):
@@ -261,7 +274,11 @@ class Store:
         except LedgerError:
             raise
         except Exception as exc:
-            raise ConfigError(f"cannot prepare the ledger database: {exc}") from exc
+            reason = getattr(exc, "orig", None) or exc  # the driver's words, not SQLAlchemy's
+            where = self.engine.url.render_as_string(hide_password=True)
+            raise ConfigError(f"cannot open or prepare the ledger database {where}: {reason}; "
+                              "check the path or URL (server running, user, password, "
+                              "database name) and that you may write there") from exc
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
