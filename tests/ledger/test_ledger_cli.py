@@ -273,3 +273,27 @@ def test_unusable_db_path_is_named_with_a_fix(tmp_path: Path, where: str,
     res = runner.invoke(app, ["stock", "--db", str(tmp_path / where)])
     assert res.exit_code == 8
     assert message in res.output and "sqlalche.me" not in res.output
+
+
+def test_account_and_check_name_bad_arguments(demo_db: tuple[Path, Path]) -> None:
+    db, _ = demo_db
+    site = "urn:oreline:site:kmp-ochang"
+    for args, message in [
+        (["account", "urn:oreline:site:nowhere", "Nd"], "is not in the ledger; known sites: "
+                                                        + site),
+        (["account", site, "Xx"], "'Xx' is not an element symbol"),
+        (["account", site, "Nd", "--period", "2026-13"], "period '2026-13' is not YYYY-MM"),
+        (["check", "urn:oreline:lot:x", "--rule", "dfars2027"], "or crma-report for a period"),
+    ]:
+        res = runner.invoke(app, [*args, "--db", str(db)])
+        assert res.exit_code == 6, res.output
+        assert message in res.output
+    ok = runner.invoke(app, ["account", site, "Nd", "--period", "2026-02", "--db", str(db)])
+    assert ok.exit_code == 0, ok.output
+    lot = _alloys(db)["pass"]
+    res = runner.invoke(app, ["check", lot, "--rule", "DFARS-2027", "--db", str(db)])
+    assert res.exit_code == 0 and "PASS" in res.output
+    report = json.loads(runner.invoke(app, ["check", "2026", "--rule", "crma-report",
+                                            "--db", str(db)]).stdout)
+    shares = [v for st in report["stages"].values() for v in st["shares"].values()]
+    assert shares and all(v == round(v, 6) for v in shares)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from oreline.errors import CaptureError, Issue, LedgerError
 from oreline.ledger import chain, compliance, custody, queries
@@ -160,8 +161,10 @@ class Ledger:
 
     def check(self, lot: str, rule: str = "dfars-2027") -> dict[str, Any]:
         """DFARS 2027 or CRMA verdict for a lot."""
+        rule = rule.lower()
         if rule not in ("dfars-2027", "crma"):
-            raise LedgerError(f"unknown rule {rule!r}; use dfars-2027 or crma")
+            raise LedgerError(f"unknown rule {rule!r}; use dfars-2027 or crma for a lot "
+                              "(or crma-report for a period)")
         with self.store.read() as conn:
             return compliance.check_lot(conn, lot, rule)
 
@@ -177,14 +180,23 @@ class Ledger:
 
     def account(self, site: str, element: str, period: str | None = None,
                 method: str = "credit") -> dict[str, Any]:
-        """Mass-balance account (credit or rolling-average method)."""
+        """Mass-balance account (credit or rolling-average method).
+
+        Raises
+        ------
+        LedgerError
+            For an unknown site, a symbol that is no element, or a period not ``YYYY-MM``.
+
+        """
         with self.store.read() as conn:
+            _check_account(conn, site, element, period)
             return custody.account(conn, site, element, "ex-china", period, method)
 
     def account_entries(self, site: str, element: str,
                         period: str | None = None) -> list[dict[str, Any]]:
         """Rows of a mass-balance account with their kind (receipt, claim, loss, ...)."""
         with self.store.read() as conn:
+            _check_account(conn, site, element, period)
             return custody.account_entries(conn, site, element, "ex-china", period)
 
     def flags(self) -> list[dict[str, Any]]:
@@ -259,3 +271,21 @@ class Ledger:
         """Event IDs declared in error."""
         with self.store.read() as conn:
             return set(conn.execute(select(retractions.c.event_id)).scalars())
+
+
+_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def _check_account(conn: Connection, site: str, element: str, period: str | None) -> None:
+    """Name what is wrong with an account's site, element or period, with the fix."""
+    from oreline.units import ATOMIC_WEIGHTS
+
+    if element not in ATOMIC_WEIGHTS:
+        raise LedgerError(f"{element!r} is not an element symbol; give one such as Nd, Pr, "
+                          "Dy or Tb")
+    if period is not None and not _PERIOD.match(period):
+        raise LedgerError(f"period {period!r} is not YYYY-MM (a month 01-12), e.g. 2026-03")
+    if conn.execute(select(sites.c.site_id).where(sites.c.site_id == site)).first() is None:
+        known = conn.execute(select(sites.c.site_id).order_by(sites.c.site_id)).scalars().all()
+        raise LedgerError(f"site {site!r} is not in the ledger; known sites: "
+                          f"{', '.join(known) or 'none yet'}")

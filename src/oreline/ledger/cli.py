@@ -168,9 +168,9 @@ def check(lot_id: Annotated[str, typer.Argument(help="Lot URI, or a period YYYY[
     """Check a lot against DFARS 2027 or CRMA (or a CRMA report for a period)."""
     def body() -> None:
         with _ledger(db) as led:
-            result = (led.crma_report(lot_id) if rule == "crma-report"
+            result = (led.crma_report(lot_id) if rule.lower() == "crma-report"
                       else led.check(lot_id, rule))
-        if as_json or rule == "crma-report":
+        if as_json or rule.lower() == "crma-report":
             _print_json(result)
             return
         colour = {"pass": "green", "fail": "red", "within-benchmark": "green"}.get(

@@ -146,12 +146,14 @@ def crma_report(conn: Connection, period: str, forms: tuple[str, ...] = ("alloy"
                 country = part["stages"].get(stage) or "unknown"
                 shares = by_stage.setdefault(stage, {})
                 shares[country] = shares.get(country, 0.0) + float(r.kg) * float(part["share"])
-    report: dict[str, Any] = {"period": period, "lots": len(rows), "kg": total, "stages": {}}
+    # kg to the gram and shares to 1e-6: sums of floats carry noise such as 1.0000000000000002
+    report: dict[str, Any] = {"period": period, "lots": len(rows), "kg": round(total, 3),
+                              "stages": {}}
     for stage, kgs in by_stage.items():
         shares = {c: kg / stage_kg[stage] for c, kg in sorted(kgs.items(), key=lambda x: -x[1])}
         top = next((c for c in shares if c not in EU and c != "unknown"), None)
         report["stages"][stage] = {
-            "shares": shares, "top_third_country": top,
+            "shares": {c: round(v, 6) for c, v in shares.items()}, "top_third_country": top,
             "above_benchmark": bool(top and shares[top] > CRMA_CAP),
         }
     return report
