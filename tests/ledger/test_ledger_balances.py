@@ -90,7 +90,8 @@ def test_migration_0005_upgrades_a_ledger_of_revision_0004(tmp_path: Any) -> Non
     led = Ledger.open(path)
     insp = inspect(led.store.engine)
     assert insp.has_table("mb_balances")
-    assert {ix["name"] for ix in insp.get_indexes("mb_entries")} == {"ix_mb_account_seq"}
+    assert {ix["name"] for ix in insp.get_indexes("mb_entries")} == {"ix_mb_account_seq",
+                                                                     "ix_mb_event"}
     # no balance yet: the first capture sums the history, then writes one
     with pytest.raises(CaptureError, match="credits at"):
         led.capture(doc(receipt("c", 10.0, CN, assay=OXIDE), ship("c", 10.0,
@@ -133,3 +134,39 @@ def test_balances_equal_the_rows_over_random_captures(docs: list[list[tuple[bool
     finally:
         led.close()
 
+
+
+def test_migration_0006_indexes_what_error_declarations_look_up(tmp_path: Any) -> None:
+    path = tmp_path / "old.sqlite"
+    led = Ledger.open(path)
+    led.register_site(KMP, "KMP Ochang", "KR", "alloying")
+    led.capture(doc(receipt("a", 1000.0, assay=OXIDE)))
+    with led.store.engine.begin() as conn:  # make it a revision 0005 ledger
+        conn.exec_driver_sql("DROP INDEX ix_lots_event")
+        conn.exec_driver_sql("DROP INDEX ix_mb_event")
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0005'")
+    led.close()
+    led = Ledger.open(path)
+    with led.store.read() as conn:
+        for table, index in (("lots", "ix_lots_event"), ("mb_entries", "ix_mb_event")):
+            plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(
+                f"EXPLAIN QUERY PLAN SELECT * FROM {table} WHERE event_id = 'x'"))
+            assert index in plan, plan
+    led.close()
+
+
+def test_a_correction_is_booked_in_the_month_it_is_declared(ledger: Ledger) -> None:
+    import copy
+
+    rec = receipt("a", 1000.0, assay=OXIDE)  # March
+    ledger.capture(doc(rec, receipt("b", 500.0, assay=OXIDE)))
+    march = ledger.account(KMP, "Nd", "2026-03")["closing_kg"]
+    decl = copy.deepcopy(rec)
+    decl["errorDeclaration"] = {"declarationTime": "2026-04-02T09:00:00+09:00",
+                                "reason": "incorrect_data"}
+    ledger.capture(doc(decl))
+    assert ledger.account(KMP, "Nd", "2026-03")["closing_kg"] == pytest.approx(march)
+    assert march == pytest.approx(900.0)  # 1,500 kg x 0.6 Nd, all ex-China
+    april = ledger.account(KMP, "Nd", "2026-04")
+    assert april["opening_kg"] == pytest.approx(900.0)
+    assert april["closing_kg"] == pytest.approx(300.0)  # the 1,000 kg receipt taken back

@@ -297,3 +297,24 @@ def test_account_and_check_name_bad_arguments(demo_db: tuple[Path, Path]) -> Non
                                             "--db", str(db)]).stdout)
     shares = [v for st in report["stages"].values() for v in st["shares"].values()]
     assert shares and all(v == round(v, 6) for v in shares)
+
+
+def test_values_that_cannot_be_hashed_are_refused_in_words(tmp_path: Path) -> None:
+    db = tmp_path / "x.sqlite"
+    led = Ledger.open(db)
+    led.register_site(KMP, "KMP", "KR", "alloying")
+    led.close()
+    f = tmp_path / "bad.jsonld"
+    for bad, message in [('"quantity": NaN', "is not positive"),
+                         ('"oreline:note": 1e400', "cannot be hashed as JSON"),
+                         ('"eventID": "urn:x:\\ud800"', "cannot be hashed as JSON"),
+                         ('"recordTime": "0001-01-01T00:00:00+01:00"', "recordTime")]:
+        ev = json.dumps(receipt("x", 5.0))
+        if bad.startswith('"quantity"'):
+            ev = ev.replace('"quantity": 5.0', bad)
+        else:
+            ev = ev[:-1] + ", " + bad + "}"
+        f.write_text('{"type": "EPCISDocument", "epcisBody": {"eventList": [' + ev + "]}}")
+        res = runner.invoke(app, ["capture", str(f), "--db", str(db)])
+        assert res.exit_code == 6, (bad, res.output)
+        assert message in res.output and "Traceback" not in res.output

@@ -477,8 +477,10 @@ def _error_declaration(state: _State, pe: ParsedEvent, seq: int, issues: list[Is
 def _undo_accounts(state: _State, pe: ParsedEvent, seq: int, issues: list[Issue]) -> bool:
     """Reverse a retracted event's mass-balance rows and campaign lines, if allowed."""
     target = pe.event_id
+    declared = str((pe.error_declaration or {}).get("declarationTime", ""))[:7]
     undo, problem = custody.reversal_rows(state.conn, state.rows.get("mb_entries", []),
-                                          target, seq, state.available_credit)
+                                          target, seq, state.available_credit,
+                                          declared or _period(pe))  # the month declared
     lines = campaign.event_lines(state.conn, state.rows.get("campaign_lines", []), target)
     if lines and problem is None:
         lines, problem = campaign.retraction(state.campaigns[lines[0]["campaign"]], lines,
@@ -566,7 +568,7 @@ def build_rows(
                                             f"lot {q.lot} is unknown",
                                             "capture the lot first"))
         state.events.add(pe.event_id)
-        raw_bytes = canonical_json(pe.raw)
+        raw_bytes = pe.content or canonical_json(pe.raw)
         body = raw_bytes.decode("utf-8")
         chash = sha256_hex(raw_bytes)
         used = state.sites.get(pe.location or "")

@@ -50,16 +50,22 @@ def _ledger(db: str | None) -> Iterator[Any]:
         led.close()
 
 
+def _printable(text: str) -> str:
+    """``text`` with what UTF-8 cannot encode (a lone surrogate from the input) escaped."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _run(body: Callable[[], None]) -> None:
     try:
         body()
     except CaptureError as exc:
         err.print(f"[bold red]{exc.title}[/]: {len(exc.issues)} problem(s); nothing was written")
         for issue in exc.issues:
-            err.print(Text.assemble(("  - ", "red"), str(issue)), highlight=False)
+            err.print(Text.assemble(("  - ", "red"), _printable(str(issue))), highlight=False)
         raise typer.Exit(exc.exit_code) from None
     except OrelineError as exc:
-        err.print(Text.assemble(("error", "bold red"), f": {exc}"), highlight=False)
+        err.print(Text.assemble(("error", "bold red"), f": {_printable(str(exc))}"),
+                  highlight=False)
         raise typer.Exit(exc.exit_code) from None
 
 

@@ -25,6 +25,7 @@ Examples
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ from oreline.errors import CaptureError, Issue
 from oreline.ledger.hashing import (
     DEFAULT_PREFIXES,
     NotPlainError,
+    canonical_json,
     event_hash_id,
     freeze,
     normalise_timestamp,
@@ -233,6 +235,8 @@ class ParsedEvent:
     masters: dict[str, LotMaster] = field(default_factory=dict)
     error_declaration: dict[str, Any] | None = None
     transformation_id: str | None = None
+    #: RFC 8785 text of the event as captured (what the ledger stores and hashes)
+    content: bytes = b""
     claim: dict[str, Any] | None = None
 
     @property
@@ -332,9 +336,10 @@ def _quantities(
                                 "use KGM or TNE (UN/ECE Rec 20)"))
             continue
         qty = q["quantity"]
-        if isinstance(qty, bool) or not isinstance(qty, int | float) or qty <= 0:
+        if isinstance(qty, bool) or not isinstance(qty, int | float) or not (
+                0 < qty < math.inf):  # NaN fails both comparisons
             issues.append(Issue(label, f"{where}.quantity", f"quantity {qty!r} is not positive",
-                                "give a positive number"))
+                                "give a positive, finite number"))
             continue
         out.append(QtyRef(lot, to_kg(qty, str(q["uom"]))))
     return out
@@ -478,14 +483,21 @@ def _parse_event(
     errdecl = ev.get("errorDeclaration")
     if len(issues) > start or moment is None:
         return None
-    hash_id = event_hash_id(ev, prefixes, frozen=frozen)
+    try:  # the stored text and the hash ID: I-JSON values only
+        content = canonical_json(ev)
+        hash_id = event_hash_id(ev, prefixes, frozen=frozen)
+    except (ValueError, TypeError) as exc:
+        issues.append(Issue(label, "", f"the event cannot be hashed as JSON: {exc}",
+                            "use finite numbers (no NaN or Infinity), integers within "
+                            "+-2**53, timestamps with an offset and valid Unicode text"))
+        return None
     return ParsedEvent(
         index=i, raw=dict(ev), event_id=str(given) if given else hash_id, hash_id=hash_id,
         type=str(kind), time=moment, action=action if isinstance(action, str) else None,
         step=step, location=location, quantities=quantities, inputs=inputs, outputs=outputs,
         masters=masters, error_declaration=dict(errdecl) if isinstance(errdecl, Mapping)
         else None, transformation_id=ev.get("transformationID"),
-        claim=dict(claim) if isinstance(claim, Mapping) else None,
+        claim=dict(claim) if isinstance(claim, Mapping) else None, content=content,
     )
 
 

@@ -140,8 +140,11 @@ def _normalise_timestamp(value: str) -> str:
     if match is None:
         raise ValueError(f"timestamp {value!r} is not ISO 8601 with a time zone offset")
     base, frac, zone = match.group(1), match.group(2) or "", match.group(3)
-    moment = datetime.fromisoformat(base + ("+00:00" if zone == "Z" else zone))
-    utc = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    try:
+        moment = datetime.fromisoformat(base + ("+00:00" if zone == "Z" else zone))
+        utc = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    except OverflowError as exc:  # e.g. 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+        raise ValueError(f"timestamp {value!r} is out of range in UTC") from exc
     frac = frac.rstrip("0")
     frac = frac + "0" * max(0, 3 - len(frac))
     return f"{utc}.{frac}Z"
