@@ -201,6 +201,24 @@ def test_campaign_that_lost_too_much_is_rejected_or_flagged_at_close(ledger: Led
                                                            "unexplained loss of Pr: 1"]
 
 
+def test_flagged_over_tap_empties_the_cell_and_later_taps_link_with_0_kg(
+        ledger: Ledger) -> None:
+    """At a flag-policy site a tap may take more rare earths than the cell holds: it takes
+    all that is left (100 kg ox9); a later tap finds the cell empty, keeps the origin of
+    everything fed and links to it with 0 kg, so the edges never exceed the feed."""
+    site = "urn:oreline:site:flag"
+    ledger.register_site(site, "Flag plant", "KR", "reduction", policy="flag")
+    at = {"bizLocation": {"id": site}, "transformationID": "urn:c:F"}
+    ledger.capture(doc(receipt("ox9", 100.0, assay=OXIDE) | {"bizLocation": {"id": site}},
+                       feed({"ox9": 100.0}, 5) | at, tap("f1", 100.0, 6) | at))
+    ledger.capture(doc(tap("f2", 10.0, 7) | at))
+    assert _edges(ledger, "f1") == {"ox9": pytest.approx(100.0)}
+    assert _edges(ledger, "f2") == {"ox9": 0.0}
+    assert _au_share(ledger, "f2") == pytest.approx(1.0)
+    assert len(ledger.flags()) == 4
+    assert ledger.verify(deep=True)["derived_rows"]["edges"] == 2
+
+
 def test_feed_and_tap_at_another_site_or_step_are_rejected(ledger: Ledger) -> None:
     _start(ledger)
     ledger.register_site("urn:oreline:site:us", "US", "US", "reduction")
