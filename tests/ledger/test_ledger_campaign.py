@@ -59,26 +59,45 @@ def _edges(ledger: Ledger, lot: str) -> dict[str, float]:
             for i in ledger.trace_back(L + lot)["inputs"]}
 
 
+def _au_share(ledger: Ledger, lot: str) -> float:
+    return sum(p["share"] for p in ledger.lot(L + lot)["origin"] if p["stages"]["mined"] == "AU")
+
+
 def test_campaign_runs_over_four_documents_on_running_totals(ledger: Ledger) -> None:
+    """The reviewer's campaign: each tap draws on what is still in the cell.
+
+    Rare earths (RE): oxide 0.8 kg per kg, metal 1.0. Day 5: 500 kg AU oxide (400 kg RE).
+    m1 (200 kg RE) takes 200/400 = 1/2 of the cell: 250 kg ox1, all AU; 250 kg ox1
+    (200 kg RE) stay. Day 9: 500 kg CN oxide (400 kg RE) in; m2 (200 kg RE) takes
+    200/600 = 1/3 of the cell: 250/3 kg ox1 and 500/3 kg ox2, AU 200/600 = 1/3. m3
+    closes: it takes all that is left, 500/3 kg ox1 and 1000/3 kg ox2, AU still 1/3.
+    Each input's edges sum to the 500 kg it brought; AU-origin metal is
+    200 + 200/3 + 370/3 = 390 kg, within the 400 kg RE the AU oxide brought.
+    """
     _start(ledger)
     assert ledger.lot(L + "ox1")["on_hand_kg"] == pytest.approx(500.0)
-    # day 7: the first tap covers the only input fed so far
     ledger.capture(doc(tap("m1", 200.0, 7)))
     assert {p["stages"]["mined"] for p in ledger.lot(L + "m1")["origin"]} == {"AU"}
-    assert _edges(ledger, "m1") == {"ox1": pytest.approx(500.0)}
+    assert _edges(ledger, "m1") == {"ox1": pytest.approx(250.0)}
     assert ledger.check(L + "m1")["status"] == "pass"
-    # day 9: Chinese oxide fed, then a tap: it holds both inputs, half each by RE mass
     ledger.capture(doc(feed({"ox2": 500.0}, 9), tap("m2", 200.0, 9, )))
     shares = {p["stages"]["mined"]: p["share"] for p in ledger.lot(L + "m2")["origin"]}
-    assert shares == {"AU": pytest.approx(0.5), "CN": pytest.approx(0.5)}
+    assert shares == {"AU": pytest.approx(1 / 3), "CN": pytest.approx(2 / 3)}
     assert ledger.check(L + "m2")["status"] == "fail"
-    # 500 kg of each input x 200 kg / 400 kg tapped so far
-    assert _edges(ledger, "m2") == {"ox1": pytest.approx(250.0), "ox2": pytest.approx(250.0)}
+    assert _edges(ledger, "m2") == {"ox1": pytest.approx(250 / 3),
+                                    "ox2": pytest.approx(500 / 3)}
     assert {d["lot"] for d in ledger.trace_forward(L + "ox2")["descendants"]} == {L + "m2"}
     # day 12: last tap closes it: Nd 150 + 150 + 277.5 = 577.5 of 600 kg (96.25 %)
     ledger.capture(doc(close(tap("m3", 370.0, 12))))
-    assert _edges(ledger, "m3") == {"ox1": pytest.approx(500 * 370 / 770),
-                                    "ox2": pytest.approx(500 * 370 / 770)}
+    assert _edges(ledger, "m3") == {"ox1": pytest.approx(500 / 3),
+                                    "ox2": pytest.approx(1000 / 3)}
+    assert _au_share(ledger, "m3") == pytest.approx(1 / 3)
+    for lot in ("ox1", "ox2"):
+        assert sum(_edges(ledger, m).get(lot, 0.0) for m in ("m1", "m2", "m3")) == (
+            pytest.approx(500.0))
+    au_metal = sum(kg * _au_share(ledger, m) for m, kg in (("m1", 200), ("m2", 200),
+                                                           ("m3", 370)))
+    assert au_metal == pytest.approx(390.0)
     with ledger.store.read() as conn:
         lines = conn.execute(select(campaign_lines.c.role, campaign_lines.c.lot_id,
                                     campaign_lines.c.kg).where(campaign_lines.c.campaign == E1)
@@ -89,7 +108,57 @@ def test_campaign_runs_over_four_documents_on_running_totals(ledger: Ledger) -> 
     # closed: nothing more joins it
     with pytest.raises(CaptureError, match=f"campaign {E1} was closed by event"):
         ledger.capture(doc(tap("m4", 1.0, 13)))
-    assert ledger.verify(deep=True)["derived_rows"]["campaign_lines"] == 6
+    deep = ledger.verify(deep=True)["derived_rows"]
+    assert (deep["campaign_lines"], deep["edges"]) == (6, 5)
+
+
+def test_campaign_in_one_document_equals_the_same_events_over_four(tmp_path: Any) -> None:
+    """Taps draw in document order within a document too: the reviewer's campaign in one
+    document gives the lots, origins, edges and accounts of the four-document one."""
+    events = [feed({"ox1": 500.0}, 5), tap("m1", 200.0, 7), feed({"ox2": 500.0}, 9),
+              tap("m2", 200.0, 9), close(tap("m3", 370.0, 12))]
+    results = []
+    for split in ([5], [1, 2, 4, 5]):
+        led = Ledger.open(tmp_path / f"{len(split)}.sqlite")
+        led.register_site(KMP, "KMP Ochang", "KR", "alloying")
+        led.capture(doc(receipt("ox1", 1000.0, assay=OXIDE),
+                        receipt("ox2", 1000.0, CN, assay=OXIDE)))
+        for a, b in zip([0, *split], split, strict=False):
+            led.capture(doc(*events[a:b]))
+        results.append(_outcome(led, ["m1", "m2", "m3"]))
+        led.verify(deep=True)
+        led.close()
+    assert _same(*results)
+    assert results[0]["edges"]["m2"] == {"ox1": pytest.approx(250 / 3),
+                                         "ox2": pytest.approx(500 / 3)}
+
+
+def test_events_after_the_closing_event_of_a_document_are_rejected(ledger: Ledger) -> None:
+    _start(ledger)
+    with pytest.raises(CaptureError, match=f"campaign {E1} was closed by event .* earlier "
+                                           "in this document"):
+        ledger.capture(doc(close(tap("m1", 200.0, 7)), tap("m2", 100.0, 8)))
+    assert ledger.store.count("entries") == 3
+
+
+def _outcome(led: Ledger, taps: list[str]) -> dict[str, Any]:
+    """What a campaign left: each tap's custody, origin and edges, and the accounts."""
+    return {"lots": {m: (led.lot(L + m)["custody"], [(p["share"], p["stages"])
+                                                     for p in led.lot(L + m)["origin"]])
+                     for m in taps},
+            "edges": {m: _edges(led, m) for m in taps},
+            "accounts": [led.account(KMP, el) for el in ("Nd", "Pr")]}
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal structures, floats to 1e-9."""
+    if isinstance(a, float) or isinstance(b, float):
+        return bool(a == pytest.approx(b, rel=1e-9, abs=1e-9))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
 
 
 def test_cumulative_output_above_cumulative_input_is_rejected(ledger: Ledger) -> None:
@@ -132,6 +201,24 @@ def test_campaign_that_lost_too_much_is_rejected_or_flagged_at_close(ledger: Led
                                                            "unexplained loss of Pr: 1"]
 
 
+def test_flagged_over_tap_empties_the_cell_and_later_taps_link_with_0_kg(
+        ledger: Ledger) -> None:
+    """At a flag-policy site a tap may take more rare earths than the cell holds: it takes
+    all that is left (100 kg ox9); a later tap finds the cell empty, keeps the origin of
+    everything fed and links to it with 0 kg, so the edges never exceed the feed."""
+    site = "urn:oreline:site:flag"
+    ledger.register_site(site, "Flag plant", "KR", "reduction", policy="flag")
+    at = {"bizLocation": {"id": site}, "transformationID": "urn:c:F"}
+    ledger.capture(doc(receipt("ox9", 100.0, assay=OXIDE) | {"bizLocation": {"id": site}},
+                       feed({"ox9": 100.0}, 5) | at, tap("f1", 100.0, 6) | at))
+    ledger.capture(doc(tap("f2", 10.0, 7) | at))
+    assert _edges(ledger, "f1") == {"ox9": pytest.approx(100.0)}
+    assert _edges(ledger, "f2") == {"ox9": 0.0}
+    assert _au_share(ledger, "f2") == pytest.approx(1.0)
+    assert len(ledger.flags()) == 4
+    assert ledger.verify(deep=True)["derived_rows"]["edges"] == 2
+
+
 def test_feed_and_tap_at_another_site_or_step_are_rejected(ledger: Ledger) -> None:
     _start(ledger)
     ledger.register_site("urn:oreline:site:us", "US", "US", "reduction")
@@ -153,11 +240,12 @@ def test_retracting_campaign_events_keeps_running_totals(ledger: Ledger) -> None
     ledger.capture(doc(retract(feed2)))
     assert ledger.lot(L + "ox2")["on_hand_kg"] == pytest.approx(1000.0)
     # running totals are back to 500 kg ox1 in, 200 kg m1 out: close with 185 kg metal
-    # (Nd 150 + 138.75 = 288.75 of 300 kg, 96.25 %); the new tap is Australian only
+    # (Nd 150 + 138.75 = 288.75 of 300 kg, 96.25 %); the new tap is Australian only and
+    # takes the 250 kg ox1 m1 left (the retracted m2 gave back what it took)
     close_ev = close(tap("m3", 185.0, 12))
     ledger.capture(doc(close_ev))
     assert ledger.check(L + "m3")["status"] == "pass"
-    assert _edges(ledger, "m3") == {"ox1": pytest.approx(500 * 185 / 385)}
+    assert _edges(ledger, "m3") == {"ox1": pytest.approx(250.0)}
     acct = ledger.account(KMP, "Nd", "2026-03")
     assert acct["losses_kg"] == pytest.approx(11.25)  # 300 - 288.75, all compliant
     assert acct["closing_kg"] == pytest.approx(600.0 - 11.25)
@@ -171,7 +259,28 @@ def test_retracting_campaign_events_keeps_running_totals(ledger: Ledger) -> None
     assert acct["closing_kg"] == pytest.approx(600.0)
     ledger.capture(doc(close(tap("m4", 185.0, 14))))
     assert ledger.account(KMP, "Nd")["closing_kg"] == pytest.approx(588.75)
+    assert _edges(ledger, "m4") == {"ox1": pytest.approx(250.0)}  # m3 gave it back
     assert ledger.verify(deep=True)["entries"] == 11
+
+
+def test_feed_a_live_tap_drew_on_cannot_be_retracted(ledger: Ledger) -> None:
+    """ox1 500 kg (400 kg RE); m1 200 kg takes 250 kg ox1. ox2 500 kg in; m2 100 kg
+    takes 100/600 of the cell: 250/6 kg ox1 and 500/6 kg ox2. Without ox2's feed the
+    campaign still balances (Nd 225 of 300 kg), but m2 would hold ox2 never fed."""
+    _start(ledger)
+    ledger.capture(doc(tap("m1", 200.0, 7)))
+    feed2, tap2 = feed({"ox2": 500.0}, 9), tap("m2", 100.0, 9)
+    ledger.capture(doc(feed2, tap2))
+    assert _edges(ledger, "m2") == {"ox1": pytest.approx(250 / 6),
+                                    "ox2": pytest.approx(500 / 6)}
+    with pytest.raises(CaptureError, match=r"holds 0 kg of lot .*ox2 but its taps took "
+                                           r"83\.3333 kg of it; declare the taps made since"):
+        ledger.capture(doc(retract(feed2)))
+    # retracting the tap and the feed in one document, in that order, is fine
+    ledger.capture(doc(retract(tap2), retract(feed2)))
+    ledger.capture(doc(close(tap("m3", 185.0, 12))))
+    assert _edges(ledger, "m3") == {"ox1": pytest.approx(250.0)}
+    assert ledger.verify(deep=True)["derived_rows"]["edges"] == 4
 
 
 # --- process losses in mass-balance accounts -----------------------------------------
@@ -338,8 +447,8 @@ def test_identity_preserved_lot_fed_twice_stays_identity_preserved(ledger: Ledge
                           st.floats(0.0, 0.9)), min_size=1, max_size=6))
 def test_campaign_invariants_over_random_documents(steps: list) -> None:
     """Whatever the feeds and taps per document, the running totals are the sums of what
-    was captured, the last tap's origin is the feed's RE mix, and the close debits 4 % of
-    the compliant Nd fed (96 % recovery overall)."""
+    was captured, each input's edges sum to what it fed once closed, and the close debits
+    4 % of the compliant Nd fed (96 % recovery overall)."""
     led = Ledger.open("sqlite://")
     led.register_site(KMP, "KMP Ochang", "KR", "alloying")
     led.capture(doc(receipt("ox1", 1000.0, assay=OXIDE),
@@ -360,14 +469,81 @@ def test_campaign_invariants_over_random_documents(steps: list) -> None:
                                  .group_by(campaign_lines.c.role)).all())
     assert sums["input"] == pytest.approx(total)
     assert sums["output"] == pytest.approx(0.96 * 0.8 * total)
-    shares = {p["stages"]["mined"]: p["share"] for p in led.lot(L + "last")["origin"]}
-    assert shares.get("AU", 0.0) == pytest.approx(fed["ox1"] / total)
+    taps = [f"m{i}" for i, (_lot, kg, frac) in enumerate(steps) if frac * 0.8 * kg >= 0.01]
+    for lot in ("ox1", "ox2"):
+        drawn = sum(_edges(led, m).get(lot, 0.0) for m in [*taps, "last"])
+        assert drawn == pytest.approx(fed[lot], abs=1e-6)
     acct = led.account(KMP, "Nd")
     assert acct["losses_kg"] == pytest.approx(0.04 * 0.6 * fed["ox1"], abs=1e-9)
     assert acct["closing_kg"] == pytest.approx(600.0 - 0.04 * 0.6 * fed["ox1"])
     assert led.verify(deep=True)["derived_rows"]["campaign_lines"] == len(steps) + sum(
         1 for _lot, kg, frac in steps if frac * 0.8 * kg >= 0.01) + 2
     led.close()
+
+
+_OPS = st.lists(st.tuples(st.sampled_from(["ox1", "ox2", "tap"]), st.floats(10.0, 150.0),
+                         st.booleans()), min_size=1, max_size=8)
+
+
+@settings(max_examples=25, deadline=None)
+@given(_OPS)
+def test_taps_never_draw_more_than_was_fed_and_splitting_changes_nothing(ops: list) -> None:
+    """Random feeds and taps, captured in one document and again split over documents
+    (a new document where the flag says so), then closed.
+
+    Each tap draws at most 90 % of the rare earths the campaign may still yield (96 %
+    overall); the close takes the rest. Whatever the split: an input's edges never sum
+    to more than it fed (exactly that once closed), no input is credited more metal of
+    its origin than the rare earths it brought, and both ledgers hold the same origins,
+    edges and accounts.
+    """
+    events: list[dict[str, Any]] = [feed({"ox1": 50.0}, 2)]
+    cuts = [False]
+    fed = {"ox1": 50.0, "ox2": 0.0}
+    tapped, taps = 0.0, []
+    for i, (what, kg, cut) in enumerate(ops):
+        if what != "tap":
+            events.append(feed({what: kg}, 3 + i))
+            fed[what] += kg
+        else:
+            out = round((0.96 * 0.8 * sum(fed.values()) - tapped) * kg / 170.0, 6)
+            if out < 0.01:
+                continue
+            events.append(tap(f"m{i}", out, 3 + i))
+            tapped += out
+            taps.append((f"m{i}", out))
+        cuts.append(cut)
+    last = 0.96 * 0.8 * sum(fed.values()) - tapped
+    events.append(close(tap("last", last, 20)))
+    taps.append(("last", last))
+    cuts.append(True)
+    results = []
+    for split in (False, True):
+        led = Ledger.open("sqlite://")
+        led.register_site(KMP, "KMP Ochang", "KR", "alloying")
+        led.capture(doc(receipt("ox1", 2000.0, assay=OXIDE),
+                        receipt("ox2", 2000.0, CN, assay=OXIDE)))
+        batch: list[dict[str, Any]] = []
+        for ev, cut in zip(events, cuts, strict=True):
+            if split and cut and batch:
+                led.capture(doc(*batch))
+                batch = []
+            batch.append(ev)
+        led.capture(doc(*batch))
+        names = [m for m, _kg in taps]
+        for lot in ("ox1", "ox2"):
+            drawn = 0.0
+            for m, _kg in taps:
+                drawn += _edges(led, m).get(lot, 0.0)
+                assert drawn <= fed[lot] + 1e-6  # never more than it brought, at any tap
+            assert drawn == pytest.approx(fed[lot], abs=1e-6)  # all of it once closed
+        au_metal = sum(kg * _au_share(led, m) for m, kg in taps)  # metal is 100 % RE
+        assert au_metal <= 0.8 * fed["ox1"] + 1e-6
+        results.append(_outcome(led, names))
+        if split:
+            assert led.verify(deep=True)["derived_rows"]["edges"] >= len(taps)
+        led.close()
+    assert _same(*results)
 
 
 def test_ledger_written_before_0004_replays_under_its_rules(ledger: Ledger) -> None:
@@ -378,6 +554,14 @@ def test_ledger_written_before_0004_replays_under_its_rules(ledger: Ledger) -> N
                        tap("m1", 385.0, 6), _electrolysis({"ox1": 100.0}, "m2", 77.0, 7)))
     ledger.capture(doc(ship("m2", 10.0)))
     rechain_as_before_0004(ledger)
+    # before 0004 a campaign within one document split its feed pro-rata: all 500 kg to
+    # m1 (today the open campaign's tap takes 385/400 of it, 481.25 kg)
+    from sqlalchemy import update
+
+    from oreline.ledger.store import edges
+    assert _edges(ledger, "m1") == {"ox1": pytest.approx(481.25)}
+    with ledger.store.write() as conn:
+        conn.execute(update(edges).where(edges.c.child == L + "m1").values(kg=500.0))
     assert ledger.verify(deep=True)["derived_rows"]["campaign_lines"] == 0
     # the same ledger under the new rules would hold campaign lines and loss debits
     assert ledger.account(KMP, "Nd")["losses_kg"] == 0.0

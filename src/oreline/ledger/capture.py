@@ -381,6 +381,11 @@ def _transformation(state: _State, group: list[tuple[ParsedEvent, int]],
                                 "origin of a transformation output is computed from its "
                                 "inputs, not declared", "remove the origin block"))
         seen_out.add(q.lot)
+    if closer is not None and closer is not group[-1] and not legacy:
+        issues.append(Issue(group[group.index(closer) + 1][0].label, "transformationID",
+                            f"campaign {key} was closed by event {closer[0].event_id} "
+                            "earlier in this document", "close the campaign on its last "
+                            "event, or start a new campaign with a new transformationID"))
     if len(issues) > start or site is None:
         return
     fed = prior_in + [(q.lot, q.kg) for q, _e, _sq in ins]
@@ -396,37 +401,18 @@ def _transformation(state: _State, group: list[tuple[ParsedEvent, int]],
                                 "or set the site's policy to 'flag' to record it")
                           for msg in problems)
             return
-    infos = [(kg, state.lots[lot]) for lot, kg in fed]
-    parts = custody.merge_parts(
-        [(custody.re_kg(kg, info.assay), info.parts) for kg, info in infos],
-        OUR_STEPS[step], site.country)
-    custodies = {info.custody for _, info in infos if custody.re_kg(1.0, info.assay) > 0}
-    out_custody = ("mass_balance" if "mass_balance" in custodies else
-                   "identity_preserved" if custodies == {"identity_preserved"} and
-                   (len({lot for lot, _kg in fed}) if key else len(infos)) == 1
-                   else "segregated")
-    total_out = sum(q.kg for q, _e, _sq in outs) + sum(kg for _lot, kg in prior_out)
     for q, e, sq in ins:
         _move(state, e, sq, q.lot, site.site_id, -q.kg, "consume")
-    for q, e, sq in outs:
-        master = masters[q.lot]
-        info = LotInfo(master.material, master.form, out_custody, dict(master.assay), parts,
-                       None, e.event_id)
-        _new_lot(state, e, sq, q.lot, q.kg, site.site_id, info)
-        _move(state, e, sq, q.lot, site.site_id, q.kg, "produce")
-        for parent, kg in campaign.edge_kg(fed, q.kg, total_out):
-            state.add("edges", {"child": q.lot, "parent": parent, "kg": kg, "seq": sq})
-    if legacy:
-        return
-    if key:
+    if key and not legacy:
         camp = state.campaigns.setdefault(key, campaign.Campaign(key, site.site_id, step))
-        for role, items, kind in (("input", ins, "feed"), ("output", outs, "tap")):
-            for q, e, sq in items:
-                state.add("campaign_lines", campaign.line(camp, sq, role, q.lot, q.kg, kind,
-                                                          e.event_id))
+        _campaign_events(state, camp, group, masters, closer, OUR_STEPS[step], site)
         if closer is not None:
             state.add("campaign_lines", campaign.line(camp, closer[1], "close", "", 0.0,
                                                       "close", closer[0].event_id))
+    else:
+        _pro_rata(state, fed, outs, masters, bool(key), OUR_STEPS[step], site)
+    if legacy:
+        return
     if closing:  # debit the compliant part of what the process lost (mass balance)
         cpe, cseq = closer or (pe, seq)
         for row in custody.loss_rows(
@@ -437,6 +423,70 @@ def _transformation(state: _State, group: list[tuple[ParsedEvent, int]],
                  "period": _period(cpe), "event_id": cpe.event_id}):
             state.credit[(site.site_id, row["element"], "ex-china")] -= row["debit_kg"]
             state.add("mb_entries", row)
+
+
+def _out_custody(lots_in: Sequence[LotInfo], one_lot: bool) -> str:
+    """Custody model of a transformation's outputs from the inputs with rare earths."""
+    custodies = {info.custody for info in lots_in if custody.re_kg(1.0, info.assay) > 0}
+    return ("mass_balance" if "mass_balance" in custodies else
+            "identity_preserved" if custodies == {"identity_preserved"} and one_lot
+            else "segregated")
+
+
+def _output(state: _State, e: ParsedEvent, sq: int, q: Any, master: LotMaster,
+            out_custody: str, parts: list[dict[str, Any]], site: SiteInfo,
+            links: Sequence[tuple[str, float]]) -> None:
+    info = LotInfo(master.material, master.form, out_custody, dict(master.assay), parts,
+                   None, e.event_id)
+    _new_lot(state, e, sq, q.lot, q.kg, site.site_id, info)
+    _move(state, e, sq, q.lot, site.site_id, q.kg, "produce")
+    for parent, kg in links:
+        state.add("edges", {"child": q.lot, "parent": parent, "kg": kg, "seq": sq})
+
+
+def _pro_rata(state: _State, fed: list[tuple[str, float]], outs: list[Any],
+              masters: Mapping[str, LotMaster], keyed: bool, stage: str | None,
+              site: SiteInfo) -> None:
+    """Outputs of a one-event transformation (or a legacy campaign): pro-rata split."""
+    infos = [(kg, state.lots[lot]) for lot, kg in fed]
+    parts = custody.merge_parts(
+        [(custody.re_kg(kg, info.assay), info.parts) for kg, info in infos],
+        stage, site.country)
+    out_custody = _out_custody([info for _kg, info in infos],
+                               (len({lot for lot, _kg in fed}) if keyed else len(infos)) == 1)
+    total_out = sum(q.kg for q, _e, _sq in outs)
+    for q, e, sq in outs:
+        _output(state, e, sq, q, masters[q.lot], out_custody, parts, site,
+                campaign.edge_kg(fed, q.kg, total_out))
+
+
+def _campaign_events(state: _State, camp: campaign.Campaign,
+                     group: list[tuple[ParsedEvent, int]], masters: Mapping[str, LotMaster],
+                     closer: tuple[ParsedEvent, int] | None, stage: str | None,
+                     site: SiteInfo) -> None:
+    """Apply a document's events of a campaign in document order.
+
+    Feeds go into the cell; taps draw on what is left in it (:func:`campaign.draw`).
+    """
+    for e, sq in group:
+        for q in e.inputs:
+            state.add("campaign_lines", campaign.line(camp, sq, "input", q.lot, q.kg, "feed",
+                                                      e.event_id))
+        if not e.outputs:
+            continue
+        weights, links = campaign.draw(
+            camp, [(q.lot, q.kg, custody.re_kg(q.kg, masters[q.lot].assay))
+                   for q in e.outputs],
+            lambda lot, kg: custody.re_kg(kg, state.lots[lot].assay),
+            closer is not None and e is closer[0])
+        parts = custody.merge_parts([(w, state.lots[lot].parts) for lot, w in weights],
+                                    stage, site.country)
+        out_custody = _out_custody([state.lots[lot] for lot in camp.inputs],
+                                   len(camp.inputs) == 1)
+        for q in e.outputs:
+            _output(state, e, sq, q, masters[q.lot], out_custody, parts, site, links[q.lot])
+            state.add("campaign_lines", campaign.line(camp, sq, "output", q.lot, q.kg, "tap",
+                                                      e.event_id))
 
 
 def _error_declaration(state: _State, pe: ParsedEvent, seq: int, issues: list[Issue]) -> None:
