@@ -261,3 +261,11 @@ def test_orjson_path_is_taken_for_events_and_refuses_what_it_cannot_prove() -> N
         canonical_json([float("nan")])
     assert fast(1.0) is None  # scalars go through the general serialiser
 
+
+
+def test_format_number_is_exact_for_large_integral_floats() -> None:
+    from oreline.ledger.hashing import format_number
+
+    assert format_number(1e28) == "1" + "0" * 28  # once raised decimal.InvalidOperation
+    assert format_number(1e300) == "1" + "0" * 300  # the decimal of the JSON text
+    assert format_number(1234.0) == "1234" and format_number("5e3") == "5000"

@@ -7,10 +7,8 @@ row to insert or raises :class:`~oreline.errors.CaptureError` listing every prob
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -19,116 +17,25 @@ from oreline.errors import CaptureError, Issue
 from oreline.ledger import balances, campaign, custody
 from oreline.ledger.epcis import OUR_STEPS, LotMaster, ParsedEvent, step_name
 from oreline.ledger.hashing import canonical_json, entry_hash_text, sha256_hex
-from oreline.ledger.receipts import ReceiptTemplate, origin_text, receipt_template
-from oreline.ledger.store import lots, movements, sites
+from oreline.ledger.receipts import receipt_template
+from oreline.ledger.store import lots, movements
+from oreline.ledger.workspace import (
+    LotInfo,
+    SiteInfo,
+    State,
+    add_lot,
+    add_movement,
+    add_receipt_credit,
+    check_evidence_dates,
+    dumps_sorted,
+    load_state,
+    period_of,
+    site_of,
+)
 
 __all__ = ["LotInfo", "SiteInfo", "build_rows", "site_rows_from_master_data"]
 
 _REMOVAL_STEPS = ("shipping", "destroying", "disposing")
-#: ``json.dumps(value, sort_keys=True)`` without building an encoder per call.
-_dumps_sorted = json.JSONEncoder(sort_keys=True).encode
-_CHUNK = 1000
-
-
-@dataclass
-class LotInfo:
-    """What capture needs to know about a lot."""
-
-    material: str
-    form: str
-    custody: str
-    assay: dict[str, float]
-    parts: list[dict[str, Any]]
-    claim: float | None
-    created_by: str
-
-
-@dataclass(frozen=True)
-class SiteInfo:
-    """A site (facility) with its country, stage type and violation policy."""
-
-    site_id: str
-    name: str
-    country: str
-    stage: str
-    policy: str = "reject"
-
-
-@dataclass
-class _State:
-    conn: Connection
-    lots: dict[str, LotInfo] = field(default_factory=dict)
-    stock: dict[tuple[str, str], float] = field(default_factory=dict)
-    sites: dict[str, SiteInfo] = field(default_factory=dict)
-    events: set[str] = field(default_factory=set)
-    retracted: set[str] = field(default_factory=set)
-    credit: dict[tuple[str, str, str], float] = field(default_factory=dict)
-    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    flags: list[tuple[ParsedEvent, str]] = field(default_factory=list)
-    campaigns: dict[str, campaign.Campaign] = field(default_factory=dict)
-    #: seqs of events replayed as captured before revision 0004 (no campaign lines, loss
-    #: debits or mass-balance reversals; campaigns within one document, as then)
-    legacy: frozenset[int] = frozenset()
-
-    def add(self, table: str, row: dict[str, Any]) -> None:
-        self.rows.setdefault(table, []).append(row)
-
-    def on_hand(self, lot: str, site: str) -> float:
-        return self.stock.get((lot, site), 0.0)
-
-    def sites_holding(self, lot: str) -> list[str]:
-        return [s for (lt, s), kg in self.stock.items() if lt == lot and kg > 1e-9]
-
-    def available_credit(self, site: str, element: str, char: str) -> float:
-        key = (site, element, char)
-        if key not in self.credit:
-            self.credit[key] = balances.credit_balance(self.conn, site, element, char)
-        return self.credit[key]
-
-
-def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
-    return [items[i:i + _CHUNK] for i in range(0, len(items), _CHUNK)]
-
-
-def _select_in(conn: Connection, sql: str, ids: Sequence[str]) -> Iterator[Any]:
-    """Rows of ``sql`` (a fixed statement with ``IN ({marks})``) for ``ids``, by chunks.
-
-    The IDs are bound parameters; only the placeholders are written into the statement
-    (SQLAlchemy's expanding ``in_()`` costs more than the query for thousands of IDs).
-    """
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    for chunk in _chunks(ids):
-        yield from conn.exec_driver_sql(sql.format(marks=", ".join([mark] * len(chunk))),
-                                        tuple(chunk))
-
-
-def _load(state: _State, events: list[ParsedEvent]) -> None:
-    conn = state.conn
-    state.campaigns = campaign.load(
-        conn, {str(pe.transformation_id) for pe in events if pe.transformation_id},
-        sorted({pe.event_id for pe in events if pe.error_declaration is not None}))
-    lot_ids = sorted({q.lot for pe in events for q in (*pe.quantities, *pe.inputs,
-                                                       *pe.outputs)}
-                     | {lot for c in state.campaigns.values() for lot in (*c.inputs,
-                                                                          *c.outputs)})
-    for lot_id, material, form, custody_model, assay, origin, claim, event_id in _select_in(
-            conn, "SELECT lot_id, material, form, custody, assay, origin, claim, event_id "
-            "FROM lots WHERE lot_id IN ({marks})", lot_ids):
-        state.lots[lot_id] = LotInfo(material, form, custody_model, json.loads(assay),
-                                     json.loads(origin), json.loads(claim) if claim else None,
-                                     event_id)
-    for lot_id, site, kg in _select_in(
-            conn, "SELECT lot_id, site, SUM(delta_kg) FROM movements "
-            "WHERE lot_id IN ({marks}) GROUP BY lot_id, site", lot_ids):
-        state.stock[(lot_id, site)] = float(kg)
-    for row in conn.execute(select(sites)):
-        state.sites[row.site_id] = SiteInfo(row.site_id, row.name, row.country, row.stage,
-                                            row.policy)
-    ids = sorted({pe.event_id for pe in events})
-    state.events |= {r[0] for r in _select_in(
-        conn, "SELECT event_id FROM entries WHERE event_id IN ({marks})", ids)}
-    state.retracted |= {r[0] for r in _select_in(
-        conn, "SELECT event_id FROM retractions WHERE event_id IN ({marks})", ids)}
 
 
 def site_rows_from_master_data(master: Mapping[str, Any]) -> tuple[list[SiteInfo], list[Issue]]:
@@ -161,78 +68,10 @@ def site_rows_from_master_data(master: Mapping[str, Any]) -> tuple[list[SiteInfo
     return found, issues
 
 
-def _period(pe: ParsedEvent) -> str:
-    """Accounting period (local ``YYYY-MM`` of the event, as written with its offset)."""
-    return str(pe.raw["eventTime"])[:7]
-
-
-def _site(state: _State, pe: ParsedEvent, issues: list[Issue]) -> SiteInfo | None:
-    if pe.location is None:
-        return None
-    site = state.sites.get(pe.location)
-    if site is None:
-        issues.append(Issue(pe.label, "bizLocation.id", f"site {pe.location!r} is unknown",
-                            "declare it in epcisHeader.epcisMasterData (BusinessLocation with "
-                            "oreline:country) or with `Ledger.register_site`"))
-    return site
-
-
-def _move(state: _State, pe: ParsedEvent, seq: int, lot: str, site: str, kg: float,
-          kind: str) -> None:
-    state.stock[(lot, site)] = state.on_hand(lot, site) + kg
-    state.add("movements", {"seq": seq, "lot_id": lot, "site": site, "delta_kg": kg,
-                            "kind": kind, "event_id": pe.event_id})
-
-
-def _mb_rows(state: _State, pe: ParsedEvent, seq: int, site: str, kg: float,
-             template: ReceiptTemplate) -> None:
-    share = template.share
-    period = _period(pe)
-    for el, frac in template.rare_earths:
-        el_kg = kg * frac
-        state.available_credit(site, el, "ex-china")
-        state.credit[(site, el, "ex-china")] += el_kg * share
-        state.add("mb_entries", {"seq": seq, "site": site, "element": el,
-                                 "characteristic": "ex-china", "period": period,
-                                 "input_kg": el_kg, "credit_kg": el_kg * share,
-                                 "debit_kg": 0.0, "event_id": pe.event_id, "kind": "receipt"})
-
-
-def _new_lot(state: _State, pe: ParsedEvent, seq: int, lot: str, kg: float, site: str,
-             info: LotInfo, template: ReceiptTemplate | None = None) -> None:
-    state.lots[lot] = info
-    state.add("lots", {
-        "lot_id": lot, "material": info.material, "form": info.form, "custody": info.custody,
-        "assay": _dumps_sorted(info.assay) if template is None else template.assay_text,
-        "origin": origin_text(info.parts) if template is None else template.origin_text(lot),
-        "claim": json.dumps(info.claim) if info.claim is not None else None,
-        "site": site, "kg": kg, "seq": seq, "event_id": pe.event_id,
-        "event_time": pe.time.isoformat(),
-    })
-
-
-def _check_evidence_dates(pe: ParsedEvent, lot: str, master: LotMaster,
-                          issues: list[Issue]) -> None:
-    """Evidence must be valid at the event's time, not at report time."""
-    day: date | None = None
-    for stage, origin in master.origin.items():
-        for ev in origin.evidence:
-            if isinstance(ev, str):
-                continue
-            if day is None:
-                day = date.fromisoformat(str(pe.raw["eventTime"])[:10])  # local date as written
-            if (ev.valid_from and day < ev.valid_from) or (ev.valid_to and day > ev.valid_to):
-                issues.append(Issue(
-                    pe.label, f"ilmd.oreline:lotMaster[{lot}].origin.{stage}.evidence",
-                    f"{ev.type} {ev.sha256[:12]}... is valid {ev.valid_from or '...'} to "
-                    f"{ev.valid_to or '...'}, not on the event date {day}",
-                    "attach evidence valid when the material moved"))
-
-
-def _object_event(state: _State, pe: ParsedEvent, seq: int, issues: list[Issue]) -> None:
+def _object_event(state: State, pe: ParsedEvent, seq: int, issues: list[Issue]) -> None:
     step = step_name(pe.step)
     if pe.action == "ADD" and pe.quantities:
-        site = _site(state, pe, issues)
+        site = site_of(state, pe, issues)
         for j, q in enumerate(pe.quantities):
             where = f"quantityList[{j}]"
             if q.lot in state.lots:
@@ -250,8 +89,8 @@ def _object_event(state: _State, pe: ParsedEvent, seq: int, issues: list[Issue])
                                         f"{state.on_hand(q.lot, src):g} kg is at {src}",
                                         "correct the quantity"))
                     continue
-                _move(state, pe, seq, q.lot, src, -q.kg, "transfer")
-                _move(state, pe, seq, q.lot, site.site_id, q.kg, "transfer")
+                add_movement(state, pe, seq, q.lot, src, -q.kg, "transfer")
+                add_movement(state, pe, seq, q.lot, site.site_id, q.kg, "transfer")
                 continue
             master = pe.masters.get(q.lot)
             if master is None:
@@ -264,13 +103,13 @@ def _object_event(state: _State, pe: ParsedEvent, seq: int, issues: list[Issue])
                 continue
             template = receipt_template(master)
             if template.dated_evidence:
-                _check_evidence_dates(pe, q.lot, master, issues)
+                check_evidence_dates(pe, q.lot, master, issues)
             info = LotInfo(master.material, master.form, master.custody, dict(master.assay),
                            template.parts(q.lot), master.claim.share if master.claim else None,
                            pe.event_id)
-            _new_lot(state, pe, seq, q.lot, q.kg, site.site_id, info, template)
-            _move(state, pe, seq, q.lot, site.site_id, q.kg, "create")
-            _mb_rows(state, pe, seq, site.site_id, q.kg, template)
+            add_lot(state, pe, seq, q.lot, q.kg, site.site_id, info, template)
+            add_movement(state, pe, seq, q.lot, site.site_id, q.kg, "create")
+            add_receipt_credit(state, pe, seq, site.site_id, q.kg, template)
         return
     for j, q in enumerate(pe.quantities):
         where = f"quantityList[{j}]"
@@ -289,12 +128,12 @@ def _object_event(state: _State, pe: ParsedEvent, seq: int, issues: list[Issue])
                                 f"{state.on_hand(q.lot, src):g} kg is on hand",
                                 "correct the quantity or capture the missing production"))
             continue
-        _move(state, pe, seq, q.lot, src, -q.kg, step)
+        add_movement(state, pe, seq, q.lot, src, -q.kg, step)
         if pe.claim is not None:
             _debit_claim(state, pe, seq, src, q.kg, state.lots[q.lot], issues, where)
 
 
-def _debit_claim(state: _State, pe: ParsedEvent, seq: int, site: str, kg: float,
+def _debit_claim(state: State, pe: ParsedEvent, seq: int, site: str, kg: float,
                  info: LotInfo, issues: list[Issue], where: str) -> None:
     claim = pe.claim or {}
     char = str(claim.get("characteristic", "ex-china"))
@@ -313,12 +152,12 @@ def _debit_claim(state: _State, pe: ParsedEvent, seq: int, site: str, kg: float,
             continue
         state.credit[(site, el, char)] = have - need
         state.add("mb_entries", {"seq": seq, "site": site, "element": el,
-                                 "characteristic": char, "period": _period(pe),
+                                 "characteristic": char, "period": period_of(pe),
                                  "input_kg": 0.0, "credit_kg": 0.0, "debit_kg": need,
                                  "event_id": pe.event_id, "kind": "claim"})
 
 
-def _transformation(state: _State, group: list[tuple[ParsedEvent, int]],
+def _transformation(state: State, group: list[tuple[ParsedEvent, int]],
                     issues: list[Issue]) -> None:
     """Apply one transformation: one event, or this document's events of a campaign.
 
@@ -334,7 +173,7 @@ def _transformation(state: _State, group: list[tuple[ParsedEvent, int]],
     closer = next((g for g in reversed(group) if campaign.closes(g[0])), None)
     closing = not key or legacy or closer is not None
     label = pe.label + (f" (campaign {key})" if len(group) > 1 or camp else "")
-    site = _site(state, pe, issues)
+    site = site_of(state, pe, issues)
     step = step_name(pe.step)
     start = len(issues)
     for other, _seq in group[:-1]:
@@ -402,7 +241,7 @@ def _transformation(state: _State, group: list[tuple[ParsedEvent, int]],
                           for msg in problems)
             return
     for q, e, sq in ins:
-        _move(state, e, sq, q.lot, site.site_id, -q.kg, "consume")
+        add_movement(state, e, sq, q.lot, site.site_id, -q.kg, "consume")
     if key and not legacy:
         camp = state.campaigns.setdefault(key, campaign.Campaign(key, site.site_id, step))
         _campaign_events(state, camp, group, masters, closer, OUR_STEPS[step], site)
@@ -420,7 +259,7 @@ def _transformation(state: _State, group: list[tuple[ParsedEvent, int]],
                     state.lots[lot].parts, state.lots[lot].claim)) for lot, kg in fed],
                 out_el, lambda el: state.available_credit(site.site_id, el, "ex-china"),
                 {"seq": cseq, "site": site.site_id, "characteristic": "ex-china",
-                 "period": _period(cpe), "event_id": cpe.event_id}):
+                 "period": period_of(cpe), "event_id": cpe.event_id}):
             state.credit[(site.site_id, row["element"], "ex-china")] -= row["debit_kg"]
             state.add("mb_entries", row)
 
@@ -433,18 +272,18 @@ def _out_custody(lots_in: Sequence[LotInfo], one_lot: bool) -> str:
             else "segregated")
 
 
-def _output(state: _State, e: ParsedEvent, sq: int, q: Any, master: LotMaster,
+def _output(state: State, e: ParsedEvent, sq: int, q: Any, master: LotMaster,
             out_custody: str, parts: list[dict[str, Any]], site: SiteInfo,
             links: Sequence[tuple[str, float]]) -> None:
     info = LotInfo(master.material, master.form, out_custody, dict(master.assay), parts,
                    None, e.event_id)
-    _new_lot(state, e, sq, q.lot, q.kg, site.site_id, info)
-    _move(state, e, sq, q.lot, site.site_id, q.kg, "produce")
+    add_lot(state, e, sq, q.lot, q.kg, site.site_id, info)
+    add_movement(state, e, sq, q.lot, site.site_id, q.kg, "produce")
     for parent, kg in links:
         state.add("edges", {"child": q.lot, "parent": parent, "kg": kg, "seq": sq})
 
 
-def _pro_rata(state: _State, fed: list[tuple[str, float]], outs: list[Any],
+def _pro_rata(state: State, fed: list[tuple[str, float]], outs: list[Any],
               masters: Mapping[str, LotMaster], keyed: bool, stage: str | None,
               site: SiteInfo) -> None:
     """Outputs of a one-event transformation (or a legacy campaign): pro-rata split."""
@@ -460,7 +299,7 @@ def _pro_rata(state: _State, fed: list[tuple[str, float]], outs: list[Any],
                 campaign.edge_kg(fed, q.kg, total_out))
 
 
-def _campaign_events(state: _State, camp: campaign.Campaign,
+def _campaign_events(state: State, camp: campaign.Campaign,
                      group: list[tuple[ParsedEvent, int]], masters: Mapping[str, LotMaster],
                      closer: tuple[ParsedEvent, int] | None, stage: str | None,
                      site: SiteInfo) -> None:
@@ -489,7 +328,7 @@ def _campaign_events(state: _State, camp: campaign.Campaign,
                                                       e.event_id))
 
 
-def _error_declaration(state: _State, pe: ParsedEvent, seq: int, issues: list[Issue]) -> None:
+def _error_declaration(state: State, pe: ParsedEvent, seq: int, issues: list[Issue]) -> None:
     target = pe.event_id
     if target not in state.events:
         issues.append(Issue(pe.label, "eventID", f"error declaration names event {target}, "
@@ -518,19 +357,19 @@ def _error_declaration(state: _State, pe: ParsedEvent, seq: int, issues: list[Is
         return
     for lot_id, site, delta in rows:
         state.stock.setdefault((lot_id, site), 0.0)
-        _move(state, pe, seq, lot_id, site, -float(delta), "retract")
+        add_movement(state, pe, seq, lot_id, site, -float(delta), "retract")
     reason = str(pe.error_declaration.get("reason", "") if pe.error_declaration else "")
     state.retracted.add(target)
     state.add("retractions", {"event_id": target, "seq": seq, "reason": reason[:300]})
 
 
-def _undo_accounts(state: _State, pe: ParsedEvent, seq: int, issues: list[Issue]) -> bool:
+def _undo_accounts(state: State, pe: ParsedEvent, seq: int, issues: list[Issue]) -> bool:
     """Reverse a retracted event's mass-balance rows and campaign lines, if allowed."""
     target = pe.event_id
     declared = str((pe.error_declaration or {}).get("declarationTime", ""))[:7]
     undo, problem = custody.reversal_rows(state.conn, state.rows.get("mb_entries", []),
                                           target, seq, state.available_credit,
-                                          declared or _period(pe))  # the month declared
+                                          declared or period_of(pe))  # the month declared
     lines = campaign.event_lines(state.conn, state.rows.get("campaign_lines", []), target)
     if lines and problem is None:
         lines, problem = campaign.retraction(state.campaigns[lines[0]["campaign"]], lines,
@@ -560,7 +399,7 @@ def build_rows(
     """Check events against the ledger and build the rows of one capture.
 
     ``legacy`` holds the seqs of events a replay captured under the rules before
-    revision 0004 (see :class:`_State`).
+    revision 0004 (see :class:`State`).
 
     Raises
     ------
@@ -568,8 +407,8 @@ def build_rows(
         Listing every problem found; nothing is written.
 
     """
-    state = _State(conn, legacy=legacy)
-    _load(state, events)
+    state = State(conn, legacy=legacy)
+    load_state(state, events)
     issues: list[Issue] = []
     for site in new_sites:
         old = state.sites.get(site.site_id)
@@ -628,7 +467,7 @@ def build_rows(
                         "country": used.country, "policy": used.policy}
                        if used is not None else {})
             context_texts = contexts[used] = (
-                _dumps_sorted(context),
+                dumps_sorted(context),
                 canonical_json(context).decode("utf-8") if context else None)
         ehash = entry_hash_text(seq, prev, pe.hash_id, chash, recorded, actor,
                                 context_texts[1])

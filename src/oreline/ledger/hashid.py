@@ -173,7 +173,7 @@ def _format_number(value: Any) -> str:
     except InvalidOperation:
         return str(value).strip()
     if dec == dec.to_integral_value():
-        return str(dec.quantize(Decimal(1)))
+        return format(dec.to_integral_value(), "f")  # exact at any size (no context rounding)
     return format(dec.normalize(), "f")
 
 
