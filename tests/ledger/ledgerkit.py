@@ -119,3 +119,20 @@ def rechain_as_before_0004(ledger: Any) -> None:
             conn.execute(update(entries).where(entries.c.seq == r.seq).values(
                 context=json.dumps(ctx), prev_hash=prev, entry_hash=h))
             prev = h
+
+
+def ledger_at_revision(path: Any, revision: str, undo: list[str],
+                       *events: dict[str, Any]) -> Any:
+    """A SQLite ledger at ``path`` holding ``events``, taken back to schema ``revision`` by
+    the SQL statements ``undo``, then opened again (which upgrades it to the head)."""
+    from oreline.ledger import Ledger
+
+    led = Ledger.open(path)
+    led.register_site(KMP, "KMP Ochang", "KR", "alloying")
+    led.capture(doc(*events))
+    with led.store.engine.begin() as conn:
+        for statement in undo:
+            conn.exec_driver_sql(statement)
+        conn.exec_driver_sql(f"UPDATE alembic_version SET version_num = '{revision}'")
+    led.close()
+    return Ledger.open(path)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ledgerkit import KMP, doc, receipt, ship
+from ledgerkit import KMP, doc, ledger_at_revision, receipt, ship
 from sqlalchemy import func, inspect, select
 
 from oreline.errors import CaptureError, ChainError
@@ -76,18 +76,10 @@ def test_an_edited_balance_is_named_by_deep_verify(sqlite_ledger: Ledger) -> Non
 
 
 def test_migration_0005_upgrades_a_ledger_of_revision_0004(tmp_path: Any) -> None:
-    path = tmp_path / "old.sqlite"
-    led = Ledger.open(path)
-    led.register_site(KMP, "KMP Ochang", "KR", "alloying")
-    led.capture(doc(receipt("a", 1000.0, assay=OXIDE)))
-    with led.store.engine.begin() as conn:  # make it a revision 0004 ledger
-        conn.exec_driver_sql("DROP TABLE mb_balances")
-        conn.exec_driver_sql("DROP INDEX ix_mb_account_seq")
-        conn.exec_driver_sql("CREATE INDEX ix_mb_site ON mb_entries (site, element, "
-                             "characteristic)")
-        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0004'")
-    led.close()
-    led = Ledger.open(path)
+    led = ledger_at_revision(tmp_path / "old.sqlite", "0004", [
+        "DROP TABLE mb_balances", "DROP INDEX ix_mb_account_seq",
+        "CREATE INDEX ix_mb_site ON mb_entries (site, element, characteristic)"],
+        receipt("a", 1000.0, assay=OXIDE))
     insp = inspect(led.store.engine)
     assert insp.has_table("mb_balances")
     assert {ix["name"] for ix in insp.get_indexes("mb_entries")} == {"ix_mb_account_seq",
@@ -137,16 +129,9 @@ def test_balances_equal_the_rows_over_random_captures(docs: list[list[tuple[bool
 
 
 def test_migration_0006_indexes_what_error_declarations_look_up(tmp_path: Any) -> None:
-    path = tmp_path / "old.sqlite"
-    led = Ledger.open(path)
-    led.register_site(KMP, "KMP Ochang", "KR", "alloying")
-    led.capture(doc(receipt("a", 1000.0, assay=OXIDE)))
-    with led.store.engine.begin() as conn:  # make it a revision 0005 ledger
-        conn.exec_driver_sql("DROP INDEX ix_lots_event")
-        conn.exec_driver_sql("DROP INDEX ix_mb_event")
-        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0005'")
-    led.close()
-    led = Ledger.open(path)
+    led = ledger_at_revision(tmp_path / "old.sqlite", "0005", [
+        "DROP INDEX ix_lots_event", "DROP INDEX ix_mb_event"],
+        receipt("a", 1000.0, assay=OXIDE))
     with led.store.read() as conn:
         for table, index in (("lots", "ix_lots_event"), ("mb_entries", "ix_mb_event")):
             plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(

@@ -374,18 +374,12 @@ def test_retracted_receipt_takes_its_credit_back_unless_spent(ledger: Ledger) ->
 
 
 def test_migration_0004_upgrades_a_ledger_of_revision_0003(tmp_path: Any) -> None:
+    from ledgerkit import ledger_at_revision
     from sqlalchemy import inspect
 
-    path = tmp_path / "old.sqlite"
-    led = Ledger.open(path)
-    led.register_site(KMP, "KMP Ochang", "KR", "alloying")
-    led.capture(doc(receipt("ox1", 1000.0, assay=OXIDE), ship("ox1", 10.0, claim_share=1.0)))
-    with led.store.engine.begin() as conn:  # make it a revision 0003 ledger
-        conn.exec_driver_sql("DROP TABLE campaign_lines")
-        conn.exec_driver_sql("ALTER TABLE mb_entries DROP COLUMN kind")
-        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0003'")
-    led.close()
-    led = Ledger.open(path)
+    led = ledger_at_revision(tmp_path / "old.sqlite", "0003", [
+        "DROP TABLE campaign_lines", "ALTER TABLE mb_entries DROP COLUMN kind"],
+        receipt("ox1", 1000.0, assay=OXIDE), ship("ox1", 10.0, claim_share=1.0))
     insp = inspect(led.store.engine)
     assert insp.has_table("campaign_lines")
     with led.store.read() as conn:

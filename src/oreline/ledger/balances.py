@@ -51,18 +51,21 @@ def credit_balance(conn: Connection, site: str, element: str, characteristic: st
     return opening + float(after)
 
 
-def balance_rows(conn: Connection, rows: Iterable[Mapping[str, Any]],
-                 seq: int) -> list[dict[str, Any]]:
+def balance_rows(conn: Connection, rows: Iterable[Mapping[str, Any]], seq: int,
+                 opening: Mapping[Account, float] | None = None) -> list[dict[str, Any]]:
     """Closing balances, as of ``seq``, of the accounts that ``rows`` (not yet stored) touch.
 
-    Each is the balance before the capture plus the capture's own rows, in their order.
+    Each is the balance before the capture plus the capture's own rows, in their order;
+    ``opening`` holds balances before the capture already read (the others are read).
     """
+    known = opening or {}
     moved: dict[Account, float] = {}
     for r in rows:
         key = (str(r["site"]), str(r["element"]), str(r["characteristic"]))
         moved[key] = moved.get(key, 0.0) + (float(r["credit_kg"]) - float(r["debit_kg"]))
     return [{"seq": seq, "site": site, "element": el, "characteristic": char,
-             "balance_kg": credit_balance(conn, site, el, char) + delta}
+             "balance_kg": (known[(site, el, char)] if (site, el, char) in known
+                            else credit_balance(conn, site, el, char)) + delta}
             for (site, el, char), delta in moved.items()]
 
 

@@ -487,6 +487,7 @@ def build_rows(
                                         if r["event_id"] == pe.event_id),
                             "event_id": pe.event_id, "message": msg})
     if state.rows.get("mb_entries"):
-        state.rows["mb_balances"] = balances.balance_rows(conn, state.rows["mb_entries"], seq)
+        state.rows["mb_balances"] = balances.balance_rows(conn, state.rows["mb_entries"], seq,
+                                                          state.opening)
     return state.rows, state.flags
 

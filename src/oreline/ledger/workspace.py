@@ -68,6 +68,8 @@ class State:
     events: set[str] = field(default_factory=set)
     retracted: set[str] = field(default_factory=set)
     credit: dict[tuple[str, str, str], float] = field(default_factory=dict)
+    #: each account's credit before this capture, as :meth:`available_credit` read it
+    opening: dict[tuple[str, str, str], float] = field(default_factory=dict)
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     flags: list[tuple[ParsedEvent, str]] = field(default_factory=list)
     campaigns: dict[str, campaign.Campaign] = field(default_factory=dict)
@@ -91,7 +93,8 @@ class State:
         """Credit left in an account (read once from the ledger, then kept up to date)."""
         key = (site, element, char)
         if key not in self.credit:
-            self.credit[key] = balances.credit_balance(self.conn, site, element, char)
+            self.credit[key] = self.opening[key] = balances.credit_balance(
+                self.conn, site, element, char)
         return self.credit[key]
 
 
