@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
-from ledgerkit import KMP, L, doc, receipt
+from ledgerkit import KMP, L, doc, receipt, t
+from sqlalchemy import select
 from typer.testing import CliRunner
 
-from oreline.ledger import Ledger
+from oreline.errors import CaptureError
+from oreline.ledger import Ledger, lot_master, receive_event, transform_event
 from oreline.ledger.cli import app
+from oreline.ledger.csvimport import csv_to_document, read_csv
+from oreline.ledger.store import campaign_lines
 
 runner = CliRunner()
 
@@ -142,6 +147,169 @@ def test_csv_import_captures_receive_transform_ship(tmp_path: Path) -> None:
     res = runner.invoke(app, ["capture", str(csv), "--db", str(db)])
     assert res.exit_code == 6
     assert "ops.csv:2" in res.output and "ops.csv:3" in res.output
+
+
+# A campaign in CSV. Oxide assays Nd 0.60 / Pr 0.20 / O 0.20 (0.8 kg rare earths per kg),
+# metal Nd 0.75 / Pr 0.25. Electrolysis accepts 92.5-99.5 % recovery.
+CAMP = "urn:oreline:campaign:E-2026-03"
+CSV_HEAD = ("kind,time,site,lot,kg,material,form,assay,origin,step,inputs,customer,"
+            "campaign,close\n")
+OXIDE_CELL, METAL_CELL = "Nd=0.6;Pr=0.2;O=0.2", "Nd=0.75;Pr=0.25"
+EL = "electrolytic_reduction"
+
+
+def _feed_row(lot: str, kg: float, day: int) -> str:
+    return f"transform,{t(day)},{KMP},,,,,,,{EL},{L}{lot}={kg},,{CAMP},\n"
+
+
+def _tap_row(lot: str, kg: float, day: int, close: str = "") -> str:
+    return (f"transform,{t(day)},{KMP},{L}{lot},{kg},NdPr metal,metal,{METAL_CELL},,{EL},,,"
+            f"{CAMP},{close}\n")
+
+
+def _campaign_events() -> list[dict[str, Any]]:
+    """The CSV files' events built with the Python API."""
+    oxide, metal = {"Nd": 0.6, "Pr": 0.2, "O": 0.2}, {"Nd": 0.75, "Pr": 0.25}
+
+    def tap(lot: str, kg: float, day: int, close: bool = False) -> dict[str, Any]:
+        return transform_event(EL, site=KMP, time=t(day), campaign=CAMP, close=close,
+                               inputs={}, outputs={L + lot: (kg, lot_master(
+                                   "NdPr metal", "metal", metal))})
+
+    return [receive_event(L + "ox1", kg=1000.0, site=KMP, time=t(1), material="NdPr oxide",
+                          form="oxide", assay=oxide, origin={"mined": "AU", "separated": "MY"}),
+            receive_event(L + "ox2", kg=1000.0, site=KMP, time=t(1), material="NdPr oxide",
+                          form="oxide", assay=oxide, origin={"mined": "CN", "separated": "CN"}),
+            transform_event(EL, site=KMP, time=t(5), campaign=CAMP,
+                            inputs={L + "ox1": 600.0}, outputs={}),
+            tap("m1", 240.0, 7),
+            transform_event(EL, site=KMP, time=t(9), campaign=CAMP,
+                            inputs={L + "ox2": 400.0}, outputs={}),
+            tap("m2", 530.0, 12, close=True)]
+
+
+def _campaign_outcome(led: Ledger) -> dict[str, Any]:
+    lots = ("ox1", "ox2", "m1", "m2")
+    return {"lots": {m: led.lot(L + m) for m in lots},
+            "edges": {m: {i["lot"]["lot"]: i["kg"] for i in led.trace_back(L + m)["inputs"]}
+                      for m in ("m1", "m2")},
+            "accounts": [led.account(KMP, el) for el in ("Nd", "Pr")],
+            "check": {m: led.check(L + m)["status"] for m in ("m1", "m2")}}
+
+
+def test_csv_campaign_fed_twice_and_tapped_twice_matches_the_python_api(
+        tmp_path: Path) -> None:
+    """Two CSV files, as two days' captures: receipts, feed 600 kg AU oxide (480 kg rare
+    earths, RE) on day 5 and tap m1 240 kg on day 7; feed 400 kg CN oxide (320 kg RE) on
+    day 9 and the closing tap m2 530 kg on day 12.
+
+    m1 takes 240/480 = 1/2 of the cell: 300 kg ox1, 100 % AU. The cell then holds ox1
+    300 kg (240 kg RE) and ox2 400 kg (320 kg RE); m2 closes, so it takes all of it:
+    300 kg ox1 and 400 kg ox2, AU share 240/560 = 3/7. Nd 0.75 x 770 = 577.5 of 600 kg
+    fed (96.25 %). On hand: ox1 1000 - 600 = 400 kg, ox2 1000 - 400 = 600 kg.
+    """
+    db = tmp_path / "csv.sqlite"
+    led = Ledger.open(db)
+    led.register_site(KMP, "KMP", "KR", "alloying")
+    led.close()
+    day1 = tmp_path / "day1.csv"
+    day1.write_text(
+        CSV_HEAD
+        + f"receive,{t(1)},{KMP},{L}ox1,1000,NdPr oxide,oxide,{OXIDE_CELL},"
+          "mined=AU;separated=MY,,,,,\n"
+        + f"receive,{t(1)},{KMP},{L}ox2,1000,NdPr oxide,oxide,{OXIDE_CELL},"
+          "mined=CN;separated=CN,,,,,\n"
+        + _feed_row("ox1", 600, 5) + _tap_row("m1", 240, 7, close="no"))
+    day2 = tmp_path / "day2.csv"
+    day2.write_text(CSV_HEAD + _feed_row("ox2", 400, 9) + _tap_row("m2", 530, 12, "TRUE"))
+    for f in (day1, day2):
+        res = runner.invoke(app, ["capture", str(f), "--db", str(db)])
+        assert res.exit_code == 0, res.output
+    assert [e for f in (day1, day2) for e in read_csv(f)["epcisBody"]["eventList"]] == (
+        _campaign_events())
+    led = Ledger.open(db)
+    try:
+        got = _campaign_outcome(led)
+        assert {m: got["lots"][m]["on_hand_kg"] for m in got["lots"]} == {
+            "ox1": pytest.approx(400.0), "ox2": pytest.approx(600.0),
+            "m1": pytest.approx(240.0), "m2": pytest.approx(530.0)}
+        assert got["edges"] == {"m1": {L + "ox1": pytest.approx(300.0)},
+                                "m2": {L + "ox1": pytest.approx(300.0),
+                                       L + "ox2": pytest.approx(400.0)}}
+        au = {m: sum(p["share"] for p in got["lots"][m]["origin"]
+                     if p["stages"]["mined"] == "AU") for m in ("m1", "m2")}
+        assert au == {"m1": pytest.approx(1.0), "m2": pytest.approx(3 / 7)}
+        assert got["check"] == {"m1": "pass", "m2": "fail"}
+        with led.store.read() as conn:
+            c = campaign_lines.c
+            lines = conn.execute(select(c.role, c.lot_id, c.kg).where(c.campaign == CAMP)
+                                 .order_by(c.id)).all()
+        assert [(r, lot.removeprefix(L), kg) for r, lot, kg in lines] == [
+            ("input", "ox1", 600.0), ("output", "m1", 240.0), ("input", "ox2", 400.0),
+            ("output", "m2", 530.0), ("close", "", 0.0)]
+        led.verify(deep=True)
+    finally:
+        led.close()
+    api = Ledger.open(tmp_path / "api.sqlite")  # the same events in one document
+    try:
+        api.register_site(KMP, "KMP", "KR", "alloying")
+        api.capture(doc(*_campaign_events()))
+        assert _campaign_outcome(api) == got
+    finally:
+        api.close()
+
+
+_OX_RECEIPT = (f"receive,{t(1)},{KMP},{L}ox1,1000,NdPr oxide,oxide,{OXIDE_CELL},"
+               "mined=AU,,,,,\n")
+
+
+@pytest.mark.parametrize(("rows", "line", "column", "message", "fix"), [
+    (_tap_row("m1", 240, 7, close="maybe"), 3, "close", "close 'maybe' is not true or "
+     "false", "write true to close the campaign"),
+    (_tap_row("m1", 240, 7).replace(f"{EL},,,{CAMP},", f"{EL},{L}ox1=300,,,true"), 3,
+     "close",
+     "close is true but campaign is empty", "give the campaign's transformationID in the "
+     "campaign column"),
+    (_tap_row("m1", 240, 7).replace(CAMP, "E 1"), 3, "campaign", "campaign 'E 1' is not a "
+     "URI", "urn:oreline:campaign:"),
+    (f"ship,{t(7)},{KMP},{L}ox1,10,,,,,,,,{CAMP},\n", 3, "campaign", "a ship row cannot "
+     "name or close a campaign", "leave campaign and close empty"),
+    (f"receive,{t(1)},{KMP},{L}ox9,10,NdPr oxide,oxide,{OXIDE_CELL},,,,,,yes\n", 3, "close",
+     "a receive row cannot name or close a campaign", "make the row a transform"),
+    (f"transform,{t(5)},{KMP},,,,,,,{EL},,,{CAMP},\n", 3, "inputs, lot",
+     f"campaign row of {CAMP} feeds nothing and taps nothing", "fill inputs (a feed)"),
+    (_tap_row("m1", 240, 7).replace("NdPr metal,metal", ","), 3, "material, form",
+     "transform row leaves material, form empty", "a feed row of a campaign leaves all"),
+    (_tap_row("m1", 240, 7).replace(CAMP, ""), 3, "inputs",
+     "transform row leaves inputs empty", "fill them in"),
+    (_tap_row("m1", 240, 7, "true") + "\n" + _tap_row("m2", 10, 8), 5, "campaign",
+     f"campaign {CAMP} was closed on line 3", "close the campaign on its last row"),
+])
+def test_bad_campaign_cells_name_file_line_column_and_fix(
+        tmp_path: Path, rows: str, line: int, column: str, message: str, fix: str) -> None:
+    f = tmp_path / "ops.csv"
+    f.write_text(CSV_HEAD + _OX_RECEIPT + rows)
+    with pytest.raises(CaptureError) as info:
+        read_csv(f)
+    assert [(i.where, i.field, i.message) for i in info.value.issues] == [
+        (f"ops.csv:{line}", column, message)]
+    assert fix in info.value.issues[0].fix
+    res = runner.invoke(app, ["capture", str(f), "--db", str(tmp_path / "x.sqlite")])
+    assert res.exit_code == 6 and f"ops.csv:{line}: {column}: {message}" in " ".join(
+        res.output.split())
+
+
+def test_old_csv_files_and_empty_campaign_cells_give_the_same_document() -> None:
+    old = ("kind,time,site,lot,kg,material,form,assay,origin,step,inputs\n"
+           f"receive,{t(1)},{KMP},{L}ox1,1000,NdPr oxide,oxide,{OXIDE_CELL},mined=AU,,\n"
+           f"transform,{t(5)},{KMP},{L}m1,385,NdPr metal,metal,{METAL_CELL},,{EL},"
+           f"{L}ox1=500\n")
+    new = CSV_HEAD + "".join(row + ",,,false\n" for row in old.splitlines()[1:])
+    events = csv_to_document(old)["epcisBody"]["eventList"]
+    assert csv_to_document(new)["epcisBody"]["eventList"] == events
+    assert "transformationID" not in events[1] and "oreline:closeCampaign" not in events[1]
+    assert events[1]["inputQuantityList"] == [{"epcClass": L + "ox1", "quantity": 500.0,
+                                               "uom": "KGM"}]
 
 
 def test_every_trace_command_is_documented() -> None:
@@ -318,3 +486,25 @@ def test_values_that_cannot_be_hashed_are_refused_in_words(tmp_path: Path) -> No
         res = runner.invoke(app, ["capture", str(f), "--db", str(db)])
         assert res.exit_code == 6, (bad, res.output)
         assert message in res.output and "Traceback" not in res.output
+
+
+def test_the_campaign_csv_example_of_the_docs_captures(tmp_path: Path) -> None:
+    text = (Path(__file__).parents[2] / "docs" / "trace.md").read_text()
+    example = text.split("```text\n")[1].split("```")[0]
+    assert "urn:oreline:campaign:E-2026-01,true" in example
+    f = tmp_path / "e.csv"
+    f.write_text(example)
+    led = Ledger.open(tmp_path / "e.sqlite")
+    try:
+        led.register_site(KMP, "KMP", "KR", "alloying")
+        led.capture(receive_event(L + "ox-1", kg=1000.0, site=KMP, time=t(1),
+                                  material="NdPr oxide", form="oxide",
+                                  assay={"Nd": 0.643, "Pr": 0.207},
+                                  origin={"mined": "AU", "separated": "MY"}))
+        led.capture(read_csv(f))
+        assert led.lot(L + "ox-1")["on_hand_kg"] == pytest.approx(500.0)
+        edges = led.trace_back(L + "m-1")["inputs"]
+        assert [(i["lot"]["lot"], i["kg"]) for i in edges] == [(L + "ox-1",
+                                                                pytest.approx(500.0))]
+    finally:
+        led.close()
