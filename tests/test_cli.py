@@ -23,9 +23,10 @@ def test_plan_tiny_prints_summary_and_writes_outputs(tmp_path):
     assert "Plan tiny" in res.stdout
     assert "c2" in res.stdout and "provenance" in res.stdout
     assert "electrolysis" in res.stdout
+    assert "Origin class: countries per stage, mined>separated>" in res.stdout  # the legend
     out = tmp_path / "out"
     for name in ("purchases", "production", "sales", "demand", "inventory", "kpis",
-                 "shadow_capacity", "element_balance"):
+                 "shadow_capacity", "element_balance", "origin_classes"):
         assert (out / f"{name}.csv").exists(), name
         assert (out / f"{name}.parquet").exists(), name
     assert (out / "plan.xlsx").exists()
@@ -33,7 +34,12 @@ def test_plan_tiny_prints_summary_and_writes_outputs(tmp_path):
     kpis = pd.read_csv(out / "kpis.csv").set_index("kpi")["value"]
     assert kpis["objective_discounted"] == pytest.approx(151_500)
     sheets = pd.read_excel(out / "plan.xlsx", sheet_name=None)
-    assert {"sales", "purchases", "shadow_provenance"} <= set(sheets)
+    assert {"sales", "purchases", "shadow_provenance", "origin_classes"} <= set(sheets)
+    classes = pd.read_csv(out / "origin_classes.csv", keep_default_na=False).set_index(
+        "origin_class")
+    assert classes.loc["CN>CN>KR", ["mined", "refined", "dfars_from_2027"]].tolist() == [
+        "CN", "KR", False]
+    assert "origin_classes" in (out / "report.html").read_text(encoding="utf-8")
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out-")]
 
 

@@ -98,6 +98,10 @@ def _summary(plan: object) -> None:
     if not rows:
         prices.add_row("-", "no capacity, supply or provenance limit binds", "", "")
     console.print(prices)
+    if any(kind == "provenance" for kind, *_ in rows):
+        from oreline.network import LABEL_LEGEND
+
+        console.print(LABEL_LEGEND)
     dfars = r.dfars_clean.groupby("product")[["output_t", "dfars_clean_t"]].sum()
     for product, row in dfars.iterrows():
         console.print(f"DFARS-clean {product}: {row['dfars_clean_t']:,.1f} of "

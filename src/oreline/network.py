@@ -35,12 +35,20 @@ from oreline.scenario.schema import (
 )
 from oreline.settings import Settings
 
-__all__ = ["DFARS_ALL_STAGES_FROM", "Network", "OriginClass", "compile_network",
+__all__ = ["DFARS_ALL_STAGES_FROM", "LABEL_LEGEND", "Network", "OriginClass", "compile_network",
            "policy_allows"]
 
 #: From this month DFARS 252.225-7052 also covers mining, separation and refining
 #: (10 USC 4872 as amended; 89 FR 46816). Policies change verdict only here.
 DFARS_ALL_STAGES_FROM = "2027-01"
+
+#: How to read an origin class label; printed under tables and figures that show labels.
+LABEL_LEGEND = (
+    "Origin class: countries per stage, mined>separated>refined>melted>produced, stages not "
+    "reached yet left off; '+' joins the countries of blended inputs at one stage; "
+    "?? = undeclared country; - = stage skipped; untracked = no origin (reagents)."
+)
+UNTRACKED_LABEL = "untracked"
 
 IntArray = np.ndarray
 FloatArray = np.ndarray
@@ -92,13 +100,66 @@ class OriginClass:
 
     @property
     def label(self) -> str:
-        """Short label, e.g. ``AU>MY>KR`` (mined > separated > refined ...)."""
+        """Short label, e.g. ``AU>MY>KR`` (mined > separated > refined ...).
+
+        One part per stage in :data:`STAGES` order, joined by ``>``; a part joins the
+        stage's countries, sorted, with ``+`` (``??`` sorts first). Trailing stages
+        not yet reached are left off; an empty stage before a reached one is ``-``.
+        The untracked class is ``untracked``. :meth:`from_label` is the inverse.
+
+        Examples
+        --------
+        >>> ucore = OriginClass.declared({"mined": "unknown", "separated": "US"})
+        >>> china = OriginClass.declared({"mined": "CN", "separated": "CN"})
+        >>> ucore.union(china).with_stage("refined", "KR").label
+        '??+CN>CN+US>KR'
+        >>> OriginClass.declared({"mined": "CN"}).with_stage("refined", "KR").label
+        'CN>->KR'
+
+        """
         if not self.tracked:
-            return "untracked"
+            return UNTRACKED_LABEL
         parts = ["+".join(sorted(c)) for c in self.stages]
         while parts and parts[-1] == "":
             parts.pop()
         return ">".join(p or "-" for p in parts) or "-"
+
+    @classmethod
+    def from_label(cls, label: str) -> OriginClass:
+        """The class a :attr:`label` stands for: ``OriginClass.from_label(c.label) == c``.
+
+        Raises
+        ------
+        ValueError
+            When ``label`` is not a label the planner writes: more parts than stages,
+            an empty part or country, a country that is neither ``??`` nor two capital
+            letters, unsorted countries or a trailing ``-``.
+
+        Examples
+        --------
+        >>> c = OriginClass.from_label("??+CN>CN+US>KR>KR")
+        >>> sorted(c.countries("mined")), sorted(c.countries("melted")), c.countries("produced")
+        (['??', 'CN'], ['KR'], frozenset())
+
+        """
+        if label == UNTRACKED_LABEL:
+            return cls.untracked()
+        parts = label.split(">")
+        if len(parts) > len(STAGES):
+            raise ValueError(f"origin class label {label!r} has more than {len(STAGES)} stages")
+        stages: list[frozenset[str]] = []
+        for part in parts + ["-"] * (len(STAGES) - len(parts)):
+            countries = frozenset() if part == "-" else frozenset(part.split("+"))
+            bad = [c for c in countries if c != UNKNOWN and not (len(c) == 2 and c.isupper())]
+            if bad or part == "":
+                raise ValueError(f"origin class label {label!r} has a bad stage {part!r}; "
+                                 f"write countries as ISO codes or ?? joined by '+'")
+            stages.append(countries)
+        out = cls(tuple(stages))
+        if out.label != label:
+            raise ValueError(f"origin class label {label!r} is not in the planner's form; "
+                             f"it would be written {out.label!r}")
+        return out
 
 
 def policy_allows(policy: Policy, cls: OriginClass, period_start: str) -> bool:

@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from oreline.network import LABEL_LEGEND
 from oreline.planner import Plan
 from oreline.report.figures import (
     inventory_figure,
@@ -76,7 +77,8 @@ def render_report(plan: Plan) -> str:
 <p class="sub">{html.escape(sc.description)}<br>{sc.horizon.periods} {sc.horizon.period}s from
 {sc.horizon.start} · {r.meta['columns']:,} columns, {r.meta['rows']:,} rows · made {stamp}</p>
 <div class="kpis">{''.join(f'<div class="kpi">{a}<b>{b}</b></div>' for a, b in cards)}</div>
-{parts[0]}
+{parts[0]}<p class="sub">{html.escape(LABEL_LEGEND)} The <code>origin_classes</code> table
+decodes every class and gives its ex-china and DFARS verdicts.</p>
 <section><h2>Fill rate by customer</h2>{_table(fill, "{:,.3f}")}
 <h2>Shortfalls by customer and cause</h2>{_table(short)}</section>
 {''.join(parts[1:])}

@@ -11,7 +11,7 @@ from oreline.model.matrix import LinearProgram
 from oreline.network import policy_allows
 from oreline.results.balance import element_balance
 from oreline.results.prices import shadow_prices, shortfall_causes
-from oreline.results.tables import plan_tables
+from oreline.results.tables import origin_class_table, plan_tables
 from oreline.scenario.schema import Policy
 from oreline.solve import Solution
 
@@ -90,6 +90,7 @@ def make_results(lp: LinearProgram, sol: Solution) -> PlanResults:
         "quantity_t": net.initial,
     })
     tables["opening_stock"] = opening[opening["quantity_t"] > 0].reset_index(drop=True)
+    tables["origin_classes"] = origin_class_table(net)
     rev = float(tables["sales"]["revenue"].sum())
     buy = float(tables["purchases"]["cost"].sum() + tables["take_or_pay"]["cost"].sum())
     proc = float(tables["production"]["cost"].sum())

@@ -6,9 +6,11 @@ import numpy as np
 import pandas as pd
 
 from oreline.model.matrix import LinearProgram
+from oreline.network import DFARS_ALL_STAGES_FROM, Network, policy_allows
+from oreline.scenario.schema import STAGES, Policy
 from oreline.solve import Solution
 
-__all__ = ["TOL", "plan_tables"]
+__all__ = ["TOL", "origin_class_table", "plan_tables"]
 
 #: Quantities below this (t) are treated as zero in tables.
 TOL = 1e-7
@@ -132,3 +134,35 @@ def plan_tables(lp: LinearProgram, sol: Solution) -> dict[str, pd.DataFrame]:
     return {"purchases": buy, "take_or_pay": deficit, "production": prod, "consumption": use,
             "lane_flows": flows,
             "inventory": inv, "sales": sales, "demand": dem}
+
+
+def origin_class_table(net: Network) -> pd.DataFrame:
+    """One row per origin class of the network: its label decoded, and its policy verdicts.
+
+    Columns: ``origin_class`` (the label every other table carries), one column per
+    stage (``mined`` ... ``produced``: its countries joined by ``+``, empty when the
+    stage has not happened), and whether ``ex-china`` and ``dfars-2027`` admit the class
+    (``dfars_before_2027`` for periods starting before 2027-01, ``dfars_from_2027`` from
+    then on). ``crma`` admits every class (its cap is a share, not a verdict).
+
+    Examples
+    --------
+    >>> from oreline.network import compile_network
+    >>> from oreline.scenario import load_scenario
+    >>> t = origin_class_table(compile_network(load_scenario("kmp"))).set_index("origin_class")
+    >>> t.loc["??+CN>CN+US>KR>KR", ["mined", "separated", "refined", "melted", "produced"]].tolist()
+    ['??+CN', 'CN+US', 'KR', 'KR', '']
+    >>> t.loc["??+CN>CN+US>KR>KR", ["dfars_before_2027", "dfars_from_2027"]].tolist()
+    [True, False]
+
+    """
+    rules = {"ex_china": (Policy(rule="ex-china"), DFARS_ALL_STAGES_FROM),
+             "dfars_before_2027": (Policy(rule="dfars-2027"), "0000-00"),
+             "dfars_from_2027": (Policy(rule="dfars-2027"), DFARS_ALL_STAGES_FROM)}
+    rows = []
+    for cls in net.classes:
+        row: dict[str, object] = {"origin_class": cls.label}
+        row.update({s: "+".join(sorted(cls.countries(s))) for s in STAGES})
+        row.update({k: policy_allows(rule, cls, start) for k, (rule, start) in rules.items()})
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["origin_class", *STAGES, *rules])
