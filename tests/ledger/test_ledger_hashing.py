@@ -255,6 +255,11 @@ def test_orjson_path_is_taken_for_events_and_refuses_what_it_cannot_prove() -> N
     assert fast(ev) == canonical_json_reference(ev)  # the integral float rewritten
     assert fast({"a": 0.5, "b": [1, "x"]}) == b'{"a":0.5,"b":[1,"x"]}'
     assert fast({"a": "v1.0,", "b": 2.0}) is None  # a ".0," inside a string
+    # no string holds ".0": proven from the text split at its quotes, no parse needed
+    assert fast({"a": "x", "b": [2.0, 3.0]}) == b'{"a":"x","b":[2,3]}'
+    # an escaped quote defeats the split: parsed back, which shows the string was cut
+    assert fast({"a": 'q"1.0,', "b": 2.0}) is None
+    assert fast({"a": 'q"', "b": 2.0}) == b'{"a":"q\\"","b":2}'
     assert fast([1e16]) is None and fast([1e-6]) is None and fast([-0.0]) is None
     assert fast({"\u00e9": 1}) is None and fast([float("nan")]) is None
     with pytest.raises(ValueError, match="cannot be written"):

@@ -181,9 +181,10 @@ def _from_orjson(value: Any, text: bytes) -> bytes | None:
     and writes a non-integral float below 2**53 with the same shortest round-trip digits
     in the same fixed notation as ECMAScript. What remains: pure ASCII output has its
     keys in UTF-16 order; ``null`` may be a NaN or an infinity; exponents and ``-0.0``
-    are left to the general serialiser; an integral float (``1000.0``) loses its ``.0``,
-    and parsing the result back must give ``value`` again, which fails if a ``.0`` was
-    taken out of a string.
+    are left to the general serialiser; an integral float (``1000.0``) loses its ``.0``.
+    A ``.0`` so taken out must have ended a number, not part of a string: that is proven
+    when no string holds ``.0`` (the text split at its quotes, when no quote is escaped),
+    else by parsing the result back, which must give ``value`` again.
     """
     if text[:1] not in (b"{", b"[") or not text.isascii() or b"null" in text \
             or b"-0.0" in text:
@@ -192,6 +193,8 @@ def _from_orjson(value: Any, text: bytes) -> bytes | None:
         return None
     if b".0," in text or b".0}" in text or b".0]" in text:
         fixed = text.replace(b".0,", b",").replace(b".0}", b"}").replace(b".0]", b"]")
+        if b'\\"' not in text and b".0" not in b"".join(text.split(b'"')[1::2]):
+            return fixed  # every .0 is outside the strings: all were integral floats
         return fixed if orjson.loads(fixed) == value else None
     return text
 
