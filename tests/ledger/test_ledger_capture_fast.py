@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from oreline.errors import CaptureError
 from oreline.ledger import Ledger
-from oreline.ledger.epcis import LotMaster, _masters, _validate_master
+from oreline.ledger.epcis import LotMaster
 from oreline.ledger.hashing import (
     GENESIS_HASH,
     canonical_json,
@@ -32,6 +32,7 @@ from oreline.ledger.hashing import (
     normalise_timestamp,
     prehash_string,
 )
+from oreline.ledger.parse import _masters, _validate_master
 from oreline.ledger.store import entries, lots, mb_entries, movements
 
 N = 240  # above the COPY threshold for every derived table

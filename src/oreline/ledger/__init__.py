@@ -4,6 +4,7 @@ The ``oreline trace`` commands sit on top of it.
 
 Public names are re-exported here; modules are split by responsibility:
 ``store`` (schema, migrations, write path), ``epcis`` (JSON-LD in/out and our profile),
+``parse`` (documents checked event by event),
 ``hashing`` (CBV 2.0 event hash ID, RFC 8785 entry hashes), ``capture`` (checks against
 the ledger), ``campaign`` (transformation campaigns across documents), ``custody``
 (origins, mass balance, process-loss debits), ``compliance`` (DFARS, CRMA,

@@ -34,7 +34,8 @@ from oreline.errors import CaptureError, Issue, LedgerError
 from oreline.ledger import chain, compliance, custody, queries
 from oreline.ledger.builder import site_master_data
 from oreline.ledger.capture import SiteInfo, build_rows, site_rows_from_master_data
-from oreline.ledger.epcis import make_document, parse_document
+from oreline.ledger.epcis import make_document
+from oreline.ledger.parse import parse_document
 from oreline.ledger.store import Store, entries, flags, movements, retractions, sites
 
 __all__ = ["CaptureResult", "Ledger", "gc_paused"]

@@ -18,7 +18,8 @@ from sqlalchemy import Connection, select
 from oreline.errors import ChainError
 from oreline.ledger.balances import check_balances
 from oreline.ledger.capture import build_rows
-from oreline.ledger.epcis import make_document, parse_document
+from oreline.ledger.epcis import make_document
+from oreline.ledger.parse import parse_document
 from oreline.ledger.store import (
     Store,
     campaign_lines,
