@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ledgerkit import KMP, doc, ledger_at_revision, receipt, ship
+from ledgerkit import KMP, L, doc, ledger_at_revision, receipt, ship
 from sqlalchemy import func, inspect, select
 
 from oreline.errors import CaptureError, ChainError
@@ -83,7 +83,7 @@ def test_migration_0005_upgrades_a_ledger_of_revision_0004(tmp_path: Any) -> Non
     insp = inspect(led.store.engine)
     assert insp.has_table("mb_balances")
     assert {ix["name"] for ix in insp.get_indexes("mb_entries")} == {"ix_mb_account_seq",
-                                                                     "ix_mb_event"}
+                                                                     "ix_mb_seq"}
     # no balance yet: the first capture sums the history, then writes one
     with pytest.raises(CaptureError, match="credits at"):
         led.capture(doc(receipt("c", 10.0, CN, assay=OXIDE), ship("c", 10.0,
@@ -128,16 +128,34 @@ def test_balances_equal_the_rows_over_random_captures(docs: list[list[tuple[bool
 
 
 
-def test_migration_0006_indexes_what_error_declarations_look_up(tmp_path: Any) -> None:
-    led = ledger_at_revision(tmp_path / "old.sqlite", "0005", [
-        "DROP INDEX ix_lots_event", "DROP INDEX ix_mb_event"],
-        receipt("a", 1000.0, assay=OXIDE))
-    with led.store.read() as conn:
-        for table, index in (("lots", "ix_lots_event"), ("mb_entries", "ix_mb_event")):
-            plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(
-                f"EXPLAIN QUERY PLAN SELECT * FROM {table} WHERE event_id = 'x'"))
-            assert index in plan, plan
-    led.close()
+def test_migration_0007_finds_an_events_rows_by_seq(tmp_path: Any) -> None:
+    """A ledger of revision 0006 (event_id indexes) gets seq indexes; corrections work."""
+    import copy
+
+    rec = receipt("a", 1000.0, assay=OXIDE)
+    led = ledger_at_revision(tmp_path / "old.sqlite", "0006", [
+        "DROP INDEX ix_lots_seq", "DROP INDEX ix_movements_seq", "DROP INDEX ix_mb_seq",
+        "CREATE INDEX ix_lots_event ON lots (event_id)",
+        "CREATE INDEX ix_movements_event ON movements (event_id)",
+        "CREATE INDEX ix_mb_event ON mb_entries (event_id)"], rec,
+        receipt("b", 500.0, assay=OXIDE))
+    try:
+        with led.store.read() as conn:
+            names = {r[0] for r in conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'index'")}
+            for table, index in (("lots", "ix_lots_seq"), ("movements", "ix_movements_seq"),
+                                 ("mb_entries", "ix_mb_seq")):
+                plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(
+                    f"EXPLAIN QUERY PLAN SELECT * FROM {table} WHERE seq = 2"))
+                assert index in plan, plan
+        assert not names & {"ix_lots_event", "ix_movements_event", "ix_mb_event"}
+        decl = copy.deepcopy(rec)
+        decl["errorDeclaration"] = {"declarationTime": "2026-03-20T09:00:00+09:00"}
+        led.capture(doc(decl))  # finds the stored receipt's rows through the new indexes
+        assert led.account(KMP, "Nd")["closing_kg"] == pytest.approx(300.0)  # 500 x 0.6
+        assert [(r["lot"], r["kg"]) for r in led.lots_on_hand()] == [(L + "b", 500.0)]
+    finally:
+        led.close()
 
 
 def test_a_correction_is_booked_in_the_month_it_is_declared(ledger: Ledger) -> None:

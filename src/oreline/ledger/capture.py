@@ -18,7 +18,7 @@ from oreline.ledger import balances, campaign, custody
 from oreline.ledger.epcis import OUR_STEPS, LotMaster, ParsedEvent, step_name
 from oreline.ledger.hashing import canonical_json, entry_hash_text, sha256_hex
 from oreline.ledger.receipts import receipt_template
-from oreline.ledger.store import lots, movements
+from oreline.ledger.store import entries, lots, movements
 from oreline.ledger.workspace import (
     LotInfo,
     SiteInfo,
@@ -340,12 +340,13 @@ def _error_declaration(state: State, pe: ParsedEvent, seq: int, issues: list[Iss
                             "nothing to do"))
         return
     m = movements.c
+    stored = _stored_seq(state.conn, target)  # rows are found by seq (an ascending index)
     rows = [(r.lot_id, r.site, float(r.delta_kg)) for r in state.conn.execute(
-        select(m.lot_id, m.site, m.delta_kg).where(m.event_id == target))]
+        select(m.lot_id, m.site, m.delta_kg).where(m.seq == stored))]
     rows += [(r["lot_id"], r["site"], r["delta_kg"]) for r in state.rows.get("movements", [])
              if r["event_id"] == target]
     created = {r.lot_id for r in state.conn.execute(
-        select(lots.c.lot_id).where(lots.c.event_id == target))}
+        select(lots.c.lot_id).where(lots.c.seq == stored))}
     created |= {r["lot_id"] for r in state.rows.get("lots", []) if r["event_id"] == target}
     for lot_id, site, delta in rows:
         if lot_id in created and state.on_hand(lot_id, site) + 1e-6 < delta:
@@ -353,7 +354,7 @@ def _error_declaration(state: State, pe: ParsedEvent, seq: int, issues: list[Iss
                                 f"lot {lot_id} made by {target} has since been consumed or "
                                 "shipped", "declare the later events in error first"))
             return
-    if seq not in state.legacy and not _undo_accounts(state, pe, seq, issues):
+    if seq not in state.legacy and not _undo_accounts(state, pe, seq, stored, issues):
         return
     for lot_id, site, delta in rows:
         state.stock.setdefault((lot_id, site), 0.0)
@@ -363,12 +364,23 @@ def _error_declaration(state: State, pe: ParsedEvent, seq: int, issues: list[Iss
     state.add("retractions", {"event_id": target, "seq": seq, "reason": reason[:300]})
 
 
-def _undo_accounts(state: State, pe: ParsedEvent, seq: int, issues: list[Issue]) -> bool:
-    """Reverse a retracted event's mass-balance rows and campaign lines, if allowed."""
+def _stored_seq(conn: Connection, event_id: str) -> int | None:
+    """The seq of a stored event's entry (``None`` if it is in this capture only)."""
+    e = entries.c
+    return conn.execute(select(e.seq).where(e.event_id == event_id, e.kind == "event")
+                        .order_by(e.seq).limit(1)).scalar()
+
+
+def _undo_accounts(state: State, pe: ParsedEvent, seq: int, stored: int | None,
+                   issues: list[Issue]) -> bool:
+    """Reverse a retracted event's mass-balance rows and campaign lines, if allowed.
+
+    ``stored`` is the seq of the event's entry if it was captured before this document.
+    """
     target = pe.event_id
     declared = str((pe.error_declaration or {}).get("declarationTime", ""))[:7]
     undo, problem = custody.reversal_rows(state.conn, state.rows.get("mb_entries", []),
-                                          target, seq, state.available_credit,
+                                          target, stored, seq, state.available_credit,
                                           declared or period_of(pe))  # the month declared
     lines = campaign.event_lines(state.conn, state.rows.get("campaign_lines", []), target)
     if lines and problem is None:

@@ -310,11 +310,12 @@ def loss_rows(inputs: Iterable[tuple[float, Mapping[str, float], float]],
 
 
 def reversal_rows(conn: Connection, pending: Iterable[Mapping[str, Any]], target: str,
-                  seq: int, available: Callable[[str, str, str], float],
+                  stored: int | None, seq: int, available: Callable[[str, str, str], float],
                   period: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
     """Mass-balance rows undoing those of an event declared in error, or why they cannot.
 
-    Each row of ``target`` (stored, or ``pending`` in this capture) is negated, with kind
+    Each row of ``target`` (stored, found by ``stored``, the seq of its entry, or
+    ``pending`` in this capture) is negated, with kind
     ``retract-<kind>``: a retracted receipt takes its credit back (refused when claims
     have spent it since), a retracted claim or process loss gives its debit back. The
     reversal is booked in ``period`` (the declaration's month), as corrections are, so a
@@ -324,7 +325,7 @@ def reversal_rows(conn: Connection, pending: Iterable[Mapping[str, Any]], target
     cols = ("site", "element", "characteristic", "period", "input_kg", "credit_kg",
             "debit_kg", "kind")
     rows = [dict(r._mapping) for r in conn.execute(select(*[c[k] for k in cols]).where(
-        c.event_id == target).order_by(c.id))]
+        c.seq == stored).order_by(c.id))] if stored is not None else []
     rows += [{k: r[k] for k in cols} for r in pending if r["event_id"] == target]
     undo = [{**r, "seq": seq, "event_id": target, "period": period or r["period"],
              "input_kg": -float(r["input_kg"]),

@@ -90,7 +90,7 @@ lots = Table(
     Column("seq", Integer, nullable=False),
     Column("event_id", String(300), nullable=False),
     Column("event_time", String(40), nullable=False),
-    Index("ix_lots_event", "event_id"),
+    Index("ix_lots_seq", "seq"),
 )
 edges = Table(
     "edges", metadata,
@@ -112,7 +112,7 @@ movements = Table(
     Column("kind", String(12), nullable=False),
     Column("event_id", String(300), nullable=False),
     Index("ix_movements_lot", "lot_id"),
-    Index("ix_movements_event", "event_id"),
+    Index("ix_movements_seq", "seq"),
 )
 retractions = Table(
     "retractions", metadata,
@@ -142,7 +142,7 @@ mb_entries = Table(
     # receipt | claim | loss, or retract-<kind> for the reversal of a retracted event's row
     Column("kind", String(16), nullable=False, server_default="receipt"),
     Index("ix_mb_account_seq", "site", "element", "characteristic", "seq"),
-    Index("ix_mb_event", "event_id"),
+    Index("ix_mb_seq", "seq"),
 )
 #: Closing balance (credits - debits) of each mass-balance account touched by a capture,
 #: as of the capture's last entry ``seq``: the next capture reads the latest one and adds
