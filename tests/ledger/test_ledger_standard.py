@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from test_ledger_capture import _spec_events
 from test_ledger_hashing import SINGLE_EVENT
 
 from oreline.errors import CaptureError, Issue
-from oreline.ledger import Ledger
+from oreline.ledger import Ledger, chain
 from oreline.ledger.standard import check_event
 
 
@@ -106,6 +107,7 @@ def test_each_violation_is_named_with_a_fix(ev: dict[str, Any], where: str,
 # the problems, never another exception (a traceback for a user mistake).
 json_leaf = (st.none() | st.booleans() | st.integers(-5, 5) | st.floats()  # NaN, +-inf too
              | st.integers(2**53 - 2, 2**64) | st.text(max_size=6)
+             | st.sampled_from([2.0**53, -(2.0**53), 2.0**53 + 2, 1e300])  # integral floats
              | st.sampled_from(["urn:x:y", "KGM", "+09:00", t(3), "\ud800",
                                 "0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-02:00"]))
 json_any = st.recursive(json_leaf, lambda c: st.lists(c, max_size=2)
@@ -154,3 +156,47 @@ def test_any_value_anywhere_is_captured_or_refused_cleanly(path: tuple[Any, ...]
             assert ledger.verify(deep=True)["entries"] == len(events)
     finally:
         ledger.close()
+
+
+def test_integral_floats_beyond_2_53_survive_verify_export_and_recapture(tmp_path: Any
+                                                                         ) -> None:
+    """RFC 8785 writes the float 2**53 as ``9007199254740992``; read back, it is that float.
+
+    Once, verify re-read the stored text as an integer beyond I-JSON and crashed.
+    """
+    big = copy.deepcopy(BASE)
+    big[0]["oreline:note"] = {"scale": 2.0**53, "neg": -(2.0**60), "huge": 1e300}
+    ledger = Ledger.open(tmp_path / "a.sqlite")
+    again = Ledger.open(tmp_path / "b.sqlite")
+    try:
+        ledger.register_site(KMP, "KMP", "KR", "alloying")
+        first = ledger.capture(doc(*big))
+        assert ledger.verify(deep=True)["entries"] == len(big)
+        with ledger.store.read() as conn:
+            body = conn.exec_driver_sql(
+                "SELECT body FROM entries WHERE body LIKE '%oreline:note%'").scalar_one()
+        # RFC 8785 text (ECMAScript's: (2**60).toString() is 1152921504606847000)
+        assert '{"huge":1e+300,"neg":-1152921504606847000,"scale":9007199254740992}' in body
+        stored = ledger.export()
+        note = stored["epcisBody"]["eventList"][0]["oreline:note"]
+        assert note == {"scale": 2.0**53, "neg": -(2.0**60), "huge": 1e300}
+        assert type(note["scale"]) is float and type(note["neg"]) is float
+        ledger.write_pack(tmp_path / "pack.zip", tmp_path / "key.pem")
+        assert chain.verify_pack(tmp_path / "pack.zip")["entries"] == len(big)
+        path = tmp_path / "export.jsonld"
+        path.write_text(json.dumps(stored))  # as a user would keep it: a file
+        second = again.capture(path)
+        assert second.event_ids == first.event_ids  # the same CBV hash IDs
+        assert again.verify(deep=True)["entries"] == len(big)
+    finally:
+        ledger.close()
+        again.close()
+
+
+def test_an_integer_of_thousands_of_digits_is_refused_with_a_message(tmp_path: Any) -> None:
+    path = tmp_path / "huge.jsonld"
+    path.write_text('{"type": "EPCISDocument", "n": 1' + "0" * 5000 + "}")
+    with pytest.raises(CaptureError) as err:
+        Ledger.open(tmp_path / "l.sqlite").capture(path)
+    assert err.value.issues[0].where == str(path)
+    assert "digits" in err.value.issues[0].message

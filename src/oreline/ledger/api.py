@@ -19,7 +19,6 @@ Examples
 from __future__ import annotations
 
 import gc
-import json
 import re
 import uuid
 from collections.abc import Iterator, Mapping
@@ -33,6 +32,7 @@ from sqlalchemy import Connection, select
 from oreline.errors import CaptureError, Issue, LedgerError
 from oreline.ledger import chain, compliance, custody, queries
 from oreline.ledger.builder import site_master_data
+from oreline.ledger.canonical import loads_json
 from oreline.ledger.capture import SiteInfo, build_rows, site_rows_from_master_data
 from oreline.ledger.epcis import make_document
 from oreline.ledger.parse import parse_document
@@ -225,7 +225,7 @@ class Ledger:
             stmt = select(entries.c.body).order_by(entries.c.seq)
             if lot is not None:
                 stmt = stmt.where(entries.c.event_id.in_(sorted(self._event_ids_for(lot))))
-            return [json.loads(b) for b in conn.execute(stmt).scalars()]
+            return [loads_json(b) for b in conn.execute(stmt).scalars()]
 
     def export(self, lot: str | None = None) -> dict[str, Any]:
         """EPCIS 2.0 JSON-LD document of all events or of a lot's genealogy.

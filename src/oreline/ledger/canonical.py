@@ -28,11 +28,56 @@ __all__ = [
     "canonical_json_python",
     "canonical_json_reference",
     "freeze",
+    "loads_json",
     "sha256_hex",
 ]
 
 _encode_str: Any = json.encoder.encode_basestring  # type: ignore[attr-defined]
 _MAX_SAFE = 2**53 - 1
+
+
+def _json_int(text: str) -> int | float:
+    """An integer literal read back as RFC 8785 wrote it: beyond I-JSON, a float's text.
+
+    Within +-(2**53 - 1) the literal is that integer. Beyond, RFC 8785 writes a large
+    integral float in integer form, with the shortest digits that identify it (the
+    float 2**53 as ``9007199254740992``, ``6.322913736929451e16`` as
+    ``63229137369294510``): a literal that is exactly such a text is that float. Any
+    other stays an integer, which :func:`canonical_json` refuses as outside I-JSON
+    (``9007199254740993`` is no double: it is never rounded silently).
+    """
+    value = int(text)
+    if -_MAX_SAFE <= value <= _MAX_SAFE:
+        return value
+    try:
+        as_float = float(value)
+    except OverflowError:
+        return value
+    return as_float if _es6_number(as_float) == text else value
+
+
+def loads_json(text: str | bytes) -> Any:
+    """Parse JSON text, reading integer literals as RFC 8785 does (see ``_json_int``).
+
+    Stored events are parsed with this before they are hashed again: an integral float
+    of 2**53 or more is written as an integer literal, and must read back as the float
+    (so that its text, and the event's hashes, come out the same).
+
+    Raises
+    ------
+    ValueError
+        For text that is not JSON (:class:`json.JSONDecodeError`) or an integer literal
+        of more digits than Python converts (4,300).
+
+    Examples
+    --------
+    >>> loads_json('[9007199254740991, 9007199254740992, 9007199254740993]')
+    [9007199254740991, 9007199254740992.0, 9007199254740993]
+    >>> loads_json('[63229137369294510, -63229137369294512]')
+    [6.322913736929451e+16, -63229137369294512]
+
+    """
+    return json.loads(text, parse_int=_json_int)
 
 
 def sha256_hex(data: bytes | str) -> str:

@@ -43,6 +43,7 @@ from oreline.ledger.hashing import (
     content_hash,
     entry_hash,
     event_hash_id,
+    loads_json,
     sha256_hex,
 )
 from oreline.ledger.store import checkpoints, entries, sites
@@ -174,9 +175,10 @@ def _verify_chain(rows: Iterable[Mapping[str, Any]],
         if "body" in row:
             body = str(row["body"])
             try:
-                event = json.loads(body)
-            except json.JSONDecodeError as exc:
-                raise ChainError(f"{name}: stored event is not valid JSON ({exc.msg})") from exc
+                event = loads_json(body)
+            except ValueError as exc:  # JSONDecodeError, or an integer of 4,300+ digits
+                raise ChainError(f"{name}: stored event is not valid JSON "
+                                 f"({getattr(exc, 'msg', exc)})") from exc
             if content_hash(event) != row["content_hash"]:
                 raise ChainError(f"{name}: stored event content changed (content hash differs)")
             if event_hash_id(event) != row["hash_id"]:
@@ -253,7 +255,7 @@ def write_pack(conn: Connection, path: str | Path, event_ids: set[str] | None,
         body = m.pop("body")
         m["shared"] = event_ids is None or m["event_id"] in event_ids
         if m["shared"]:
-            shared.append(json.loads(body))
+            shared.append(loads_json(body))
         manifest.append(m)
     root = merkle_root(m["entry_hash"] for m in manifest)
     sig = {"upto_seq": len(manifest), "root": root, "public_key": public_hex(key),
@@ -272,10 +274,10 @@ def verify_pack(path: str | Path, trusted_key: str | None = None) -> dict[str, A
     """Verify an audit pack offline; raises :class:`ChainError` naming the first problem."""
     try:
         with zipfile.ZipFile(path) as zf:
-            doc = json.loads(zf.read("document.jsonld"))
+            doc = loads_json(zf.read("document.jsonld"))
             manifest = json.loads(zf.read("manifest.json"))
             sig = json.loads(zf.read("signature.json"))
-    except (OSError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError) as exc:
         raise ChainError(f"{path} is not a readable audit pack: {exc}") from exc
     count, hashes = _verify_chain(manifest)
     shared = [m for m in manifest if m.get("shared")]

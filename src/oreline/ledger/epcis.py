@@ -35,6 +35,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from oreline.errors import CaptureError, Issue
+from oreline.ledger.canonical import loads_json
 
 __all__ = [
     "EPCIS_CONTEXT",
@@ -257,12 +258,15 @@ def read_document(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
             raise CaptureError([Issue(where, "", f"cannot read the file: {exc.strerror}",
                                       "check the path")]) from exc
     try:
-        data = json.loads(text)
+        data = loads_json(text)
     except json.JSONDecodeError as exc:
         raise CaptureError([Issue(where, f"line {exc.lineno} col {exc.colno}",
                                   f"not valid JSON: {exc.msg}",
                                   "fix the JSON syntax (a linter such as `python -m json.tool`)"
                                   )]) from exc
+    except ValueError as exc:  # an integer literal of thousands of digits
+        raise CaptureError([Issue(where, "", f"not usable JSON: {exc}",
+                                  "give numbers within +-2**53 (I-JSON)")]) from exc
     if not isinstance(data, dict):
         raise CaptureError([Issue(where, "", "the document is not a JSON object",
                                   "wrap events in an EPCISDocument")])

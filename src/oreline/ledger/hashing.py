@@ -26,6 +26,7 @@ from oreline.ledger.canonical import (
     canonical_json_python,
     canonical_json_reference,
     freeze,
+    loads_json,
     sha256_hex,
 )
 from oreline.ledger.hashid import (
@@ -53,6 +54,7 @@ __all__ = [
     "event_hash_id",
     "format_number",
     "freeze",
+    "loads_json",
     "normalise_timestamp",
     "prehash_string",
     "sha256_hex",

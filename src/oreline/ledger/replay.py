@@ -17,6 +17,7 @@ from sqlalchemy import Connection, select
 
 from oreline.errors import ChainError
 from oreline.ledger.balances import check_balances
+from oreline.ledger.canonical import loads_json
 from oreline.ledger.capture import build_rows
 from oreline.ledger.epcis import make_document
 from oreline.ledger.parse import parse_document
@@ -111,7 +112,7 @@ def replay_check(conn: Connection) -> dict[str, int]:
         for doc_id, group in groupby(result, key=lambda r: r.doc_id):
             rows = list(group)
             first = rows[0]
-            events, _ = parse_document(make_document([json.loads(r.body) for r in rows]))
+            events, _ = parse_document(make_document([loads_json(r.body) for r in rows]))
             with mem.write() as mconn:
                 built, _ = build_rows(mconn, events, [], (int(first.seq) - 1,
                                                           str(first.prev_hash)),
