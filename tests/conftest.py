@@ -9,7 +9,8 @@ import pytest
 from ruamel.yaml import YAML
 
 from oreline.scenario import Scenario, builtin_path
-from oreline.scenario.readers import Raw, parse_scenario
+from oreline.scenario.load import parse_scenario
+from oreline.scenario.readers import Raw
 
 
 def builtin_dict(name: str) -> dict[str, Any]:

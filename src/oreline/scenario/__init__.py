@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from oreline.scenario.readers import builtin_names, builtin_path, load_scenario
+from oreline.scenario.load import load_scenario
+from oreline.scenario.resolve import builtin_names, builtin_path
 from oreline.scenario.schema import Scenario
 from oreline.scenario.writers import export_scenario
 

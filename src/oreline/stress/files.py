@@ -10,7 +10,7 @@ from typing import Any, get_args
 from pydantic import BaseModel, ValidationError
 
 from oreline.errors import Issue, StressError
-from oreline.scenario.readers import Raw, _read_yaml
+from oreline.scenario.readers import Raw, read_yaml
 from oreline.stress.events import Event, StressFile
 
 __all__ = ["builtin_stress_names", "load_stress"]
@@ -97,7 +97,7 @@ def load_stress(source: str | Path) -> tuple[StressFile, str]:
         raise StressError([Issue(str(source), "", "no such stress file or built-in stress set",
                                  f"built-in sets: {', '.join(builtin_stress_names())}")])
     try:
-        raw = _read_yaml(path)
+        raw = read_yaml(path)
     except Exception as exc:  # ScenarioError from the shared YAML reader
         from oreline.errors import ScenarioError
 
