@@ -6,7 +6,9 @@
 
 1. Capture throughput (events/s) through the real write path (parse, profile checks,
    CBV hash IDs, RFC 8785 content hashes, hash chain, custody checks, one transaction per
-   document) for receipt documents, on SQLite and, when ORELINE_PG_URL is set, PostgreSQL.
+   document) for receipt documents, on SQLite and, when ORELINE_PG_URL is set, PostgreSQL:
+   one process capturing document after document, then ``--writers`` processes capturing
+   into one ledger at once (each parses its next document while another writes).
 2. A ledger of ``--lots`` lots built from chains of seven lots: an oxide receipt and six
    transformations (electrolysis, strip casting, sintering, recycling, alloying,
    sintering), each within its step's recovery window; the build rate is reported too.
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import queue
 import random
 import statistics
 import sys
@@ -106,6 +109,66 @@ def bench_capture(backend: str, tmp: Path, events: int, batch: int,
             "events_per_s": events / dt, "runs_events_per_s": [events / r for r in runs]}
 
 
+def _writer(backend: str, target: str, schema: str | None, first: int, events: int,
+            batch: int, barrier: Any, out: Any) -> None:
+    """One writer process: capture its documents into the shared ledger after the barrier."""
+    led = Ledger.open(target, schema=schema)
+    try:
+        docs = [make_document(receipts(min(batch, first + events - i), i))
+                for i in range(first, first + events, batch)]
+        barrier.wait()
+        t0 = time.perf_counter()
+        for d in docs:
+            led.capture(d)
+        out.put((t0, time.perf_counter()))
+    finally:
+        led.close()
+
+
+def bench_writers(backend: str, tmp: Path, events: int, batch: int, writers: int
+                  ) -> dict[str, Any]:
+    """Aggregate capture throughput of ``writers`` processes sharing one ledger.
+
+    Each process captures ``events / writers`` receipt events in documents of ``batch``;
+    a capture parses its document before it takes the ledger's write lock, so one
+    writer's parsing overlaps another's writing. Wall time runs from the first start to
+    the last finish; the ledger is verified afterwards.
+    """
+    import multiprocessing as mp
+
+    led, schema = open_ledger(backend, tmp)
+    target = str(led.store.engine.url.database) if backend == "sqlite" \
+        else os.environ["ORELINE_PG_URL"]
+    led.close()
+    ctx = mp.get_context("spawn")
+    barrier, out = ctx.Barrier(writers), ctx.Queue()
+    share = events // writers
+    procs = [ctx.Process(target=_writer, args=(backend, target, schema, w * share, share,
+                                              batch, barrier, out)) for w in range(writers)]
+    try:
+        for p in procs:
+            p.start()
+        spans = []
+        while len(spans) < writers:
+            try:
+                spans.append(out.get(timeout=1))
+            except queue.Empty:
+                if any(p.exitcode not in (None, 0) for p in procs):
+                    raise RuntimeError("a writer process failed (its traceback is above)") from None
+        for p in procs:
+            p.join()
+        led = Ledger.open(target, schema=schema)
+        try:
+            assert led.verify()["entries"] == share * writers
+        finally:
+            led.close()
+    finally:
+        drop(schema)
+    dt = max(e for _, e in spans) - min(s for s, _ in spans)
+    return {"backend": backend, "writers": writers, "events": share * writers,
+            "batch": batch, "seconds": dt, "events_per_s": share * writers / dt}
+
+
 def bench_trace(backend: str, tmp: Path, lots: int, batch: int, samples: int,
                 keep: bool) -> dict[str, Any]:
     led, schema = open_ledger(backend, tmp)
@@ -156,6 +219,8 @@ def main() -> None:
                     help="capture runs per backend (the median is reported)")
     ap.add_argument("--pg-lots", type=int, default=None,
                     help="lots for the PostgreSQL trace ledger (default: --lots)")
+    ap.add_argument("--writers", type=int, default=2,
+                    help="processes capturing into one ledger at once (0 to skip)")
     ap.add_argument("--out", type=Path, default=None, help="write results as JSON here")
     args = ap.parse_args()
     backends = ["sqlite"] + (["postgres"] if os.environ.get("ORELINE_PG_URL") else [])
@@ -171,6 +236,11 @@ def main() -> None:
                   + (f"; median of {args.repeat} runs: {runs}" if args.repeat > 1 else "")
                   + ")", flush=True)
             results["capture"].append(res)
+            if args.writers > 1:
+                res = bench_writers(backend, tmp, args.events, args.batch, args.writers)
+                print(f"capture {backend}, {args.writers} writers at once: "
+                      f"{res['events_per_s']:,.0f} events/s in all", flush=True)
+                results["capture"].append(res)
         for backend in backends:
             lots = args.lots if backend == "sqlite" or args.pg_lots is None else args.pg_lots
             res = bench_trace(backend, tmp, lots, args.batch, args.samples, keep=False)
