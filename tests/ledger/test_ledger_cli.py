@@ -30,6 +30,13 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return db, key
 
 
+def _new_ledger(db: Path) -> None:
+    """An empty ledger file at ``db`` with the KMP site registered."""
+    led = Ledger.open(db)
+    led.register_site(KMP, "KMP", "KR", "alloying")
+    led.close()
+
+
 def _alloys(db: Path) -> dict[str, str]:
     led = Ledger.open(db)
     try:
@@ -107,9 +114,7 @@ def test_stock_certificate_export_and_pack(demo_db: tuple[Path, Path], tmp_path:
 
 def test_bad_input_gives_a_message_not_a_traceback(tmp_path: Path) -> None:
     db = tmp_path / "x.sqlite"
-    led = Ledger.open(db)
-    led.register_site(KMP, "KMP", "KR", "alloying")
-    led.close()
+    _new_ledger(db)
     bad = doc(receipt("x", 5.0))
     del bad["epcisBody"]["eventList"][0]["quantityList"][0]["uom"]
     f = tmp_path / "bad.jsonld"
@@ -126,9 +131,7 @@ def test_bad_input_gives_a_message_not_a_traceback(tmp_path: Path) -> None:
 
 def test_csv_import_captures_receive_transform_ship(tmp_path: Path) -> None:
     db = tmp_path / "c.sqlite"
-    led = Ledger.open(db)
-    led.register_site(KMP, "KMP", "KR", "alloying")
-    led.close()
+    _new_ledger(db)
     csv = tmp_path / "ops.csv"
     csv.write_text(
         "kind,time,site,lot,kg,material,form,assay,origin,step,inputs,customer\n"
@@ -209,9 +212,7 @@ def test_csv_campaign_fed_twice_and_tapped_twice_matches_the_python_api(
     fed (96.25 %). On hand: ox1 1000 - 600 = 400 kg, ox2 1000 - 400 = 600 kg.
     """
     db = tmp_path / "csv.sqlite"
-    led = Ledger.open(db)
-    led.register_site(KMP, "KMP", "KR", "alloying")
-    led.close()
+    _new_ledger(db)
     day1 = tmp_path / "day1.csv"
     day1.write_text(
         CSV_HEAD
@@ -469,9 +470,7 @@ def test_account_and_check_name_bad_arguments(demo_db: tuple[Path, Path]) -> Non
 
 def test_values_that_cannot_be_hashed_are_refused_in_words(tmp_path: Path) -> None:
     db = tmp_path / "x.sqlite"
-    led = Ledger.open(db)
-    led.register_site(KMP, "KMP", "KR", "alloying")
-    led.close()
+    _new_ledger(db)
     f = tmp_path / "bad.jsonld"
     for bad, message in [('"quantity": NaN', "is not positive"),
                          ('"oreline:note": 1e400', "cannot be hashed as JSON"),
