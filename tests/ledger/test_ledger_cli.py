@@ -433,14 +433,16 @@ def test_full_export_captures_into_an_empty_ledger(demo_db: tuple[Path, Path],
         b.close()
 
 
-@pytest.mark.parametrize(("where", "message"), [
-    ("missing/dir/x.sqlite", "does not exist; create it"),
-    (".", "is a directory; give a file path"),
+@pytest.mark.parametrize(("command", "where", "message", "code"), [
+    (["site", KMP, "--name", "K", "--country", "KR", "--stage", "alloying"],
+     "missing/dir/x.sqlite", "does not exist; create it", 8),
+    (["stock"], "missing/dir/x.sqlite", "no ledger at", 6),  # reading: nothing to read
+    (["stock"], ".", "is a directory; give a file path", 8),
 ])
-def test_unusable_db_path_is_named_with_a_fix(tmp_path: Path, where: str,
-                                              message: str) -> None:
-    res = runner.invoke(app, ["stock", "--db", str(tmp_path / where)])
-    assert res.exit_code == 8
+def test_unusable_db_path_is_named_with_a_fix(tmp_path: Path, command: list[str], where: str,
+                                              message: str, code: int) -> None:
+    res = runner.invoke(app, [*command, "--db", str(tmp_path / where)])
+    assert res.exit_code == code, res.output
     assert message in res.output and "sqlalche.me" not in res.output
 
 
@@ -463,7 +465,7 @@ def test_account_and_check_name_bad_arguments(demo_db: tuple[Path, Path]) -> Non
     res = runner.invoke(app, ["check", lot, "--rule", "DFARS-2027", "--db", str(db)])
     assert res.exit_code == 0 and "PASS" in res.output
     report = json.loads(runner.invoke(app, ["check", "2026", "--rule", "crma-report",
-                                            "--db", str(db)]).stdout)
+                                            "--json", "--db", str(db)]).stdout)
     shares = [v for st in report["stages"].values() for v in st["shares"].values()]
     assert shares and all(v == round(v, 6) for v in shares)
 

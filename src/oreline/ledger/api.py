@@ -126,6 +126,11 @@ class Ledger:
                                  self.store.last_entry(conn), self.actor, "")
             self.store.insert_rows(conn, rows)
 
+    def sites(self) -> list[dict[str, Any]]:
+        """Every declared site: ``id``, ``name``, ``country``, ``stage``, ``policy``."""
+        with self.store.read() as conn:
+            return _site_rows(conn)
+
     def checkpoint(self, key_path: str | Path) -> dict[str, Any]:
         """Sign a checkpoint over every entry so far with the Ed25519 key at ``key_path``."""
         key = chain.load_or_create_key(key_path)
@@ -170,7 +175,17 @@ class Ledger:
             return compliance.check_lot(conn, lot, rule)
 
     def crma_report(self, period: str) -> dict[str, Any]:
-        """CRMA stage-concentration report over lots produced in a period."""
+        """CRMA stage-concentration report over lots produced in a period.
+
+        Raises
+        ------
+        LedgerError
+            For a period that is not ``YYYY`` or ``YYYY-MM``.
+
+        """
+        if not (_YEAR.match(period) or _PERIOD.match(period)):
+            raise LedgerError(f"period {period!r} is not YYYY or YYYY-MM (a month 01-12), "
+                              "e.g. 2026 or 2026-03")
         with self.store.read() as conn:
             return compliance.crma_report(conn, period)
 
@@ -237,10 +252,7 @@ class Ledger:
         used = {loc.get("id") if isinstance(loc, Mapping) else loc
                 for ev in events for loc in (ev.get("bizLocation"), ev.get("readPoint"))}
         with self.store.read() as conn:
-            rows = conn.execute(select(sites).where(sites.c.site_id.in_(
-                sorted(u for u in used if isinstance(u, str)))).order_by(sites.c.site_id))
-            declared = [{"id": r.site_id, "name": r.name, "country": r.country,
-                         "stage": r.stage, "policy": r.policy} for r in rows]
+            declared = _site_rows(conn, sorted(u for u in used if isinstance(u, str)))
         return make_document(events, site_master_data(declared) if declared else None)
 
     def write_pack(self, path: str | Path, key_path: str | Path,
@@ -275,6 +287,16 @@ class Ledger:
 
 
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_YEAR = re.compile(r"^\d{4}$")
+
+
+def _site_rows(conn: Connection, ids: list[str] | None = None) -> list[dict[str, Any]]:
+    """Declared sites (those of ``ids``, or all) as mappings, by site ID."""
+    stmt = select(sites).order_by(sites.c.site_id)
+    if ids is not None:
+        stmt = stmt.where(sites.c.site_id.in_(ids))
+    return [{"id": r.site_id, "name": r.name, "country": r.country, "stage": r.stage,
+             "policy": r.policy} for r in conn.execute(stmt)]
 
 
 def _check_account(conn: Connection, site: str, element: str, period: str | None) -> None:

@@ -8,6 +8,7 @@ with the error's code.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -40,10 +41,18 @@ def _db(db: str | None) -> str:
 
 
 @contextmanager
-def _ledger(db: str | None) -> Iterator[Any]:
+def _ledger(db: str | None, create: bool = False) -> Iterator[Any]:
+    """The ledger at ``db``; only commands that write (``create``) may start a new file."""
     from oreline.ledger.api import Ledger
 
-    led = Ledger.open(_db(db))
+    target = _db(db)
+    path = target.removeprefix("sqlite:///") if "://" not in target or \
+        target.startswith("sqlite:///") else None
+    if not create and path and path != ":memory:" and not Path(path).exists():
+        raise LedgerError(f"no ledger at {path}: check --db (or $ORELINE_DB); a new ledger "
+                          f"starts with `oreline trace capture FILE --db {path}`, or try "
+                          f"`oreline trace demo --db {path}`")
+    led = Ledger.open(target)
     try:
         yield led
     finally:
@@ -60,13 +69,33 @@ def _run(body: Callable[[], None]) -> None:
         body()
     except CaptureError as exc:
         err.print(f"[bold red]{exc.title}[/]: {len(exc.issues)} problem(s); nothing was written")
-        for issue in exc.issues:
+        shown = exc.issues if len(exc.issues) <= _MAX_SHOWN else exc.issues[:_SHOWN]
+        for issue in shown:
             err.print(Text.assemble(("  - ", "red"), _printable(str(issue))), highlight=False)
+        if len(shown) < len(exc.issues):
+            err.print(f"  ... and {len(exc.issues) - len(shown)} more: "
+                      + _kinds(exc.issues[len(shown):]), highlight=False)
         raise typer.Exit(exc.exit_code) from None
     except OrelineError as exc:
         err.print(Text.assemble(("error", "bold red"), f": {_printable(str(exc))}"),
                   highlight=False)
         raise typer.Exit(exc.exit_code) from None
+
+
+#: Problems of a capture listed one by one (more: the first ones, then a count by kind).
+_MAX_SHOWN, _SHOWN = 40, 25
+
+
+def _kinds(issues: list[Any]) -> str:
+    """Counts of problems by field and message (IDs and numbers left out), most first."""
+    counts: dict[str, int] = {}
+    for issue in issues:
+        what = re.sub(r"(?:urn|ni|https?):\S+|\d[\d.,:+-]*", "...",
+                      f"{issue.field}: {issue.message}")
+        counts[what] = counts.get(what, 0) + 1
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    return "; ".join(f"{n} x {what}" for what, n in ranked[:5]) + (
+        "; ..." if len(ranked) > 5 else "")
 
 
 def _print_json(data: Any) -> None:
@@ -81,10 +110,15 @@ def _print_table(table: Table) -> None:
     """A table at its natural width when piped, folded (never cut) in a terminal."""
     for column in table.columns:
         column.overflow = "fold"  # whole URIs, never cut to "urn:oreline..."
+    _print_wide(table)
+
+
+def _print_wide(thing: Table | Tree) -> None:
+    """Print to the terminal, or when piped at full width (nothing cut at 80 columns)."""
     if out.is_terminal:
-        out.print(table)
-    else:  # no terminal width to fit: each column as wide as its widest cell
-        Console(file=sys.stdout, width=10_000, emoji=False).print(table)
+        out.print(thing)
+    else:  # no terminal width to fit: each line as long as it needs
+        Console(file=sys.stdout, width=10_000, emoji=False, soft_wrap=True).print(thing)
 
 
 def _emit(text: str, output: Path | None, summary: str) -> None:
@@ -107,7 +141,7 @@ def capture(file: Annotated[Path, typer.Argument(help="EPCIS JSON-LD document or
         from oreline.ledger.csvimport import read_csv
 
         source: Any = read_csv(file) if file.suffix.lower() == ".csv" else file
-        with _ledger(db) as led:
+        with _ledger(db, create=True) as led:
             res = led.capture(source, actor=actor)
         out.print(f"captured {res.events} event(s) as entries {res.first_seq}..{res.last_seq}")
         for msg in res.flags:
@@ -146,19 +180,24 @@ def lot(lot_id: Annotated[str, typer.Argument(help="Lot URI")], db: DbOpt = None
         if as_json:
             _print_json({"back": back, "forward": fwd, "dfars_2027": status})
             return
+        made = ("" if back is None else " received" if not back["inputs"] else " made")
         out.print(f"[bold]{lot_id}[/]: {info['material']} ({info['form']}), "
-                  f"{info['kg']:,.1f} kg made, {info['on_hand_kg']:,.1f} kg on hand at "
+                  f"{info['kg']:,.1f} kg{made}, {info['on_hand_kg']:,.1f} kg on hand at "
                   f"{info['site']}; custody {info['custody']}; DFARS 2027: [bold]{status}[/]"
                   + (" [red](declared in error)[/]" if info["retracted"] else ""))
         for part in info["origin"]:
             out.print(f"  origin {_origin_text(part)} [dim]({part['custody']})[/]")
         if back is not None:
-            tree = Tree(f"trace back ({back['depth']} stage(s) deep)")
+            tree = Tree(f"trace back ({back['depth']} stage(s) deep; each line: kg of an "
+                        "input that went into the whole lot above it, and its share)")
             _tree(back, tree)
-            out.print(tree)
+            _print_wide(tree)
         if fwd is not None:
             out.print(f"trace forward: {len(fwd['descendants'])} lot(s) made from it, "
                       f"{len(fwd['shipments'])} shipment(s)")
+            for d in fwd["descendants"]:
+                out.print(f"  made {d['lot']} {d['material']} ({d['form']}), "
+                          f"{d['on_hand_kg']:,.1f} kg on hand")
             for s in fwd["shipments"]:
                 out.print(f"  {s['time'][:10]} {s['kg']:,.1f} kg of {s['lot']} -> "
                           f"{', '.join(d for d in s['destination'] if d) or '?'}")
@@ -173,11 +212,17 @@ def check(lot_id: Annotated[str, typer.Argument(help="Lot URI, or a period YYYY[
           db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Check a lot against DFARS 2027 or CRMA (or a CRMA report for a period)."""
     def body() -> None:
+        report = rule.lower() == "crma-report"
+        if not report and re.fullmatch(r"\d{4}(-\d{2})?", lot_id):
+            raise LedgerError(f"{lot_id!r} is a period, not a lot; for the CRMA report of a "
+                              f"period use `oreline trace check {lot_id} --rule crma-report`")
         with _ledger(db) as led:
-            result = (led.crma_report(lot_id) if rule.lower() == "crma-report"
-                      else led.check(lot_id, rule))
-        if as_json or rule.lower() == "crma-report":
+            result = led.crma_report(lot_id) if report else led.check(lot_id, rule)
+        if as_json:
             _print_json(result)
+            return
+        if report:
+            _print_crma_report(result)
             return
         colour = {"pass": "green", "fail": "red", "within-benchmark": "green"}.get(
             result["status"], "yellow")
@@ -188,6 +233,56 @@ def check(lot_id: Annotated[str, typer.Argument(help="Lot URI, or a period YYYY[
                       f"lot{'; inputs ' + lots if lots else ''}[/]")
         if result["status"] not in ("pass", "within-benchmark", "not-applicable"):
             raise typer.Exit(1)
+    _run(body)
+
+
+def _print_crma_report(report: dict[str, Any]) -> None:
+    from oreline.ledger.compliance import CRMA_CAP
+
+    out.print(f"CRMA stage concentration, {report['period']}: {report['lots']} lot(s) of "
+              f"metal, alloy or magnet, {report['kg']:,.1f} kg")
+    table = Table("stage", "countries (share of the kg)", "top non-EU country",
+                  f"above {CRMA_CAP:.0%}")
+    for stage, row in report["stages"].items():
+        shares = ", ".join(f"{c} {v:.1%}" for c, v in row["shares"].items())
+        table.add_row(stage, shares, row["top_third_country"] or "-",
+                      "yes" if row["above_benchmark"] else "no")
+    _print_table(table)
+
+
+@app.command()
+def site(site_id: Annotated[str, typer.Argument(help="Site URI, e.g. urn:oreline:site:kmp")],
+         name: Annotated[str, typer.Option(help="The site's name")],
+         country: Annotated[str, typer.Option(help="ISO 3166 alpha-2 code, e.g. KR")],
+         stage: Annotated[str, typer.Option(help="What the site does, e.g. alloying")],
+         policy: Annotated[str, typer.Option(help="reject or flag: what a violation at this "
+                                             "site does")] = "reject",
+         db: DbOpt = None) -> None:
+    """Declare a site (append-only; declaring it again with the same data changes nothing).
+
+    Documents may instead declare their sites in their header (see docs/trace.md); a
+    CSV file cannot, so declare the sites of CSV rows here first.
+    """
+    def body() -> None:
+        with _ledger(db, create=True) as led:
+            led.register_site(site_id, name, country, stage, policy)
+        out.print(f"site {site_id} ({name}, {country}, {stage}, policy {policy}) is declared")
+    _run(body)
+
+
+@app.command()
+def sites(db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """List the sites the ledger knows."""
+    def body() -> None:
+        with _ledger(db) as led:
+            rows = led.sites()
+        if as_json:
+            _print_json(rows)
+            return
+        table = Table("site", "name", "country", "stage", "policy")
+        for r in rows:
+            table.add_row(r["id"], r["name"], r["country"], r["stage"], r["policy"])
+        _print_table(table)
     _run(body)
 
 
@@ -285,6 +380,10 @@ def verify(db: DbOpt = None,
     def body() -> None:
         from oreline.ledger.chain import verify_pack
 
+        if trusted_key is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", trusted_key):
+            raise LedgerError(f"--trusted-key {trusted_key!r} is not an Ed25519 public key "
+                              "in hex (64 hex digits); `oreline trace checkpoint --key FILE` "
+                              "prints the key of FILE in full")
         if pack is not None:
             res = verify_pack(pack, trusted_key)
             out.print(f"[green]pack verifies[/]: {res['entries']} entries, {res['shared']} "
@@ -315,6 +414,11 @@ def export(db: DbOpt = None,
            ) -> None:
     """Export events as an EPCIS 2.0 document, or an audit pack (document+manifest+signature)."""
     def body() -> None:
+        if pack is not None and not checkpoint and not key.exists():
+            raise LedgerError(f"no key at {key}: give --key with the organisation's key, the "
+                              "one its checkpoints are signed with (a pack signed with a new "
+                              "key proves nothing about them); `oreline trace checkpoint "
+                              "--key FILE` creates one")
         with _ledger(db) as led:
             if checkpoint:
                 cp = led.checkpoint(key)
@@ -338,7 +442,7 @@ def demo(db: DbOpt = None,
     def body() -> None:
         from oreline.ledger.demo import run_demo
 
-        with _ledger(db) as led:
+        with _ledger(db, create=True) as led:
             if led.store.count("entries"):
                 raise LedgerError("the ledger is not empty; run the demo on a new --db")
             n = run_demo(led.capture, months)
@@ -351,7 +455,7 @@ def demo(db: DbOpt = None,
                 status = led.check(lot_uri)["status"]
                 verdicts.setdefault(status, lot_uri)
         out.print(f"captured {n} events over {months} month(s); checkpoint signed over "
-                  f"{cp['upto_seq']} entries with key {key}")
+                  f"{cp['upto_seq']} entries with key {key} (public key {cp['public_key']})")
         for status, example in sorted(verdicts.items()):
             out.print(f"  an alloy lot that is DFARS 2027 [bold]{status}[/]: {example}")
         where = f" --db {db}" if db else ""

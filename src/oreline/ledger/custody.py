@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -367,7 +368,8 @@ def account(
     method
         ``"credit"`` (opening, credits, debits, closing; debits split into claims and
         process losses) or ``"rolling"`` (compliant share of the material a site took in
-        over the 12 months up to ``period``, net of process losses).
+        over the 12 months up to ``period``, or up to the account's latest month when
+        ``period`` is ``None``).
 
     """
     c = mb_entries.c
@@ -385,7 +387,9 @@ def account(
         return sum((v[col] for k, v in rows.items() if kinds is None or k in kinds), 0.0)
 
     if method == "rolling":
-        end = period or "9999-12"
+        end = period or conn.execute(select(func.max(c.period)).where(
+            c.site == site, c.element == element, c.characteristic == characteristic)
+        ).scalar() or datetime.now(UTC).strftime("%Y-%m")
         year, month = int(end[:4]), int(end[5:7])
         start_month = month - 11
         start_year = year + (start_month - 1) // 12

@@ -60,8 +60,8 @@ def _lots(conn: Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
     stock = dict(conn.execute(select(movements.c.lot_id, func.sum(movements.c.delta_kg)).where(
         movements.c.lot_id.in_(ids)).group_by(movements.c.lot_id)).all())
     for row in rows:
-        out[row.lot_id] = _row_to_lot(row, float(stock.get(row.lot_id, 0.0)),
-                                      row.event_id in gone)
+        on_hand = round(float(stock.get(row.lot_id, 0.0)), 6) + 0.0  # no -1e-14, no -0.0
+        out[row.lot_id] = _row_to_lot(row, on_hand, row.event_id in gone)
     return out
 
 
@@ -155,7 +155,7 @@ def _shipments(conn: Connection, ids: list[str]) -> list[dict[str, Any]]:
         select(m.lot_id, m.site, m.delta_kg, m.event_id, entries.c.event_time, entries.c.body)
         .join(entries, entries.c.seq == m.seq)
         .where(m.lot_id.in_(ids), m.kind == "shipping", m.event_id.not_in(retracted))
-        .order_by(m.seq)).all()
+        .order_by(entries.c.event_time, m.seq)).all()
     out = []
     for r in rows:
         body = json.loads(r.body)

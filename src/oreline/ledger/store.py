@@ -245,6 +245,11 @@ class Store:
                 kwargs["poolclass"] = StaticPool
         try:
             engine = create_engine(url, **kwargs)
+        except ModuleNotFoundError as exc:
+            raise ConfigError(f"cannot open ledger database {db!r}: its driver is not "
+                              f"installed ({exc}); for PostgreSQL install Oreline with it: "
+                              "pip install 'oreline[postgres]' (or pip install -e "
+                              "'.[postgres]' in a checkout)") from exc
         except Exception as exc:
             raise ConfigError(f"cannot open ledger database {db!r}: {exc}; give a file path "
                               "or a URL like postgresql+psycopg://user:pw@host/db") from exc
