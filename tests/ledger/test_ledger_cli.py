@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,10 @@ def test_demo_tells_the_whole_story(demo_db: tuple[Path, Path]) -> None:
     assert res.exit_code == 1 and "FAIL" in res.output and "cn-dy" in res.output
     res = runner.invoke(app, ["check", verdicts["pass"], "--db", str(db)])
     assert res.exit_code == 0 and "PASS" in res.output
+    res = runner.invoke(app, ["check", verdicts["pass"], "--rule", "crma", "--db", str(db)])
+    assert res.exit_code == 1 and "ABOVE-BENCHMARK" in res.output
+    assert ("  - above-benchmark separated in MY (third country, cap 65%) 100.0% of the lot"
+            in res.output.splitlines())
     res = runner.invoke(app, ["check", verdicts["unproven"], "--db", str(db)])
     assert res.exit_code == 1 and "mined stage country unknown" in res.output
     res = runner.invoke(app, ["verify", "--db", str(db)])
@@ -110,6 +115,19 @@ def test_stock_certificate_export_and_pack(demo_db: tuple[Path, Path], tmp_path:
     assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["verify", "--pack", str(pack)])
     assert res.exit_code == 0 and "pack verifies" in res.output
+    # the certificate's footer command verifies that pack, with the key it names
+    page = html.read_text()
+    assert f"oreline trace export --pack PACK.zip --lot {lot} --key KEY" in page
+    footer = page.split("<code>oreline trace verify ")[1].split("</code>")[0].split()
+    assert footer[:3] == ["--pack", "PACK.zip", "--trusted-key"]
+    res = runner.invoke(app, ["verify", "--pack", str(pack), "--trusted-key", footer[3]])
+    assert res.exit_code == 0 and "pack verifies" in res.output
+    assert all(e["entry_hash"] in _manifest_hashes(pack) for e in cert["ledger_entries"])
+
+
+def _manifest_hashes(pack: Path) -> set[str]:
+    with zipfile.ZipFile(pack) as zf:
+        return {m["entry_hash"] for m in json.loads(zf.read("manifest.json"))}
 
 
 def test_bad_input_gives_a_message_not_a_traceback(tmp_path: Path) -> None:

@@ -9,6 +9,11 @@ none is covered. An unknown stage gives ``unproven``; a mass-balance part gives
 
 CRMA: no more than 65 % of a strategic raw material from one third country at any stage.
 
+A certificate writes every stage of every origin part: the country, ``"unknown"`` for a
+stage the lot's form has been through with no country declared (the name ``crma-report``
+gives unknown origins), or ``null`` for a stage the lot has not reached (an alloy is never
+``produced``).
+
 Examples
 --------
 >>> dfars_status([{"share": 1.0, "custody": "segregated", "lots": ["L1"], "evidence": [],
@@ -36,12 +41,15 @@ __all__ = [
     "CRMA_CAP",
     "EU",
     "REQUIRED_STAGES",
+    "UNKNOWN",
     "certificate",
     "certificate_html",
     "check_lot",
     "crma_report",
+    "crma_rows",
     "crma_status",
     "dfars_status",
+    "stage_countries",
 ]
 
 #: Stages a lot of each form has been through (and DFARS therefore needs a country for).
@@ -59,6 +67,35 @@ EU = frozenset({"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE"
                 "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES",
                 "SE"})
 CRMA_CAP = 0.65
+#: The country written for a stage the lot has been through but no one declared.
+UNKNOWN = "unknown"
+
+
+def stage_countries(stages: dict[str, str | None], form: str) -> dict[str, str | None]:
+    """Every stage's country as a certificate writes it.
+
+    Parameters
+    ----------
+    stages
+        Stage to declared country (``None`` or missing when not declared).
+    form
+        The lot's form, which says which stages it has been through.
+
+    Returns
+    -------
+    dict
+        Each of the five stages, in order, to its country; :data:`UNKNOWN` for a stage the
+        form has been through without a country; ``None`` for a stage not reached.
+
+    Examples
+    --------
+    >>> stage_countries({"mined": None, "separated": "MY", "refined": "KR"}, "alloy")
+    {'mined': 'unknown', 'separated': 'MY', 'refined': 'KR', 'melted': 'unknown', \
+'produced': None}
+
+    """
+    reached = REQUIRED_STAGES.get(form, STAGES)
+    return {s: stages.get(s) or (UNKNOWN if s in reached else None) for s in STAGES}
 
 
 def dfars_status(parts: list[dict[str, Any]], form: str) -> dict[str, Any]:
@@ -109,11 +146,56 @@ def crma_status(parts: list[dict[str, Any]]) -> dict[str, Any]:
     for stage, shares in by_stage.items():
         for country, share in shares.items():
             if country not in EU and share > CRMA_CAP + 1e-9:
-                findings.append({"stage": stage, "country": country, "share": share,
-                                 "reason": f"{share:.0%} of {stage} in {country}, above the "
-                                           f"{CRMA_CAP:.0%} single-third-country benchmark"})
+                findings.append({"status": "above-benchmark", "stage": stage,
+                                 "country": country, "share": share,
+                                 "reason": f"{stage} in {country} (third country, cap "
+                                           f"{CRMA_CAP:.0%})"})
     return {"rule": "crma", "status": "above-benchmark" if findings else "within-benchmark",
             "by_stage": by_stage, "findings": findings}
+
+
+def crma_rows(crma: dict[str, Any], form: str) -> list[dict[str, Any]]:
+    """The stage concentration of one lot (from :func:`crma_status`) as table rows.
+
+    Parameters
+    ----------
+    crma
+        The result of :func:`crma_status` for the lot.
+    form
+        The lot's form: each stage it has been through gets rows, and the share with no
+        declared country a row of its own (country :data:`UNKNOWN`).
+
+    Returns
+    -------
+    list of dict
+        ``stage``, ``country``, ``share`` and ``status`` per row, stages in order and the
+        largest share first: ``above-benchmark`` or ``within-benchmark`` for a third
+        country, ``eu`` for an EU member (no cap), ``unknown`` for undeclared material.
+
+    Examples
+    --------
+    >>> [r["status"] for r in crma_rows(crma_status([{"share": 0.7, "stages": {
+    ...     "mined": "AU"}}, {"share": 0.3, "stages": {"mined": "EE"}}]), "oxide")]
+    ['above-benchmark', 'eu', 'unknown']
+
+    """
+    by_stage: dict[str, dict[str, float]] = crma["by_stage"]
+    reached = REQUIRED_STAGES.get(form, STAGES)
+    rows: list[dict[str, Any]] = []
+    for stage in STAGES:
+        if stage not in reached and stage not in by_stage:
+            continue
+        shares = by_stage.get(stage, {})
+        for country, share in sorted(shares.items(), key=lambda x: (-x[1], x[0])):
+            status = ("eu" if country in EU else "above-benchmark"
+                      if share > CRMA_CAP + 1e-9 else "within-benchmark")
+            rows.append({"stage": stage, "country": country, "share": share,
+                         "status": status})
+        rest = 1.0 - sum(shares.values())
+        if rest > 1e-6:
+            rows.append({"stage": stage, "country": UNKNOWN, "share": rest,
+                         "status": UNKNOWN})
+    return rows
 
 
 def check_lot(conn: Connection, lot: str, rule: str) -> dict[str, Any]:
@@ -169,17 +251,22 @@ def certificate(conn: Connection, lot: str) -> dict[str, Any]:
     chain = conn.execute(select(entries.c.seq, entries.c.event_id, entries.c.entry_hash).where(
         entries.c.event_id.in_(ids)).order_by(entries.c.seq)).all()
     cp = conn.execute(select(checkpoints).order_by(checkpoints.c.id.desc()).limit(1)).first()
+    form = info["form"]
     return {
         "certificate": "certificate of conformance",
         "issued_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "lot": lot, "material": info["material"], "form": info["form"],
+        "lot": lot, "material": info["material"], "form": form,
         "net_kg": info["kg"], "site": info["site"], "custody": info["custody"],
         "assay": info["assay"],
-        "dfars_2027": dfars_status(info["origin"], info["form"]),
+        "stages_reached": list(REQUIRED_STAGES.get(form, STAGES)),
+        "dfars_2027": dfars_status(info["origin"], form),
         "crma": crma_status(info["origin"]),
-        "origin": info["origin"],
+        "origin": [{**p, "stages": stage_countries(p["stages"], form)}
+                   for p in info["origin"]],
+        # a source without rare earths (a reagent) has no origin: every stage not reached
         "sources": [{"lot": s["lot"], "material": s["material"], "kg": s["kg"],
-                     "stages": s["origin"][0]["stages"] if s["origin"] else {}}
+                     "stages": stage_countries(s["origin"][0]["stages"], s["form"])
+                     if s["origin"] else dict.fromkeys(STAGES)}
                     for s in sources],
         "evidence_sha256": evidence,
         "ledger_entries": [{"seq": r.seq, "event_id": r.event_id, "entry_hash": r.entry_hash}
@@ -191,12 +278,64 @@ def certificate(conn: Connection, lot: str) -> dict[str, Any]:
     }
 
 
+def _stage_cell(country: str | None) -> str:
+    """A table cell of one stage: the country, ``unknown`` or a dash (not reached)."""
+    if country is None:
+        return '<td class="not-reached" title="not reached">&mdash;</td>'
+    if country == UNKNOWN:
+        return '<td class="unknown" title="country not declared">unknown</td>'
+    return f"<td>{html.escape(country)}</td>"
+
+
+def _crma_table(cert: dict[str, Any]) -> str:
+    """The CRMA section's table: share by stage and country, with each row's status."""
+    e = html.escape
+    rows = "".join(
+        f"<tr><td>{e(r['stage'])}</td><td>{e(r['country'])}</td>"
+        f"<td>{r['share']:.1%}</td><td>{e(r['status'])}</td></tr>"
+        for r in crma_rows(cert["crma"], cert["form"]))
+    if not rows:
+        return "<p>The lot holds no rare earths: nothing to check.</p>"
+    return (f"<p>Share of the lot's rare earths by stage and country; the benchmark is at "
+            f"most {CRMA_CAP:.0%} from one third country (EU members are not capped; "
+            f"material with no declared country is shown as unknown).</p>\n"
+            f'<table class="crma"><tr><th>stage</th><th>country</th><th>share</th>'
+            f"<th>status</th></tr>{rows}</table>")
+
+
+def _footer(cert: dict[str, Any]) -> str:
+    """How to check the certificate offline: the audit pack commands of docs/trace.md."""
+    e = html.escape
+    cp = cert.get("checkpoint")
+    key = cp["public_key"] if cp else "HEX"
+    return (f"<p>Verify offline, without the ledger database, with an audit pack of this "
+            f"lot: the issuer writes it with <code>oreline trace export --pack PACK.zip "
+            f"--lot {e(cert['lot'])} --key KEY</code>; anyone checks it with "
+            f"<code>oreline trace verify --pack PACK.zip --trusted-key {e(key)}</code> "
+            f"(the public key of the ledger's checkpoints) and finds the ledger entries "
+            f"above in the pack's <code>manifest.json</code>.</p>")
+
+
 def certificate_html(cert: dict[str, Any]) -> str:
-    """Render a certificate (from :func:`certificate`) as a standalone HTML page."""
+    """Render a certificate (from :func:`certificate`) as a standalone HTML page.
+
+    Parameters
+    ----------
+    cert
+        The mapping :func:`certificate` returns.
+
+    Returns
+    -------
+    str
+        The page: verdicts, the CRMA table, origin by stage (``unknown`` for an undeclared
+        country, a dash for a stage not reached), evidence, ledger entries and how to
+        verify them offline.
+
+    """
     e = html.escape
     rows = "".join(
         f"<tr><td>{p['share']:.2%}</td>"
-        + "".join(f"<td>{e(str(p['stages'].get(s) or '?'))}</td>" for s in STAGES)
+        + "".join(_stage_cell(c) for c in stage_countries(p["stages"], cert["form"]).values())
         + f"<td>{e(p['custody'])}</td><td>{e(', '.join(p.get('lots', [])[:8]))}</td></tr>"
         for p in cert["origin"])
     findings = "".join(f"<li>{e(f['status'])}: {e(f['reason'])} "
@@ -212,7 +351,8 @@ def certificate_html(cert: dict[str, Any]) -> str:
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Certificate of conformance {e(cert['lot'])}
 </title><style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}
-table{{border-collapse:collapse}}td,th{{border:1px solid #999;padding:.2em .5em}}</style>
+table{{border-collapse:collapse}}td,th{{border:1px solid #999;padding:.2em .5em}}
+td.unknown{{color:#a40}}td.not-reached{{color:#999;text-align:center}}</style>
 </head><body>
 <h1>Certificate of conformance</h1>
 <p>Lot <b>{e(cert['lot'])}</b>: {e(cert['material'])} ({e(cert['form'])}),
@@ -222,11 +362,14 @@ Issued {e(cert['issued_at'])}.</p>
 <h2>DFARS 252.225-7052 (2027 rule): {e(cert['dfars_2027']['status'].upper())}</h2>
 <ul>{findings}</ul>
 <h2>EU CRMA stage concentration: {e(cert['crma']['status'])}</h2>
+{_crma_table(cert)}
 <h2>Origin by stage</h2>
 <table><tr><th>share</th>{head}<th>custody</th><th>source lots</th></tr>{rows}</table>
+<p>unknown: a stage the lot has been through whose country was not declared;
+&mdash;: a stage this {e(cert['form'])} lot has not reached.</p>
 <h2>Evidence (SHA-256)</h2><ul>{evidence}</ul>
 <h2>Ledger entries</h2><table><tr><th>seq</th><th>event</th><th>entry hash</th></tr>{chain}
 </table>
-<p>Verify offline with <code>oreline trace verify</code>.</p>
+{_footer(cert)}
 </body></html>
 """
