@@ -141,10 +141,11 @@ def bench_writers(backend: str, tmp: Path, events: int, batch: int, writers: int
         else os.environ["ORELINE_PG_URL"]
     led.close()
     ctx = mp.get_context("spawn")
-    barrier, out = ctx.Barrier(writers), ctx.Queue()
+    barrier, out = ctx.Barrier(writers, timeout=300), ctx.Queue()  # a dead writer ends it
     share = events // writers
     procs = [ctx.Process(target=_writer, args=(backend, target, schema, w * share, share,
-                                              batch, barrier, out)) for w in range(writers)]
+                                              batch, barrier, out), daemon=True)
+             for w in range(writers)]
     try:
         for p in procs:
             p.start()

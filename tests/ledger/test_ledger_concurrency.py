@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ledgerkit import KMP, OX, doc, receipt, ship
+from ledgerkit import KMP, OX, PG_URL, SKIP_PG, doc, receipt, ship
 from sqlalchemy import func, select
 
 from oreline.ledger import Ledger
@@ -53,9 +53,9 @@ def test_concurrent_captures_chain_every_document_whole(ledger: Ledger,
     store = ledger.store
     target = store.engine.url.render_as_string(hide_password=False)
     ctx = mp.get_context("spawn")
-    barrier, out = ctx.Barrier(WRITERS), ctx.Queue()
-    procs = [ctx.Process(target=_writer, args=(target, store.schema, w, barrier, out))
-             for w in range(WRITERS)]
+    barrier, out = ctx.Barrier(WRITERS, timeout=120), ctx.Queue()  # no wait for the dead
+    procs = [ctx.Process(target=_writer, args=(target, store.schema, w, barrier, out),
+                         daemon=True) for w in range(WRITERS)]
     for p in procs:
         p.start()
     docs: list[str] = []
@@ -68,6 +68,8 @@ def test_concurrent_captures_chain_every_document_whole(ledger: Ledger,
     finally:
         for p in procs:
             p.join(timeout=60)
+            if p.is_alive():
+                p.terminate()
     events = WRITERS * DOCS * (LOTS + len(range(0, LOTS, 3)))
     assert ledger.verify(deep=True)["entries"] == events  # one chain, replayed whole
     with store.read() as conn:
@@ -91,3 +93,40 @@ def test_concurrent_captures_chain_every_document_whole(ledger: Ledger,
     claimed = 10.0 * len(range(0, LOTS, 3)) * WRITERS * DOCS
     assert ledger.account(KMP, "Nd")["closing_kg"] == pytest.approx(
         (received - claimed) * OX["Nd"])  # every claim spent its ex-China credit once
+
+
+def _opener(url: str, schema: str, barrier: Any, out: Any) -> None:
+    barrier.wait()
+    try:
+        Ledger.open(url, schema=schema).close()
+        out.put("ok")
+    except Exception as exc:  # reported to the test, which names it
+        out.put(f"{type(exc).__name__}: {exc}")
+
+
+@pytest.mark.postgres
+def test_processes_opening_a_new_postgresql_ledger_at_once_all_succeed() -> None:
+    """Creating the schema and migrating it are serialised (they raced: duplicate keys)."""
+    import uuid
+
+    from sqlalchemy import create_engine
+
+    if not PG_URL:
+        pytest.skip(SKIP_PG)
+    schema = "t_" + uuid.uuid4().hex[:16]
+    ctx = mp.get_context("spawn")
+    barrier, out = ctx.Barrier(4, timeout=120), ctx.Queue()
+    procs = [ctx.Process(target=_opener, args=(PG_URL, schema, barrier, out), daemon=True)
+             for _ in range(4)]
+    try:
+        for p in procs:
+            p.start()
+        results = [out.get(timeout=180) for _ in procs]
+        assert results == ["ok"] * 4
+    finally:
+        for p in procs:
+            p.join(timeout=60)
+        engine = create_engine(PG_URL)
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        engine.dispose()

@@ -265,7 +265,12 @@ class Store:
         return store
 
     def migrate(self) -> None:
-        """Bring the schema to the latest alembic revision."""
+        """Bring the schema to the latest alembic revision.
+
+        On PostgreSQL the upgrade holds a transaction-level advisory lock keyed by the
+        schema, so processes opening one ledger at once upgrade it one after another
+        (the later ones find it at the head revision and change nothing).
+        """
         from alembic import command
         from alembic.config import Config
 
@@ -273,6 +278,8 @@ class Store:
         cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
         try:
             with self.engine.begin() as conn:
+                if self.dialect == "postgresql":
+                    _pg_schema_lock(conn, self.schema or "public")
                 if self.dialect == "postgresql" and self.schema:
                     conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
                     conn.exec_driver_sql(f'SET search_path TO "{self.schema}"')
@@ -394,10 +401,21 @@ def _sqlite_hooks(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _pg_schema_lock(conn: Any, schema: str) -> None:
+    """Wait for a transaction-level advisory lock on ``schema`` (SQLAlchemy or DBAPI)."""
+    statement = "SELECT pg_advisory_xact_lock(hashtext(%s))"
+    key = f"oreline-ledger:{schema}"
+    if isinstance(conn, Connection):
+        conn.exec_driver_sql(statement, (key,))
+    else:
+        conn.execute(statement, (key,))
+
+
 def _pg_schema_hooks(engine: Engine, schema: str) -> None:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn: Any, _record: Any) -> None:
         cur = dbapi_conn.cursor()
+        _pg_schema_lock(cur, schema)  # CREATE SCHEMA IF NOT EXISTS races with itself
         cur.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
         cur.execute(f'SET search_path TO "{schema}"')
         cur.close()
