@@ -21,7 +21,11 @@ _INDEXES = (("ix_lots_event", "lots"), ("ix_mb_event", "mb_entries"))
 
 
 def upgrade() -> None:
-    """Create the two indexes on ledgers that lack them (a new ledger has them from 0001)."""
+    """Create the two indexes on ledgers that lack them (0007 replaces them by seq indexes).
+
+    A ledger created at a later revision gets its tables from 0001 with the seq indexes
+    already, so it gets these two here only for 0007 to drop them again.
+    """
     inspector = sa.inspect(op.get_bind())
     for name, table in _INDEXES:
         if name not in {ix["name"] for ix in inspector.get_indexes(table)}:
