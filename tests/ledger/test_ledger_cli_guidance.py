@@ -135,3 +135,17 @@ def test_a_missing_database_driver_says_what_to_install(tmp_path: Path) -> None:
     res = runner.invoke(app, ["stock", "--db", "postgresql+pg8000://u:p@127.0.0.1/x"])
     assert res.exit_code == 8, res.output
     assert "driver is not installed" in res.output and "oreline[postgres]" in res.output
+
+
+def test_small_mistakes_get_their_own_messages(tmp_path: Path) -> None:
+    db = _ledger(tmp_path / "s.sqlite", receipt("a", 1000.0))
+    res = runner.invoke(app, ["stock", "--site", "urn:oreline:site:nope", "--db", str(db)])
+    assert res.exit_code == 6 and f"known sites: {KMP}" in res.output
+    txt = tmp_path / "ops.txt"  # a CSV file under another extension
+    txt.write_text("kind,time,site,lot,kg\nreceive,2026-03-01T08:00:00+09:00,x,y,1\n")
+    res = runner.invoke(app, ["capture", str(txt), "--db", str(db)])
+    assert res.exit_code == 6 and "rename it to end in .csv" in res.output
+    bad = tmp_path / "bad.jsonld"
+    bad.write_text('{"type": "EPCISDocument", "epcisBody": {"eventList": "x"}}')
+    res = runner.invoke(app, ["capture", str(bad), "--db", str(db)])
+    assert res.exit_code == 6 and "eventList is a str, not a list" in res.output

@@ -260,8 +260,12 @@ def read_document(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
     try:
         data = loads_json(text)
     except json.JSONDecodeError as exc:
+        csv_like = where != "document" and "," in text.partition("\n")[0] and \
+            not text.lstrip().startswith(("{", "["))
         raise CaptureError([Issue(where, f"line {exc.lineno} col {exc.colno}",
                                   f"not valid JSON: {exc.msg}",
+                                  "rename it to end in .csv: CSV files are read by their "
+                                  "extension" if csv_like else
                                   "fix the JSON syntax (a linter such as `python -m json.tool`)"
                                   )]) from exc
     except ValueError as exc:  # an integer literal of thousands of digits

@@ -67,6 +67,11 @@ def _event_list(doc: Mapping[str, Any], issues: list[Issue]) -> list[Any]:
     events = body.get("eventList", body.get("event")) if isinstance(body, Mapping) else None
     if isinstance(events, Mapping):
         events = [events]
+    if events is not None and not isinstance(events, list):
+        issues.append(Issue("document", "epcisBody.eventList",
+                            f"eventList is a {type(events).__name__}, not a list",
+                            "put the events in a JSON array: \"eventList\": [{...}, ...]"))
+        return []
     if not isinstance(events, list) or not events:
         issues.append(Issue("document", "epcisBody.eventList", "no events found",
                             "put the events in epcisBody.eventList"))
