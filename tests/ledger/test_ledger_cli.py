@@ -300,7 +300,7 @@ _OX_RECEIPT = (f"receive,{t(1)},{KMP},{L}ox1,1000,NdPr oxide,oxide,{OXIDE_CELL},
     (_tap_row("m1", 240, 7).replace("NdPr metal,metal", ","), 3, "material, form",
      "transform row leaves material, form empty", "a feed row of a campaign leaves all"),
     (_tap_row("m1", 240, 7).replace(CAMP, ""), 3, "inputs",
-     "transform row leaves inputs empty", "fill them in"),
+     "transform row leaves inputs empty", "fill it in"),
     (_tap_row("m1", 240, 7, "true") + "\n" + _tap_row("m2", 10, 8), 5, "campaign",
      f"campaign {CAMP} was closed on line 3", "close the campaign on its last row"),
 ])
