@@ -149,3 +149,17 @@ def test_small_mistakes_get_their_own_messages(tmp_path: Path) -> None:
     bad.write_text('{"type": "EPCISDocument", "epcisBody": {"eventList": "x"}}')
     res = runner.invoke(app, ["capture", str(bad), "--db", str(db)])
     assert res.exit_code == 6 and "eventList is a str, not a list" in res.output
+
+
+def test_trace_capture_names_the_csv_line_of_what_the_ledger_refuses(tmp_path: Path) -> None:
+    db = _ledger(tmp_path / "c.sqlite", receipt("ox1", 1000.0))
+    csv = tmp_path / "ops.csv"
+    csv.write_text(
+        "kind,time,site,lot,kg,material,form,assay,origin,step,inputs,customer\n"
+        f"receive,2026-03-02T08:00:00+09:00,{KMP},{L}ox2,500,NdPr oxide,oxide,"
+        "Nd=0.6430;Pr=0.2069,mined=AU;separated=MY,,,\n"
+        f"transform,2026-03-05T08:00:00+09:00,{KMP},{L}m1,3000,NdPr metal,metal,"
+        f"Nd=0.756;Pr=0.244,,electrolytic_reduction,{L}ox1=5000,\n")
+    res = runner.invoke(app, ["capture", str(csv), "--db", str(db)])
+    assert res.exit_code == 6
+    assert "ops.csv:3: inputs: consumes 5000 kg" in res.output and "event[1]" not in res.output

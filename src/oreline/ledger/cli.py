@@ -138,11 +138,11 @@ def capture(file: Annotated[Path, typer.Argument(help="EPCIS JSON-LD document or
                 "oreline")) -> None:
     """Capture a document: all its events or none."""
     def body() -> None:
-        from oreline.ledger.csvimport import read_csv
+        from oreline.ledger.csvimport import capture_csv, read_csv
 
         source: Any = read_csv(file) if file.suffix.lower() == ".csv" else file
         with _ledger(db, create=True) as led:
-            res = led.capture(source, actor=actor)
+            res = capture_csv(led, source, actor=actor)  # CSV problems name their lines
         out.print(f"captured {res.events} event(s) as entries {res.first_seq}..{res.last_seq}")
         for msg in res.flags:
             out.print(f"[yellow]flagged[/]: {msg}")
