@@ -5,7 +5,19 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ledgerkit import DY2O3, KMP, METAL, OX, RE_OX, L, alloy_scenario, doc, receipt, ship
+from ledgerkit import (
+    AU_MY,
+    DY2O3,
+    KMP,
+    METAL,
+    OX,
+    RE_OX,
+    L,
+    alloy_scenario,
+    doc,
+    receipt,
+    ship,
+)
 
 from oreline.ledger import Ledger
 from oreline.ledger.compliance import certificate_html
@@ -282,3 +294,21 @@ def test_alloy_origin_shares_equal_independent_re_mass_shares(mix: list) -> None
     status = led.check(L + "a")["status"]
     assert status == ("fail" if "CN" in by_country else "pass")
     led.close()
+
+
+def test_crma_report_takes_a_lot_in_its_local_month_as_accounts_do(ledger: Ledger) -> None:
+    """08:00 +09:00 on 1 February is 23:00 UTC on 31 January: the lot is February's."""
+    from oreline.ledger import receive_event
+
+    for lot, kg, time in (("feb-first", 100.0, "2026-02-01T08:00:00+09:00"),
+                          ("jan-last", 250.0, "2026-01-31T23:30:00-05:00")):  # Feb in UTC
+        ledger.capture(doc(receive_event(L + lot, kg=kg, site=KMP, time=time,
+                                         material="NdPr metal", form="metal",
+                                         assay=METAL, origin=AU_MY)))
+    assert (ledger.crma_report("2026-02")["lots"], ledger.crma_report("2026-02")["kg"]) == (
+        1, 100.0)
+    assert ledger.crma_report("2026-01")["kg"] == 250.0
+    assert ledger.crma_report("2026")["kg"] == 350.0
+    assert ledger.crma_report("2026-03")["lots"] == 0
+    feb = ledger.account(KMP, "Nd", "2026-02")  # the account books it in February too
+    assert feb["credits_kg"] == pytest.approx(100.0 * METAL["Nd"])

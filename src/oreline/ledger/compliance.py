@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import html
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -211,12 +211,51 @@ def check_lot(conn: Connection, lot: str, rule: str) -> dict[str, Any]:
     return result
 
 
+def _next_period(period: str) -> str:
+    """The period after ``period`` (``YYYY`` or ``YYYY-MM``).
+
+    Examples
+    --------
+    >>> _next_period("2026"), _next_period("2026-12"), _next_period("2026-03")
+    ('2027', '2027-01', '2026-04')
+
+    """
+    if len(period) == 4:
+        return f"{int(period) + 1:04d}"
+    year, month = int(period[:4]), int(period[5:7])
+    return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
+
+
+def _utc_day(period: str, shift_days: int) -> str:
+    """The UTC day (``YYYY-MM-DD``) ``shift_days`` from the first day of ``period``.
+
+    Examples
+    --------
+    >>> _utc_day("2026-03", -1), _utc_day("2027", 1)
+    ('2026-02-28', '2027-01-02')
+
+    """
+    first = datetime.strptime(period + ("-01-01" if len(period) == 4 else "-01"), "%Y-%m-%d")
+    return (first + timedelta(days=shift_days)).strftime("%Y-%m-%d")
+
+
 def crma_report(conn: Connection, period: str, forms: tuple[str, ...] = ("alloy", "metal",
                                                                           "magnet")) -> dict[
         str, Any]:
-    """Stage concentration over the lots produced in ``period`` (``YYYY`` or ``YYYY-MM``)."""
-    rows = conn.execute(select(lots.c.kg, lots.c.origin, lots.c.form).where(
-        lots.c.event_time.like(f"{period}%"), lots.c.form.in_(forms))).all()
+    """Stage concentration over the lots produced in ``period`` (``YYYY`` or ``YYYY-MM``).
+
+    A lot belongs to the period of its event's local time, as written with its offset (as
+    mass-balance accounts do): a lot cast at 08:00 +09:00 on 1 February is February's,
+    though it is 31 January in UTC, the time ``lots.event_time`` holds. Lots within a day
+    of the period in UTC are read, and their events' local time decides.
+    """
+    rows = [r for r in conn.execute(
+        select(lots.c.kg, lots.c.origin, lots.c.form, entries.c.body)
+        .join(entries, entries.c.seq == lots.c.seq)
+        .where(lots.c.event_time >= _utc_day(period, -1),
+               lots.c.event_time < _utc_day(_next_period(period), 1),
+               lots.c.form.in_(forms))).all()
+        if str(json.loads(r.body).get("eventTime", "")).startswith(period)]
     total = sum(float(r.kg) for r in rows)
     by_stage: dict[str, dict[str, float]] = {}
     stage_kg: dict[str, float] = {}
