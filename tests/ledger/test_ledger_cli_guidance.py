@@ -112,7 +112,7 @@ def test_lot_output_says_received_and_names_what_was_made(tmp_path: Path) -> Non
     assert f"made {L}{'m' * 90} NdPr metal (metal), {metal_kg - 10:,.1f} kg on hand" \
         in res.output
     shipped = [line for line in res.output.splitlines() if line.startswith("  2026-")]
-    assert [s.split()[0] for s in shipped] == ["2026-03-19", "2026-03-20"]  # by date (UTC)
+    assert [s.split()[0] for s in shipped] == ["2026-03-20", "2026-03-21"]  # by date, local
     res = runner.invoke(app, ["lot", L + "m" * 90, "--direction", "back", "--db", str(db)])
     assert f"of {L}ox" in res.output and any(  # the tree is not cut at 80 columns
         len(line) > 80 and L + "ox" in line for line in res.output.splitlines())

@@ -199,7 +199,7 @@ def lot(lot_id: Annotated[str, typer.Argument(help="Lot URI")], db: DbOpt = None
                 out.print(f"  made {d['lot']} {d['material']} ({d['form']}), "
                           f"{d['on_hand_kg']:,.1f} kg on hand")
             for s in fwd["shipments"]:
-                out.print(f"  {s['time'][:10]} {s['kg']:,.1f} kg of {s['lot']} -> "
+                out.print(f"  {s['local_time'][:10]} {s['kg']:,.1f} kg of {s['lot']} -> "
                           f"{', '.join(d for d in s['destination'] if d) or '?'}")
     _run(body)
 

@@ -161,7 +161,8 @@ def _shipments(conn: Connection, ids: list[str]) -> list[dict[str, Any]]:
         body = json.loads(r.body)
         dest = [d.get("destination") for d in body.get("destinationList", []) or []]
         out.append({"lot": r.lot_id, "kg": -float(r.delta_kg), "from_site": r.site,
-                    "event_id": r.event_id, "time": r.event_time, "destination": dest})
+                    "event_id": r.event_id, "time": r.event_time, "destination": dest,
+                    "local_time": str(body.get("eventTime") or r.event_time)})
     return out
 
 
