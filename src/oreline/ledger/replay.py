@@ -59,6 +59,66 @@ def _rows(conn: Connection, name: str) -> dict[tuple[Any, ...], tuple[Any, ...]]
     return {k: tuple(sorted(v, key=repr)) for k, v in grouped.items()}
 
 
+def _difference(name: str, key: tuple[Any, ...], stored: tuple[Any, ...] | None,
+                derived: tuple[Any, ...] | None) -> str:
+    """What differs between a stored row of a derived table and the one the events give.
+
+    Examples
+    --------
+    >>> text = _difference("edges", (9, "urn:l:2", "urn:l:1"), ((5.0,),), ((6.0,),))
+    >>> for part in text.split(": ")[:2]:
+    ...     print(part.split(";")[0])
+    edges row seq 9, child urn:l:2, parent urn:l:1 differs from what the events give
+    kg is 5.0, the events give 6.0
+
+    """
+    _, key_cols, value_cols = _COMPARED[name]
+    label = f"{name} row " + ", ".join(f"{c} {v}" if len(key) > 1 else str(v)
+                                         for c, v in zip(key_cols, key, strict=True))
+    tail = "; the derived tables were edited outside the write path"
+    if stored is None:
+        return f"{label} is missing from the ledger, though the events give it{tail}"
+    if derived is None:
+        return f"{label} is in the ledger but no event gives it{tail}"
+    if len(stored) == len(derived) == 1:
+        cols = value_cols if len(value_cols) == len(stored[0]) else value_cols[-len(
+            stored[0]):]
+        diffs = [f"{c} is {x}, the events give {y}"
+                 for c, a, b in zip(cols, stored[0], derived[0], strict=True) if a != b
+                 for x, y in [_around_difference(a, b)]]
+        return f"{label} differs from what the events give: {'; '.join(diffs)}{tail}"
+    return (f"{label} differs from what the events give: stored {_short(stored)}, the "
+            f"events give {_short(derived)}{tail}")
+
+
+def _around_difference(a: Any, b: Any, context: int = 80) -> tuple[str, str]:
+    """``repr`` of two values; for long texts, the part around where they first differ.
+
+    Examples
+    --------
+    >>> _around_difference("x" * 200 + "AU" + "y" * 200, "x" * 200 + "CN" + "y" * 200, 3)
+    ("'...xxxAUy...'", "'...xxxCNy...'")
+
+    """
+    if not (isinstance(a, str) and isinstance(b, str)) or max(len(a), len(b)) <= 2 * context:
+        return _short(a), _short(b)
+    first = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
+                 min(len(a), len(b)))
+    start = max(0, first - context)
+
+    def cut(text: str) -> str:
+        part = text[start:first + context]
+        return repr(("..." if start else "") + part
+                    + ("..." if start + len(part) < len(text) else ""))
+    return cut(a), cut(b)
+
+
+def _short(value: Any, limit: int = 300) -> str:
+    """``repr`` of a value, cut to ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def _chained_sites(conn: Connection) -> list[dict[str, Any]]:
     """Sites as the chain recorded them, checked against ``sites``.
 
@@ -126,13 +186,8 @@ def replay_check(conn: Connection) -> dict[str, int]:
                 stored, derived = _rows(conn, name), _rows(mconn, name)
                 for key in sorted(set(stored) | set(derived), key=str):
                     if stored.get(key) != derived.get(key):
-                        what = ("missing from" if key not in stored else
-                                "not derivable from" if key not in derived else
-                                "changed in")
-                        raise ChainError(
-                            f"{name} row {key} is {what} the ledger: stored "
-                            f"{stored.get(key)!r}, events give {derived.get(key)!r}; the "
-                            "derived tables were edited outside the write path")
+                        raise ChainError(_difference(name, key, stored.get(key),
+                                                     derived.get(key)))
                 counts[name] = len(stored)
         counts["mb_balances"] = check_balances(conn)
         return counts
