@@ -427,7 +427,7 @@ def test_piped_output_is_exactly_the_document(demo_db: tuple[Path, Path]) -> Non
                                           "--json"]).stdout)
     assert rows and all(r["lot"] in res.stdout for r in rows)  # each ID on one line
     res = runner.invoke(app, ["lot", "urn:oreline:lot:nothing", "--db", str(db)])
-    assert res.exit_code == 6 and "trace stock --lots" in res.output
+    assert res.exit_code == 6 and "`oreline trace lots`" in res.output
 
 
 def test_full_export_captures_into_an_empty_ledger(demo_db: tuple[Path, Path],

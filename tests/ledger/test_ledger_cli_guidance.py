@@ -163,3 +163,19 @@ def test_trace_capture_names_the_csv_line_of_what_the_ledger_refuses(tmp_path: P
     res = runner.invoke(app, ["capture", str(csv), "--db", str(db)])
     assert res.exit_code == 6
     assert "ops.csv:3: inputs: consumes 5000 kg" in res.output and "event[1]" not in res.output
+
+
+def test_trace_lots_lists_shipped_and_consumed_lots_too(tmp_path: Path) -> None:
+    metal_kg = round(400 * (OX["Nd"] + OX["Pr"]) * 0.96, 3)
+    db = _ledger(tmp_path / "l.sqlite", receipt("ox", 400.0),
+                 electrolysis({"ox": 400.0}, "m1", metal_kg), ship("m1", metal_kg))
+    res = runner.invoke(app, ["lots", "--json", "--db", str(db)])
+    rows = json.loads(res.output)
+    assert [(r["lot"], r["form"], r["kg"], r["on_hand_kg"]) for r in rows] == [
+        (L + "ox", "oxide", 400.0, 0.0), (L + "m1", "metal", metal_kg, 0.0)]
+    res = runner.invoke(app, ["lots", "--form", "metal", "--json", "--db", str(db)])
+    assert [r["lot"] for r in json.loads(res.output)] == [L + "m1"]
+    res = runner.invoke(app, ["stock", "--lots", "--json", "--db", str(db)])
+    assert json.loads(res.output) == []  # nothing on hand: only `lots` finds them
+    res = runner.invoke(app, ["lot", L + "m2", "--db", str(db)])
+    assert res.exit_code == 6 and "`oreline trace lots`" in res.output

@@ -160,6 +160,11 @@ class Ledger:
         with self.store.read() as conn:
             return queries.stock_by_origin(conn, site)
 
+    def lots(self, form: str | None = None, site: str | None = None) -> list[dict[str, Any]]:
+        """Every lot, shipped and consumed ones too (see :func:`queries.all_lots`)."""
+        with self.store.read() as conn:
+            return queries.all_lots(conn, form, site)
+
     def lots_on_hand(self, site: str | None = None) -> list[dict[str, Any]]:
         """Lots with stock on hand, by site (lot, site, material, form, kg)."""
         with self.store.read() as conn:

@@ -287,6 +287,28 @@ def sites(db: DbOpt = None, as_json: JsonOpt = False) -> None:
 
 
 @app.command()
+def lots(db: DbOpt = None,
+         form: Annotated[str | None, typer.Option(help="Only this form, e.g. alloy")] = None,
+         site: Annotated[str | None, typer.Option(help="Only lots received or made here")] = (
+             None),
+         as_json: JsonOpt = False) -> None:
+    """Every lot in the ledger, shipped and consumed ones too, oldest first."""
+    def body() -> None:
+        with _ledger(db) as led:
+            rows = led.lots(form, site)
+        if as_json:
+            _print_json(rows)
+            return
+        table = Table("lot", "material", "form", "site", "kg", "on hand", "created (UTC)")
+        for r in rows:
+            table.add_row(r["lot"] + (" (declared in error)" if r["retracted"] else ""),
+                          r["material"], r["form"], r["site"], f"{r['kg']:,.1f}",
+                          f"{r['on_hand_kg']:,.1f}", r["event_time"][:16])
+        _print_table(table)
+    _run(body)
+
+
+@app.command()
 def stock(db: DbOpt = None,
           site: Annotated[str | None, typer.Option(help="Only this site")] = None,
           by_lot: Annotated[bool, typer.Option(

@@ -79,8 +79,8 @@ def lot_info(conn: Connection, lot: str) -> dict[str, Any]:
         hint = conn.execute(select(lots.c.lot_id).where(lots.c.lot_id.like(
             f"%{lot[-12:]}%")).limit(3)).scalars().all()
         more = f"; similar: {', '.join(hint)}" if hint else ""
-        raise LotNotFoundError(f"lot {lot!r} is not in the ledger{more}; list the lots on "
-                               "hand with `oreline trace stock --lots`")
+        raise LotNotFoundError(f"lot {lot!r} is not in the ledger{more}; list its lots with "
+                               "`oreline trace lots` (`--form alloy`, `--site S`)")
     return found
 
 
@@ -172,6 +172,32 @@ def shipped_from_origin(conn: Connection, stage: str, country: str) -> list[dict
     hit = [r.lot_id for r in rows
            if any(p["stages"].get(stage) == country for p in json.loads(r.origin))]
     return _shipments(conn, hit)
+
+
+def all_lots(conn: Connection, form: str | None = None,
+             site: str | None = None) -> list[dict[str, Any]]:
+    """Every lot, shipped and consumed ones too, oldest first.
+
+    Each row: ``lot``, ``material``, ``form``, ``site`` (where it was received or made),
+    ``kg`` (as created), ``on_hand_kg`` (at any site), ``event_time`` (UTC) and
+    ``retracted``; ``form`` and ``site`` narrow the list.
+    """
+    m = movements.c
+    on_hand = (select(m.lot_id, func.sum(m.delta_kg).label("kg")).group_by(m.lot_id)
+               .subquery())
+    stmt = (select(lots.c.lot_id, lots.c.material, lots.c.form, lots.c.site, lots.c.kg,
+                   lots.c.event_time, lots.c.event_id, on_hand.c.kg.label("on_hand"))
+            .join(on_hand, on_hand.c.lot_id == lots.c.lot_id, isouter=True)
+            .order_by(lots.c.seq, lots.c.lot_id))
+    if form is not None:
+        stmt = stmt.where(lots.c.form == form)
+    if site is not None:
+        stmt = stmt.where(lots.c.site == site)
+    rows = conn.execute(stmt).all()
+    gone = {r[0] for r in conn.execute(select(retractions.c.event_id))}
+    return [{"lot": r.lot_id, "material": r.material, "form": r.form, "site": r.site,
+             "kg": float(r.kg), "on_hand_kg": round(float(r.on_hand or 0.0), 6) + 0.0,
+             "event_time": r.event_time, "retracted": r.event_id in gone} for r in rows]
 
 
 def lots_on_hand(conn: Connection, site: str | None = None) -> list[dict[str, Any]]:
