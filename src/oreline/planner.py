@@ -79,6 +79,6 @@ def run_plan(
     sol = live.solve()
     lap("solve")
     say("reading results")
-    results = make_results(lp, sol)
+    results = make_results(lp, sol, live)
     lap("results")
     return Plan(scenario, net, lp, live, sol, results, timings)

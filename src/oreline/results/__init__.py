@@ -13,7 +13,7 @@ from oreline.results.balance import element_balance
 from oreline.results.prices import shadow_prices, shortfall_causes
 from oreline.results.tables import origin_class_table, plan_tables
 from oreline.scenario.schema import Policy
-from oreline.solve import Solution
+from oreline.solve import LiveModel, Solution
 
 __all__ = ["PlanResults", "element_balance", "make_results", "shadow_prices"]
 
@@ -67,8 +67,12 @@ def _dfars_clean(lp: LinearProgram, production: pd.DataFrame) -> pd.DataFrame:
     return df.groupby(["product", "period"], as_index=False)[["output_t", "dfars_clean_t"]].sum()
 
 
-def make_results(lp: LinearProgram, sol: Solution) -> PlanResults:
+def make_results(lp: LinearProgram, sol: Solution,
+                 live: LiveModel | None = None) -> PlanResults:
     """Tables, KPIs, shadow prices and the element balance of a solved LP.
+
+    ``live``, the model loaded in HiGHS, lets shadow prices that a degenerate dual
+    leaves unsure be checked by re-solving (see :func:`shadow_prices`).
 
     Raises
     ------
@@ -78,7 +82,7 @@ def make_results(lp: LinearProgram, sol: Solution) -> PlanResults:
     """
     tables = plan_tables(lp, sol)
     balance = element_balance(lp, sol)
-    shadow = shadow_prices(lp, sol)
+    shadow = shadow_prices(lp, sol, live)
     tables["demand"] = shortfall_causes(lp, sol, shadow, tables["demand"])
     util = _utilisation(lp, tables["production"])
     tables["capacity"] = util

@@ -11,15 +11,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from oreline.model.constraints import RowBlock
 from oreline.model.matrix import LinearProgram
-from oreline.solve import Solution
+from oreline.solve import LiveModel, Solution
 
 __all__ = ["earliest_supply", "shadow_prices", "shortfall_causes"]
 
 _EPS = 1e-6
 
 
-def shadow_prices(lp: LinearProgram, sol: Solution) -> dict[str, pd.DataFrame]:
+def shadow_prices(lp: LinearProgram, sol: Solution,
+                  live: LiveModel | None = None) -> dict[str, pd.DataFrame]:
     """Value of capacity per process, of oxide per supplier, of relaxing provenance rules.
 
     Returns tables ``capacity`` (process, period, value of +1 t/period of output
@@ -28,6 +30,12 @@ def shadow_prices(lp: LinearProgram, sol: Solution) -> dict[str, pd.DataFrame]:
     the policy forbids), ``crma`` (customer:country, period: value of +1 t headroom
     under the share cap) and ``node_prices`` (site, commodity, class, period:
     marginal value of 1 t on hand).
+
+    A share cap of a month with no sales to the customer holds as ``0 <= 0``: its dual
+    is then not unique, and HiGHS may return a large one although more headroom is
+    worth nothing (the customer cannot be served that month for other reasons). With
+    ``live`` (the solved model), such caps are priced by re-solving with 1 t more
+    headroom, and dropped when that gains nothing; without it they are left out.
     """
     net, v = lp.net, lp.variables
     sc = net.scenario
@@ -69,6 +77,8 @@ def shadow_prices(lp: LinearProgram, sol: Solution) -> dict[str, pd.DataFrame]:
     }, forbidden & (srv > _EPS))
     crma_block = lp.rows["Customer-crma"]
     crma_vals = -rows("Customer-crma") if crma_block.size else np.zeros((0, T))
+    if crma_block.size:
+        crma_vals = _confirm_idle_caps(lp, sol, live, crma_block, crma_vals)
     crma = long(crma_vals, {"customer_country": np.array(crma_block.entities or [], dtype=object)},
                 crma_vals > _EPS)
     node = rows("Node-balance")
@@ -79,6 +89,38 @@ def shadow_prices(lp: LinearProgram, sol: Solution) -> dict[str, pd.DataFrame]:
     }, np.abs(node) > _EPS)
     return {"capacity": capacity, "supply": supply, "provenance": prov, "crma": crma,
             "node_prices": node_prices}
+
+
+#: At most this many idle share caps are re-solved (each a warm solve); more are left out.
+_MAX_PROBES = 40
+
+
+def _confirm_idle_caps(lp: LinearProgram, sol: Solution, live: LiveModel | None,
+                       block: RowBlock, values: np.ndarray) -> np.ndarray:
+    """``values`` with the duals of idle caps (every sale in the row at 0) checked.
+
+    Each such cap with a positive dual is re-solved with 1 t more headroom; the margin
+    gained replaces the dual. Without ``live``, or beyond :data:`_MAX_PROBES`, they
+    are set to 0 (not reported).
+    """
+    busy = np.zeros(block.size, dtype=bool)
+    np.logical_or.at(busy, block.rows, np.abs(sol.x[block.cols]) > _EPS)
+    idle = np.flatnonzero((values.ravel() > _EPS) & ~busy)
+    out = values.copy().ravel()
+    if not idle.size:
+        return values
+    if live is None or idle.size > _MAX_PROBES:
+        out[idle] = 0.0
+        return out.reshape(values.shape)
+    rows = lp.row_slice(block.name).start + idle
+    base = sol.objective
+    for local, row in zip(idle, rows, strict=True):
+        live.set_row_bounds(np.array([row]), lp.row_lower[[row]], lp.row_upper[[row]] + 1.0)
+        gain = base - live.solve().objective  # minimised: a lower cost is a higher margin
+        live.set_row_bounds(np.array([row]), lp.row_lower[[row]], lp.row_upper[[row]])
+        out[local] = max(gain, 0.0)
+    live.solve()  # back at the plan's optimum, for later warm starts
+    return out.reshape(values.shape)
 
 
 def _upstream(lp: LinearProgram, product: str) -> set[str]:
