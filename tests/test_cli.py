@@ -94,3 +94,21 @@ def test_unwritable_out_is_a_clear_error(tmp_path):
     res = run("plan", "tiny", "--out", str(blocker / "sub"))
     assert res.returncode == 8
     assert "Traceback" not in res.stderr and "--out" in res.stderr
+
+
+def test_out_refuses_a_folder_of_other_files_and_never_mixes_two_runs(tmp_path):
+    mine = tmp_path / "project"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me", encoding="utf-8")
+    res = run("plan", "tiny", "--out", str(mine))
+    assert res.returncode == 8 and "already holds 1 file(s) Oreline did not write" in res.stderr
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]  # nothing written
+    res = run("plan", "tiny", "--out", "", cwd=mine)  # --out "" is the current folder
+    assert res.returncode == 8 and "Traceback" not in res.stderr
+    out = tmp_path / "out"
+    assert run("plan", "tiny", "--out", str(out)).returncode == 0
+    assert (out / "report.html").exists()
+    res = run("plan", "tiny", "--no-report", "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    assert not (out / "report.html").exists()  # the last run's report is not left behind
+    assert (out / "kpis.csv").exists()

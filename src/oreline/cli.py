@@ -203,6 +203,10 @@ def _check_out(out: Path | None) -> None:
         from oreline.errors import ConfigError
 
         raise ConfigError(f"--out {out} is a file; name a folder (it is created if missing)")
+    if out is not None:
+        from oreline.report.export import check_out_folder
+
+        check_out_folder(out)
 
 
 def _stress_summary(run: Any) -> None:

@@ -89,4 +89,4 @@ def write_stress_outputs(out: Path, tables: dict[str, pd.DataFrame], report_html
         write_tables(tmp, tables)
         (tmp / "stress_report.html").write_text(report_html, encoding="utf-8")
 
-    return write_folder(out, fill)
+    return write_folder(out, fill, kind="stress")
