@@ -45,3 +45,32 @@ def test_quickstart_test_command_is_what_ci_runs():
     assert "oreline plan" in quick[0]
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert quick[1] in ci
+
+
+def _documented_tables() -> dict[str, list[str]]:
+    """Table name -> columns, from the output-tables block of docs/plan.md."""
+    text = (ROOT / "docs" / "plan.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- output-tables:start -->\n(.*?)<!-- output-tables:end -->",
+                      text, flags=re.S)
+    assert block is not None, "the output table list is gone from docs/plan.md"
+    tables: dict[str, list[str]] = {}
+    for line in block.group(1).splitlines()[2:]:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        tables[cells[0].strip("`")] = [c.strip() for c in cells[1].split(",")]
+    return tables
+
+
+def test_plan_output_columns_are_documented(tmp_path):
+    import pandas as pd
+
+    from oreline.planner import run_plan
+    from oreline.report.export import write_outputs
+
+    write_outputs(run_plan("kmp"), tmp_path / "out", report=False)
+    written = {p.stem: list(pd.read_parquet(p).columns)
+               for p in sorted((tmp_path / "out").glob("*.parquet"))}
+    documented = _documented_tables()
+    assert sorted(written) == sorted(documented), "tables written vs docs/plan.md"
+    for name, cols in written.items():
+        assert cols == documented[name], (
+            f"{name}: written {cols}, docs/plan.md lists {documented[name]}")

@@ -256,3 +256,25 @@ def test_not_a_workbook(tmp_path: Path) -> None:
     issue, = _issues(bad)
     assert issue.where == str(bad)
     assert issue.message.startswith("cannot open the workbook")
+
+
+def test_every_builtin_scenario_names_real_countries() -> None:
+    from oreline.countries import is_country
+    from oreline.scenario import builtin_names
+
+    for name in builtin_names():
+        sc = load_scenario(name)
+        assert all(is_country(s.country) for s in sc.sites), name
+        origins = [c.origin for c in sc.contracts] + [s.origin for s in sc.initial_stock]
+        assert all(v == "unknown" or is_country(v) for o in origins for v in o.values()), name
+
+
+def test_unassigned_country_codes_are_refused_with_a_suggestion() -> None:
+    site, = _issues(CORPUS / "unassigned_site_country.yaml")
+    assert site.field == "sites[0].country"
+    assert site.where.endswith("unassigned_site_country.yaml:8")
+    assert "'KO' is not an ISO 3166-1 alpha-2 code" in site.message
+    assert "'KR' (South Korea)" in site.fix
+    origin, = _issues(CORPUS / "unassigned_origin_country.yaml")
+    assert origin.field == "contracts[0].origin.separated"
+    assert "'XX'" in origin.message

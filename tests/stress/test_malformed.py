@@ -41,7 +41,9 @@ CASES = {
     "empty_choice": ("  - id: e\n    type: demand_shock\n    customers: [c1]\n"
                      "    factor: {dist: choice, values: []}\n", 7, "at least one value"),
     "bad_country": ("  - {id: e, type: export_control, country: China, elements: [Nd]}\n", 4,
-                    "ISO 3166 alpha-2"),
+                    "did you mean 'CN' (China)?"),
+    "unassigned_country": ("  - {id: e, type: export_control, country: XX, elements: [Nd]}\n",
+                           4, "'XX' is not an ISO 3166-1 alpha-2 code"),
     "bad_element": ("  - {id: e, type: export_control, country: CN, elements: [Dysprosium]}\n",
                     4, "unknown element symbol"),
     "quota_missing": ("  - {id: e, type: export_control, country: CN, elements: [Nd],"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator, Sequence
 
+from oreline.countries import is_country, suggest_country
 from oreline.scenario.schema import STAGES, Scenario
 from oreline.units import Price
 
@@ -223,6 +224,16 @@ def _recipes(sc: Scenario) -> Iterator[Finding]:
                 )
 
 
+def _countries(sc: Scenario) -> Iterator[Finding]:
+    for i, s in enumerate(sc.sites):
+        if not is_country(s.country):
+            yield (
+                ("sites", i, "country"),
+                f"country {s.country!r} is not an ISO 3166-1 alpha-2 code",
+                suggest_country(s.country, "write a code such as 'KR'"),
+            )
+
+
 def _origins(sc: Scenario) -> Iterator[Finding]:
     family = {c.id: c.family for c in sc.commodities}
     controlled = {c.id for c in sc.commodities if c.is_controlled}
@@ -235,11 +246,11 @@ def _origins(sc: Scenario) -> Iterator[Finding]:
                     (entity, i, "origin", stage), f"unknown stage {stage!r}",
                     _suggest(stage, STAGES),
                 )
-            elif country != "unknown" and not (len(country) == 2 and country.isupper()):
+            elif country != "unknown" and not is_country(country):
                 yield (
                     (entity, i, "origin", stage),
-                    f"country {country!r} is not an ISO 3166 alpha-2 code",
-                    "write a code such as 'AU', or 'unknown'",
+                    f"country {country!r} is not an ISO 3166-1 alpha-2 code",
+                    suggest_country(country, "write a code such as 'AU', or 'unknown'"),
                 )
         if commodity in controlled:
             missing = [s for s in required_stages(family[commodity]) if s not in origin]
@@ -291,6 +302,7 @@ def check_scenario(sc: Scenario) -> list[Finding]:
 
     """
     findings: list[Finding] = []
-    for check in (_duplicates, _refs, _bases, _prices, _recipes, _origins, _horizon):
+    for check in (_duplicates, _refs, _bases, _prices, _recipes, _countries, _origins,
+                  _horizon):
         findings.extend(check(sc))
     return findings

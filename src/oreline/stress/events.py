@@ -207,9 +207,11 @@ class ExportControl(_Event):
     def _what(self) -> ExportControl:
         if not self.commodities and not self.elements:
             raise ValueError("name the controlled commodities or elements")
-        if not (len(self.country) == 2 and self.country.isupper()):
-            raise ValueError(f"country {self.country!r} must be an ISO 3166 alpha-2 code "
-                             "such as 'CN'")
+        from oreline.countries import is_country, suggest_country
+
+        if not is_country(self.country):
+            raise ValueError(f"country {self.country!r} is not an ISO 3166-1 alpha-2 code; "
+                             + suggest_country(self.country, "write a code such as 'CN'"))
         from oreline.units import ATOMIC_WEIGHTS
 
         unknown = [e for e in self.elements if e not in ATOMIC_WEIGHTS]
