@@ -176,7 +176,7 @@ CORPUS: list[tuple[str, Any, str]] = [
     ("assay names a non-element", [_edited(GOOD, _set([*MASTER_NEW1, "assay"], {"Xx": 0.1}))],
      "assay names 'Xx', not an element symbol"),
     ("bad country code", [receipt("x1", 5.0, {"mined": "Australia", "separated": "MY"})],
-     "country 'Australia' is not an ISO 3166 alpha-2 code"),
+     "country 'Australia' is not an ISO 3166-1 alpha-2 code"),
     ("unknown stage", [receipt("x1", 5.0, {"smelted": "AU"})],
      "origin stage 'smelted' is not one of mined"),
     ("bad evidence hash", [receipt("x1", 5.0, evidence={"mined": ["abc"]})],

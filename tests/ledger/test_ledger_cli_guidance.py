@@ -179,3 +179,17 @@ def test_trace_lots_lists_shipped_and_consumed_lots_too(tmp_path: Path) -> None:
     assert json.loads(res.output) == []  # nothing on hand: only `lots` finds them
     res = runner.invoke(app, ["lot", L + "m2", "--db", str(db)])
     assert res.exit_code == 6 and "`oreline trace lots`" in res.output
+
+
+def test_a_country_code_must_be_an_assigned_iso_code(tmp_path: Path) -> None:
+    """KO (for KR) would pass DFARS as a 'known, non-covered' country: it is refused."""
+    db = _ledger(tmp_path / "k.sqlite")
+    res = runner.invoke(app, ["site", "urn:oreline:site:x", "--name", "X", "--country", "KO",
+                              "--stage", "alloying", "--db", str(db)])
+    assert res.exit_code == 6 and "'KR' (South Korea)" in res.output
+    bad = doc(receipt("ox", 10.0, {"mined": "AU", "separated": "YM"}))  # MY swapped
+    f = tmp_path / "r.jsonld"
+    f.write_text(json.dumps(bad))
+    res = runner.invoke(app, ["capture", str(f), "--db", str(db)])
+    assert res.exit_code == 6 and "separated.country: country 'YM' is not an ISO" in res.output
+    assert "'MY' (Malaysia)" in res.output

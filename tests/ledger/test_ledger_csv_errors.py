@@ -78,7 +78,8 @@ def test_one_empty_cell_is_fill_it_in(tmp_path: Path) -> None:
     (RECEIVE.replace("mined=AU", "AU"), "origin", "'AU' is not stage=country",
      "write pairs like mined=AU;separated=MY"),
     (RECEIVE.replace("mined=AU", "mined=Australia"), "origin",
-     "country 'Australia' is not an ISO 3166 alpha-2 code such as 'AU'", "mined=AU"),
+     "country 'Australia' is not an ISO 3166-1 alpha-2 code; did you mean 'AU' (Australia)?",
+     "mined=AU"),
     (RECEIVE.replace("Nd=0.6", "Nd 0.6"), "assay", "'Nd 0.6' is not element=fraction",
      "write pairs like Nd=0.64;Pr=0.21"),
     (RECEIVE.replace("Nd=0.6", "Nd=1.6"), "assay", "assay fraction of Nd is 1.6, outside "

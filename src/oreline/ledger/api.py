@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from oreline.countries import is_country, suggest_country
 from oreline.errors import CaptureError, Issue, LedgerError
 from oreline.ledger import chain, compliance, custody, queries
 from oreline.ledger.builder import site_master_data
@@ -117,10 +118,13 @@ class Ledger:
     def register_site(self, site_id: str, name: str, country: str, stage: str,
                       policy: str = "reject") -> None:
         """Declare a site (append-only; re-declaring identical data is a no-op)."""
-        if policy not in ("reject", "flag") or len(country) != 2 or not country.isupper():
+        if not is_country(country):
             raise CaptureError([Issue("register_site", site_id,
-                                      f"country {country!r} / policy {policy!r} invalid",
-                                      "use an ISO alpha-2 country and reject|flag")])
+                                      f"country {country!r} is not an ISO 3166-1 alpha-2 code",
+                                      suggest_country(country))])
+        if policy not in ("reject", "flag"):
+            raise CaptureError([Issue("register_site", site_id, f"policy {policy!r} is "
+                                      "unknown", "use reject or flag")])
         with self.store.write() as conn:
             rows, _ = build_rows(conn, [], [SiteInfo(site_id, name, country, stage, policy)],
                                  self.store.last_entry(conn), self.actor, "")

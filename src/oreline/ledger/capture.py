@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from oreline.countries import is_country, suggest_country
 from oreline.errors import CaptureError, Issue
 from oreline.ledger import balances, campaign, custody
 from oreline.ledger.epcis import OUR_STEPS, LotMaster, ParsedEvent, step_name
@@ -54,9 +55,11 @@ def site_rows_from_master_data(master: Mapping[str, Any]) -> tuple[list[SiteInfo
                      for a in el.get("attributes", []) or []}
             where = f"epcisMasterData BusinessLocation[{j}] ({el.get('id')})"
             country = attrs.get("country")
-            if not isinstance(country, str) or len(country) != 2 or not country.isupper():
-                issues.append(Issue(where, "oreline:country", f"country is {country!r}",
-                                    "give an ISO 3166 alpha-2 code such as 'KR'"))
+            if not isinstance(country, str) or not is_country(country):
+                issues.append(Issue(where, "oreline:country", f"country is {country!r}, not "
+                                    "an ISO 3166-1 alpha-2 code",
+                                    suggest_country(str(country),
+                                                    "give one such as 'KR'")))
                 continue
             policy = attrs.get("policy", "reject")
             if policy not in ("reject", "flag"):

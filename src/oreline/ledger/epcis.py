@@ -34,6 +34,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from oreline.countries import is_country, suggest_country
 from oreline.errors import CaptureError, Issue
 from oreline.ledger.canonical import loads_json
 
@@ -76,7 +77,6 @@ FORMS = ("ore", "concentrate", "carbonate", "oxide", "fluoride", "metal", "alloy
 #: Units of mass our profile accepts (UN/ECE Rec 20 codes), in kilograms.
 UOM_TO_KG = {"KGM": 1.0, "TNE": 1000.0}
 _SHA = re.compile(r"^[0-9a-f]{64}$")
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 
 def step_uri(value: str) -> str:
@@ -136,8 +136,9 @@ class StageOrigin(BaseModel):
     @field_validator("country")
     @classmethod
     def _country(cls, v: str | None) -> str | None:
-        if v is not None and not _COUNTRY.match(v):
-            raise ValueError(f"country {v!r} is not an ISO 3166 alpha-2 code such as 'AU'")
+        if v is not None and not is_country(v):
+            raise ValueError(f"country {v!r} is not an ISO 3166-1 alpha-2 code; "
+                             + suggest_country(v, "write one such as 'AU'"))
         return v
 
     @field_validator("evidence")
