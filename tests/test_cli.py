@@ -112,3 +112,12 @@ def test_out_refuses_a_folder_of_other_files_and_never_mixes_two_runs(tmp_path):
     assert res.returncode == 0, res.stderr
     assert not (out / "report.html").exists()  # the last run's report is not left behind
     assert (out / "kpis.csv").exists()
+
+
+def test_scenario_show_marks_disabled_contracts_and_omits_empty_origins():
+    res = run("scenario", "show", "kmp")
+    assert res.returncode == 0, res.stderr
+    dubbo = [line for line in res.stdout.splitlines() if "dubbo_ndpr" in line]
+    assert dubbo and dubbo[0].rstrip().rstrip("│").rstrip().endswith("(off)")
+    iron = [line for line in res.stdout.splitlines() if "iron ≤" in line]
+    assert iron and "[]" not in iron[0]

@@ -224,6 +224,8 @@ def _stress_summary(run: Any) -> None:
             text = _fmt(value, cur)
         elif label.startswith("P(") or "fill" in label:
             text = f"{value:.1%}"
+        elif label == "samples":
+            text = f"{value:,.0f}"
         else:
             text = f"{value:,.1f}"
         table.add_row(label, text)
@@ -237,12 +239,13 @@ def _stress_summary(run: Any) -> None:
                      _fmt(row.mean_extra_shortfall_t), _fmt(row.p95_extra_shortfall_t),
                      f"{row.mean_fill_rate:.1%}")
     console.print(cust)
-    torn = Table(title="Tornado: margin change, one event at a time", title_justify="left")
+    torn = Table(title=f"Tornado: margin change, one event at a time (M {cur})",
+                 title_justify="left")
     for col in ("event", "numbers at P10", "numbers at P90"):
         torn.add_column(col, justify="left" if col == "event" else "right")
-    for row in run.tornado.itertuples():
-        torn.add_row(str(row.event), _fmt(row.margin_change_p10, cur),
-                     _fmt(row.margin_change_p90, cur))
+    for row in run.tornado.itertuples():  # one unit for the whole column
+        torn.add_row(str(row.event), f"{row.margin_change_p10 / 1e6:+,.2f}",
+                     f"{row.margin_change_p90 / 1e6:+,.2f}")
     console.print(torn)
     if not run.named.empty:
         named = Table(title="Named scenarios", title_justify="left")
@@ -306,7 +309,9 @@ def _detail(entity: str, item: object) -> str:
         return f"{d(item, 'site')}: {recipe}; {caps}"
     if entity == "contracts":
         origin = ", ".join(f"{k}={v}" for k, v in d(item, "origin").items())
-        return f"{d(item, 'commodity')} ≤ {d(item, 'max')} at {d(item, 'price')} [{origin}]"
+        return (f"{d(item, 'commodity')} ≤ {d(item, 'max')} at {d(item, 'price')}"
+                + (f" [{origin}]" if origin else "")
+                + ("" if d(item, "enabled", True) else " (off)"))
     if entity == "lanes":
         return f"{d(item, 'origin')} -> {d(item, 'destination')}, {d(item, 'lead_time')} periods"
     return (f"{d(item, 'product')} {d(item, 'demand')} at {d(item, 'price')}, "

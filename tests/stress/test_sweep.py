@@ -117,6 +117,11 @@ def test_stress_cli_end_to_end(tmp_path):
     assert res.returncode == 0, res.stderr
     assert "Risk summary" in res.stdout
     assert "CVaR95 margin" in res.stdout
+    cells = [[c.strip() for c in line.split("│")[1:-1]] for line in res.stdout.splitlines()]
+    assert ["samples", "16"] in cells  # a count, not 16.0
+    assert "Tornado: margin change, one event at a time (M USD)" in res.stdout
+    licences = next(c for c in cells if c and c[0] == "april-2025-licences")
+    assert all(v.startswith(("+", "-")) and "USD" not in v for v in licences[1:])
     assert "april-2025-licences" in res.stdout
     samples = pd.read_parquet(out / "samples.parquet")
     assert len(samples) == 16

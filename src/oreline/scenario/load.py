@@ -18,7 +18,7 @@ from oreline.errors import Issue, ScenarioError
 from oreline.scenario.checks import Finding, check_scenario
 from oreline.scenario.readers import Loc, Raw
 from oreline.scenario.resolve import read_raw
-from oreline.scenario.schema import Scenario
+from oreline.scenario.schema import FIX_MARK, Scenario
 
 __all__ = ["load_scenario", "parse_scenario"]
 
@@ -55,8 +55,7 @@ def _issue_from_pydantic(raw: Raw, err: Any) -> Issue:
     field_path = field_path.replace(".[", "[")
     kind = err["type"]
     value = err.get("input")
-    msg = err["msg"].removeprefix("Value error, ")
-    fix = ""
+    msg, _, fix = err["msg"].removeprefix("Value error, ").partition(FIX_MARK)
     if kind == "extra_forbidden":
         allowed = _model_fields(loc)
         close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)

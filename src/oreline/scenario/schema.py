@@ -59,6 +59,8 @@ CONTROLLED_FAMILIES: frozenset[str] = frozenset(
     {"ore", "concentrate", "oxide", "metal", "alloy", "magnet", "scrap"}
 )
 UNKNOWN = "??"
+#: Splits a validator's message from its fix (the loader shows them as message and fix).
+FIX_MARK = " || fix: "
 
 Family = Literal["ore", "concentrate", "oxide", "metal", "alloy", "magnet", "reagent", "scrap"]
 Stage = Literal["mined", "separated", "refined", "melted", "produced"]
@@ -86,7 +88,9 @@ def _qty(kind: bool | None) -> Any:
         except UnitError as exc:
             raise ValueError(str(exc)) from None
         if quantity.tonnes < 0:
-            raise ValueError(f"quantity {str(value)!r} is negative; quantities must be >= 0")
+            raise ValueError(f"quantity {str(value)!r} is negative; quantities must be >= 0"
+                             f"{FIX_MARK}write 0 or a positive quantity, e.g. '400 t/year "
+                             "metal'")
         return quantity
 
     return parse
