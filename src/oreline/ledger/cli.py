@@ -317,7 +317,7 @@ def stock(db: DbOpt = None,
     """Stock on hand by site, material and origin class (or lot by lot with --lots)."""
     def body() -> None:
         with _ledger(db) as led:
-            known = [s["id"] for s in led.sites()]
+            known = [s["id"] for s in led.sites()] if site is not None else []
             if site is not None and site not in known:
                 raise LedgerError(f"site {site!r} is not in the ledger; known sites: "
                                   f"{', '.join(known) or 'none yet'}")

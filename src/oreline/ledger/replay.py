@@ -81,10 +81,8 @@ def _difference(name: str, key: tuple[Any, ...], stored: tuple[Any, ...] | None,
     if derived is None:
         return f"{label} is in the ledger but no event gives it{tail}"
     if len(stored) == len(derived) == 1:
-        cols = value_cols if len(value_cols) == len(stored[0]) else value_cols[-len(
-            stored[0]):]
         diffs = [f"{c} is {x}, the events give {y}"
-                 for c, a, b in zip(cols, stored[0], derived[0], strict=True) if a != b
+                 for c, a, b in zip(value_cols, stored[0], derived[0], strict=True) if a != b
                  for x, y in [_around_difference(a, b)]]
         return f"{label} differs from what the events give: {'; '.join(diffs)}{tail}"
     return (f"{label} differs from what the events give: stored {_short(stored)}, the "
