@@ -33,8 +33,8 @@ from typing import Any
 from sqlalchemy import create_engine
 
 from oreline.ledger import Ledger, lot_master, receive_event, transform_event
-from oreline.ledger.epcis import make_document
-from oreline.ledger.queries import trace_back
+from oreline.ledger.profile.model import make_document
+from oreline.ledger.store.queries import trace_back
 
 SITE = "urn:oreline:site:bench"
 STEPS = [("electrolytic_reduction", 0.96), ("strip_casting", 0.99), ("sintering", 0.97),

@@ -8,13 +8,12 @@ from pathlib import Path
 import pytest
 import typer.main
 
-from oreline.cli import _mount_subcommands, app
+from oreline.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _commands() -> dict[str, object]:
-    _mount_subcommands()
     group = typer.main.get_command(app)
     return group.commands  # type: ignore[attr-defined]
 

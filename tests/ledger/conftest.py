@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ledgerkit import KMP, PG_URL, SKIP_PG
 from sqlalchemy import create_engine
 
 from oreline.ledger import Ledger
+from tests.ledger.ledgerkit import KMP, PG_URL, SKIP_PG
 
 
 def _pg_ledger() -> Iterator[Ledger]:

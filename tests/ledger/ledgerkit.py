@@ -7,7 +7,7 @@ import os
 from typing import Any
 
 from oreline.ledger import lot_master, receive_event, ship_event, transform_event
-from oreline.ledger.epcis import make_document
+from oreline.ledger.profile.model import make_document
 from oreline.units import element_fractions, oxide_mix_element_fractions
 
 KMP = "urn:oreline:site:kmp"
@@ -99,8 +99,8 @@ def rechain_as_before_0004(ledger: Any) -> None:
     balances (revision 0005)."""
     from sqlalchemy import delete, select, update
 
-    from oreline.ledger.hashing import GENESIS_HASH, entry_hash
-    from oreline.ledger.store import campaign_lines, entries, mb_balances, mb_entries
+    from oreline.ledger.integrity.entries import GENESIS_HASH, entry_hash
+    from oreline.ledger.store.schema import campaign_lines, entries, mb_balances, mb_entries
 
     with ledger.store.write() as conn:
         if ledger.store.dialect == "sqlite":

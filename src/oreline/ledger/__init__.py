@@ -14,9 +14,9 @@ certificates), ``queries``, ``chain`` (verify, checkpoints, audit packs), ``repl
 
 from __future__ import annotations
 
-from oreline.ledger.api import CaptureResult, Ledger
-from oreline.ledger.builder import lot_master, receive_event, ship_event, transform_event
-from oreline.ledger.hashing import event_hash_id, prehash_string
+from oreline.ledger.epcis.hashid import event_hash_id, prehash_string
+from oreline.ledger.ledger import CaptureResult, Ledger
+from oreline.ledger.profile.builder import lot_master, receive_event, ship_event, transform_event
 
 __all__ = [
     "CaptureResult",

@@ -26,15 +26,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from oreline.ledger.builder import (
+from oreline.ledger.epcis.canonical import sha256_hex
+from oreline.ledger.profile.builder import (
     lot_master,
     receive_event,
     ship_event,
     site_master_data,
     transform_event,
 )
-from oreline.ledger.epcis import make_document
-from oreline.ledger.hashing import sha256_hex
+from oreline.ledger.profile.model import make_document
 from oreline.units import element_fractions, oxide_mix_element_fractions
 
 __all__ = ["KMP", "build_year"]

@@ -1,0 +1,1 @@
+"""The write transaction: capture state, derived templates, the one write path."""

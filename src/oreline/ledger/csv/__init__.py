@@ -1,0 +1,1 @@
+"""CSV import for producers without an EPCIS system."""

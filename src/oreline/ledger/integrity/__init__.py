@@ -1,0 +1,1 @@
+"""Tamper evidence: entries, the hash chain, checkpoints, signatures, replay and verify."""

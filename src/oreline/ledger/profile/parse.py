@@ -1,0 +1,312 @@
+"""Parse a document: the standard's structure and our profile, event by event.
+
+Every problem is collected before anything is raised, so the user sees them all at
+once; parsing never touches the database (checks against stock live in
+:mod:`oreline.ledger.capture.transaction`).
+
+An event that passes every check gets its RFC 8785 text (what the ledger stores and
+hashes) and its CBV 2.0 hash ID here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from oreline.errors import CaptureError, Issue
+from oreline.ledger.epcis.canonical import NotPlainError, canonical_json, freeze
+from oreline.ledger.epcis.hashid import DEFAULT_PREFIXES, event_hash_id, normalise_timestamp
+from oreline.ledger.epcis.standard import check_event
+from oreline.ledger.profile.model import (
+    EVENT_TYPES,
+    OUR_STEPS,
+    OURS,
+    UOM_TO_KG,
+    LotMaster,
+    ParsedEvent,
+    QtyRef,
+    read_document,
+    step_name,
+    step_uri,
+    to_kg,
+)
+
+__all__ = ["parse_document"]
+
+
+def _prefixes(doc: Mapping[str, Any]) -> dict[str, str]:
+    px = dict(DEFAULT_PREFIXES)
+    px["oreline"] = OURS
+    ctx = doc.get("@context")
+    for item in ctx if isinstance(ctx, list) else [ctx]:
+        if isinstance(item, Mapping):
+            px.update({k: str(v) for k, v in item.items() if isinstance(v, str)})
+    return px
+
+
+def _event_list(doc: Mapping[str, Any], issues: list[Issue]) -> list[Any]:
+    kind = doc.get("type", doc.get("isA"))
+    if kind in EVENT_TYPES:
+        return [doc]
+    if kind != "EPCISDocument":
+        issues.append(Issue("document", "type", f"type is {kind!r}",
+                            "use 'EPCISDocument' or one of " + ", ".join(EVENT_TYPES)))
+        return []
+    body = doc.get("epcisBody")
+    events = body.get("eventList", body.get("event")) if isinstance(body, Mapping) else None
+    if isinstance(events, Mapping):
+        events = [events]
+    if events is not None and not isinstance(events, list):
+        issues.append(Issue("document", "epcisBody.eventList",
+                            f"eventList is a {type(events).__name__}, not a list",
+                            "put the events in a JSON array: \"eventList\": [{...}, ...]"))
+        return []
+    if not isinstance(events, list) or not events:
+        issues.append(Issue("document", "epcisBody.eventList", "no events found",
+                            "put the events in epcisBody.eventList"))
+        return []
+    return events
+
+
+def _quantities(
+    ev: Mapping[str, Any], name: str, label: str, issues: list[Issue]
+) -> list[QtyRef]:
+    out: list[QtyRef] = []
+    items = ev.get(name) or []
+    if not isinstance(items, list):  # reported by the standard's checks
+        return out
+    for j, q in enumerate(items):
+        where = f"{name}[{j}]"
+        if not isinstance(q, Mapping) or "epcClass" not in q:
+            issues.append(Issue(label, where, "quantity element has no epcClass",
+                                "give the lot's URI in epcClass"))
+            continue
+        lot = str(q["epcClass"])
+        if "quantity" not in q:
+            issues.append(Issue(label, f"{where}.quantity",
+                                f"lot {lot} has no quantity (our profile requires it)",
+                                "add the net mass, e.g. \"quantity\": 1200, \"uom\": \"KGM\""))
+            continue
+        if "uom" not in q:
+            issues.append(Issue(label, f"{where}.uom", f"lot {lot} has no uom",
+                                "add \"uom\": \"KGM\" (kilograms) or \"TNE\" (tonnes)"))
+            continue
+        if type(q["uom"]) is not str or q["uom"] not in UOM_TO_KG:
+            issues.append(Issue(label, f"{where}.uom", f"uom {q['uom']!r} is not allowed",
+                                "use KGM or TNE (UN/ECE Rec 20)"))
+            continue
+        qty = q["quantity"]
+        if isinstance(qty, bool) or not isinstance(qty, int | float) or not (
+                0 < qty < math.inf):  # NaN fails both comparisons
+            issues.append(Issue(label, f"{where}.quantity", f"quantity {qty!r} is not positive",
+                                "give a positive, finite number"))
+            continue
+        out.append(QtyRef(lot, to_kg(qty, str(q["uom"]))))
+    return out
+
+
+def _masters(ev: Mapping[str, Any], label: str, issues: list[Issue],
+             frozen: dict[int, Any] | None = None) -> dict[str, LotMaster]:
+    """Validated master data of the lots of ``ev`` by lot; problems go to ``issues``.
+
+    ``frozen`` receives the :func:`~oreline.ledger.integrity.entries.freeze` key of each master data
+    mapping by its ``id`` (for the event's hash ID, computed next).
+    """
+    ilmd = ev.get("ilmd")
+    if not isinstance(ilmd, Mapping):
+        return {}
+    raw = ilmd.get("oreline:lotMaster", {})
+    if not isinstance(raw, Mapping):
+        issues.append(Issue(label, "ilmd.oreline:lotMaster", "must map lot URI -> master data",
+                            "see docs/trace.md"))
+        return {}
+    out: dict[str, LotMaster] = {}
+    for lot, data in raw.items():
+        result, key = _validate_master(data)
+        if key is not None and frozen is not None:
+            frozen[id(data)] = key
+        if isinstance(result, LotMaster):
+            out[lot] = result
+            continue
+        for loc, msg in result:
+            issues.append(Issue(label, f"ilmd.oreline:lotMaster[{lot}].{loc}", msg,
+                                "correct the lot master data"))
+    return out
+
+
+#: Validated master data by :func:`~oreline.ledger.integrity.entries.freeze` key: documents repeat
+#: the master data of their lots (one supplier's receipts, one campaign's outputs), and
+#: validation is a pure function of the data. Holds a model or the validation messages.
+_MASTERS: dict[Any, LotMaster | list[tuple[str, str]]] = {}
+_MASTERS_SIZE = 4096
+
+
+def _validate_master(data: Any) -> tuple[LotMaster | list[tuple[str, str]], Any]:
+    """The lot master model of ``data`` or its messages as (location, text), and its key.
+
+    The key is ``None`` when ``data`` holds other than plain JSON types (then nothing is
+    cached).
+    """
+    try:
+        key = freeze(data)
+    except NotPlainError:
+        key = None
+    if key is not None:
+        cached = _MASTERS.get(key)
+        if cached is not None:
+            return cached, key
+    result: LotMaster | list[tuple[str, str]]
+    try:
+        result = LotMaster.model_validate(data)
+    except ValidationError as exc:
+        result = [(".".join(str(p) for p in err["loc"]),
+                   str(err["msg"]).removeprefix("Value error, ")) for err in exc.errors()]
+    if key is not None:
+        if len(_MASTERS) >= _MASTERS_SIZE:
+            _MASTERS.clear()
+        _MASTERS[key] = result
+    return result, key
+
+
+def _custom_context(doc: Mapping[str, Any]) -> dict[str, str]:
+    ctx = doc.get("@context")
+    out: dict[str, str] = {}
+    for item in ctx if isinstance(ctx, list) else [ctx]:
+        if isinstance(item, Mapping):
+            out.update({k: str(v) for k, v in item.items() if isinstance(v, str) and
+                        DEFAULT_PREFIXES.get(k) != v})
+    return out
+
+
+
+
+
+def _parse_event(
+    i: int, ev: Any, prefixes: Mapping[str, str], issues: list[Issue]
+) -> ParsedEvent | None:
+    if not isinstance(ev, Mapping):
+        issues.append(Issue(f"event[{i}]", "", "is not a JSON object", "remove or fix it"))
+        return None
+    given = ev.get("eventID")
+    label = f"event[{i}]" + (f" ({given})" if given else "")
+    start = len(issues)
+    kind = ev.get("type", ev.get("isA"))
+    if kind not in EVENT_TYPES:
+        issues.append(Issue(label, "type", f"event type {kind!r} is unknown",
+                            "use one of " + ", ".join(EVENT_TYPES)))
+        return None
+    time_text = ev.get("eventTime")
+    moment: datetime | None = None
+    if not isinstance(time_text, str):
+        issues.append(Issue(label, "eventTime", "eventTime is missing",
+                            "add e.g. \"eventTime\": \"2026-03-01T08:00:00+09:00\""))
+    else:
+        try:
+            moment = datetime.fromisoformat(normalise_timestamp(time_text).replace("Z", "+00:00"))
+        except ValueError:
+            issues.append(Issue(label, "eventTime",
+                                f"eventTime {time_text!r} has no time zone offset or is not "
+                                "ISO 8601", "write it with an offset, e.g. "
+                                "2026-03-01T08:00:00+09:00"))
+    check_event(ev, label, issues)  # the standard's structure (offset, action, lists...)
+    action = ev.get("action")
+    step_raw = ev.get("bizStep")
+    step = step_uri(str(step_raw)) if step_raw else ""
+    loc = ev.get("bizLocation")
+    location = loc.get("id") if isinstance(loc, Mapping) else (loc if isinstance(loc, str)
+                                                               else None)
+    quantities = _quantities(ev, "quantityList", label, issues)
+    quantities += _quantities(ev, "childQuantityList", label, issues)
+    inputs = _quantities(ev, "inputQuantityList", label, issues)
+    outputs = _quantities(ev, "outputQuantityList", label, issues)
+    frozen: dict[int, Any] = {}
+    masters = _masters(ev, label, issues, frozen)
+    if kind == "TransformationEvent":
+        if step_name(step) not in OUR_STEPS or not step.startswith(OURS):
+            issues.append(Issue(label, "bizStep", f"bizStep {step_raw!r} is not a "
+                                "transformation step of our profile",
+                                "use one of " + ", ".join(f"oreline:BizStep-{s}"
+                                                          for s in OUR_STEPS)))
+        if not inputs and not ev.get("transformationID"):
+            issues.append(Issue(label, "inputQuantityList", "transformation has no inputs",
+                                "list the consumed lots with quantity and uom"))
+        if not outputs and not ev.get("transformationID"):
+            issues.append(Issue(label, "outputQuantityList", "transformation has no outputs",
+                                "list the produced lots with quantity and uom"))
+    if location is None and (kind == "TransformationEvent" or quantities):
+        issues.append(Issue(label, "bizLocation", "bizLocation is missing",
+                            "give the site where the material is, e.g. "
+                            "{\"id\": \"urn:oreline:site:kmp\"}"))
+    claim = ev.get("oreline:claim")
+    if claim is not None and not (isinstance(claim, Mapping) and isinstance(
+            claim.get("share"), int | float) and 0 <= claim["share"] <= 1):
+        issues.append(Issue(label, "oreline:claim", f"claim {claim!r} is malformed",
+                            "use {\"characteristic\": \"ex-china\", \"share\": 0.8}"))
+        claim = None
+    errdecl = ev.get("errorDeclaration")
+    if len(issues) > start or moment is None:
+        return None
+    try:  # the stored text and the hash ID: I-JSON values only
+        content = canonical_json(ev)
+        hash_id = event_hash_id(ev, prefixes, frozen=frozen)
+    except (ValueError, TypeError) as exc:
+        issues.append(Issue(label, "", f"the event cannot be hashed as JSON: {exc}",
+                            "use finite numbers (no NaN or Infinity), integers within "
+                            "+-2**53, timestamps with an offset and valid Unicode text"))
+        return None
+    return ParsedEvent(
+        index=i, raw=dict(ev), event_id=str(given) if given else hash_id, hash_id=hash_id,
+        type=str(kind), time=moment, action=action if isinstance(action, str) else None,
+        step=step, location=location, quantities=quantities, inputs=inputs, outputs=outputs,
+        masters=masters, error_declaration=dict(errdecl) if isinstance(errdecl, Mapping)
+        else None, transformation_id=ev.get("transformationID"),
+        claim=dict(claim) if isinstance(claim, Mapping) else None, content=content,
+    )
+
+
+def parse_document(source: str | Path | Mapping[str, Any]) -> tuple[list[ParsedEvent],
+                                                                       dict[str, Any]]:
+    """Parse and profile-check a document; returns events and the document's master data.
+
+    Every problem is collected before raising, so the user sees them all at once.
+
+    Raises
+    ------
+    CaptureError
+        Listing every problem; nothing is written.
+
+    """
+    doc = read_document(source)
+    issues: list[Issue] = []
+    raw_events = _event_list(doc, issues)
+    prefixes = _prefixes(doc)
+    custom = _custom_context(doc)
+    if custom and doc.get("type", doc.get("isA")) == "EPCISDocument":
+        # the event keeps the document's own prefixes so it can be re-hashed on its own
+        raw_events = [dict(ev, **{"@context": [custom]}) if isinstance(ev, Mapping) and
+                      "@context" not in ev else ev for ev in raw_events]
+    parsed: list[ParsedEvent] = []
+    seen: dict[str, int] = {}
+    for i, ev in enumerate(raw_events):
+        pe = _parse_event(i, ev, prefixes, issues)
+        if pe is None:
+            continue
+        if pe.error_declaration is None:
+            if pe.event_id in seen:
+                first = seen[pe.event_id]
+                issues.append(Issue(pe.label, "eventID",
+                                    f"duplicate eventID, already used by event[{first}]",
+                                    "give each event its own eventID (or omit it: the CBV hash "
+                                    "ID is used)"))
+            seen[pe.event_id] = i
+        parsed.append(pe)
+    if issues:
+        raise CaptureError(issues)
+    header = doc.get("epcisHeader")
+    master = header.get("epcisMasterData", {}) if isinstance(header, Mapping) else {}
+    return parsed, dict(master) if isinstance(master, Mapping) else {}

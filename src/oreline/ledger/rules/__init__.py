@@ -1,0 +1,1 @@
+"""Custody, campaigns, mass balance, DFARS and CRMA as pure functions (no SQL)."""

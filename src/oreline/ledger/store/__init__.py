@@ -1,0 +1,1 @@
+"""Persistence only: schema, migrations, queries, accounts and balances read from the database."""
