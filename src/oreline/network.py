@@ -24,171 +24,20 @@ import numpy as np
 import pandas as pd
 
 from oreline.errors import ModelError
-from oreline.scenario.schema import (
-    COVERED_COUNTRIES,
-    EU_COUNTRIES,
+from oreline.origin import (
+    DFARS_ALL_STAGES_FROM,
     STAGES,
-    UNKNOWN,
-    Policy,
-    Process,
-    Scenario,
+    OriginClass,
+    policy_allows,
+    third_countries,
 )
+from oreline.scenario.schema import Process, Scenario
 from oreline.settings import Settings
 
-__all__ = ["DFARS_ALL_STAGES_FROM", "LABEL_LEGEND", "Network", "OriginClass", "compile_network",
-           "policy_allows"]
-
-#: From this month DFARS 252.225-7052 also covers mining, separation and refining
-#: (10 USC 4872 as amended; 89 FR 46816). Policies change verdict only here.
-DFARS_ALL_STAGES_FROM = "2027-01"
-
-#: How to read an origin class label; printed under tables and figures that show labels.
-LABEL_LEGEND = (
-    "Origin class: countries per stage, mined>separated>refined>melted>produced, stages not "
-    "reached yet left off; '+' joins the countries of blended inputs at one stage; "
-    "?? = undeclared country; - = stage skipped; untracked = no origin (reagents)."
-)
-UNTRACKED_LABEL = "untracked"
+__all__ = ["Network", "compile_network"]
 
 IntArray = np.ndarray
 FloatArray = np.ndarray
-
-
-@dataclass(frozen=True)
-class OriginClass:
-    """Countries per stage of a flow; an empty stage has not happened yet.
-
-    ``??`` stands for an undeclared country. The untracked class (reagents) has
-    ``tracked=False``.
-    """
-
-    stages: tuple[frozenset[str], ...]
-    tracked: bool = True
-
-    @classmethod
-    def untracked(cls) -> OriginClass:
-        """The class of commodities that carry no origin (iron, reagents)."""
-        return cls(tuple(frozenset() for _ in STAGES), tracked=False)
-
-    @classmethod
-    def declared(cls, origin: dict[str, str]) -> OriginClass:
-        """Class from a contract's or stock's declared ``stage -> country`` map."""
-        return cls(tuple(
-            frozenset({UNKNOWN if origin[s] == "unknown" else origin[s]}) if s in origin
-            else frozenset() for s in STAGES
-        ))
-
-    def union(self, other: OriginClass) -> OriginClass:
-        """The class of a blend of two materials."""
-        return OriginClass(tuple(a | b for a, b in zip(self.stages, other.stages, strict=True)))
-
-    def with_stage(self, stage: str, country: str) -> OriginClass:
-        """The class after a process performs ``stage`` in ``country``."""
-        i = STAGES.index(stage)
-        stages = list(self.stages)
-        stages[i] = stages[i] | {country}
-        return OriginClass(tuple(stages))
-
-    def countries(self, stage: str) -> frozenset[str]:
-        """Countries recorded for a stage."""
-        return self.stages[STAGES.index(stage)]
-
-    @property
-    def sort_key(self) -> tuple[bool, str]:
-        """A total order that does not depend on hashing (set order varies per process)."""
-        return (self.tracked, self.label)
-
-    @property
-    def label(self) -> str:
-        """Short label, e.g. ``AU>MY>KR`` (mined > separated > refined ...).
-
-        One part per stage in :data:`STAGES` order, joined by ``>``; a part joins the
-        stage's countries, sorted, with ``+`` (``??`` sorts first). Trailing stages
-        not yet reached are left off; an empty stage before a reached one is ``-``.
-        The untracked class is ``untracked``. :meth:`from_label` is the inverse.
-
-        Examples
-        --------
-        >>> ucore = OriginClass.declared({"mined": "unknown", "separated": "US"})
-        >>> china = OriginClass.declared({"mined": "CN", "separated": "CN"})
-        >>> ucore.union(china).with_stage("refined", "KR").label
-        '??+CN>CN+US>KR'
-        >>> OriginClass.declared({"mined": "CN"}).with_stage("refined", "KR").label
-        'CN>->KR'
-
-        """
-        if not self.tracked:
-            return UNTRACKED_LABEL
-        parts = ["+".join(sorted(c)) for c in self.stages]
-        while parts and parts[-1] == "":
-            parts.pop()
-        return ">".join(p or "-" for p in parts) or "-"
-
-    @classmethod
-    def from_label(cls, label: str) -> OriginClass:
-        """The class a :attr:`label` stands for: ``OriginClass.from_label(c.label) == c``.
-
-        Raises
-        ------
-        ValueError
-            When ``label`` is not a label the planner writes: more parts than stages,
-            an empty part or country, a country that is neither ``??`` nor two capital
-            letters, unsorted countries or a trailing ``-``.
-
-        Examples
-        --------
-        >>> c = OriginClass.from_label("??+CN>CN+US>KR>KR")
-        >>> sorted(c.countries("mined")), sorted(c.countries("melted")), c.countries("produced")
-        (['??', 'CN'], ['KR'], frozenset())
-
-        """
-        if label == UNTRACKED_LABEL:
-            return cls.untracked()
-        parts = label.split(">")
-        if len(parts) > len(STAGES):
-            raise ValueError(f"origin class label {label!r} has more than {len(STAGES)} stages")
-        stages: list[frozenset[str]] = []
-        for part in parts + ["-"] * (len(STAGES) - len(parts)):
-            countries = frozenset() if part == "-" else frozenset(part.split("+"))
-            bad = [c for c in countries if c != UNKNOWN and not (len(c) == 2 and c.isupper())]
-            if bad or part == "":
-                raise ValueError(f"origin class label {label!r} has a bad stage {part!r}; "
-                                 f"write countries as ISO codes or ?? joined by '+'")
-            stages.append(countries)
-        out = cls(tuple(stages))
-        if out.label != label:
-            raise ValueError(f"origin class label {label!r} is not in the planner's form; "
-                             f"it would be written {out.label!r}")
-        return out
-
-
-def policy_allows(policy: Policy, cls: OriginClass, period_start: str) -> bool:
-    """Whether a customer's policy admits material of class ``cls`` in a period.
-
-    The ``crma`` rule admits every class; its share cap is a constraint of the model.
-
-    Examples
-    --------
-    >>> cn = OriginClass.declared({"mined": "CN", "separated": "CN"}).with_stage("refined", "KR")
-    >>> policy_allows(Policy(rule="dfars-2027"), cn, "2026-06")
-    True
-    >>> policy_allows(Policy(rule="dfars-2027"), cn, "2027-01")
-    False
-
-    """
-    if not cls.tracked or policy.rule in ("any", "crma"):
-        return True
-    if policy.rule == "ex-china":
-        return not any(({"CN", UNKNOWN} & c) for c in cls.stages)
-    checked: tuple[str, ...] = ("melted", "produced")
-    if period_start >= DFARS_ALL_STAGES_FROM:
-        checked = STAGES
-    bad = COVERED_COUNTRIES | {UNKNOWN}
-    return not any(bad & cls.countries(s) for s in checked)
-
-
-def _third_countries(cls: OriginClass, stages: list[str]) -> set[str]:
-    return {c for s in stages for c in cls.countries(s) if c not in EU_COUNTRIES}
 
 
 @dataclass
@@ -510,7 +359,8 @@ def compile_network(sc: Scenario, settings: Settings | None = None) -> Network:
             share = float(cu.provenance.max_share or 1.0)
             by_country: dict[str, list[int]] = {}
             for k, n in enumerate(nodes):
-                for country in _third_countries(classes[node_cls[n]], list(cu.provenance.stages)):
+                for country in third_countries(c for s in cu.provenance.stages
+                                               for c in classes[node_cls[n]].countries(s)):
                     by_country.setdefault(country, []).append(first + k)
             crma.append((ci, share, {c: np.array(v, dtype=np.int64)
                                      for c, v in sorted(by_country.items())}))

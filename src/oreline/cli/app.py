@@ -101,7 +101,7 @@ def _summary(plan: object) -> None:
         prices.add_row("-", "no capacity, supply or provenance limit binds", "", "")
     console.print(prices)
     if any(kind == "provenance" for kind, *_ in rows):
-        from oreline.network import LABEL_LEGEND
+        from oreline.origin import LABEL_LEGEND
 
         console.print(LABEL_LEGEND)
     dfars = r.dfars_clean.groupby("product")[["output_t", "dfars_clean_t"]].sum()

@@ -237,7 +237,7 @@ def check(lot_id: Annotated[str, typer.Argument(help="Lot URI, or a period YYYY[
 
 
 def _print_crma_report(report: dict[str, Any]) -> None:
-    from oreline.ledger.rules.compliance import CRMA_CAP
+    from oreline.origin import CRMA_CAP
 
     out.print(f"CRMA stage concentration, {report['period']}: {report['lots']} lot(s) of "
               f"metal, alloy or magnet, {report['kg']:,.1f} kg")
@@ -246,7 +246,8 @@ def _print_crma_report(report: dict[str, Any]) -> None:
     for stage, row in report["stages"].items():
         shares = ", ".join(f"{c} {v:.1%}" for c, v in row["shares"].items())
         table.add_row(stage, shares, row["top_third_country"] or "-",
-                      "yes" if row["above_benchmark"] else "no")
+                      "yes" if row["above_benchmark"] else
+                      "no" if row["assessed"] else "not assessed")
     _print_table(table)
 
 

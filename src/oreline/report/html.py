@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from oreline.network import LABEL_LEGEND
+from oreline.origin import LABEL_LEGEND
 from oreline.planner import Plan
 from oreline.report.figures import (
     inventory_figure,

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from oreline.model.matrix import LinearProgram
-from oreline.network import policy_allows
+from oreline.origin import policy_allows
 from oreline.results.balance import element_balance
 from oreline.results.prices import shadow_prices, shortfall_causes
 from oreline.results.tables import origin_class_table, plan_tables

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 
 from oreline.model.matrix import LinearProgram
-from oreline.network import DFARS_ALL_STAGES_FROM, Network, policy_allows
-from oreline.scenario.schema import STAGES, Policy
+from oreline.network import Network
+from oreline.origin import DFARS_ALL_STAGES_FROM, STAGES, policy_allows
+from oreline.scenario.schema import Policy
 from oreline.solve import Solution
 
 __all__ = ["TOL", "origin_class_table", "plan_tables"]
@@ -162,7 +163,7 @@ def origin_class_table(net: Network) -> pd.DataFrame:
     rows = []
     for cls in net.classes:
         row: dict[str, object] = {"origin_class": cls.label}
-        row.update({s: "+".join(sorted(cls.countries(s))) for s in STAGES})
+        row.update({s: cls.stage_label(s) for s in STAGES})
         row.update({k: policy_allows(rule, cls, start) for k, (rule, start) in rules.items()})
         rows.append(row)
     return pd.DataFrame(rows, columns=["origin_class", *STAGES, *rules])

@@ -11,7 +11,8 @@ import difflib
 from collections.abc import Iterator, Sequence
 
 from oreline.countries import is_country, suggest_country
-from oreline.scenario.schema import STAGES, Scenario
+from oreline.origin import STAGES, UNKNOWN
+from oreline.scenario.schema import Scenario
 from oreline.units import Price
 
 __all__ = ["Finding", "check_scenario", "required_stages"]
@@ -246,7 +247,7 @@ def _origins(sc: Scenario) -> Iterator[Finding]:
                     (entity, i, "origin", stage), f"unknown stage {stage!r}",
                     _suggest(stage, STAGES),
                 )
-            elif country != "unknown" and not is_country(country):
+            elif country != UNKNOWN and not is_country(country):
                 yield (
                     (entity, i, "origin", stage),
                     f"country {country!r} is not an ISO 3166-1 alpha-2 code",

@@ -26,12 +26,11 @@ from pydantic import (
     model_validator,
 )
 
+from oreline.origin import CRMA_STAGES, Stage
 from oreline.units import Price, Quantity, UnitError, parse_price, parse_quantity
 
 __all__ = [
-    "COVERED_COUNTRIES",
     "FAMILIES",
-    "STAGES",
     "CapacityPhase",
     "Commodity",
     "Contract",
@@ -50,20 +49,14 @@ __all__ = [
 FAMILIES: tuple[str, ...] = (
     "ore", "concentrate", "oxide", "metal", "alloy", "magnet", "reagent", "scrap",
 )
-#: Origin stages tracked per flow (DFARS 10 USC 4872 / 89 FR 46816 stage list).
-STAGES: tuple[str, ...] = ("mined", "separated", "refined", "melted", "produced")
-#: Countries covered by DFARS 252.225-7052 (brief section 5).
-COVERED_COUNTRIES: frozenset[str] = frozenset({"CN", "RU", "KP", "IR"})
 #: Families whose flows carry origin classes unless a commodity says otherwise.
 CONTROLLED_FAMILIES: frozenset[str] = frozenset(
     {"ore", "concentrate", "oxide", "metal", "alloy", "magnet", "scrap"}
 )
-UNKNOWN = "??"
 #: Splits a validator's message from its fix (the loader shows them as message and fix).
 FIX_MARK = " || fix: "
 
 Family = Literal["ore", "concentrate", "oxide", "metal", "alloy", "magnet", "reagent", "scrap"]
-Stage = Literal["mined", "separated", "refined", "melted", "produced"]
 
 _YM = re.compile(r"^(\d{4})-(\d{2})$")
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*$")
@@ -289,7 +282,7 @@ class Policy(_Base):
     rule: Literal["any", "ex-china", "dfars-2027", "crma"] = "any"
     max_share: float | None = Field(default=None, gt=0, le=1)
     stages: Annotated[list[Stage], BeforeValidator(_list)] = Field(
-        default_factory=lambda: list[Stage](["mined", "separated"]),
+        default_factory=lambda: list[Stage](CRMA_STAGES),
         description="crma: stages the share cap applies to",
     )
 
@@ -311,10 +304,6 @@ class Policy(_Base):
         return self
 
 
-EU_COUNTRIES: frozenset[str] = frozenset({
-    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE",
-    "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
-})
 
 
 class Contract(_Entity):

@@ -14,7 +14,7 @@ import numpy as np
 
 from oreline.errors import Issue, StressError
 from oreline.model.matrix import LinearProgram
-from oreline.scenario.schema import STAGES
+from oreline.origin import STAGES, UNKNOWN
 from oreline.stress.events import (
     DemandShock,
     Dist,
@@ -82,7 +82,7 @@ class StressContext:
             self.contract_k[c.id] = k
             self.supplier_k.setdefault(c.supplier, []).append(k)
             declared = [c.origin[s] for s in STAGES if s in c.origin]
-            self.contract_country[k] = declared[-1] if declared else "unknown"
+            self.contract_country[k] = declared[-1] if declared else UNKNOWN
             self.contract_commodity[k] = c.commodity
 
     @property

@@ -18,7 +18,8 @@ import pandas as pd
 
 from oreline.errors import Issue, SolverError, StressError
 from oreline.model import build_model
-from oreline.network import compile_network, policy_allows
+from oreline.network import compile_network
+from oreline.origin import policy_allows
 from oreline.scenario import Scenario
 from oreline.scenario.schema import Policy
 from oreline.solve import LiveModel

@@ -85,6 +85,9 @@ def test_crma_concentration(ledger: Ledger) -> None:
     report = ledger.crma_report("2026-03")
     assert report["stages"]["melted"]["shares"] == {"KR": pytest.approx(1.0)}
     assert report["stages"]["separated"]["above_benchmark"] is True
+    # the plant's own melting is one country by construction: shown, not assessed
+    assert report["stages"]["melted"]["assessed"] is False
+    assert report["stages"]["melted"]["above_benchmark"] is False
 
 
 def test_crma_findings_state_the_share_once(ledger: Ledger) -> None:
@@ -92,8 +95,8 @@ def test_crma_findings_state_the_share_once(ledger: Ledger) -> None:
     res = ledger.check(L + "a1", "crma")
     assert [(f["status"], f["reason"]) for f in res["findings"]] == [
         ("above-benchmark", f"{stage} in {country} (third country, cap 65%)")
-        for stage, country in [("mined", "AU"), ("separated", "MY"), ("refined", "KR"),
-                               ("melted", "KR")]]
+        for stage, country in [("mined", "AU"), ("separated", "MY")]]
+    assert res["stages_assessed"] == ["mined", "separated"]
     assert all(f["share"] == pytest.approx(1.0) for f in res["findings"])
 
 
@@ -129,10 +132,10 @@ def test_certificate_html_lists_crma_rows_and_the_offline_verify_command(
     crma = page.split('<table class="crma">')[1].split("</table>")[0]
     dy = cert["crma"]["by_stage"]["separated"]["MY"] - cert["crma"]["by_stage"]["mined"]["AU"]
     expected = [("mined", "AU", f"{1 - dy:.1%}", "above-benchmark"),
-                ("mined", "unknown", f"{dy:.1%}", "unknown"),
+                ("mined", "unknown", f"{dy:.1%}", "within-benchmark"),
                 ("separated", "MY", "100.0%", "above-benchmark"),
-                ("refined", "KR", "100.0%", "above-benchmark"),
-                ("melted", "KR", "100.0%", "above-benchmark")]
+                ("refined", "KR", "100.0%", "not-assessed"),
+                ("melted", "KR", "100.0%", "not-assessed")]
     assert 0.01 < dy < 0.1  # the Dy addition's share of the rare earths
     assert crma.count("<tr>") == len(expected) + 1  # header
     for row in expected:

@@ -32,7 +32,8 @@ from pydantic import ValidationError
 from oreline.errors import Issue
 from oreline.ledger.epcis.hashid import normalise_timestamp
 from oreline.ledger.profile.builder import lot_master
-from oreline.ledger.profile.model import FORMS, OUR_STEPS, STAGES, LotMaster
+from oreline.ledger.profile.model import FORMS, OUR_STEPS, LotMaster
+from oreline.origin import STAGES
 
 __all__ = ["EXAMPLES", "campaign", "cell", "kg", "master", "pairs", "step", "time", "uri"]
 

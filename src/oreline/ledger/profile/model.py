@@ -37,13 +37,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from oreline.countries import is_country, suggest_country
 from oreline.errors import CaptureError, Issue
 from oreline.ledger.epcis.canonical import loads_json
+from oreline.origin import STAGES
 
 __all__ = [
     "EPCIS_CONTEXT",
     "EVENT_TYPES",
     "OURS",
     "OUR_STEPS",
-    "STAGES",
     "LotMaster",
     "ParsedEvent",
     "QtyRef",
@@ -61,7 +61,6 @@ EVENT_TYPES = (
     "AssociationEvent",
 )
 #: Stages of the chain, in order; a lot's origin map gives a country for each stage reached.
-STAGES = ("mined", "separated", "refined", "melted", "produced")
 #: Our business steps (CBV 2.0 has none for these) and the stage each one adds.
 OUR_STEPS: dict[str, str | None] = {
     "separation": "separated",

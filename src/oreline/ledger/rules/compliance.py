@@ -7,9 +7,13 @@ included) has a known country for every stage the lot's form has been through an
 none is covered. An unknown stage gives ``unproven``; a mass-balance part gives
 ``unproven`` too (credits never prove DFARS).
 
-CRMA: no more than 65 % of a strategic raw material from one third country at any stage.
+CRMA: no more than 65 % of a strategic raw material from one third country at a stage,
+assessed at the sourcing stages (mined, separated) with an unknown country counted as one
+more third country: the one rule of :mod:`oreline.origin`, which the planner's share
+caps apply too. The lot's own refining and melting stages are shown but not assessed.
 
-A certificate writes every stage of every origin part: the country, ``"unknown"`` for a
+A certificate writes every stage of every origin part: the country, :data:`UNKNOWN`
+(``"unknown"``) for a
 stage the lot's form has been through with no country declared (the name ``crma-report``
 gives unknown origins), or ``null`` for a stage the lot has not reached (an alloy is never
 ``produced``).
@@ -32,16 +36,22 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from oreline.ledger.profile.model import STAGES
-from oreline.ledger.rules.custody import COVERED_COUNTRIES
 from oreline.ledger.store.queries import leaves, lot_info, trace_back
 from oreline.ledger.store.schema import checkpoints, entries, lots
+from oreline.origin import (
+    COVERED_COUNTRIES,
+    CRMA_CAP,
+    CRMA_STAGES,
+    DFARS_ALL_STAGES_FROM,
+    EU_COUNTRIES,
+    STAGES,
+    UNKNOWN,
+    crma_findings,
+    dfars_stages,
+)
 
 __all__ = [
-    "CRMA_CAP",
-    "EU",
     "REQUIRED_STAGES",
-    "UNKNOWN",
     "certificate",
     "certificate_html",
     "check_lot",
@@ -63,12 +73,8 @@ REQUIRED_STAGES: dict[str, tuple[str, ...]] = {
     "magnet": ("mined", "separated", "refined", "melted", "produced"),
     "reagent": (),
 }
-EU = frozenset({"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU",
-                "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES",
-                "SE"})
-CRMA_CAP = 0.65
-#: The country written for a stage the lot has been through but no one declared.
-UNKNOWN = "unknown"
+#: The stages the per-lot ``dfars-2027`` check covers: all of them (the 2027 rule).
+_DFARS_2027 = dfars_stages(DFARS_ALL_STAGES_FROM)
 
 
 def stage_countries(stages: dict[str, str | None], form: str) -> dict[str, str | None]:
@@ -103,7 +109,7 @@ def dfars_status(parts: list[dict[str, Any]], form: str) -> dict[str, Any]:
 
     ``findings`` name the stage, the country and the input lots at fault.
     """
-    needed = REQUIRED_STAGES.get(form, STAGES)
+    needed = [s for s in REQUIRED_STAGES.get(form, STAGES) if s in _DFARS_2027]
     findings: list[dict[str, Any]] = []
     if not parts:
         return {"rule": "dfars-2027", "status": "not-applicable", "findings": [
@@ -132,26 +138,51 @@ def dfars_status(parts: list[dict[str, Any]], form: str) -> dict[str, Any]:
     return {"rule": "dfars-2027", "status": status, "findings": findings}
 
 
-def crma_status(parts: list[dict[str, Any]]) -> dict[str, Any]:
-    """CRMA single-third-country concentration per stage of one lot."""
+def _stage_shares(parts: list[dict[str, Any]], form: str) -> dict[str, dict[str, float]]:
+    """Share of the lot per reached stage and country (:data:`UNKNOWN` for undeclared)."""
     by_stage: dict[str, dict[str, float]] = {}
-    for part in parts:
-        for stage in STAGES:
-            country = part["stages"].get(stage)
-            if country is None:
-                continue
+    for stage in REQUIRED_STAGES.get(form, STAGES):
+        for part in parts:
+            country = part["stages"].get(stage) or UNKNOWN
             shares = by_stage.setdefault(stage, {})
             shares[country] = shares.get(country, 0.0) + float(part["share"])
-    findings = []
-    for stage, shares in by_stage.items():
-        for country, share in shares.items():
-            if country not in EU and share > CRMA_CAP + 1e-9:
-                findings.append({"status": "above-benchmark", "stage": stage,
-                                 "country": country, "share": share,
-                                 "reason": f"{stage} in {country} (third country, cap "
-                                           f"{CRMA_CAP:.0%})"})
+    return by_stage
+
+
+def crma_status(parts: list[dict[str, Any]], form: str) -> dict[str, Any]:
+    """CRMA single-third-country concentration of one lot (:func:`oreline.origin.crma_findings`).
+
+    ``by_stage`` gives the share of every country at every stage the lot's form has been
+    through; ``findings`` the third countries above :data:`~oreline.origin.CRMA_CAP` at
+    the assessed stages (:data:`~oreline.origin.CRMA_STAGES`).
+
+    Examples
+    --------
+    >>> lynas = {"mined": "AU", "separated": "MY", "refined": "KR", "melted": "KR"}
+    >>> [(f["stage"], f["country"]) for f in crma_status(
+    ...     [{"share": 1.0, "stages": lynas}], "alloy")["findings"]]
+    [('mined', 'AU'), ('separated', 'MY')]
+
+    """
+    reached = REQUIRED_STAGES.get(form, STAGES)
+    found = crma_findings((float(p["share"]), {s: {p["stages"].get(s) or UNKNOWN}
+                                               for s in reached}) for p in parts)
+    findings = [{"status": "above-benchmark", "stage": stage, "country": country,
+                 "share": share,
+                 "reason": f"{stage} in {country} (third country, cap {CRMA_CAP:.0%})"}
+                for stage, country, share in found]
     return {"rule": "crma", "status": "above-benchmark" if findings else "within-benchmark",
-            "by_stage": by_stage, "findings": findings}
+            "stages_assessed": [s for s in CRMA_STAGES if s in reached],
+            "by_stage": _stage_shares(parts, form), "findings": findings}
+
+
+def _row_status(stage: str, country: str, share: float) -> str:
+    """A CRMA table row's status: ``eu``, ``not-assessed`` or above/within the benchmark."""
+    if country in EU_COUNTRIES:
+        return "eu"
+    if stage not in CRMA_STAGES:
+        return "not-assessed"
+    return "above-benchmark" if share > CRMA_CAP + 1e-9 else "within-benchmark"
 
 
 def crma_rows(crma: dict[str, Any], form: str) -> list[dict[str, Any]]:
@@ -162,39 +193,31 @@ def crma_rows(crma: dict[str, Any], form: str) -> list[dict[str, Any]]:
     crma
         The result of :func:`crma_status` for the lot.
     form
-        The lot's form: each stage it has been through gets rows, and the share with no
-        declared country a row of its own (country :data:`UNKNOWN`).
+        The lot's form: each stage it has been through gets rows, undeclared material
+        under country :data:`UNKNOWN`.
 
     Returns
     -------
     list of dict
         ``stage``, ``country``, ``share`` and ``status`` per row, stages in order and the
         largest share first: ``above-benchmark`` or ``within-benchmark`` for a third
-        country, ``eu`` for an EU member (no cap), ``unknown`` for undeclared material.
+        country (unknown counts as one) at an assessed stage, ``eu`` for an EU member (no
+        cap), ``not-assessed`` at the lot's own processing stages.
 
     Examples
     --------
     >>> [r["status"] for r in crma_rows(crma_status([{"share": 0.7, "stages": {
-    ...     "mined": "AU"}}, {"share": 0.3, "stages": {"mined": "EE"}}]), "oxide")]
-    ['above-benchmark', 'eu', 'unknown']
+    ...     "mined": "AU"}}, {"share": 0.3, "stages": {"mined": "EE"}}], "oxide"), "oxide")]
+    ['above-benchmark', 'eu', 'above-benchmark']
 
     """
     by_stage: dict[str, dict[str, float]] = crma["by_stage"]
-    reached = REQUIRED_STAGES.get(form, STAGES)
     rows: list[dict[str, Any]] = []
     for stage in STAGES:
-        if stage not in reached and stage not in by_stage:
-            continue
-        shares = by_stage.get(stage, {})
-        for country, share in sorted(shares.items(), key=lambda x: (-x[1], x[0])):
-            status = ("eu" if country in EU else "above-benchmark"
-                      if share > CRMA_CAP + 1e-9 else "within-benchmark")
+        for country, share in sorted(by_stage.get(stage, {}).items(),
+                                     key=lambda x: (-x[1], x[0])):
             rows.append({"stage": stage, "country": country, "share": share,
-                         "status": status})
-        rest = 1.0 - sum(shares.values())
-        if rest > 1e-6:
-            rows.append({"stage": stage, "country": UNKNOWN, "share": rest,
-                         "status": UNKNOWN})
+                         "status": _row_status(stage, country, share)})
     return rows
 
 
@@ -202,7 +225,7 @@ def check_lot(conn: Connection, lot: str, rule: str) -> dict[str, Any]:
     """Run ``rule`` (``dfars-2027`` or ``crma``) on a lot."""
     info = lot_info(conn, lot)
     result = (dfars_status(info["origin"], info["form"]) if rule == "dfars-2027"
-              else crma_status(info["origin"]))
+              else crma_status(info["origin"], info["form"]))
     result["lot"] = lot
     result["form"] = info["form"]
     result["retracted"] = info["retracted"]
@@ -264,7 +287,7 @@ def crma_report(conn: Connection, period: str, forms: tuple[str, ...] = ("alloy"
             stage_kg[stage] = stage_kg.get(stage, 0.0) + float(r.kg)
         for part in json.loads(r.origin):
             for stage in REQUIRED_STAGES.get(r.form, STAGES):
-                country = part["stages"].get(stage) or "unknown"
+                country = part["stages"].get(stage) or UNKNOWN
                 shares = by_stage.setdefault(stage, {})
                 shares[country] = shares.get(country, 0.0) + float(r.kg) * float(part["share"])
     # kg to the gram and shares to 1e-6: sums of floats carry noise such as 1.0000000000000002
@@ -272,10 +295,11 @@ def crma_report(conn: Connection, period: str, forms: tuple[str, ...] = ("alloy"
                               "stages": {}}
     for stage, kgs in by_stage.items():
         shares = {c: kg / stage_kg[stage] for c, kg in sorted(kgs.items(), key=lambda x: -x[1])}
-        top = next((c for c in shares if c not in EU and c != "unknown"), None)
+        top = next((c for c in shares if c not in EU_COUNTRIES), None)
         report["stages"][stage] = {
             "shares": {c: round(v, 6) for c, v in shares.items()}, "top_third_country": top,
-            "above_benchmark": bool(top and shares[top] > CRMA_CAP),
+            "assessed": stage in CRMA_STAGES,
+            "above_benchmark": bool(stage in CRMA_STAGES and top and shares[top] > CRMA_CAP),
         }
     return report
 
@@ -299,7 +323,7 @@ def certificate(conn: Connection, lot: str) -> dict[str, Any]:
         "assay": info["assay"],
         "stages_reached": list(REQUIRED_STAGES.get(form, STAGES)),
         "dfars_2027": dfars_status(info["origin"], form),
-        "crma": crma_status(info["origin"]),
+        "crma": crma_status(info["origin"], form),
         "origin": [{**p, "stages": stage_countries(p["stages"], form)}
                    for p in info["origin"]],
         # a source without rare earths (a reagent) has no origin: every stage not reached
@@ -336,8 +360,10 @@ def _crma_table(cert: dict[str, Any]) -> str:
     if not rows:
         return "<p>The lot holds no rare earths: nothing to check.</p>"
     return (f"<p>Share of the lot's rare earths by stage and country; the benchmark is at "
-            f"most {CRMA_CAP:.0%} from one third country (EU members are not capped; "
-            f"material with no declared country is shown as unknown).</p>\n"
+            f"most {CRMA_CAP:.0%} from one third country at the sourcing stages "
+            f"({', '.join(CRMA_STAGES)}); EU members are not capped, material with no "
+            f"declared country counts as one more third country (unknown), and the lot's "
+            f"own processing stages are shown but not assessed.</p>\n"
             f'<table class="crma"><tr><th>stage</th><th>country</th><th>share</th>'
             f"<th>status</th></tr>{rows}</table>")
 

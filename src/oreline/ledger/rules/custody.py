@@ -35,8 +35,8 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from oreline.ledger.profile.model import STAGES
 from oreline.ledger.store.schema import mb_entries
+from oreline.origin import STAGES
 
 __all__ = [
     "RARE_EARTHS",
@@ -66,7 +66,6 @@ UNBALANCED = frozenset({"O", "F", "C", "H", "N", "Cl", "Li", "Ca", "Mg", "Si", "
 #: Most root lots an origin part names (the genealogy in ``edges`` holds them all).
 MAX_ROOTS = 200
 #: Countries whose stages fail the DFARS magnet rule.
-COVERED_COUNTRIES = frozenset({"CN", "RU", "KP", "IR"})
 
 
 @dataclass(frozen=True)

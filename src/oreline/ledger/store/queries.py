@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import Connection, func, literal, select
 
 from oreline.errors import LotNotFoundError
-from oreline.ledger.profile.model import STAGES
 from oreline.ledger.store.schema import edges, entries, lots, movements, retractions
+from oreline.origin import STAGES
 
 __all__ = [
     "lot_info",
