@@ -99,7 +99,7 @@ def rechain_as_before_0004(ledger: Any) -> None:
     balances (revision 0005)."""
     from sqlalchemy import delete, select, update
 
-    from oreline.ledger.integrity.entries import GENESIS_HASH, entry_hash
+    from oreline.ledger.store.entryhash import GENESIS_HASH, entry_hash
     from oreline.ledger.store.schema import campaign_lines, entries, mb_balances, mb_entries
 
     with ledger.store.write() as conn:

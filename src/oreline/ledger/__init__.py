@@ -2,14 +2,12 @@
 
 The ``oreline trace`` commands sit on top of it.
 
-Public names are re-exported here; modules are split by responsibility:
-``store`` (schema, migrations, write path), ``epcis`` (JSON-LD in/out and our profile),
-``parse`` (documents checked event by event),
-``hashing`` (CBV 2.0 event hash ID, RFC 8785 entry hashes), ``capture`` (checks against
-the ledger), ``campaign`` (transformation campaigns across documents), ``custody``
-(origins, mass balance, process-loss debits), ``compliance`` (DFARS, CRMA,
-certificates), ``queries``, ``chain`` (verify, checkpoints, audit packs), ``replay``
-(deep verify), ``builder``, ``csvimport``, ``demo`` and ``cli``.
+Public names are re-exported here. Sub-packages, in import order (each imports only those
+before it): ``epcis`` (the GS1 standard), ``profile`` (Oreline's profile, parsing,
+builders), ``rules`` (pure custody, campaign, account and compliance rules), ``store``
+(persistence), ``capture`` (the write transaction), ``integrity`` (verify, checkpoints,
+audit packs, replay); then the façade ``ledger.py`` with ``records`` (the typed results),
+``certificate`` and ``demo``, and ``csv`` (the CSV import) on top.
 """
 
 from __future__ import annotations

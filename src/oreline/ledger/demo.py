@@ -37,7 +37,7 @@ from oreline.ledger.profile.builder import (
 from oreline.ledger.profile.model import make_document
 from oreline.units import element_fractions, oxide_mix_element_fractions
 
-__all__ = ["KMP", "build_year"]
+__all__ = ["KMP", "build_year", "run_demo"]
 
 KMP = "urn:oreline:site:kmp-ochang"
 LOT = "urn:oreline:lot:"

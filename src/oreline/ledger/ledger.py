@@ -25,21 +25,43 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, select
 
 from oreline.countries import is_country, suggest_country
 from oreline.errors import CaptureError, Issue, LedgerError
 from oreline.ledger.capture.transaction import SiteInfo, build_rows, site_rows_from_master_data
+from oreline.ledger.certificate import build as build_certificate
 from oreline.ledger.epcis.canonical import loads_json
 from oreline.ledger.integrity import chain
 from oreline.ledger.profile.builder import site_master_data
 from oreline.ledger.profile.model import make_document
 from oreline.ledger.profile.parse import parse_document
-from oreline.ledger.rules import compliance, custody
-from oreline.ledger.store import queries
-from oreline.ledger.store.schema import Store, entries, flags, movements, retractions, sites
+from oreline.ledger.records import (
+    Account,
+    AccountEntry,
+    Certificate,
+    Checkpoint,
+    CrmaReport,
+    EpcisDocument,
+    FlagRow,
+    LotCheck,
+    LotRecord,
+    LotRow,
+    OnHandRow,
+    PackReport,
+    SiteRow,
+    StockRow,
+    TraceForward,
+    TraceNode,
+    TraceTree,
+    VerifyReport,
+)
+from oreline.ledger.rules import compliance
+from oreline.ledger.store import accounts, queries, reports
+from oreline.ledger.store.engine import Store
+from oreline.ledger.store.schema import entries, flags, movements, retractions, sites
 
 __all__ = ["CaptureResult", "Ledger", "gc_paused"]
 
@@ -132,12 +154,12 @@ class Ledger:
                                  self.store.last_entry(conn), self.actor, "")
             self.store.insert_rows(conn, rows)
 
-    def sites(self) -> list[dict[str, Any]]:
+    def sites(self) -> list[SiteRow]:
         """Every declared site: ``id``, ``name``, ``country``, ``stage``, ``policy``."""
         with self.store.read() as conn:
             return _site_rows(conn)
 
-    def checkpoint(self, key_path: str | Path) -> dict[str, Any]:
+    def checkpoint(self, key_path: str | Path) -> Checkpoint:
         """Sign a checkpoint over every entry so far with the Ed25519 key at ``key_path``."""
         key = chain.load_or_create_key(key_path)
         with self.store.write() as conn:
@@ -146,46 +168,46 @@ class Ledger:
         return row
 
     # -- reading ---------------------------------------------------------------------
-    def lot(self, lot: str) -> dict[str, Any]:
+    def lot(self, lot: str) -> LotRecord:
         """Master data, stock and origin of one lot."""
         with self.store.read() as conn:
             return queries.lot_info(conn, lot)
 
-    def trace_back(self, lot: str) -> dict[str, Any]:
+    def trace_back(self, lot: str) -> TraceTree:
         """Genealogy of a lot down to its received lots."""
         with self.store.read() as conn:
             return queries.trace_back(conn, lot)
 
-    def trace_forward(self, lot: str) -> dict[str, Any]:
+    def trace_forward(self, lot: str) -> TraceForward:
         """Lots made from ``lot`` and their shipments."""
         with self.store.read() as conn:
             return queries.trace_forward(conn, lot)
 
-    def stock(self, site: str | None = None) -> list[dict[str, Any]]:
+    def stock(self, site: str | None = None) -> list[StockRow]:
         """Stock on hand by site, material, form and origin class."""
         with self.store.read() as conn:
             return queries.stock_by_origin(conn, site)
 
-    def lots(self, form: str | None = None, site: str | None = None) -> list[dict[str, Any]]:
+    def lots(self, form: str | None = None, site: str | None = None) -> list[LotRow]:
         """Every lot, shipped and consumed ones too (see :func:`queries.all_lots`)."""
         with self.store.read() as conn:
             return queries.all_lots(conn, form, site)
 
-    def lots_on_hand(self, site: str | None = None) -> list[dict[str, Any]]:
+    def lots_on_hand(self, site: str | None = None) -> list[OnHandRow]:
         """Lots with stock on hand, by site (lot, site, material, form, kg)."""
         with self.store.read() as conn:
             return queries.lots_on_hand(conn, site)
 
-    def check(self, lot: str, rule: str = "dfars-2027") -> dict[str, Any]:
+    def check(self, lot: str, rule: str = "dfars-2027") -> LotCheck:
         """DFARS 2027 or CRMA verdict for a lot."""
         rule = rule.lower()
         if rule not in ("dfars-2027", "crma"):
             raise LedgerError(f"unknown rule {rule!r}; use dfars-2027 or crma for a lot "
                               "(or crma-report for a period)")
         with self.store.read() as conn:
-            return compliance.check_lot(conn, lot, rule)
+            return compliance.check_lot(queries.lot_info(conn, lot), rule)
 
-    def crma_report(self, period: str) -> dict[str, Any]:
+    def crma_report(self, period: str) -> CrmaReport:
         """CRMA stage-concentration report over lots produced in a period.
 
         Raises
@@ -198,15 +220,23 @@ class Ledger:
             raise LedgerError(f"period {period!r} is not YYYY or YYYY-MM (a month 01-12), "
                               "e.g. 2026 or 2026-03")
         with self.store.read() as conn:
-            return compliance.crma_report(conn, period)
+            return compliance.crma_report(period, reports.lots_made_in(conn, period))
 
-    def certificate(self, lot: str) -> dict[str, Any]:
-        """Certificate of conformance (JSON-ready mapping)."""
+    def certificate(self, lot: str) -> Certificate:
+        """Certificate of conformance (JSON-ready mapping).
+
+        :func:`oreline.ledger.certificate.certificate_html` renders it as a page.
+        """
         with self.store.read() as conn:
-            return compliance.certificate(conn, lot)
+            info = queries.lot_info(conn, lot)
+            tree = queries.trace_back(conn, lot)
+            sources = queries.leaves(tree) if tree["inputs"] else [tree]
+            ids = [info["event_id"]] + [s["event_id"] for s in sources]
+            return build_certificate(info, sources, reports.entry_refs(conn, ids),
+                                     reports.latest_checkpoint(conn))
 
     def account(self, site: str, element: str, period: str | None = None,
-                method: str = "credit") -> dict[str, Any]:
+                method: str = "credit") -> Account:
         """Mass-balance account (credit or rolling-average method).
 
         Raises
@@ -217,21 +247,22 @@ class Ledger:
         """
         with self.store.read() as conn:
             _check_account(conn, site, element, period)
-            return custody.account(conn, site, element, "ex-china", period, method)
+            return accounts.account(conn, site, element, "ex-china", period, method)
 
     def account_entries(self, site: str, element: str,
-                        period: str | None = None) -> list[dict[str, Any]]:
+                        period: str | None = None) -> list[AccountEntry]:
         """Rows of a mass-balance account with their kind (receipt, claim, loss, ...)."""
         with self.store.read() as conn:
             _check_account(conn, site, element, period)
-            return custody.account_entries(conn, site, element, "ex-china", period)
+            return accounts.account_entries(conn, site, element, "ex-china", period)
 
-    def flags(self) -> list[dict[str, Any]]:
+    def flags(self) -> list[FlagRow]:
         """Violations recorded (not rejected) under a site's ``flag`` policy."""
         with self.store.read() as conn:
-            return [dict(r._mapping) for r in conn.execute(select(flags).order_by(flags.c.id))]
+            return [{"id": r.id, "seq": r.seq, "event_id": r.event_id, "message": r.message}
+                    for r in conn.execute(select(flags).order_by(flags.c.id))]
 
-    def verify(self, trusted_key: str | None = None, deep: bool = False) -> dict[str, Any]:
+    def verify(self, trusted_key: str | None = None, deep: bool = False) -> VerifyReport:
         """Recompute every hash and checkpoint; raises ChainError naming the first break.
 
         With ``deep``, also re-derive lots, origins, stock, genealogy and mass-balance rows
@@ -245,7 +276,7 @@ class Ledger:
                 result["derived_rows"] = replay_check(conn)
             return result
 
-    def events(self, lot: str | None = None) -> list[dict[str, Any]]:
+    def events(self, lot: str | None = None) -> list[EpcisDocument]:
         """Captured events (as given), all or those touching ``lot``'s genealogy."""
         with self.store.read() as conn:
             stmt = select(entries.c.body).order_by(entries.c.seq)
@@ -253,7 +284,7 @@ class Ledger:
                 stmt = stmt.where(entries.c.event_id.in_(sorted(self._event_ids_for(lot))))
             return [loads_json(b) for b in conn.execute(stmt).scalars()]
 
-    def export(self, lot: str | None = None) -> dict[str, Any]:
+    def export(self, lot: str | None = None) -> EpcisDocument:
         """EPCIS 2.0 JSON-LD document of all events or of a lot's genealogy.
 
         The header declares the sites the events happen at (``epcisMasterData``), so the
@@ -264,10 +295,12 @@ class Ledger:
                 for ev in events for loc in (ev.get("bizLocation"), ev.get("readPoint"))}
         with self.store.read() as conn:
             declared = _site_rows(conn, sorted(u for u in used if isinstance(u, str)))
-        return make_document(events, site_master_data(declared) if declared else None)
+        # every value of a site row is a string, as site_master_data needs
+        master = site_master_data(cast("list[Mapping[str, str]]", declared))
+        return make_document(events, master if declared else None)
 
     def write_pack(self, path: str | Path, key_path: str | Path,
-                   lot: str | None = None) -> dict[str, Any]:
+                   lot: str | None = None) -> PackReport:
         """Write an audit pack (shared events of ``lot`` or all, manifest, signature)."""
         key = chain.load_or_create_key(key_path)
         shared = self._event_ids_for(lot) if lot is not None else None
@@ -278,7 +311,7 @@ class Ledger:
         """Events that made, moved, consumed or shipped any lot in ``lot``'s genealogy."""
         with self.store.read() as conn:
             ids = {lot}
-            stack = [queries.trace_back(conn, lot)]
+            stack: list[TraceNode] = [queries.trace_back(conn, lot)]
             while stack:
                 node = stack.pop()
                 ids.add(node["lot"])
@@ -301,7 +334,7 @@ _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _YEAR = re.compile(r"^\d{4}$")
 
 
-def _site_rows(conn: Connection, ids: list[str] | None = None) -> list[dict[str, Any]]:
+def _site_rows(conn: Connection, ids: list[str] | None = None) -> list[SiteRow]:
     """Declared sites (those of ``ids``, or all) as mappings, by site ID."""
     stmt = select(sites).order_by(sites.c.site_id)
     if ids is not None:

@@ -22,9 +22,9 @@ from oreline.errors import CaptureError
 from oreline.ledger import Ledger
 from oreline.ledger.epcis.canonical import canonical_json, canonical_json_reference
 from oreline.ledger.epcis.hashid import format_number, normalise_timestamp, prehash_string
-from oreline.ledger.integrity.entries import GENESIS_HASH, entry_hash, entry_hash_text
 from oreline.ledger.profile.model import LotMaster
 from oreline.ledger.profile.parse import _masters, _validate_master
+from oreline.ledger.store.entryhash import GENESIS_HASH, entry_hash, entry_hash_text
 from oreline.ledger.store.schema import entries, lots, mb_entries, movements
 from tests.ledger.ledgerkit import KMP, OX, L, doc, electrolysis, receipt, ship
 

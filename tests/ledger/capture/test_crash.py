@@ -18,7 +18,7 @@ from tests.ledger.ledgerkit import KMP, PG_URL, SKIP_PG, doc, receipt
 SCRIPT = textwrap.dedent("""
     import sys, time
     from oreline.ledger import Ledger
-    from oreline.ledger.store.schema import Store
+    from oreline.ledger.store.engine import Store
     sys.path.insert(0, {kit!r})
     from tests.ledger.ledgerkit import doc, receipt
 

@@ -20,7 +20,7 @@ from oreline.errors import Issue
 from oreline.ledger.capture.templates import ReceiptTemplate, origin_text
 from oreline.ledger.profile.model import LotMaster, ParsedEvent
 from oreline.ledger.rules import campaign
-from oreline.ledger.store import balances
+from oreline.ledger.store import balances, campaigns
 from oreline.ledger.store.schema import sites
 
 __all__ = ["LotInfo", "SiteInfo", "State", "add_lot", "add_movement", "add_receipt_credit",
@@ -119,7 +119,7 @@ def select_in(conn: Connection, sql: str, ids: Sequence[str]) -> Iterator[Any]:
 def load_state(state: State, events: list[ParsedEvent]) -> None:
     """Read what ``events`` need from the ledger into ``state`` (indexed lookups only)."""
     conn = state.conn
-    state.campaigns = campaign.load(
+    state.campaigns = campaigns.load(
         conn, {str(pe.transformation_id) for pe in events if pe.transformation_id},
         sorted({pe.event_id for pe in events if pe.error_declaration is not None}))
     lot_ids = sorted({q.lot for pe in events for q in (*pe.quantities, *pe.inputs,

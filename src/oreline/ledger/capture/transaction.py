@@ -30,10 +30,10 @@ from oreline.ledger.capture.state import (
 )
 from oreline.ledger.capture.templates import receipt_template
 from oreline.ledger.epcis.canonical import canonical_json, sha256_hex
-from oreline.ledger.integrity.entries import entry_hash_text
 from oreline.ledger.profile.model import OUR_STEPS, LotMaster, ParsedEvent, step_name
 from oreline.ledger.rules import campaign, custody
-from oreline.ledger.store import balances
+from oreline.ledger.store import accounts, balances, campaigns
+from oreline.ledger.store.entryhash import entry_hash_text
 from oreline.ledger.store.schema import entries, lots, movements
 
 __all__ = ["LotInfo", "SiteInfo", "build_rows", "site_rows_from_master_data"]
@@ -384,10 +384,10 @@ def _undo_accounts(state: State, pe: ParsedEvent, seq: int, stored: int | None,
     """
     target = pe.event_id
     declared = str((pe.error_declaration or {}).get("declarationTime", ""))[:7]
-    undo, problem = custody.reversal_rows(state.conn, state.rows.get("mb_entries", []),
+    undo, problem = accounts.reversal_rows(state.conn, state.rows.get("mb_entries", []),
                                           target, stored, seq, state.available_credit,
                                           declared or period_of(pe))  # the month declared
-    lines = campaign.event_lines(state.conn, state.rows.get("campaign_lines", []), target)
+    lines = campaigns.event_lines(state.conn, state.rows.get("campaign_lines", []), target)
     if lines and problem is None:
         lines, problem = campaign.retraction(state.campaigns[lines[0]["campaign"]], lines,
                                              target, seq, lambda lot: state.lots[lot].assay)

@@ -39,14 +39,17 @@ from sqlalchemy import Connection, select
 from oreline.errors import ChainError, ConfigError
 from oreline.ledger.epcis.canonical import loads_json, sha256_hex
 from oreline.ledger.epcis.hashid import event_hash_id
-from oreline.ledger.integrity.entries import GENESIS_HASH, content_hash, entry_hash
 from oreline.ledger.profile.model import make_document
+from oreline.ledger.records import Checkpoint, PackReport, PackVerification, VerifyReport
+from oreline.ledger.store.entryhash import GENESIS_HASH, content_hash, entry_hash
 from oreline.ledger.store.schema import checkpoints, entries, sites
 
 __all__ = [
     "checkpoint_message",
     "load_or_create_key",
     "merkle_root",
+    "new_checkpoint",
+    "public_hex",
     "verify_entries",
     "verify_pack",
     "write_pack",
@@ -105,7 +108,7 @@ def public_hex(key: Ed25519PrivateKey) -> str:
                                          serialization.PublicFormat.Raw).hex()
 
 
-def new_checkpoint(conn: Connection, key: Ed25519PrivateKey) -> dict[str, Any]:
+def new_checkpoint(conn: Connection, key: Ed25519PrivateKey) -> Checkpoint:
     """Row of a checkpoint over every entry so far (not yet inserted)."""
     hashes = conn.execute(select(entries.c.entry_hash).order_by(entries.c.seq)).scalars().all()
     root = merkle_root(hashes)
@@ -203,7 +206,7 @@ def _verify_chain(rows: Iterable[Mapping[str, Any]],
     return expected - 1, hashes
 
 
-def verify_entries(conn: Connection, trusted_key: str | None = None) -> dict[str, Any]:
+def verify_entries(conn: Connection, trusted_key: str | None = None) -> VerifyReport:
     """Verify the whole ledger offline; raises :class:`ChainError` naming the first break."""
     result = conn.execute(select(*[entries.c[f] for f in _FIELDS], entries.c.body)
                           .order_by(entries.c.seq))
@@ -226,7 +229,7 @@ def verify_entries(conn: Connection, trusted_key: str | None = None) -> dict[str
 
 
 def write_pack(conn: Connection, path: str | Path, event_ids: set[str] | None,
-               key: Ed25519PrivateKey) -> dict[str, Any]:
+               key: Ed25519PrivateKey) -> PackReport:
     """Write an audit pack: shared events, manifest of every entry's hashes, signature.
 
     Parameters
@@ -265,7 +268,7 @@ def write_pack(conn: Connection, path: str | Path, event_ids: set[str] | None,
     return {"entries": len(manifest), "shared": len(shared), "root": root}
 
 
-def verify_pack(path: str | Path, trusted_key: str | None = None) -> dict[str, Any]:
+def verify_pack(path: str | Path, trusted_key: str | None = None) -> PackVerification:
     """Verify an audit pack offline; raises :class:`ChainError` naming the first problem."""
     try:
         with zipfile.ZipFile(path) as zf:

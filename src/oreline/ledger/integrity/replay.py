@@ -21,8 +21,8 @@ from oreline.ledger.epcis.canonical import loads_json
 from oreline.ledger.profile.model import make_document
 from oreline.ledger.profile.parse import parse_document
 from oreline.ledger.store.balances import check_balances
+from oreline.ledger.store.engine import Store
 from oreline.ledger.store.schema import (
-    Store,
     campaign_lines,
     edges,
     entries,

@@ -114,7 +114,7 @@ def _masters(ev: Mapping[str, Any], label: str, issues: list[Issue],
              frozen: dict[int, Any] | None = None) -> dict[str, LotMaster]:
     """Validated master data of the lots of ``ev`` by lot; problems go to ``issues``.
 
-    ``frozen`` receives the :func:`~oreline.ledger.integrity.entries.freeze` key of each master data
+    ``frozen`` receives the :func:`~oreline.ledger.epcis.canonical.freeze` key of each master data
     mapping by its ``id`` (for the event's hash ID, computed next).
     """
     ilmd = ev.get("ilmd")
@@ -139,7 +139,7 @@ def _masters(ev: Mapping[str, Any], label: str, issues: list[Issue],
     return out
 
 
-#: Validated master data by :func:`~oreline.ledger.integrity.entries.freeze` key: documents repeat
+#: Validated master data by :func:`~oreline.ledger.epcis.canonical.freeze` key: documents repeat
 #: the master data of their lots (one supplier's receipts, one campaign's outputs), and
 #: validation is a pure function of the data. Holds a model or the validation messages.
 _MASTERS: dict[Any, LotMaster | list[tuple[str, str]]] = {}

@@ -26,6 +26,8 @@ its running totals:
   it closes, a campaign's material is treated as still in process (no loss debited).
 
 A transformation without ``transformationID`` is a campaign of one event, closed at once.
+The rules here take the campaign's rows as values; ``ledger/store/campaigns.py`` reads
+them.
 
 Examples
 --------
@@ -49,20 +51,19 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Connection, select
-
 from oreline.ledger.profile.model import ParsedEvent
 from oreline.ledger.rules import custody
-from oreline.ledger.store.schema import campaign_lines, edges
 
-__all__ = ["CLOSE_FIELD", "Campaign", "closes", "draw", "edge_kg", "event_lines", "line",
-           "load", "problems", "retraction"]
+__all__ = ["CLOSE_FIELD", "Campaign", "CampaignLine", "add_taken", "closes", "draw",
+           "edge_kg", "from_lines", "line", "problems", "retraction", "taps"]
 
 #: Below this many kg an amount left in the cell counts as nothing.
 _EPS = 1e-9
 
 #: Extension field of a campaign event that closes the campaign.
 CLOSE_FIELD = "oreline:closeCampaign"
+#: A ``campaign_lines`` row: campaign, site, step, role, lot, kg, kind, event ID.
+CampaignLine = tuple[str, str, str, str, str, float, str, str]
 
 
 @dataclass
@@ -113,29 +114,34 @@ def closes(pe: ParsedEvent) -> bool:
     return pe.raw.get(CLOSE_FIELD) is True
 
 
-def load(conn: Connection, campaign_ids: Iterable[str], declared: Sequence[str]
-         ) -> dict[str, Campaign]:
-    """Campaigns named by a document and those of the events it declares in error."""
-    c = campaign_lines.c
-    ids = set(campaign_ids)
-    for i in range(0, len(declared), 500):
-        ids.update(conn.execute(select(c.campaign).where(
-            c.event_id.in_(declared[i:i + 500])).distinct()).scalars())
+def from_lines(lines: Iterable[CampaignLine]) -> dict[str, Campaign]:
+    """Campaigns from their ``campaign_lines`` rows, in ledger order.
+
+    Examples
+    --------
+    >>> found = from_lines([("c", "s", "alloying", "input", "ox1", 400.0, "feed", "e1"),
+    ...                     ("c", "s", "alloying", "close", "", 0.0, "close", "e2")])
+    >>> found["c"].inputs, found["c"].closed_by
+    ({'ox1': 400.0}, 'e2')
+
+    """
     found: dict[str, Campaign] = {}
-    wanted = sorted(ids)
-    for i in range(0, len(wanted), 500):
-        for r in conn.execute(select(campaign_lines).where(c.campaign.in_(wanted[i:i + 500]))
-                              .order_by(c.id)):
-            camp = found.setdefault(r.campaign, Campaign(r.campaign, r.site, r.step))
-            camp.apply(r.role, r.lot_id, float(r.kg), r.kind, r.event_id)
-    owner = {lot: camp for camp in found.values() for lot in camp.outputs}
-    taps = sorted(owner)
-    for i in range(0, len(taps), 500):
-        for r in conn.execute(select(edges.c.child, edges.c.parent, edges.c.kg).where(
-                edges.c.child.in_(taps[i:i + 500])).order_by(edges.c.id)):
-            took = owner[r.child].taken.setdefault(r.child, {})
-            took[r.parent] = took.get(r.parent, 0.0) + float(r.kg)
+    for campaign_id, site, step, role, lot, kg, kind, event_id in lines:
+        camp = found.setdefault(campaign_id, Campaign(campaign_id, site, step))
+        camp.apply(role, lot, float(kg), kind, event_id)
     return found
+
+
+def taps(found: Mapping[str, Campaign]) -> dict[str, Campaign]:
+    """The campaign of each live output (tap) of ``found``."""
+    return {lot: camp for camp in found.values() for lot in camp.outputs}
+
+
+def add_taken(owner: Mapping[str, Campaign], edges: Iterable[tuple[str, str, float]]) -> None:
+    """Record the genealogy edges ``(child, parent, kg)`` of taps in their campaigns."""
+    for child, parent, kg in edges:
+        took = owner[child].taken.setdefault(child, {})
+        took[parent] = took.get(parent, 0.0) + float(kg)
 
 
 def problems(camp: Campaign | None, key: str, where: tuple[str | None, str], closing: bool,
@@ -167,16 +173,6 @@ def line(camp: Campaign, seq: int, role: str, lot: str, kg: float, kind: str,
     camp.apply(role, lot, kg, kind, event_id)
     return {"seq": seq, "campaign": camp.campaign_id, "site": camp.site, "step": camp.step,
             "role": role, "lot_id": lot, "kg": kg, "kind": kind, "event_id": event_id}
-
-
-def event_lines(conn: Connection, pending: Sequence[Mapping[str, Any]], event_id: str
-                ) -> list[dict[str, Any]]:
-    """Campaign lines an event wrote (stored or pending in this capture), oldest first."""
-    c = campaign_lines.c
-    rows = [dict(r._mapping) for r in conn.execute(select(campaign_lines).where(
-        c.event_id == event_id, c.kind != "retract").order_by(c.id))]
-    return rows + [dict(r) for r in pending if r["event_id"] == event_id
-                   and r["kind"] != "retract"]
 
 
 def edge_kg(fed: Sequence[tuple[str, float]], out_kg: float, total_out_kg: float

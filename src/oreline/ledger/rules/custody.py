@@ -13,6 +13,8 @@
   sites) and the rolling-average percentage method. Only claims spend credits; a closed
   transformation's element losses debit their compliant part (:func:`process_losses`),
   so credits never exceed the compliant material that entered less what processes lost.
+  The accounts' arithmetic is :mod:`oreline.ledger.rules.accounts`; reading them,
+  ``ledger/store/accounts.py``.
 
 Examples
 --------
@@ -30,20 +32,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
-
-from oreline.ledger.store.schema import mb_entries
 from oreline.origin import STAGES
 
 __all__ = [
     "RARE_EARTHS",
     "STEP_RULES",
     "StepRule",
-    "account",
-    "account_entries",
     "check_balance",
     "compliant_share",
     "element_kg",
@@ -52,7 +48,6 @@ __all__ = [
     "process_losses",
     "re_kg",
     "receipt_parts",
-    "reversal_rows",
 ]
 
 #: Rare-earth elements (the controlled content whose origin is tracked).
@@ -65,7 +60,6 @@ RARE_EARTHS = frozenset(
 UNBALANCED = frozenset({"O", "F", "C", "H", "N", "Cl", "Li", "Ca", "Mg", "Si", "Al"})
 #: Most root lots an origin part names (the genealogy in ``edges`` holds them all).
 MAX_ROOTS = 200
-#: Countries whose stages fail the DFARS magnet rule.
 
 
 @dataclass(frozen=True)
@@ -307,131 +301,3 @@ def loss_rows(inputs: Iterable[tuple[float, Mapping[str, float], float]],
     return [{**base, "element": el, "input_kg": -lost, "credit_kg": 0.0,
              "debit_kg": min(compliant, max(available(el), 0.0)), "kind": "loss"}
             for el, (lost, compliant) in process_losses(inputs, outputs).items()]
-
-
-def reversal_rows(conn: Connection, pending: Iterable[Mapping[str, Any]], target: str,
-                  stored: int | None, seq: int, available: Callable[[str, str, str], float],
-                  period: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
-    """Mass-balance rows undoing those of an event declared in error, or why they cannot.
-
-    Each row of ``target`` (stored, found by ``stored``, the seq of its entry, or
-    ``pending`` in this capture) is negated, with kind
-    ``retract-<kind>``: a retracted receipt takes its credit back (refused when claims
-    have spent it since), a retracted claim or process loss gives its debit back. The
-    reversal is booked in ``period`` (the declaration's month), as corrections are, so a
-    closed month's account does not change after the fact.
-    """
-    c = mb_entries.c
-    cols = ("site", "element", "characteristic", "period", "input_kg", "credit_kg",
-            "debit_kg", "kind")
-    rows = [dict(r._mapping) for r in conn.execute(select(*[c[k] for k in cols]).where(
-        c.seq == stored).order_by(c.id))] if stored is not None else []
-    rows += [{k: r[k] for k in cols} for r in pending if r["event_id"] == target]
-    undo = [{**r, "seq": seq, "event_id": target, "period": period or r["period"],
-             "input_kg": -float(r["input_kg"]),
-             "credit_kg": -float(r["credit_kg"]), "debit_kg": -float(r["debit_kg"]),
-             "kind": f"retract-{r['kind']}"} for r in rows
-            if not str(r["kind"]).startswith("retract")]
-    net: dict[tuple[str, str, str], float] = {}
-    for r in undo:
-        key = (r["site"], r["element"], r["characteristic"])
-        net[key] = net.get(key, 0.0) + r["credit_kg"] - r["debit_kg"]
-    problem = next((f"its {-v:.3f} kg {k[1]} {k[2]} credits at {k[0]} were spent since"
-                    for k, v in net.items() if available(*k) + v < -1e-6), None)
-    return undo, problem
-
-
-#: ``mb_entries.kind`` values that are process losses and claims (with their reversals).
-LOSS_KINDS = ("loss", "retract-loss")
-CLAIM_KINDS = ("claim", "retract-claim")
-
-
-def account(
-    conn: Connection,
-    site: str,
-    element: str,
-    characteristic: str = "ex-china",
-    period: str | None = None,
-    method: str = "credit",
-) -> dict[str, Any]:
-    """Mass-balance account of a site x element x characteristic for a period.
-
-    Parameters
-    ----------
-    conn
-        Open connection.
-    site, element, characteristic
-        The account's boundary (site URI, element symbol, e.g. ``"ex-china"``).
-    period
-        ``YYYY-MM``; ``None`` covers everything to date.
-    method
-        ``"credit"`` (opening, credits, debits, closing; debits split into claims and
-        process losses) or ``"rolling"`` (compliant share of the material a site took in
-        over the 12 months up to ``period``, or up to the account's latest month when
-        ``period`` is ``None``).
-
-    """
-    c = mb_entries.c
-    base = select(c.kind, func.coalesce(func.sum(c.input_kg), 0.0), func.coalesce(func.sum(
-        c.credit_kg), 0.0), func.coalesce(func.sum(c.debit_kg), 0.0)).where(
-        c.site == site, c.element == element, c.characteristic == characteristic
-    ).group_by(c.kind)
-
-    def sums(*where: Any) -> dict[str, tuple[float, float, float]]:
-        return {str(k): (float(i), float(cr), float(d))
-                for k, i, cr, d in conn.execute(base.where(*where))}
-
-    def total(rows: dict[str, tuple[float, float, float]], col: int,
-              kinds: tuple[str, ...] | None = None) -> float:
-        return sum((v[col] for k, v in rows.items() if kinds is None or k in kinds), 0.0)
-
-    if method == "rolling":
-        end = period or conn.execute(select(func.max(c.period)).where(
-            c.site == site, c.element == element, c.characteristic == characteristic)
-        ).scalar() or datetime.now(UTC).strftime("%Y-%m")
-        year, month = int(end[:4]), int(end[5:7])
-        start_month = month - 11
-        start_year = year + (start_month - 1) // 12
-        start = f"{start_year:04d}-{(start_month - 1) % 12 + 1:02d}"
-        rows = sums(c.period >= start, c.period <= end)
-        inp = total(rows, 0)  # receipts, net of the element lost in processing
-        lost = total(rows, 2, LOSS_KINDS)
-        compliant = total(rows, 1) - lost
-        return {"site": site, "element": element, "characteristic": characteristic,
-                "method": "rolling", "window": f"{start}..{end}", "input_kg": inp,
-                "compliant_kg": compliant, "claimed_kg": total(rows, 2, CLAIM_KINDS),
-                "lost_kg": -total(rows, 0, LOSS_KINDS), "compliant_lost_kg": lost,
-                "percentage": compliant / inp if inp > 1e-12 else 0.0}
-    if period is None:
-        rows = sums()
-        opening = 0.0
-    else:
-        before = sums(c.period < period)
-        opening = total(before, 1) - total(before, 2)
-        rows = sums(c.period == period)
-    cred, deb = total(rows, 1), total(rows, 2)
-    return {"site": site, "element": element, "characteristic": characteristic,
-            "method": "credit", "period": period or "all", "opening_kg": opening,
-            "credits_kg": cred, "debits_kg": deb, "claims_kg": total(rows, 2, CLAIM_KINDS),
-            "losses_kg": total(rows, 2, LOSS_KINDS), "closing_kg": opening + cred - deb}
-
-
-def account_entries(
-    conn: Connection,
-    site: str,
-    element: str,
-    characteristic: str = "ex-china",
-    period: str | None = None,
-) -> list[dict[str, Any]]:
-    """Rows of a mass-balance account in ledger order, each with its ``kind``.
-
-    ``kind`` is ``receipt``, ``claim`` or ``loss`` (a transformation's or campaign's
-    process loss), or ``retract-<kind>`` for the reversal of an event declared in error.
-    """
-    c = mb_entries.c
-    stmt = select(c.seq, c.event_id, c.period, c.kind, c.input_kg, c.credit_kg,
-                  c.debit_kg).where(c.site == site, c.element == element,
-                                    c.characteristic == characteristic).order_by(c.id)
-    if period is not None:
-        stmt = stmt.where(c.period == period)
-    return [dict(r._mapping) for r in conn.execute(stmt)]

@@ -10,7 +10,7 @@ stored balance from the rows.
 
 Examples
 --------
->>> from oreline.ledger.store.schema import Store
+>>> from oreline.ledger.store.engine import Store
 >>> store = Store.open("sqlite://")
 >>> rows = [{"seq": 1, "site": "s", "element": "Nd", "characteristic": "ex-china",
 ...          "credit_kg": 60.0, "debit_kg": 0.0}]

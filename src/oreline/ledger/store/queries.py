@@ -11,11 +11,25 @@ from typing import Any
 from sqlalchemy import Connection, func, literal, select
 
 from oreline.errors import LotNotFoundError
+from oreline.ledger.records import (
+    LotRecord,
+    LotRow,
+    OnHandRow,
+    Shipment,
+    StockRow,
+    TraceForward,
+    TraceInput,
+    TraceNode,
+    TraceTree,
+)
 from oreline.ledger.store.schema import edges, entries, lots, movements, retractions
 from oreline.origin import STAGES
 
 __all__ = [
+    "all_lots",
+    "leaves",
     "lot_info",
+    "lots_on_hand",
     "origin_label",
     "shipped_from_origin",
     "stock_by_origin",
@@ -39,7 +53,7 @@ def origin_label(stages: dict[str, str | None]) -> str:
     return " / ".join(f"{s} {stages.get(s) or '?'}" for s in shown)
 
 
-def _row_to_lot(row: Any, on_hand: float, retracted: bool) -> dict[str, Any]:
+def _row_to_lot(row: Any, on_hand: float, retracted: bool) -> LotRecord:
     return {
         "lot": row.lot_id, "material": row.material, "form": row.form,
         "custody": row.custody, "kg": float(row.kg), "on_hand_kg": on_hand,
@@ -49,8 +63,8 @@ def _row_to_lot(row: Any, on_hand: float, retracted: bool) -> dict[str, Any]:
     }
 
 
-def _lots(conn: Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
+def _lots(conn: Connection, ids: list[str]) -> dict[str, LotRecord]:
+    out: dict[str, LotRecord] = {}
     if not ids:
         return out
     rows = conn.execute(select(lots).where(lots.c.lot_id.in_(ids))).all()
@@ -65,7 +79,7 @@ def _lots(conn: Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def lot_info(conn: Connection, lot: str) -> dict[str, Any]:
+def lot_info(conn: Connection, lot: str) -> LotRecord:
     """Master data, on-hand stock and origin of one lot.
 
     Raises
@@ -84,7 +98,7 @@ def lot_info(conn: Connection, lot: str) -> dict[str, Any]:
     return found
 
 
-def trace_back(conn: Connection, lot: str, max_depth: int = 50) -> dict[str, Any]:
+def trace_back(conn: Connection, lot: str, max_depth: int = 50) -> TraceTree:
     """Genealogy of a lot down to its received lots (mines), with quantities and shares.
 
     Each node lists its ``inputs``: the kilograms of each parent consumed for it and the
@@ -108,29 +122,26 @@ def trace_back(conn: Connection, lot: str, max_depth: int = 50) -> dict[str, Any
     if lot not in nodes:
         lot_info(conn, lot)  # raises LotNotFoundError with a hint
 
-    def build(lot_id: str, seen: frozenset[str]) -> dict[str, Any]:
-        node = dict(nodes[lot_id])
+    def build(lot_id: str, seen: frozenset[str]) -> TraceNode:
         parents = links.get(lot_id, [])
         total = sum(kg for _, kg in parents) or 1.0
-        node["inputs"] = [
+        inputs: list[TraceInput] = [
             {"kg": kg, "share": kg / total, "lot": build(p, seen | {lot_id})}
             for p, kg in sorted(parents) if p not in seen and p in nodes
         ]
-        return node
+        return {**nodes[lot_id], "inputs": inputs}
 
-    tree = build(lot, frozenset())
-    tree["depth"] = depth
-    return tree
+    return {**build(lot, frozenset()), "depth": depth}
 
 
-def leaves(tree: dict[str, Any]) -> list[dict[str, Any]]:
+def leaves(tree: TraceNode) -> list[TraceNode]:
     """Received lots (no inputs) of a trace-back tree."""
     if not tree["inputs"]:
         return [tree]
     return [leaf for i in tree["inputs"] for leaf in leaves(i["lot"])]
 
 
-def trace_forward(conn: Connection, lot: str, max_depth: int = 50) -> dict[str, Any]:
+def trace_forward(conn: Connection, lot: str, max_depth: int = 50) -> TraceForward:
     """Every lot made from ``lot`` and the shipments of those lots (the recall question)."""
     lot_info(conn, lot)
     seen = {lot}
@@ -148,7 +159,7 @@ def trace_forward(conn: Connection, lot: str, max_depth: int = 50) -> dict[str, 
             "shipments": _shipments(conn, sorted(seen))}
 
 
-def _shipments(conn: Connection, ids: list[str]) -> list[dict[str, Any]]:
+def _shipments(conn: Connection, ids: list[str]) -> list[Shipment]:
     m = movements.c
     retracted = select(retractions.c.event_id)
     rows = conn.execute(
@@ -156,7 +167,7 @@ def _shipments(conn: Connection, ids: list[str]) -> list[dict[str, Any]]:
         .join(entries, entries.c.seq == m.seq)
         .where(m.lot_id.in_(ids), m.kind == "shipping", m.event_id.not_in(retracted))
         .order_by(entries.c.event_time, m.seq)).all()
-    out = []
+    out: list[Shipment] = []
     for r in rows:
         body = json.loads(r.body)
         dest = [d.get("destination") for d in body.get("destinationList", []) or []]
@@ -166,7 +177,7 @@ def _shipments(conn: Connection, ids: list[str]) -> list[dict[str, Any]]:
     return out
 
 
-def shipped_from_origin(conn: Connection, stage: str, country: str) -> list[dict[str, Any]]:
+def shipped_from_origin(conn: Connection, stage: str, country: str) -> list[Shipment]:
     """Shipments of lots holding material whose ``stage`` took place in ``country``."""
     rows = conn.execute(select(lots.c.lot_id, lots.c.origin)).all()
     hit = [r.lot_id for r in rows
@@ -175,7 +186,7 @@ def shipped_from_origin(conn: Connection, stage: str, country: str) -> list[dict
 
 
 def all_lots(conn: Connection, form: str | None = None,
-             site: str | None = None) -> list[dict[str, Any]]:
+             site: str | None = None) -> list[LotRow]:
     """Every lot, shipped and consumed ones too, oldest first.
 
     Each row: ``lot``, ``material``, ``form``, ``site`` (where it was received or made),
@@ -200,7 +211,7 @@ def all_lots(conn: Connection, form: str | None = None,
              "event_time": r.event_time, "retracted": r.event_id in gone} for r in rows]
 
 
-def lots_on_hand(conn: Connection, site: str | None = None) -> list[dict[str, Any]]:
+def lots_on_hand(conn: Connection, site: str | None = None) -> list[OnHandRow]:
     """Lots with stock on hand: ``lot``, ``site``, ``material``, ``form``, ``kg``, by site."""
     m = movements.c
     stmt = (select(m.lot_id, m.site, func.sum(m.delta_kg).label("kg"), lots.c.material,
@@ -209,12 +220,13 @@ def lots_on_hand(conn: Connection, site: str | None = None) -> list[dict[str, An
             .group_by(m.lot_id, m.site, lots.c.material, lots.c.form))
     if site is not None:
         stmt = stmt.where(m.site == site)
-    rows = [{"lot": r.lot_id, "site": r.site, "material": r.material, "form": r.form,
-             "kg": round(float(r.kg), 6)} for r in conn.execute(stmt) if r.kg > 1e-6]
+    rows: list[OnHandRow] = [
+        {"lot": r.lot_id, "site": r.site, "material": r.material, "form": r.form,
+         "kg": round(float(r.kg), 6)} for r in conn.execute(stmt) if r.kg > 1e-6]
     return sorted(rows, key=lambda r: (r["site"], r["lot"]))
 
 
-def stock_by_origin(conn: Connection, site: str | None = None) -> list[dict[str, Any]]:
+def stock_by_origin(conn: Connection, site: str | None = None) -> list[StockRow]:
     """Stock on hand by site, material, form and origin class (kg split by origin share).
 
     The planner reads this as its initial stock by origin class. Each row has ``site``,

@@ -1,4 +1,6 @@
-"""Alembic environment: runs on the connection handed over by :class:`Store`.
+"""Alembic environment: runs on the connection that the store hands over.
+
+See :class:`oreline.ledger.store.engine.Store`.
 
 Importing this module outside alembic (e.g. by doctest collection) does nothing.
 """

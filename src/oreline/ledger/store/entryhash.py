@@ -1,4 +1,11 @@
-"""The ledger's entry hash chain, and the hashing API in one place.
+"""How a ledger entry is hashed and chained: the genesis hash and the entry hash.
+
+This pure piece lives in ``store`` (not ``integrity``) because every layer from the
+store up needs it: the store answers "the last entry" with :data:`GENESIS_HASH` for an
+empty ledger, capture chains each new entry with :func:`entry_hash_text`, and
+:mod:`oreline.ledger.integrity.chain` recomputes both to verify. Imports so point one
+way (store -> capture -> integrity). Canonical JSON and the CBV event hash ID are the
+standard's, in :mod:`oreline.ledger.epcis`.
 
 Entries of the ledger are chained: ``entry_hash = SHA-256(JCS({seq, prev_hash,
 event_hash, content_hash, recorded_at, actor[, context]}))`` with JCS the RFC 8785
@@ -18,48 +25,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from oreline.ledger.epcis.canonical import (
-    _MAX_SAFE,
-    NotPlainError,
-    _encode_str,
-    canonical_json,
-    canonical_json_python,
-    canonical_json_reference,
-    freeze,
-    loads_json,
-    sha256_hex,
-)
-from oreline.ledger.epcis.hashid import (
-    CBV_VERSION,
-    DEFAULT_PREFIXES,
-    epc_to_digital_link,
-    event_hash_id,
-    format_number,
-    normalise_timestamp,
-    prehash_string,
-)
+from oreline.ledger.epcis.canonical import _MAX_SAFE, _encode_str, canonical_json, sha256_hex
 
-__all__ = [
-    "CBV_VERSION",
-    "DEFAULT_PREFIXES",
-    "GENESIS_HASH",
-    "NotPlainError",
-    "canonical_json",
-    "canonical_json_python",
-    "canonical_json_reference",
-    "content_hash",
-    "entry_hash",
-    "entry_hash_text",
-    "epc_to_digital_link",
-    "event_hash_id",
-    "format_number",
-    "freeze",
-    "loads_json",
-    "normalise_timestamp",
-    "prehash_string",
-    "sha256_hex",
-]
+__all__ = ["GENESIS_HASH", "content_hash", "entry_hash", "entry_hash_text"]
 
+#: ``prev_hash`` of the first entry: the chain starts from 64 zeros.
 GENESIS_HASH = "0" * 64
 
 
