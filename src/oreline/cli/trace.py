@@ -384,7 +384,7 @@ def certificate(lot_id: Annotated[str, typer.Argument(help="Lot URI")], db: DbOp
                     None)) -> None:
     """Certificate of conformance of a lot (HTML or JSON) listing evidence hashes."""
     def body() -> None:
-        from oreline.ledger.rules.compliance import certificate_html
+        from oreline.ledger.certificate import certificate_html
 
         if fmt not in ("html", "json"):
             raise LedgerError(f"--format {fmt!r}: use html or json")
