@@ -8,8 +8,11 @@ Chinese Dy oxide), electrolysis campaigns (NdPr oxide -> NdPr metal at 96 % reco
 alloy casts (29 % NdPr, 1.5 % Dy via DyFe80, 1 % B via ferroboron, Fe balance, 99 % melt
 recovery) and shipments to Noveon, USA Rare Earth and NS World. Segregated lines keep
 origins apart, so some alloy lots pass DFARS 2027, the ones holding Chinese Dy fail and
-those holding Vietnamese or Ucore oxide stay unproven until the mine is evidenced. One
-shipment is recorded wrong, declared in error and corrected.
+those holding Vietnamese or Ucore oxide stay unproven until the mine is evidenced. Two
+casts a month blend Lynas and Ucore metal half and half: no third country holds more than
+65 % of their mining or separation, so they are the lots within the CRMA benchmark, where
+single-source lots are above it. One shipment is recorded wrong, declared in error and
+corrected.
 
 Examples
 --------
@@ -187,24 +190,29 @@ def _electrolysis(p: _Plant, month: int, events: list[dict[str, Any]]) -> None:
 
 def _casts(p: _Plant, month: int, events: list[dict[str, Any]],
            shipments: list[tuple[str, float, str]]) -> None:
-    lines = [("lynas-ndpr-metal", "lynas-dy-dyfe", "noveon"),
-             ("ucore-ndpr-metal", "lynas-dy-dyfe", "usare"),
-             ("vn-ndpr-metal", "lynas-dy-dyfe", "nsworld"),
-             ("lynas-ndpr-metal", "cn-dy-dyfe", "nsworld")]
-    for metal_line, dy_line, customer in lines:
-        for _ in range(6):
+    # (NdPr metal lines drawn in equal parts, Dy line, customer, casts at most)
+    lines = [(("lynas-ndpr-metal",), "lynas-dy-dyfe", "noveon", 6),
+             (("ucore-ndpr-metal",), "lynas-dy-dyfe", "usare", 6),
+             (("vn-ndpr-metal",), "lynas-dy-dyfe", "nsworld", 6),
+             (("lynas-ndpr-metal",), "cn-dy-dyfe", "nsworld", 6),
+             (("lynas-ndpr-metal", "ucore-ndpr-metal"), "lynas-dy-dyfe", "noveon", 2)]
+    for metal_lines, dy_line, customer, casts in lines:
+        for _ in range(casts):
             alloy_kg = round(p.rng.uniform(2500.0, 3500.0), 1)
             ndpr_need = round(alloy_kg * ALLOY_RE_NDPR / MELT_RECOVERY, 1)
             dyfe_need = round(alloy_kg * ALLOY_DY / DYFE["Dy"] / MELT_RECOVERY, 1)
             feb_need = round(alloy_kg * ALLOY_B / FEB["B"] / MELT_RECOVERY, 1)
             fe_out = alloy_kg * (1 - ALLOY_RE_NDPR - ALLOY_DY - ALLOY_B)
             fe_in = fe_out / MELT_RECOVERY - dyfe_need * DYFE["Fe"] - feb_need * FEB["Fe"]
-            if (p.pool(metal_line).total() < ndpr_need or p.pool(dy_line).total() < dyfe_need
+            share = round(ndpr_need / len(metal_lines), 1)
+            if (any(p.pool(m).total() < share for m in metal_lines)
+                    or p.pool(dy_line).total() < dyfe_need
                     or p.pool("feb").total() < feb_need
                     or p.pool("iron").total() < fe_in / IRON["Fe"] + 1):
                 break
             inputs: dict[str, float] = {}
-            inputs.update(p.pool(metal_line).draw(ndpr_need))
+            for m in metal_lines:
+                inputs.update(p.pool(m).draw(share))
             inputs.update(p.pool(dy_line).draw(dyfe_need))
             inputs.update(p.pool("feb").draw(feb_need))
             inputs.update(p.pool("iron").draw(round(fe_in / IRON["Fe"], 1)))
