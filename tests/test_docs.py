@@ -73,3 +73,17 @@ def test_plan_output_columns_are_documented(tmp_path):
     for name, cols in written.items():
         assert cols == documented[name], (
             f"{name}: written {cols}, docs/plan.md lists {documented[name]}")
+
+
+def test_every_error_class_and_exit_code_is_in_the_architecture_error_list():
+    from oreline import errors
+
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    section = text.split("## Errors", 1)[1].split("\n## ", 1)[0]
+    classes = [getattr(errors, name) for name in errors.__all__]
+    for cls in classes:
+        if isinstance(cls, type) and issubclass(cls, errors.OrelineError) and (
+                cls is not errors.OrelineError):
+            assert f"`{cls.__name__}`" in section, f"{cls.__name__} is not in the error list"
+            assert f"({cls.exit_code})" in section, f"exit {cls.exit_code} is not listed"
+            assert f"{cls.__name__} " in (errors.__doc__ or ""), "missing from errors.py tree"

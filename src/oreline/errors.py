@@ -11,9 +11,16 @@ class to an exit code and prints its message, never a traceback::
     ├── LedgerError                   exit 6   lot ledger problems
     │   ├── CaptureError                       a document was rejected; nothing was written
     │   ├── LotNotFoundError                   a query names a lot the ledger does not hold
-    │   └── ChainError                         tamper evidence does not verify
+    │   └── ChainError                exit 9   tamper evidence does not verify
     ├── StressError                   exit 7   bad stress file or sweep failure
-    └── ConfigError                   exit 8   settings, paths or environment
+    ├── ConfigError                   exit 8   settings, paths or environment
+    └── CheckFailedError              exit 9   a check ran and the lot or ledger failed it
+        └── ChainError                         (the same class as above: both a LedgerError
+                                               and a failed check)
+
+Exit 9 is a verdict, not a user error: the input was fine and the check ran to its end
+(``trace check`` of a lot that does not pass, ``trace verify`` of a chain that does not
+verify). Click's usage errors (an unknown option, a bad choice) exit 2.
 
 Messages are built before ``raise`` and say what to do about the problem.
 """
@@ -25,6 +32,7 @@ from dataclasses import dataclass
 __all__ = [
     "CaptureError",
     "ChainError",
+    "CheckFailedError",
     "ConfigError",
     "Issue",
     "LedgerError",
@@ -129,7 +137,17 @@ class LotNotFoundError(LedgerError):
     """A query names a lot that the ledger does not hold."""
 
 
-class ChainError(LedgerError):
+class CheckFailedError(OrelineError):
+    """A check ran to its end and the lot or ledger failed it: a verdict, not a user error.
+
+    ``oreline trace check`` exits with this code after printing a verdict other than
+    pass (``fail``, ``unproven``, ``above-benchmark``, ``retracted``).
+    """
+
+    exit_code = 9
+
+
+class ChainError(CheckFailedError, LedgerError):
     """The hash chain, a checkpoint signature or an audit pack does not verify."""
 
 

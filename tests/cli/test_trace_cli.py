@@ -59,15 +59,15 @@ def test_demo_tells_the_whole_story(demo_db: tuple[Path, Path]) -> None:
     assert res.exit_code == 0, res.output
     assert "trace back" in res.output and "mined CN" in res.output
     res = runner.invoke(app, ["check", verdicts["fail"], "--db", str(db)])
-    assert res.exit_code == 1 and "FAIL" in res.output and "cn-dy" in res.output
+    assert res.exit_code == 9 and "FAIL" in res.output and "cn-dy" in res.output
     res = runner.invoke(app, ["check", verdicts["pass"], "--db", str(db)])
     assert res.exit_code == 0 and "PASS" in res.output
     res = runner.invoke(app, ["check", verdicts["pass"], "--rule", "crma", "--db", str(db)])
-    assert res.exit_code == 1 and "ABOVE-BENCHMARK" in res.output
+    assert res.exit_code == 9 and "ABOVE-BENCHMARK" in res.output
     assert ("  - above-benchmark separated in MY (third country, cap 65%) 100.0% of the lot"
             in res.output.splitlines())
     res = runner.invoke(app, ["check", verdicts["unproven"], "--db", str(db)])
-    assert res.exit_code == 1 and "mined stage country unknown" in res.output
+    assert res.exit_code == 9 and "mined stage country unknown" in res.output
     res = runner.invoke(app, ["verify", "--db", str(db)])
     assert res.exit_code == 0 and "1 signed checkpoint" in res.output
 

@@ -1,0 +1,213 @@
+"""Console summaries of the planner commands: ``plan``, ``stress`` and ``scenario``.
+
+Each printer takes the library's result and prints it to :data:`~oreline.cli.console.console`;
+the commands only parse options, call the library and call a printer.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.table import Table
+
+from oreline.cli.console import console, fmt
+
+if TYPE_CHECKING:
+    from oreline.planner import Plan
+    from oreline.scenario import Scenario
+    from oreline.stress.campaign import StressRun
+
+__all__ = ["print_plan", "print_scenario", "print_scenarios", "print_stress"]
+
+
+def print_plan(plan: Plan) -> None:
+    """The plan summary: money, demand served, customers, processes, prices, DFARS."""
+    r = plan.results
+    sc = plan.scenario
+    cur = sc.currency
+    k = r.kpis
+    head = Table(title=f"Plan {sc.name}: {sc.horizon.periods} {sc.horizon.period}s from "
+                       f"{sc.horizon.start}", show_header=False, title_justify="left")
+    for label, value in [
+        ("Revenue", fmt(k["revenue"], cur)), ("Purchases", fmt(k["purchase_cost"], cur)),
+        ("Processing", fmt(k["processing_cost"], cur)),
+        ("Transport + holding", fmt(k["transport_cost"] + k["holding_cost"], cur)),
+        ("Margin", fmt(k["margin"], cur)),
+        ("Demand served", f"{k['served_t']:,.1f} of {k['demand_t']:,.1f} t "
+                          f"({k['fill_rate']:.1%})"),
+        ("Model", f"{r.meta['columns']:,} columns, {r.meta['rows']:,} rows, solved in "
+                  f"{plan.timings['solve']:.2f} s"),
+    ]:
+        head.add_row(label, value)
+    console.print(head)
+    _customers(plan)
+    _processes(plan)
+    _prices(plan)
+    dfars = r.dfars_clean.groupby("product")[["output_t", "dfars_clean_t"]].sum()
+    for product, row in dfars.iterrows():
+        console.print(f"DFARS-clean {product}: {row['dfars_clean_t']:,.1f} of "
+                      f"{row['output_t']:,.1f} t produced (per-period rule: covered stages "
+                      f"widen on 2027-01-01)")
+
+
+def _customers(plan: Plan) -> None:
+    r = plan.results
+    fill = Table(title="Customers", title_justify="left")
+    for col in ("customer", "demand t", "served t", "fill rate", "shortfall causes"):
+        fill.add_column(col, justify="left" if col in ("customer", "shortfall causes") else "right")
+    causes = r.shortfalls.groupby("customer")["cause"].agg(lambda s: ", ".join(sorted(set(s))))
+    for row in r.fill_rate.itertuples():
+        fill.add_row(str(row.customer), fmt(row.demand_t), fmt(row.served_t),
+                     "-" if row.demand_t <= 0 else f"{row.fill_rate:.1%}",
+                     str(causes.get(row.customer, "")))
+    console.print(fill)
+
+
+def _processes(plan: Plan) -> None:
+    r = plan.results
+    util = Table(title="Processes", title_justify="left")
+    for col in ("process", "output t", "capacity t", "utilisation", "binding periods"):
+        util.add_column(col, justify="left" if col == "process" else "right")
+    binding = r.shadow["capacity"].groupby("process")["period"].count()
+    for row in r.utilisation.itertuples():
+        util.add_row(str(row.process), fmt(row.output_t), fmt(row.capacity_t),
+                     f"{row.utilisation:.1%}" if row.capacity_t > 0 else "-",
+                     str(int(binding.get(row.process, 0))))
+    console.print(util)
+
+
+def _prices(plan: Plan) -> None:
+    r = plan.results
+    prices = Table(title=f"Top shadow prices ({plan.scenario.currency} of margin per t, "
+                         "discounted)", title_justify="left")
+    for col in ("kind", "what", "period", "value per t"):
+        prices.add_column(col, justify="right" if col == "value per t" else "left")
+    rows: list[tuple[str, str, str, float]] = []
+    for kind, key in (("capacity", "process"), ("supply", "contract"),
+                      ("provenance", "customer")):
+        df = r.shadow[kind]
+        for item in df.head(3).itertuples():
+            what = str(getattr(item, key))
+            if kind == "provenance":
+                what += f" ← {item.origin_class}"
+            rows.append((kind, what, str(item.period), float(item.value_per_t)))
+    for kind, what, period, amount in rows:
+        prices.add_row(kind, what, period, f"{amount:,.0f}")
+    if not rows:
+        prices.add_row("-", "no capacity, supply or provenance limit binds", "", "")
+    console.print(prices)
+    if any(kind == "provenance" for kind, *_ in rows):
+        from oreline.origin import LABEL_LEGEND
+
+        console.print(LABEL_LEGEND)
+
+
+def print_stress(run: StressRun) -> None:
+    """The stress summary: the sweep, risk figures, customers, tornado, named, mitigation."""
+    cur = run.scenario.currency
+    sw = run.sweep
+    console.print(f"[bold]{run.stress.name}[/bold] on {run.scenario.name}: "
+                  f"{len(sw.metrics)} samples in {sw.seconds:.1f} s ({sw.rate:.1f}/s, "
+                  f"{sw.executor}, {sw.info['workers']} worker(s)); "
+                  f"{sw.info['cold_checked']} cold re-solves agreed")
+    table = Table(title="Risk summary", title_justify="left", show_header=False)
+    for row in run.summary.itertuples():
+        label = str(row.statistic)
+        value = float(row.value)
+        if "margin" in label:
+            text = fmt(value, cur)
+        elif label.startswith("P(") or "fill" in label:
+            text = f"{value:.1%}"
+        elif label == "samples":
+            text = f"{value:,.0f}"
+        else:
+            text = f"{value:,.1f}"
+        table.add_row(label, text)
+    console.print(table)
+    cust = Table(title="Customers: odds of a shortfall beyond the base plan",
+                 title_justify="left")
+    for col in ("customer", "P(extra shortfall)", "mean extra t", "P95 extra t", "mean fill"):
+        cust.add_column(col, justify="left" if col == "customer" else "right")
+    for row in run.customers.itertuples():
+        cust.add_row(str(row.customer), f"{row.p_extra_shortfall:.1%}",
+                     fmt(row.mean_extra_shortfall_t), fmt(row.p95_extra_shortfall_t),
+                     f"{row.mean_fill_rate:.1%}")
+    console.print(cust)
+    _tornado(run)
+    _named_and_mitigation(run)
+
+
+def _tornado(run: StressRun) -> None:
+    torn = Table(title=f"Tornado: margin change, one event at a time "
+                       f"(M {run.scenario.currency})", title_justify="left")
+    for col in ("event", "numbers at P10", "numbers at P90"):
+        torn.add_column(col, justify="left" if col == "event" else "right")
+    for row in run.tornado.itertuples():  # one unit for the whole column
+        torn.add_row(str(row.event), f"{row.margin_change_p10 / 1e6:+,.2f}",
+                     f"{row.margin_change_p90 / 1e6:+,.2f}")
+    console.print(torn)
+
+
+def _named_and_mitigation(run: StressRun) -> None:
+    cur = run.scenario.currency
+    if not run.named.empty:
+        named = Table(title="Named scenarios", title_justify="left")
+        for col in ("scenario", "margin", "shortfall t", "fill rate"):
+            named.add_column(col, justify="left" if col == "scenario" else "right")
+        for row in run.named.itertuples():
+            named.add_row(str(row.name), fmt(row.margin, cur), fmt(row.shortfall_t),
+                          f"{row.fill_rate:.1%}")
+        console.print(named)
+    if run.mitigation is not None:
+        mit = Table(title="Mitigation (same samples)", title_justify="left", show_header=False)
+        for row in run.mitigation.table.itertuples():
+            label = str(row.statistic)
+            mit.add_row(label, fmt(float(row.value), cur) if "margin" in label
+                        else f"{float(row.value):,.1f}")
+        console.print(mit)
+
+
+def print_scenarios(scenarios: dict[str, Scenario]) -> None:
+    """The built-in scenarios, one row each: name, periods, description."""
+    table = Table("name", "periods", "description")
+    for name, sc in scenarios.items():
+        table.add_row(name, f"{sc.horizon.periods} × {sc.horizon.period} from {sc.horizon.start}",
+                      sc.description)
+    console.print(table)
+
+
+def print_scenario(sc: Scenario) -> None:
+    """A scenario's header and one table per entity kind (id and a one-line detail)."""
+    console.print(f"[bold]{sc.name}[/bold]: {sc.description}")
+    console.print(f"horizon {sc.horizon.start} + {sc.horizon.periods} {sc.horizon.period}s, "
+                  f"currency {sc.currency}, discount {sc.discount_rate:.1%}/yr")
+    for entity in ("commodities", "sites", "processes", "contracts", "lanes", "customers"):
+        items = getattr(sc, entity)
+        table = Table(title=f"{entity} ({len(items)})", title_justify="left")
+        table.add_column("id")
+        table.add_column("detail")
+        for item in items:
+            table.add_row(item.id, _detail(entity, item))
+        console.print(table)
+
+
+def _detail(entity: str, item: Any) -> str:
+    d = getattr
+    if entity == "commodities":
+        return f"{d(item, 'family')} {d(item, 'name')}"
+    if entity == "sites":
+        return f"{d(item, 'country')} {d(item, 'role')}"
+    if entity == "processes":
+        caps = ", ".join(f"{p.start}: {p.capacity}{'' if p.enabled else ' (off)'}"
+                         for p in d(item, "capacity"))
+        recipe = f"{', '.join(d(item, 'inputs'))} -> {d(item, 'main_output')}"
+        return f"{d(item, 'site')}: {recipe}; {caps}"
+    if entity == "contracts":
+        origin = ", ".join(f"{k}={v}" for k, v in d(item, "origin").items())
+        return (f"{d(item, 'commodity')} ≤ {d(item, 'max')} at {d(item, 'price')}"
+                + (f" [{origin}]" if origin else "")
+                + ("" if d(item, "enabled", True) else " (off)"))
+    if entity == "lanes":
+        return f"{d(item, 'origin')} -> {d(item, 'destination')}, {d(item, 'lead_time')} periods"
+    return (f"{d(item, 'product')} {d(item, 'demand')} at {d(item, 'price')}, "
+            f"policy {d(item, 'provenance').rule}")
