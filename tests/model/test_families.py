@@ -134,7 +134,7 @@ def test_capacity_phases_ramp_and_switch(tiny_dict, make):
         {"start": "2027-05", "capacity": "40 t/month metal", "enabled": False},
     ]
     net = compile_network(make(tiny_dict))
-    assert net.proc_cap[0] == pytest.approx([10, 14, 18, 22, 22, 22])
+    assert net.modes.capacity[0] == pytest.approx([10, 14, 18, 22, 22, 22])
 
 
 def test_yearly_demand_with_profile(tiny_dict, make):
@@ -143,14 +143,14 @@ def test_yearly_demand_with_profile(tiny_dict, make):
     tiny_dict["customers"][0]["profile"] = weights
     net = compile_network(make(tiny_dict))
     mean = sum(weights) / 12
-    assert net.demand[0] == pytest.approx([6.5 / mean, 6.5 / mean, 13 / mean])
+    assert net.sales.demand[0] == pytest.approx([6.5 / mean, 6.5 / mean, 13 / mean])
 
 
 def test_qualification_date_holds_back_demand(tiny_dict, make):
     tiny_dict["customers"][0]["qualified_from"] = "2027-03"
     net = compile_network(make(tiny_dict))
-    assert net.demand[0] == pytest.approx([0, 0, 6])
-    assert net.unqualified[0] == pytest.approx([6, 6, 0])
+    assert net.sales.demand[0] == pytest.approx([0, 0, 6])
+    assert net.sales.unqualified[0] == pytest.approx([6, 6, 0])
 
 
 def test_yield_raises_input(tiny_dict, make):
@@ -214,4 +214,4 @@ def test_demand_outside_the_horizon_is_an_error(tiny_dict, make):
         make(tiny_dict)
     del tiny_dict["customers"][0]["demand_by_period"]["2028-05"]
     net = compile_network(make(tiny_dict))
-    assert net.demand[0] == pytest.approx([6, 7, 6])
+    assert net.sales.demand[0] == pytest.approx([6, 7, 6])

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from oreline.errors import Issue, StressError
+from oreline.model.families import ConstraintFamily, VariableFamily
 from oreline.model.matrix import LinearProgram
 from oreline.origin import STAGES, UNKNOWN
 from oreline.stress.events import (
@@ -77,7 +78,7 @@ class StressContext:
 
     def __post_init__(self) -> None:
         sc = self.lp.net.scenario
-        for k, ci in enumerate(self.lp.net.buy_contract):
+        for k, ci in enumerate(self.lp.net.purchases.contract):
             c = sc.contracts[int(ci)]
             self.contract_k[c.id] = k
             self.supplier_k.setdefault(c.supplier, []).append(k)
@@ -100,14 +101,14 @@ class StressContext:
         """Periods of an occurrence as an index array."""
         return np.arange(max(occ.start, 0), min(occ.stop, self.T))
 
-    def cols(self, family: str, entities: list[int] | np.ndarray, periods: np.ndarray
+    def cols(self, family: VariableFamily, entities: list[int] | np.ndarray, periods: np.ndarray
              ) -> np.ndarray:
         """Columns of some entities of a family in some periods (flattened)."""
         b = self.lp.variables[family]
         e = np.asarray(entities, dtype=np.int64)
         return np.asarray(b.cols(e[:, None], periods[None, :])).ravel()
 
-    def rows(self, family: str, entities: list[int] | np.ndarray, periods: np.ndarray
+    def rows(self, family: ConstraintFamily, entities: list[int] | np.ndarray, periods: np.ndarray
              ) -> np.ndarray:
         """Rows of some entities of a family in some periods (flattened)."""
         off = self.lp.row_offset[family]
@@ -219,19 +220,20 @@ def _price(ctx: StressContext, occ: Occurrence, ch: Changes) -> None:
     f = occ.values["factor"]
     if ev.applies_to in ("purchases", "both"):
         ks = [k for k, m in ctx.contract_commodity.items() if m == ev.commodity]
-        for fam in ("Contract-buy", "Contract-deficit"):
+        fams: tuple[VariableFamily, ...] = ("Contract-buy", "Contract-deficit")
+        for fam in fams:
             ch.cost[ctx.cols(fam, ks, t)] *= f
     if ev.applies_to in ("sales", "both"):
         net = ctx.lp.net
         sc = net.scenario
-        sales = [s for s, c in enumerate(net.sale_customer)
+        sales = [s for s, c in enumerate(net.sales.customer)
                  if sc.customers[int(c)].product == ev.commodity]
         ch.cost[ctx.cols("Customer-sale", sales, t)] *= f
 
 
 def _lane_arcs(ctx: StressContext, lane: str) -> np.ndarray:
     ids = [ln.id for ln in ctx.lp.net.scenario.lanes]
-    return np.flatnonzero(ctx.lp.net.arc_lane == ids.index(lane))
+    return np.flatnonzero(ctx.lp.net.arcs.lane == ids.index(lane))
 
 
 def _closure(ctx: StressContext, occ: Occurrence, ch: Changes) -> None:
@@ -249,8 +251,9 @@ def _tariff(ctx: StressContext, occ: Occurrence, ch: Changes) -> None:
     t = ctx.window(occ)
     ref = {c.id: (c.reference_price.per_tonne if c.reference_price else 0.0)
            for c in net.scenario.commodities}
+    com_of_arc = net.nodes.commodity[net.arcs.source]
     per_t = np.array([lane.cost.per_tonne + occ.values["tariff"]
-                      * ref[str(net.commodities[net.node_com[net.arc_from[a]]])] for a in arcs])
+                      * ref[str(net.commodities[com_of_arc[a]])] for a in arcs])
     cols = ctx.cols("Lane-flow", arcs, t)
     ch.cost[cols] = (per_t[:, None] * net.discount[t][None, :]).ravel()
 
@@ -347,8 +350,8 @@ def check_references(stress: StressFile, lp: LinearProgram, where: str) -> None:
         "group": {c.group for c in sc.customers}, "lane": {ln.id for ln in sc.lanes},
         "commodity": {c.id for c in sc.commodities},
     }
-    active = {sc.contracts[int(i)].id for i in lp.net.buy_contract}
-    known["supplier"] = {sc.contracts[int(i)].supplier for i in lp.net.buy_contract}
+    active = {sc.contracts[int(i)].id for i in lp.net.purchases.contract}
+    known["supplier"] = {sc.contracts[int(i)].supplier for i in lp.net.purchases.contract}
     ctx = StressContext(lp)
     family = {c.id: c.family for c in sc.commodities}
     issues: list[Issue] = []

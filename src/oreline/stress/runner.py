@@ -19,9 +19,8 @@ import pandas as pd
 from oreline.errors import Issue, SolverError, StressError
 from oreline.model import build_model
 from oreline.network import compile_network
-from oreline.origin import policy_allows
+from oreline.results.kpis import KpiLayout
 from oreline.scenario import Scenario
-from oreline.scenario.schema import Policy
 from oreline.solve import LiveModel
 from oreline.stress.apply import Occurrence, StressContext, occurrence
 from oreline.stress.events import StressFile
@@ -61,49 +60,35 @@ class Worker:
         self.base = self.metrics(self.base_solution.x, self.lp.cost, self.lp.row_lower)
 
     def _prepare_metrics(self) -> None:
-        lp, net = self.lp, self.lp.net
-        v, T = lp.variables, net.n_periods
-        t_of_col = np.zeros(lp.n_cols, dtype=np.int64)
-        for b in v.blocks.values():
-            t_of_col[b.offset:b.offset + b.size] = np.tile(np.arange(T), b.n)
-        self.disc_col = net.discount[t_of_col]
-        self.sl = {name: slice(b.offset, b.offset + b.size) for name, b in v.blocks.items()}
+        net = self.lp.net
+        self.layout = KpiLayout.of(self.lp)
         self.customers = [str(c) for c in net.customers]
-        rule = Policy(rule="dfars-2027")
-        run = v["Process-run"]
-        ok = np.array([[policy_allows(rule, net.classes[k], p) for p in net.periods]
-                       for k in net.mode_out_cls]).reshape(run.n, T)
-        tracked = np.array([net.classes[k].tracked for k in net.mode_out_cls], dtype=bool)
-        self.dfars_mask = (ok & tracked[:, None]).ravel()
         sc = net.scenario
-        self.mode_product = np.array([sc.processes[p].main_output for p in net.mode_process],
+        self.mode_product = np.array([sc.processes[p].main_output for p in net.modes.process],
                                      dtype=object)
         self.products = sorted(set(self.mode_product))
 
     def metrics(self, x: np.ndarray, cost: np.ndarray, row_lower: np.ndarray
                 ) -> dict[str, float]:
-        """Margin, revenue, penalty, shortfall and fill per customer, DFARS-clean output."""
+        """Margin, revenue, penalty, shortfall and fill per customer, DFARS-clean output.
+
+        Read by :meth:`oreline.results.kpis.KpiLayout.kpis`, the code behind a plan's
+        KPIs; the demand is the (possibly stressed) right-hand side of the demand rows.
+        """
         lp = self.lp
-        T = lp.net.n_periods
-        unit = cost / self.disc_col
-        part = {name: float(unit[s] @ x[s]) for name, s in self.sl.items()}
-        revenue = -part["Customer-sale"]
-        costs = sum(part[f] for f in ("Contract-buy", "Contract-deficit", "Process-run",
-                                      "Lane-flow", "Stock-level"))
-        short = x[self.sl["Customer-shortfall"]].reshape(-1, T).sum(axis=1)
-        demand = row_lower[lp.row_slice("Customer-demand")].reshape(-1, T).sum(axis=1)
+        demand = row_lower[lp.row_slice("Customer-demand")].reshape(-1, lp.net.n_periods)
+        k = self.layout.kpis(x, cost, demand)
+        s = k.scalars
         out: dict[str, float] = {
-            "objective": -float(cost @ x), "margin": revenue - costs, "revenue": revenue,
-            "penalty": part["Customer-shortfall"], "demand_t": float(demand.sum()),
-            "shortfall_t": float(short.sum()),
-            "fill_rate": 1.0 - float(short.sum()) / float(demand.sum()) if demand.sum() > 0
-            else 1.0,
+            "objective": s["objective_discounted"], "margin": s["margin"],
+            "revenue": s["revenue"], "penalty": s["shortfall_penalty"],
+            "demand_t": s["demand_t"], "shortfall_t": s["shortfall_t"],
+            "fill_rate": s["fill_rate"],
         }
-        for c, s, d in zip(self.customers, short, demand, strict=True):
-            out[f"shortfall_t:{c}"] = float(s)
-            out[f"fill_rate:{c}"] = 1.0 - float(s) / float(d) if d > 0 else float("nan")
-        run = x[self.sl["Process-run"]].reshape(-1, T)
-        clean = np.where(self.dfars_mask.reshape(run.shape), run, 0.0).sum(axis=1)
+        for c, short, fill in zip(self.customers, k.shortfall, k.fill, strict=True):
+            out[f"shortfall_t:{c}"] = float(short)
+            out[f"fill_rate:{c}"] = float(fill)
+        clean = k.dfars_clean.sum(axis=1)
         for product in self.products:
             out[f"dfars_clean_t:{product}"] = float(clean[self.mode_product == product].sum())
         return out
