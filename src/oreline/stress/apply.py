@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from oreline.errors import Issue, StressError
 from oreline.model.families import ConstraintFamily, VariableFamily
 from oreline.model.matrix import LinearProgram
 from oreline.origin import STAGES, UNKNOWN
@@ -25,12 +24,11 @@ from oreline.stress.events import (
     PriceShock,
     ProcessOutage,
     QualificationDelay,
-    StressFile,
     SupplierOutage,
     TariffChange,
 )
 
-__all__ = ["Changes", "Occurrence", "StressContext", "check_references", "occurrence"]
+__all__ = ["Changes", "Occurrence", "StressContext", "occurrence"]
 
 #: Working days per month, to turn a licence delay into periods.
 WORKING_DAYS_PER_MONTH = 21.0
@@ -333,71 +331,3 @@ def occurrence(ev: Event, ctx: StressContext, rng: np.random.Generator | None,
         p = values.get("approval_probability", 1.0)
         approvals = tuple(bool(a) for a in rng.random(max(stop - start, 0)) < p)
     return Occurrence(ev, start, stop, values, approvals)
-
-
-def check_references(stress: StressFile, lp: LinearProgram, where: str) -> None:
-    """Every contract, supplier, process, customer, group, lane and commodity named exists.
-
-    Raises
-    ------
-    StressError
-        Listing every unknown name with the event that uses it.
-    """
-    sc = lp.net.scenario
-    known = {
-        "contract": {c.id for c in sc.contracts}, "supplier": {c.supplier for c in sc.contracts},
-        "process": {p.id for p in sc.processes}, "customer": {c.id for c in sc.customers},
-        "group": {c.group for c in sc.customers}, "lane": {ln.id for ln in sc.lanes},
-        "commodity": {c.id for c in sc.commodities},
-    }
-    active = {sc.contracts[int(i)].id for i in lp.net.purchases.contract}
-    known["supplier"] = {sc.contracts[int(i)].supplier for i in lp.net.purchases.contract}
-    ctx = StressContext(lp)
-    family = {c.id: c.family for c in sc.commodities}
-    issues: list[Issue] = []
-    for i, ev in enumerate(stress.events):
-        refs: list[tuple[str, str]] = []
-        for kind in ("contract", "supplier", "process", "customer", "group", "lane",
-                     "commodity"):
-            value = getattr(ev, kind, None)
-            if isinstance(value, str):
-                refs.append((kind, value))
-        refs += [("customer", c) for c in getattr(ev, "customers", [])]
-        refs += [("commodity", c) for c in getattr(ev, "commodities", [])]
-        for kind, value in refs:
-            if value not in known[kind]:
-                import difflib
-
-                close = difflib.get_close_matches(value, sorted(known[kind]), n=1)
-                fix = f"did you mean {close[0]!r}?" if close else (
-                    f"use one of: {', '.join(sorted(known[kind])[:10])}")
-                issues.append(Issue(where, f"events[{i}].{kind}",
-                                    f"event {ev.id!r} names unknown {kind} {value!r} in "
-                                    f"scenario {sc.name!r}", fix))
-            elif kind == "contract" and value not in active:
-                issues.append(Issue(where, f"events[{i}].contract",
-                                    f"contract {value!r} is disabled in the scenario",
-                                    "enable it in the scenario or drop the event"))
-        if isinstance(ev, ExportControl):
-            hit = ctx._controlled(ev)
-            if not hit:
-                issues.append(Issue(where, f"events[{i}]",
-                                    f"export control {ev.id!r} matches no active contract: none "
-                                    f"delivers {ev.commodities or ev.elements} last declared in "
-                                    f"{ev.country}", "check country, commodities and elements"))
-            elif ev.quota is not None:
-                fams = {family[ctx.contract_commodity[k]] for k in hit}
-                if ev.quota.basis not in fams:
-                    issues.append(Issue(where, f"events[{i}].quota",
-                                        f"quota is in t {ev.quota.basis} but the controlled "
-                                        f"contracts deliver {', '.join(sorted(fams))}",
-                                        f"state the quota in t {', '.join(sorted(fams))}"))
-        if isinstance(ev, ProcessOutage) and ev.cap is not None:
-            proc = next((p for p in sc.processes if p.id == ev.process), None)
-            if proc is not None and ev.cap.basis != family[proc.main_output]:
-                issues.append(Issue(where, f"events[{i}].cap",
-                                    f"cap is in t {ev.cap.basis} but {proc.id!r} makes "
-                                    f"{family[proc.main_output]}",
-                                    f"state it in t {family[proc.main_output]}"))
-    if issues:
-        raise StressError(issues)

@@ -257,6 +257,35 @@ class SweepResult:
         return len(self.metrics) / self.seconds if self.seconds > 0 else float("nan")
 
 
+def _stream(scenario: Scenario, samples: list[Sample], executor: str, workers: int,
+            scheduler: str | None) -> Iterable[list[dict[str, Any]]]:
+    """Chunks of sample rows as the chosen executor finishes them."""
+    if executor == "inprocess":
+        return _in_process(scenario, samples)
+    if executor == "process":
+        return _pool(scenario, samples, workers)
+    if executor == "dask":
+        return _dask(scenario, samples, workers, scheduler)
+    raise StressError([Issue("--executor", "", f"unknown executor {executor!r}",
+                             "use inprocess, process or dask")])
+
+
+def _check_cold(metrics: pd.DataFrame) -> None:
+    """Raise when a cold re-solve disagrees with its warm solve beyond :data:`COLD_RTOL`."""
+    if "cold_objective" not in metrics:
+        return
+    checked = metrics.dropna(subset=["cold_objective"])
+    gap = (checked["objective"] - checked["cold_objective"]).abs()
+    bad = checked[gap > COLD_RTOL * checked["objective"].abs().clip(lower=1.0)]
+    if len(bad):
+        first = bad.iloc[0]
+        raise StressError([Issue(
+            f"sample {first['sample']}", "", f"warm objective {first['objective']:.9g} "
+            f"differs from cold {first['cold_objective']:.9g} ({first['events']})",
+            "HiGHS warm start gave a different optimum; rerun with --executor inprocess "
+            "and report the sample")])
+
+
 def run_sweep(
     scenario: Scenario,
     samples: list[Sample],
@@ -290,34 +319,14 @@ def run_sweep(
         raise StressError([Issue("--workers", "", f"{workers} workers", "use 1 or more")])
     t0 = time.perf_counter()
     workers = workers or os.cpu_count() or 1
-    stream: Iterable[list[dict[str, Any]]]
-    if executor == "inprocess":
-        stream = _in_process(scenario, samples)
-    elif executor == "process":
-        stream = _pool(scenario, samples, workers)
-    elif executor == "dask":
-        stream = _dask(scenario, samples, workers, scheduler)
-    else:
-        raise StressError([Issue("--executor", "", f"unknown executor {executor!r}",
-                                 "use inprocess, process or dask")])
     rows: list[dict[str, Any]] = []
-    for chunk in stream:
+    for chunk in _stream(scenario, samples, executor, workers, scheduler):
         rows.extend(chunk)
         if progress is not None:
             progress(len(chunk))
     seconds = time.perf_counter() - t0
     metrics = pd.DataFrame(rows).sort_values("sample", ignore_index=True)
-    if "cold_objective" in metrics:
-        checked = metrics.dropna(subset=["cold_objective"])
-        gap = (checked["objective"] - checked["cold_objective"]).abs()
-        bad = checked[gap > COLD_RTOL * checked["objective"].abs().clip(lower=1.0)]
-        if len(bad):
-            first = bad.iloc[0]
-            raise StressError([Issue(
-                f"sample {first['sample']}", "", f"warm objective {first['objective']:.9g} "
-                f"differs from cold {first['cold_objective']:.9g} ({first['events']})",
-                "HiGHS warm start gave a different optimum; rerun with --executor inprocess "
-                "and report the sample")])
+    _check_cold(metrics)
     if base is None:
         base = worker_for(scenario).base if executor == "inprocess" else Worker(scenario).base
     return SweepResult(metrics, base, seconds, executor,
