@@ -20,7 +20,8 @@ Examples
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from oreline.errors import ModelError
 from oreline.origin import STAGES, OriginClass
@@ -48,6 +49,7 @@ def source_class(controlled: dict[str, bool], com: str, origin: dict[str, str]) 
 
 def process_modes(
     proc: Process, country: str, controlled: dict[str, bool], present: Present,
+    order: Callable[[OriginClass], Any] | None = None,
 ) -> list[tuple[dict[str, OriginClass], OriginClass]]:
     """Each combination of input classes present at the site, with its output class.
 
@@ -61,6 +63,9 @@ def process_modes(
         Whether each commodity carries an origin.
     present
         Classes present per ``(site, commodity)``.
+    order
+        Sort key of a class, consistent with :attr:`OriginClass.sort_key` (the default);
+        callers that sort often pass a memo of it (a label is slow to build).
 
     Returns
     -------
@@ -70,8 +75,8 @@ def process_modes(
 
     """
     ctrl_inputs = [m for m in proc.inputs if controlled[m]]
-    pools = [sorted(present.get((proc.site, m), set()), key=lambda c: c.sort_key)
-             for m in ctrl_inputs]
+    key = order or _sort_key
+    pools = [sorted(present.get((proc.site, m), set()), key=key) for m in ctrl_inputs]
     if any(not pool for pool in pools):
         return []
     out_modes = []
@@ -83,6 +88,10 @@ def process_modes(
             out = out.with_stage(proc.stage, country)
         out_modes.append((dict(zip(ctrl_inputs, combo, strict=True)), out))
     return out_modes
+
+
+def _sort_key(cls: OriginClass) -> tuple[bool, str]:
+    return cls.sort_key
 
 
 def reachable_classes(sc: Scenario, sites: Iterable[str], controlled: dict[str, bool],
@@ -120,6 +129,14 @@ def reachable_classes(sc: Scenario, sites: Iterable[str], controlled: dict[str, 
             for site in sites:
                 present.setdefault((str(site), com), set()).add(untracked)
     country_of = {s.id: s.country for s in sc.sites}
+    memo: dict[OriginClass, tuple[bool, str]] = {}
+
+    def order(cls: OriginClass) -> tuple[bool, str]:
+        key = memo.get(cls)
+        if key is None:
+            key = memo[cls] = cls.sort_key
+        return key
+
     changed = True
     while changed:
         changed = False
@@ -132,7 +149,8 @@ def reachable_classes(sc: Scenario, sites: Iterable[str], controlled: dict[str, 
                     for cls in list(group):
                         changed |= add(lane.destination, com, cls)
         for proc in sc.processes:
-            for _, out in process_modes(proc, country_of[proc.site], controlled, present):
+            for _, out in process_modes(proc, country_of[proc.site], controlled, present,
+                                         order):
                 for m in (proc.main_output, *proc.co_products):
                     changed |= add(proc.site, m, out if controlled[m] else untracked)
     return present

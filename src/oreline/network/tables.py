@@ -182,7 +182,8 @@ def build_modes(s: Sets, nodes: Nodes) -> Modes:
     mode_process: list[int] = []
     mode_out_cls: list[int] = []
     for p, proc in enumerate(sc.processes):
-        for chosen, out in process_modes(proc, country[proc.site], s.controlled, s.present):
+        for chosen, out in process_modes(proc, country[proc.site], s.controlled, s.present,
+                                         s.class_id.__getitem__):
             j = len(mode_process)
             mode_process.append(p)
             mode_out_cls.append(s.class_id[out])
