@@ -72,25 +72,26 @@ def sets_of(net: Network) -> Sets:
     sc = net.scenario
     sites, coms, procs = list(net.sites), list(net.commodities), list(net.processes)
     custs, classes = list(net.customers), [c.label for c in net.classes]
-    node_cls = net.node_cls.tolist()
+    node_cls = net.nodes.cls.tolist()
     nodes = [f"{sites[s]}/{coms[c]}/{classes[k]}" for s, c, k in
-             zip(net.node_site.tolist(), net.node_com.tolist(), node_cls, strict=True)]
+             zip(net.nodes.site.tolist(), net.nodes.commodity.tolist(), node_cls, strict=True)]
     node = pd.Index(nodes, name="node")
-    contract = pd.Index([sc.contracts[i].id for i in net.buy_contract.tolist()], name="contract")
-    mode = pd.Index([f"{procs[p]}#{j}" for j, p in enumerate(net.mode_process.tolist())],
+    contract = pd.Index([sc.contracts[i].id for i in net.purchases.contract.tolist()],
+                        name="contract")
+    mode = pd.Index([f"{procs[p]}#{j}" for j, p in enumerate(net.modes.process.tolist())],
                     name="mode")
     lanes = [lane.id for lane in sc.lanes]
     arc = pd.Index([f"{lanes[li]}:{nodes[n]}" for li, n in
-                    zip(net.arc_lane.tolist(), net.arc_from.tolist(), strict=True)], name="arc")
+                    zip(net.arcs.lane.tolist(), net.arcs.source.tolist(), strict=True)], name="arc")
     sale = pd.Index([f"{custs[c]}:{classes[node_cls[n]]}" for c, n in
-                     zip(net.sale_customer.tolist(), net.sale_node.tolist(), strict=True)],
+                     zip(net.sales.customer.tolist(), net.sales.node.tolist(), strict=True)],
                     name="sale")
     pairs: list[str] = []
     e_pair: list[np.ndarray] = []
     e_sale: list[np.ndarray] = []
     e_coef: list[np.ndarray] = []
-    for ci, share, by_country in net.crma:
-        mine = np.flatnonzero(net.sale_customer == ci)
+    for ci, share, by_country in net.sales.crma:
+        mine = np.flatnonzero(net.sales.customer == ci)
         for country, sales in by_country.items():
             e_pair.append(np.full(len(mine), len(pairs)))
             e_sale.append(mine)
@@ -190,19 +191,20 @@ class LinopyPeer:
             return xr.DataArray(np.asarray(index)[values], coords=[dim], name=index.name)
 
         # ---- variables
-        buy = m.add_variables(lower=grid(net.buy_lb, S.contract),
-                              upper=grid(net.buy_ub, S.contract), name="Contract-buy")
-        deficit = m.add_variables(lower=0, upper=grid(net.buy_top, S.contract),
+        buy = m.add_variables(lower=grid(net.purchases.lower, S.contract),
+                              upper=grid(net.purchases.upper, S.contract), name="Contract-buy")
+        deficit = m.add_variables(lower=0, upper=grid(net.purchases.take_or_pay, S.contract),
                                   name="Contract-deficit")
-        run_ub = np.where(net.proc_cap[net.mode_process] > 0, np.inf, 0.0)
+        run_ub = np.where(net.modes.capacity[net.modes.process] > 0, np.inf, 0.0)
         run = m.add_variables(lower=0, upper=grid(run_ub, S.mode), name="Process-run")
-        in_horizon = (np.arange(T)[None, :] + net.arc_lead[:, None]) < T
+        in_horizon = (np.arange(T)[None, :] + net.arcs.lead[:, None]) < T
         flow = m.add_variables(lower=0, upper=grid(np.where(in_horizon, np.inf, 0.0), S.arc),
                                name="Lane-flow")
         stock = m.add_variables(lower=0, coords=[S.node, per], name="Stock-level")
-        sale = m.add_variables(lower=0, upper=grid(np.where(net.sale_allowed, np.inf, 0.0), S.sale),
+        sale = m.add_variables(lower=0,
+                               upper=grid(np.where(net.sales.allowed, np.inf, 0.0), S.sale),
                                name="Customer-sale")
-        short = m.add_variables(lower=0, upper=grid(net.demand, S.customer),
+        short = m.add_variables(lower=0, upper=grid(net.sales.demand, S.customer),
                                 name="Customer-shortfall")
 
         # ---- node balance: arrivals + production - consumption + inflow - outflow - sales
@@ -213,45 +215,45 @@ class LinopyPeer:
             return expr.groupby(group).sum().reindex(node=S.node).fillna(0)
 
         terms = []
-        for lead in np.unique(net.buy_lead):
-            sel = np.flatnonzero(net.buy_lead == lead)
+        for lead in np.unique(net.purchases.lead):
+            sel = np.flatnonzero(net.purchases.lead == lead)
             arriving = (1 * buy.isel(contract=sel).shift(period=int(lead))).fillna(0)
-            terms.append(onto_nodes(arriving, label(net.buy_node[sel], S.contract[sel],
+            terms.append(onto_nodes(arriving, label(net.purchases.node[sel], S.contract[sel],
                                                          S.node)))
-        for (mode, node, coef), sign in ((net.mode_in, -1.0), (net.mode_out, 1.0)):
+        for (mode, node, coef), sign in ((net.modes.inputs, -1.0), (net.modes.outputs, 1.0)):
             entry = pd.RangeIndex(len(mode), name="entry")
             used = run.isel(mode=xr.DataArray(mode, coords=[entry]))
             terms.append(onto_nodes(xr.DataArray(sign * coef, coords=[entry]) * used,
                                     label(node, entry, S.node)))
-        terms.append(onto_nodes(-1 * flow, label(net.arc_from, S.arc, S.node)))
-        for lead in np.unique(net.arc_lead):
-            sel = np.flatnonzero(net.arc_lead == lead)
+        terms.append(onto_nodes(-1 * flow, label(net.arcs.source, S.arc, S.node)))
+        for lead in np.unique(net.arcs.lead):
+            sel = np.flatnonzero(net.arcs.lead == lead)
             arriving = (1 * flow.isel(arc=sel).shift(period=int(lead))).fillna(0)
-            terms.append(onto_nodes(arriving, label(net.arc_to[sel], S.arc[sel], S.node)))
-        terms.append(onto_nodes(-1 * sale, label(net.sale_node, S.sale, S.node)))
+            terms.append(onto_nodes(arriving, label(net.arcs.target[sel], S.arc[sel], S.node)))
+        terms.append(onto_nodes(-1 * sale, label(net.sales.node, S.sale, S.node)))
         terms.append((1 * stock.shift(period=1)).fillna(0) - stock)
         rhs = np.zeros((len(S.node), T))
-        rhs[:, 0] = -net.initial
+        rhs[:, 0] = -net.nodes.initial
         m.add_constraints(sum(terms[1:], terms[0]) == xr.DataArray(rhs, coords=[S.node, per]),
                           name="Node-balance")
 
         # ---- process capacity
-        cap_lhs = run.groupby(label(net.mode_process, S.mode, S.process)).sum()
+        cap_lhs = run.groupby(label(net.modes.process, S.mode, S.process)).sum()
         m.add_constraints(cap_lhs.reindex(process=S.process).fillna(0)
-                          <= xr.DataArray(net.proc_cap, coords=[S.process, per]),
+                          <= xr.DataArray(net.modes.capacity, coords=[S.process, per]),
                           name="Process-capacity")
         # ---- demand: sales of admitted classes + shortfall = demand
-        sold = sale.groupby(label(net.sale_customer, S.sale, S.customer)).sum()
+        sold = sale.groupby(label(net.sales.customer, S.sale, S.customer)).sum()
         m.add_constraints(sold.reindex(customer=S.customer).fillna(0) + short
-                          == xr.DataArray(net.demand, coords=[S.customer, per]),
+                          == xr.DataArray(net.sales.demand, coords=[S.customer, per]),
                           name="Customer-demand")
         # ---- take-or-pay: purchases + paid deficit >= take-or-pay quantity
-        m.add_constraints(buy + deficit >= grid(net.buy_top, S.contract),
+        m.add_constraints(buy + deficit >= grid(net.purchases.take_or_pay, S.contract),
                           name="Contract-takeorpay")
         # ---- site storage (rows without a cap are kept, as ours: rhs +inf)
-        held = stock.groupby(label(net.node_site, S.node, S.site)).sum()
+        held = stock.groupby(label(net.nodes.site, S.node, S.site)).sum()
         m.add_constraints(held.reindex(site=S.site).fillna(0)
-                          <= grid(net.site_storage[:, None], S.site), name="Site-storage")
+                          <= grid(net.nodes.storage[:, None], S.site), name="Site-storage")
         # ---- CRMA: sales touching a third country <= share x all sales of the customer
         if len(S.crma_pair):
             pair, s_idx, coef = S.crma_entries
@@ -268,13 +270,13 @@ class LinopyPeer:
             return xr.DataArray(np.asarray(values, dtype=float), coords=[ent]) * disc
 
         m.add_objective(
-            (per_unit(net.buy_price, S.contract) * buy).sum()
-            + (per_unit(net.buy_price, S.contract) * deficit).sum()
-            + (per_unit(net.proc_cost[net.mode_process], S.mode) * run).sum()
-            + (per_unit(net.arc_cost, S.arc) * flow).sum()
-            + (per_unit(net.hold_cost, S.node) * stock).sum()
-            + (per_unit(-net.price[net.sale_customer], S.sale) * sale).sum()
-            + (per_unit(net.penalty, S.customer) * short).sum()
+            (per_unit(net.purchases.price, S.contract) * buy).sum()
+            + (per_unit(net.purchases.price, S.contract) * deficit).sum()
+            + (per_unit(net.modes.cost[net.modes.process], S.mode) * run).sum()
+            + (per_unit(net.arcs.cost, S.arc) * flow).sum()
+            + (per_unit(net.nodes.hold_cost, S.node) * stock).sum()
+            + (per_unit(-net.sales.price[net.sales.customer], S.sale) * sale).sum()
+            + (per_unit(net.sales.penalty, S.customer) * short).sum()
         )
         return m
 
@@ -334,12 +336,13 @@ class PyomoPeer:
         m.C = pyo.Set(initialize=range(len(S.customer)))
         m.R = pyo.Set(initialize=range(len(S.crma_pair)))
 
-        buy_lb, buy_ub, top = net.buy_lb.tolist(), net.buy_ub.tolist(), net.buy_top.tolist()
-        cap_on = (net.proc_cap > 0).tolist()
-        lead = net.arc_lead.tolist()
-        allowed = net.sale_allowed.tolist()
-        demand = net.demand.tolist()
-        mode_process = net.mode_process.tolist()
+        buy = net.purchases
+        buy_lb, buy_ub, top = buy.lower.tolist(), buy.upper.tolist(), buy.take_or_pay.tolist()
+        cap_on = (net.modes.capacity > 0).tolist()
+        lead = net.arcs.lead.tolist()
+        allowed = net.sales.allowed.tolist()
+        demand = net.sales.demand.tolist()
+        mode_process = net.modes.process.tolist()
         m.buy = pyo.Var(m.K, m.T, bounds=lambda m, k, t: (buy_lb[k][t], buy_ub[k][t]))
         m.deficit = pyo.Var(m.K, m.T, bounds=lambda m, k, t: (0.0, top[k][t]))
         m.run = pyo.Var(m.J, m.T,
@@ -351,26 +354,26 @@ class PyomoPeer:
 
         # incidence lists, node -> entries
         buys_at: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for k, (n, ld) in enumerate(zip(net.buy_node.tolist(), net.buy_lead.tolist(),
+        for k, (n, ld) in enumerate(zip(net.purchases.node.tolist(), net.purchases.lead.tolist(),
                                         strict=True)):
             buys_at[n].append((k, ld))
         used_at: dict[int, list[tuple[int, float]]] = defaultdict(list)
-        for (mode, node, coef), sign in ((net.mode_in, -1.0), (net.mode_out, 1.0)):
+        for (mode, node, coef), sign in ((net.modes.inputs, -1.0), (net.modes.outputs, 1.0)):
             for j, n, a in zip(mode.tolist(), node.tolist(), coef.tolist(), strict=True):
                 used_at[n].append((j, sign * a))
         out_at: dict[int, list[int]] = defaultdict(list)
         in_at: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for a, (fr, to, ld) in enumerate(zip(net.arc_from.tolist(), net.arc_to.tolist(), lead,
-                                             strict=True)):
+        for a, (fr, to, ld) in enumerate(zip(net.arcs.source.tolist(), net.arcs.target.tolist(),
+                                             lead, strict=True)):
             out_at[fr].append(a)
             in_at[to].append((a, ld))
         sales_at: dict[int, list[int]] = defaultdict(list)
         sales_of: dict[int, list[int]] = defaultdict(list)
-        for s, (n, c) in enumerate(zip(net.sale_node.tolist(), net.sale_customer.tolist(),
+        for s, (n, c) in enumerate(zip(net.sales.node.tolist(), net.sales.customer.tolist(),
                                        strict=True)):
             sales_at[n].append(s)
             sales_of[c].append(s)
-        initial = net.initial.tolist()
+        initial = net.nodes.initial.tolist()
 
         def balance(m: Any, n: int, t: int) -> Any:
             return quicksum(
@@ -388,7 +391,7 @@ class PyomoPeer:
         modes_of: dict[int, list[int]] = defaultdict(list)
         for j, p in enumerate(mode_process):
             modes_of[p].append(j)
-        cap = net.proc_cap.tolist()
+        cap = net.modes.capacity.tolist()
         m.capacity = pyo.Constraint(
             m.P, m.T, rule=lambda m, p, t: quicksum(m.run[j, t] for j in modes_of[p]) <= cap[p][t])
         m.demand = pyo.Constraint(
@@ -398,9 +401,9 @@ class PyomoPeer:
         m.takeorpay = pyo.Constraint(
             m.K, m.T, rule=lambda m, k, t: m.buy[k, t] + m.deficit[k, t] >= top[k][t])
         nodes_of: dict[int, list[int]] = defaultdict(list)
-        for n, s in enumerate(net.node_site.tolist()):
+        for n, s in enumerate(net.nodes.site.tolist()):
             nodes_of[s].append(n)
-        storage = net.site_storage.tolist()
+        storage = net.nodes.storage.tolist()
         # a site without a cap keeps a free row (`<= inf`), as ours does
         m.storage = pyo.Constraint(
             m.S, m.T,
@@ -413,12 +416,12 @@ class PyomoPeer:
             m.R, m.T, rule=lambda m, r, t: quicksum(a * m.sale[s, t] for s, a in crma_of[r]) <= 0)
 
         disc = net.discount.tolist()
-        buy_price = net.buy_price.tolist()
-        run_cost = net.proc_cost[net.mode_process].tolist()
-        arc_cost = net.arc_cost.tolist()
-        hold = net.hold_cost.tolist()
-        revenue = net.price[net.sale_customer].tolist()
-        penalty = net.penalty.tolist()
+        buy_price = net.purchases.price.tolist()
+        run_cost = net.modes.cost[net.modes.process].tolist()
+        arc_cost = net.arcs.cost.tolist()
+        hold = net.nodes.hold_cost.tolist()
+        revenue = net.sales.price[net.sales.customer].tolist()
+        penalty = net.sales.penalty.tolist()
         m.obj = pyo.Objective(sense=pyo.minimize, expr=quicksum(
             [buy_price[k] * disc[t] * (m.buy[k, t] + m.deficit[k, t]) for k in m.K for t in m.T]
             + [run_cost[j] * disc[t] * m.run[j, t] for j in m.J for t in m.T]

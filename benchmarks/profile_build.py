@@ -61,18 +61,18 @@ def crma_vectorised(net: Network, v: Variables) -> RowBlock:
     them customer by customer), so each pair's entries are a range of sales.
     """
     T = net.n_periods
-    counts = np.bincount(net.sale_customer, minlength=len(net.customers))
+    counts = np.bincount(net.sales.customer, minlength=len(net.customers))
     start = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    pair_c = np.array([ci for ci, _, by in net.crma for _ in by], dtype=np.int64)
-    pair_share = np.array([s for _, s, by in net.crma for _ in by], dtype=float)
-    names = [f"{net.customers[ci]}:{c}" for ci, _, by in net.crma for c in by]
+    pair_c = np.array([ci for ci, _, by in net.sales.crma for _ in by], dtype=np.int64)
+    pair_share = np.array([s for _, s, by in net.sales.crma for _ in by], dtype=float)
+    names = [f"{net.customers[ci]}:{c}" for ci, _, by in net.sales.crma for c in by]
     n = len(pair_c)
     size = counts[pair_c]
     first = np.concatenate([[0], np.cumsum(size)[:-1]])
     e_pair = np.repeat(np.arange(n), size)
     e_sale = np.arange(size.sum()) - np.repeat(first, size) + np.repeat(start[pair_c], size)
     coef = -pair_share[e_pair]
-    members = [sales for _, _, by in net.crma for sales in by.values()]
+    members = [sales for _, _, by in net.sales.crma for sales in by.values()]
     if members:
         lens = np.array([len(m) for m in members])
         hit = np.concatenate(members) - np.repeat(start[pair_c], lens) + np.repeat(first, lens)
@@ -95,9 +95,9 @@ def colwise_matrix(net: Network, v: Variables) -> sp.csc_matrix:
     within a column are not sorted (HiGHS does not need them sorted).
     """
     T = net.n_periods
-    N, P, C, K, S = (net.n_nodes, len(net.processes), len(net.customers), len(net.buy_node),
+    N, P, C, K, S = (net.n_nodes, len(net.processes), len(net.customers), len(net.purchases.node),
                      len(net.sites))
-    pairs = [(ci, share, sales) for ci, share, by in net.crma for sales in by.values()]
+    pairs = [(ci, share, sales) for ci, share, by in net.sales.crma for sales in by.values()]
     o_cap = N * T
     o_dem = o_cap + P * T
     o_top = o_dem + C * T
@@ -117,16 +117,16 @@ def colwise_matrix(net: Network, v: Variables) -> sp.csc_matrix:
     one = np.ones((1, 1, 1))
     yes = np.ones((1, 1, 1), bool)
     e = np.arange(K)[:, None, None]
-    arrive = t + net.buy_lead[:, None, None]
-    fam([net.buy_node[:, None, None] * T + arrive, o_top + e * T + t], [one, one],
+    arrive = t + net.purchases.lead[:, None, None]
+    fam([net.purchases.node[:, None, None] * T + arrive, o_top + e * T + t], [one, one],
         [arrive < T, yes])                                                  # Contract-buy
     fam([o_top + e * T + t], [one], [yes])                                  # Contract-deficit
-    mode = np.concatenate([net.mode_in[0], net.mode_out[0]])
-    node = np.concatenate([net.mode_in[1], net.mode_out[1]])
-    coef = np.concatenate([-net.mode_in[2], net.mode_out[2]])
+    mode = np.concatenate([net.modes.inputs[0], net.modes.outputs[0]])
+    node = np.concatenate([net.modes.inputs[1], net.modes.outputs[1]])
+    coef = np.concatenate([-net.modes.inputs[2], net.modes.outputs[2]])
     order = np.argsort(mode, kind="stable")
     mode, node, coef = mode[order], node[order], coef[order]
-    J = len(net.mode_process)
+    J = len(net.modes.process)
     cnt = np.bincount(mode, minlength=J)
     slot = np.arange(len(mode)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
     width = int(cnt.max()) if J else 0
@@ -134,29 +134,29 @@ def colwise_matrix(net: Network, v: Variables) -> sp.csc_matrix:
     tab_c = np.zeros((J, width))
     tab_ok = np.zeros((J, width), bool)
     tab_n[mode, slot], tab_c[mode, slot], tab_ok[mode, slot] = node, coef, True
-    fam([tab_n[:, None, :] * T + t, o_cap + net.mode_process[:, None, None] * T + t],
+    fam([tab_n[:, None, :] * T + t, o_cap + net.modes.process[:, None, None] * T + t],
         [tab_c[:, None, :], one], [tab_ok[:, None, :], yes])               # Process-run
-    arrive = t + net.arc_lead[:, None, None]
-    fam([net.arc_from[:, None, None] * T + t, net.arc_to[:, None, None] * T + arrive],
+    arrive = t + net.arcs.lead[:, None, None]
+    fam([net.arcs.source[:, None, None] * T + t, net.arcs.target[:, None, None] * T + arrive],
         [-one, one], [yes, arrive < T])                                     # Lane-flow
     n = np.arange(N)[:, None, None]
-    fam([n * T + t, n * T + t + 1, o_sto + net.node_site[:, None, None] * T + t],
+    fam([n * T + t, n * T + t + 1, o_sto + net.nodes.site[:, None, None] * T + t],
         [-one, one, one], [yes, t < T - 1, yes])                            # Stock-level
-    L = len(net.sale_node)
+    L = len(net.sales.node)
     per_c = np.bincount([ci for ci, _, _ in pairs], minlength=C) if pairs else np.zeros(C, int)
     kp = int(per_c.max()) if pairs else 0
     tab_p = np.zeros((L, kp), np.int64)
     tab_v = np.zeros((L, kp))
     tab_pok = np.zeros((L, kp), bool)
     used = np.zeros(C, np.int64)
-    mine_of = {ci: np.flatnonzero(net.sale_customer == ci) for ci, _, _ in net.crma}
+    mine_of = {ci: np.flatnonzero(net.sales.customer == ci) for ci, _, _ in net.sales.crma}
     for r, (ci, share, sales) in enumerate(pairs):  # one step per (customer, country) pair
         mine, k = mine_of[ci], used[ci]
         tab_p[mine, k], tab_pok[mine, k] = r, True
         tab_v[mine, k] = -share
         tab_v[sales, k] += 1.0
         used[ci] += 1
-    fam([net.sale_node[:, None, None] * T + t, o_dem + net.sale_customer[:, None, None] * T + t,
+    fam([net.sales.node[:, None, None] * T + t, o_dem + net.sales.customer[:, None, None] * T + t,
          o_crma + tab_p[:, None, :] * T + t], [-one, one, tab_v[:, None, :]],
         [yes, yes, tab_pok[:, None, :]])                                    # Customer-sale
     c = np.arange(C)[:, None, None]
@@ -171,14 +171,16 @@ def colwise_matrix(net: Network, v: Variables) -> sp.csc_matrix:
 def row_bounds(net: Network) -> tuple[np.ndarray, np.ndarray]:
     """Row lower and upper bounds in ``build_model``'s row order, without the row blocks."""
     T = net.n_periods
-    n_pairs = sum(len(by) for _, _, by in net.crma)
+    n_pairs = sum(len(by) for _, _, by in net.sales.crma)
     bal = np.zeros((net.n_nodes, T))
-    bal[:, 0] = -net.initial
+    bal[:, 0] = -net.nodes.initial
     inf = np.inf
-    lower = [bal.ravel(), np.full(net.proc_cap.size, -inf), net.demand.ravel(),
-             net.buy_top.ravel(), np.full(len(net.sites) * T, -inf), np.full(n_pairs * T, -inf)]
-    upper = [bal.ravel(), net.proc_cap.ravel(), net.demand.ravel(),
-             np.full(net.buy_top.size, inf), np.repeat(net.site_storage, T), np.zeros(n_pairs * T)]
+    lower = [bal.ravel(), np.full(net.modes.capacity.size, -inf), net.sales.demand.ravel(),
+             net.purchases.take_or_pay.ravel(), np.full(len(net.sites) * T, -inf),
+             np.full(n_pairs * T, -inf)]
+    upper = [bal.ravel(), net.modes.capacity.ravel(), net.sales.demand.ravel(),
+             np.full(net.purchases.take_or_pay.size, inf), np.repeat(net.nodes.storage, T),
+             np.zeros(n_pairs * T)]
     return np.concatenate(lower), np.concatenate(upper)
 
 

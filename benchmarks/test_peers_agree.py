@@ -34,7 +34,7 @@ def _run(tool: str, net: object) -> tuple[tuple[int, int, int], float]:
 @pytest.mark.parametrize(("regions", "periods", "seed"), [(1, 4, 0), (2, 12, 3), (4, 8, 7)])
 def test_peers_build_the_same_lp(regions: int, periods: int, seed: int) -> None:
     net = compile_network(make_scenario(regions, periods=periods, seed=seed))
-    assert net.crma, "the scenario should exercise CRMA rows"
+    assert net.sales.crma, "the scenario should exercise CRMA rows"
     counts, objective = {}, {}
     for tool in ("oreline", "linopy", "pyomo"):
         counts[tool], objective[tool] = _run(tool, net)

@@ -82,13 +82,13 @@ def test_lots_are_told_apart_by_their_sourcing() -> None:
 def test_the_planner_caps_exactly_the_third_countries_the_rule_names() -> None:
     sc = load_scenario("kmp")
     net = compile_network(sc)
-    assert net.crma, "kmp has a crma customer"
-    for ci, share, by_country in net.crma:
+    assert net.sales.crma, "kmp has a crma customer"
+    for ci, share, by_country in net.sales.crma:
         cu = sc.customers[ci]
         stages = list(cu.provenance.stages)
         assert share == cu.provenance.max_share
-        rows = np.flatnonzero(np.asarray(net.sale_customer) == ci)
-        cls_of = {int(k): net.classes[net.node_cls[net.sale_node[k]]] for k in rows}
+        rows = np.flatnonzero(np.asarray(net.sales.customer) == ci)
+        cls_of = {int(k): net.classes[net.nodes.cls[net.sales.node[k]]] for k in rows}
         named = set().union(*(crma_shares([(1.0, {s: c.countries(s) for s in stages})],
                                           stages).get(s, {}) for c in cls_of.values()
                               for s in stages))

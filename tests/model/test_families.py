@@ -8,7 +8,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from oreline.network import compile_network
 from oreline.planner import run_plan
 
 
@@ -126,33 +125,6 @@ def test_storage_capacity_limits_stock(tiny_dict, make):
     assert unlimited.results.tables["inventory"].empty
 
 
-def test_capacity_phases_ramp_and_switch(tiny_dict, make):
-    tiny_dict["horizon"]["periods"] = 6
-    tiny_dict["processes"][0]["capacity"] = [
-        {"start": "2027-01", "capacity": "10 t/month metal"},
-        {"start": "2027-02", "capacity": "22 t/month metal", "ramp_periods": 2},
-        {"start": "2027-05", "capacity": "40 t/month metal", "enabled": False},
-    ]
-    net = compile_network(make(tiny_dict))
-    assert net.proc_cap[0] == pytest.approx([10, 14, 18, 22, 22, 22])
-
-
-def test_yearly_demand_with_profile(tiny_dict, make):
-    weights = [1, 1, 2] + [1] * 9
-    tiny_dict["customers"][0]["demand"] = "78 t/yr metal"
-    tiny_dict["customers"][0]["profile"] = weights
-    net = compile_network(make(tiny_dict))
-    mean = sum(weights) / 12
-    assert net.demand[0] == pytest.approx([6.5 / mean, 6.5 / mean, 13 / mean])
-
-
-def test_qualification_date_holds_back_demand(tiny_dict, make):
-    tiny_dict["customers"][0]["qualified_from"] = "2027-03"
-    net = compile_network(make(tiny_dict))
-    assert net.demand[0] == pytest.approx([0, 0, 6])
-    assert net.unqualified[0] == pytest.approx([6, 6, 0])
-
-
 def test_yield_raises_input(tiny_dict, make):
     """At 80% yield metal needs 1.25 / 0.8 = 1.5625 t oxide."""
     tiny_dict["processes"][0]["yield"] = 0.8
@@ -176,42 +148,3 @@ def test_minimum_purchase_is_bound(tiny_dict, make):
     buy = plan.results.tables["purchases"].groupby("period")["quantity_t"].sum()
     assert (buy >= 15 - 1e-9).all()
     assert np.isfinite(plan.results.kpis["objective_discounted"])
-
-
-def test_infeasible_plan_names_the_conflicting_limits(tiny_dict, make):
-    """A 90 t/month minimum purchase with 5 t of storage cannot be met."""
-    from oreline.errors import SolverError
-
-    tiny_dict["contracts"][1]["min"] = "90 t/month oxide"
-    tiny_dict["sites"][0]["storage_capacity"] = "5 t oxide"
-    with pytest.raises(SolverError) as info:
-        run_plan(make(tiny_dict))
-    text = str(info.value)
-    assert "Site-storage[plant" in text
-    assert "Contract-buy[cn" in text
-    assert "Node-balance[plant/oxide/CN>CN" in text
-
-
-def test_row_and_column_labels_round_trip():
-    from oreline.model import build_model
-    from oreline.scenario import load_scenario
-
-    lp = build_model(compile_network(load_scenario("tiny")))
-    labels = {lp.row_label(i) for i in range(lp.n_rows)}
-    assert len(labels) == lp.n_rows
-    assert "Process-capacity[electrolysis, 2027-02]" in labels
-    cols = {lp.col_label(j) for j in range(lp.n_cols)}
-    assert len(cols) == lp.n_cols
-    assert "Customer-sale[c2 <- CN>CN>KR, 2027-01]" in cols
-
-
-def test_demand_outside_the_horizon_is_an_error(tiny_dict, make):
-    from oreline.errors import ScenarioError
-
-    tiny_dict["customers"][0]["demand_by_period"] = {"2027-02": "7 t/month metal",
-                                                     "2028-05": "7 t/month metal"}
-    with pytest.raises(ScenarioError, match="period 2028-05 is not a period of the horizon"):
-        make(tiny_dict)
-    del tiny_dict["customers"][0]["demand_by_period"]["2028-05"]
-    net = compile_network(make(tiny_dict))
-    assert net.demand[0] == pytest.approx([6, 7, 6])

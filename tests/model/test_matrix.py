@@ -1,4 +1,4 @@
-"""Matrix assembly against scipy's public conversion; recipe duplicates are refused."""
+"""Matrix assembly against scipy's public conversion; recipe duplicates are refused; labels."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from oreline.errors import ScenarioError
 from oreline.model.matrix import coo_to_csc
+from oreline.network import compile_network
 
 
 @settings(max_examples=50, deadline=None)
@@ -30,3 +31,16 @@ def test_co_product_repeating_an_input_is_refused(tiny_dict, make):
     tiny_dict["processes"][0]["co_products"] = {"oxide": 0.1}
     with pytest.raises(ScenarioError, match="co-product 'oxide' is also an input"):
         make(tiny_dict)
+
+
+def test_row_and_column_labels_round_trip():
+    from oreline.model import build_model
+    from oreline.scenario import load_scenario
+
+    lp = build_model(compile_network(load_scenario("tiny")))
+    labels = {lp.row_label(i) for i in range(lp.n_rows)}
+    assert len(labels) == lp.n_rows
+    assert "Process-capacity[electrolysis, 2027-02]" in labels
+    cols = {lp.col_label(j) for j in range(lp.n_cols)}
+    assert len(cols) == lp.n_cols
+    assert "Customer-sale[c2 <- CN>CN>KR, 2027-01]" in cols

@@ -9,8 +9,8 @@ import pytest
 
 from oreline.errors import StressError
 from oreline.scenario import load_scenario
-from oreline.stress.apply import check_references
 from oreline.stress.files import load_stress
+from oreline.stress.references import check_references
 from oreline.stress.runner import Worker
 
 HEAD = """\

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from oreline.model.families import ConstraintFamily
 from oreline.model.variables import Variables
 from oreline.network import Network
 
@@ -30,7 +31,7 @@ __all__ = [
 class RowBlock:
     """Rows of one constraint family and their nonzeros (local row numbers)."""
 
-    name: str
+    name: ConstraintFamily
     n: int
     T: int
     rows: np.ndarray
@@ -68,21 +69,21 @@ def define_node_balance(net: Network, v: Variables) -> RowBlock:
     T, N = net.n_periods, net.n_nodes
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     # purchases arrive after the contract's lead time
-    e, t = _grid(len(net.buy_node), T)
-    arrive = t + net.buy_lead[e]
+    e, t = _grid(len(net.purchases.node), T)
+    arrive = t + net.purchases.lead[e]
     ok = arrive < T
-    parts.append((net.buy_node[e][ok] * T + arrive[ok], v["Contract-buy"].cols(e, t)[ok],
+    parts.append((net.purchases.node[e][ok] * T + arrive[ok], v["Contract-buy"].cols(e, t)[ok],
                   np.ones(ok.sum())))
     # process modes: inputs consumed, outputs produced in the same period
-    for (mode, node, coef), sign in ((net.mode_in, -1.0), (net.mode_out, 1.0)):
+    for (mode, node, coef), sign in ((net.modes.inputs, -1.0), (net.modes.outputs, 1.0)):
         k, t = _grid(len(mode), T)
         parts.append((node[k] * T + t, v["Process-run"].cols(mode[k], t), sign * coef[k]))
     # lane flows leave in t and arrive in t + lead
-    a, t = _grid(len(net.arc_from), T)
-    parts.append((net.arc_from[a] * T + t, v["Lane-flow"].cols(a, t), -np.ones(a.shape)))
-    arrive = t + net.arc_lead[a]
+    a, t = _grid(len(net.arcs.source), T)
+    parts.append((net.arcs.source[a] * T + t, v["Lane-flow"].cols(a, t), -np.ones(a.shape)))
+    arrive = t + net.arcs.lead[a]
     ok = arrive < T
-    parts.append((net.arc_to[a][ok] * T + arrive[ok], v["Lane-flow"].cols(a, t)[ok],
+    parts.append((net.arcs.target[a][ok] * T + arrive[ok], v["Lane-flow"].cols(a, t)[ok],
                   np.ones(ok.sum())))
     # stock carried from t to t + 1
     n, t = _grid(N, T)
@@ -90,10 +91,10 @@ def define_node_balance(net: Network, v: Variables) -> RowBlock:
     ok = t < T - 1
     parts.append((n[ok] * T + t[ok] + 1, v["Stock-level"].cols(n, t)[ok], np.ones(ok.sum())))
     # sales
-    s, t = _grid(len(net.sale_node), T)
-    parts.append((net.sale_node[s] * T + t, v["Customer-sale"].cols(s, t), -np.ones(s.shape)))
+    s, t = _grid(len(net.sales.node), T)
+    parts.append((net.sales.node[s] * T + t, v["Customer-sale"].cols(s, t), -np.ones(s.shape)))
     rhs = np.zeros((N, T))
-    rhs[:, 0] = -net.initial
+    rhs[:, 0] = -net.nodes.initial
     rows, cols, vals = _cat(parts)
     return RowBlock("Node-balance", N, T, rows, cols, vals, rhs.ravel(), rhs.ravel().copy())
 
@@ -101,45 +102,45 @@ def define_node_balance(net: Network, v: Variables) -> RowBlock:
 def define_process_capacity(net: Network, v: Variables) -> RowBlock:
     """Output of all modes of a process within its capacity in each period."""
     T, P = net.n_periods, len(net.processes)
-    j, t = _grid(len(net.mode_process), T)
-    rows = net.mode_process[j] * T + t
+    j, t = _grid(len(net.modes.process), T)
+    rows = net.modes.process[j] * T + t
     cols = v["Process-run"].cols(j, t)
     return RowBlock("Process-capacity", P, T, rows.ravel(), cols.ravel(), np.ones(rows.size),
-                    np.full(P * T, -np.inf), net.proc_cap.ravel().copy(), list(net.processes))
+                    np.full(P * T, -np.inf), net.modes.capacity.ravel().copy(), list(net.processes))
 
 
 def define_customer_demand(net: Network, v: Variables) -> RowBlock:
     """Sales of every admitted class plus shortfall equal demand."""
     T, C = net.n_periods, len(net.customers)
-    s, t = _grid(len(net.sale_node), T)
+    s, t = _grid(len(net.sales.node), T)
     c, tc = _grid(C, T)
     rows, cols, vals = _cat([
-        (net.sale_customer[s] * T + t, v["Customer-sale"].cols(s, t), np.ones(s.shape)),
+        (net.sales.customer[s] * T + t, v["Customer-sale"].cols(s, t), np.ones(s.shape)),
         (c * T + tc, v["Customer-shortfall"].cols(c, tc), np.ones(c.shape)),
     ])
-    d = net.demand.ravel()
+    d = net.sales.demand.ravel()
     return RowBlock("Customer-demand", C, T, rows, cols, vals, d.copy(), d.copy(),
                     list(net.customers))
 
 
 def define_take_or_pay(net: Network, v: Variables) -> RowBlock:
     """Purchases plus paid deficit reach the take-or-pay quantity."""
-    T, K = net.n_periods, len(net.buy_node)
+    T, K = net.n_periods, len(net.purchases.node)
     e, t = _grid(K, T)
     rows, cols, vals = _cat([
         (e * T + t, v["Contract-buy"].cols(e, t), np.ones(e.shape)),
         (e * T + t, v["Contract-deficit"].cols(e, t), np.ones(e.shape)),
     ])
-    return RowBlock("Contract-takeorpay", K, T, rows, cols, vals, net.buy_top.ravel().copy(),
-                    np.full(K * T, np.inf))
+    return RowBlock("Contract-takeorpay", K, T, rows, cols, vals,
+                    net.purchases.take_or_pay.ravel().copy(), np.full(K * T, np.inf))
 
 
 def define_site_storage(net: Network, v: Variables) -> RowBlock:
     """Total stock held at a site within its storage capacity."""
     T, S = net.n_periods, len(net.sites)
     n, t = _grid(net.n_nodes, T)
-    rows = net.node_site[n] * T + t
-    cap = np.repeat(net.site_storage, T)
+    rows = net.nodes.site[n] * T + t
+    cap = np.repeat(net.nodes.storage, T)
     return RowBlock("Site-storage", S, T, rows.ravel(), v["Stock-level"].cols(n, t).ravel(),
                     np.ones(rows.size), np.full(S * T, -np.inf), cap, list(net.sites))
 
@@ -153,15 +154,15 @@ def define_crma_share(net: Network, v: Variables) -> RowBlock:
     country, ``-share`` for the others.
     """
     T = net.n_periods
-    pairs = [(ci, share, sales) for ci, share, by in net.crma for sales in by.values()]
-    names = [f"{net.customers[ci]}:{c}" for ci, _, by in net.crma for c in by]
+    pairs = [(ci, share, sales) for ci, share, by in net.sales.crma for sales in by.values()]
+    names = [f"{net.customers[ci]}:{c}" for ci, _, by in net.sales.crma for c in by]
     n = len(pairs)
     if not n:
         empty = np.zeros(0, np.int64)
         return RowBlock("Customer-crma", 0, T, empty, empty, np.zeros(0), np.zeros(0),
                         np.zeros(0), names)
     # sales of one customer are contiguous (compile_network emits them customer by customer)
-    counts = np.bincount(net.sale_customer, minlength=len(net.customers))
+    counts = np.bincount(net.sales.customer, minlength=len(net.customers))
     first_sale = np.concatenate([[0], np.cumsum(counts)[:-1]])
     pair_c = np.array([ci for ci, _, _ in pairs], dtype=np.int64)
     size = counts[pair_c]

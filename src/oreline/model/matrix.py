@@ -8,6 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from oreline.model.constraints import CONSTRAINT_FAMILIES, RowBlock
+from oreline.model.families import ConstraintFamily
 from oreline.model.objective import define_objective
 from oreline.model.variables import Variables, define_variables
 from oreline.network import Network
@@ -52,8 +53,8 @@ class LinearProgram:
 
     net: Network
     variables: Variables
-    rows: dict[str, RowBlock]
-    row_offset: dict[str, int]
+    rows: dict[ConstraintFamily, RowBlock]
+    row_offset: dict[ConstraintFamily, int]
     cost: np.ndarray
     col_lower: np.ndarray
     col_upper: np.ndarray
@@ -71,7 +72,7 @@ class LinearProgram:
         """Number of rows."""
         return int(self.matrix.shape[0])
 
-    def row_slice(self, name: str) -> slice:
+    def row_slice(self, name: ConstraintFamily) -> slice:
         """Rows of one constraint family."""
         off = self.row_offset[name]
         return slice(off, off + self.rows[name].size)
@@ -85,14 +86,14 @@ class LinearProgram:
                 return f"{name}[{self._row_entity(name, block, e)}, {self.net.periods[t]}]"
         raise IndexError(i)
 
-    def _row_entity(self, name: str, block: RowBlock, e: int) -> str:
+    def _row_entity(self, name: ConstraintFamily, block: RowBlock, e: int) -> str:
         net = self.net
         if block.entities is not None:
             return str(block.entities[e])
         if name == "Node-balance":
             return "/".join(net.node_label(e))
         if name == "Contract-takeorpay":
-            return net.scenario.contracts[int(net.buy_contract[e])].id
+            return net.scenario.contracts[int(net.purchases.contract[e])].id
         return str(e)
 
     def col_label(self, j: int) -> str:
@@ -103,18 +104,18 @@ class LinearProgram:
             if b.offset <= j < b.offset + b.size:
                 e, t = divmod(j - b.offset, b.T)
                 if name.startswith("Contract"):
-                    what = sc.contracts[int(net.buy_contract[e])].id
+                    what = sc.contracts[int(net.purchases.contract[e])].id
                 elif name == "Process-run":
-                    what = (f"{net.processes[net.mode_process[e]]} -> "
-                            f"{net.classes[net.mode_out_cls[e]].label}")
+                    what = (f"{net.processes[net.modes.process[e]]} -> "
+                            f"{net.classes[net.modes.out_cls[e]].label}")
                 elif name == "Lane-flow":
-                    carried = "/".join(net.node_label(int(net.arc_from[e]))[1:])
-                    what = f"{sc.lanes[int(net.arc_lane[e])].id} {carried}"
+                    carried = "/".join(net.node_label(int(net.arcs.source[e]))[1:])
+                    what = f"{sc.lanes[int(net.arcs.lane[e])].id} {carried}"
                 elif name == "Stock-level":
                     what = "/".join(net.node_label(e))
                 elif name == "Customer-sale":
-                    what = (f"{net.customers[net.sale_customer[e]]} <- "
-                            f"{net.classes[net.node_cls[net.sale_node[e]]].label}")
+                    what = (f"{net.customers[net.sales.customer[e]]} <- "
+                            f"{net.classes[net.nodes.cls[net.sales.node[e]]].label}")
                 else:
                     what = str(net.customers[e])
                 return f"{name}[{what}, {net.periods[t]}]"
@@ -135,7 +136,7 @@ def build_model(net: Network) -> LinearProgram:
     """
     v = define_variables(net)
     blocks = [family(net, v) for family in CONSTRAINT_FAMILIES]
-    offsets: dict[str, int] = {}
+    offsets: dict[ConstraintFamily, int] = {}
     off = 0
     for b in blocks:
         offsets[b.name] = off

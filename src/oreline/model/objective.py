@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from oreline.model.families import VariableFamily
 from oreline.model.variables import Variables
 from oreline.network import Network
 
@@ -32,15 +33,15 @@ def define_objective(net: Network, v: Variables) -> np.ndarray:
     cost = np.zeros(v.n_cols)
     disc = net.discount[None, :]
 
-    def put(name: str, per_unit: np.ndarray) -> None:
+    def put(name: VariableFamily, per_unit: np.ndarray) -> None:
         b = v[name]
         cost[b.offset:b.offset + b.size] = (np.asarray(per_unit)[:, None] * disc).ravel()
 
-    put("Contract-buy", net.buy_price)
-    put("Contract-deficit", net.buy_price)
-    put("Process-run", net.proc_cost[net.mode_process])
-    put("Lane-flow", net.arc_cost)
-    put("Stock-level", net.hold_cost)
-    put("Customer-sale", -net.price[net.sale_customer])
-    put("Customer-shortfall", net.penalty)
+    put("Contract-buy", net.purchases.price)
+    put("Contract-deficit", net.purchases.price)
+    put("Process-run", net.modes.cost[net.modes.process])
+    put("Lane-flow", net.arcs.cost)
+    put("Stock-level", net.nodes.hold_cost)
+    put("Customer-sale", -net.sales.price[net.sales.customer])
+    put("Customer-shortfall", net.sales.penalty)
     return cost

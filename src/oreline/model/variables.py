@@ -10,22 +10,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from oreline.model.families import VARIABLE_FAMILIES, VariableFamily
 from oreline.network import Network
 
-__all__ = ["FAMILIES", "VarBlock", "Variables", "define_variables"]
-
-#: Variable families in column order.
-FAMILIES: tuple[str, ...] = (
-    "Contract-buy", "Contract-deficit", "Process-run", "Lane-flow", "Stock-level",
-    "Customer-sale", "Customer-shortfall",
-)
+__all__ = ["VarBlock", "Variables", "define_variables"]
 
 
 @dataclass(frozen=True)
 class VarBlock:
     """One variable family: ``n`` entities x ``T`` periods starting at column ``offset``."""
 
-    name: str
+    name: VariableFamily
     offset: int
     n: int
     T: int
@@ -40,6 +35,10 @@ class VarBlock:
         out: np.ndarray = self.offset + np.asarray(entity) * self.T + np.asarray(period)
         return out
 
+    def values(self, x: np.ndarray) -> np.ndarray:
+        """Entries of this family in a full column vector ``x``, as an ``(n, T)`` view."""
+        return x[self.offset:self.offset + self.size].reshape(self.n, self.T)
+
     def grid(self) -> np.ndarray:
         """Columns as an ``(n, T)`` array."""
         return self.offset + np.arange(self.size).reshape(self.n, self.T)
@@ -49,7 +48,7 @@ class VarBlock:
 class Variables:
     """All column blocks with their bounds; costs are set by :mod:`oreline.model.objective`."""
 
-    blocks: dict[str, VarBlock]
+    blocks: dict[VariableFamily, VarBlock]
     lower: np.ndarray
     upper: np.ndarray
 
@@ -58,7 +57,7 @@ class Variables:
         """Total number of columns."""
         return len(self.lower)
 
-    def __getitem__(self, name: str) -> VarBlock:
+    def __getitem__(self, name: VariableFamily) -> VarBlock:
         return self.blocks[name]
 
 
@@ -75,36 +74,36 @@ def define_variables(net: Network) -> Variables:
 
     """
     T = net.n_periods
-    counts = {
-        "Contract-buy": len(net.buy_node),
-        "Contract-deficit": len(net.buy_node),
-        "Process-run": len(net.mode_process),
-        "Lane-flow": len(net.arc_from),
+    counts: dict[VariableFamily, int] = {
+        "Contract-buy": len(net.purchases.node),
+        "Contract-deficit": len(net.purchases.node),
+        "Process-run": len(net.modes.process),
+        "Lane-flow": len(net.arcs.source),
         "Stock-level": net.n_nodes,
-        "Customer-sale": len(net.sale_node),
+        "Customer-sale": len(net.sales.node),
         "Customer-shortfall": len(net.customers),
     }
-    blocks: dict[str, VarBlock] = {}
+    blocks: dict[VariableFamily, VarBlock] = {}
     offset = 0
-    for name in FAMILIES:
+    for name in VARIABLE_FAMILIES:
         blocks[name] = VarBlock(name, offset, counts[name], T)
         offset += counts[name] * T
     lower = np.zeros(offset)
     upper = np.full(offset, np.inf)
     t = np.arange(T)
 
-    def put(name: str, lo: np.ndarray | float, hi: np.ndarray | float) -> None:
+    def put(name: VariableFamily, lo: np.ndarray | float, hi: np.ndarray | float) -> None:
         b = blocks[name]
         sl = slice(b.offset, b.offset + b.size)
         lower[sl] = np.broadcast_to(lo, (b.n, T)).ravel()
         upper[sl] = np.broadcast_to(hi, (b.n, T)).ravel()
 
-    put("Contract-buy", net.buy_lb, net.buy_ub)
-    put("Contract-deficit", 0.0, net.buy_top)
-    put("Process-run", 0.0, np.where(net.proc_cap[net.mode_process] > 0, np.inf, 0.0))
-    in_horizon = (t[None, :] + net.arc_lead[:, None]) < T
+    put("Contract-buy", net.purchases.lower, net.purchases.upper)
+    put("Contract-deficit", 0.0, net.purchases.take_or_pay)
+    put("Process-run", 0.0, np.where(net.modes.capacity[net.modes.process] > 0, np.inf, 0.0))
+    in_horizon = (t[None, :] + net.arcs.lead[:, None]) < T
     put("Lane-flow", 0.0, np.where(in_horizon, np.inf, 0.0))
     put("Stock-level", 0.0, np.inf)
-    put("Customer-sale", 0.0, np.where(net.sale_allowed, np.inf, 0.0))
-    put("Customer-shortfall", 0.0, net.demand)
+    put("Customer-sale", 0.0, np.where(net.sales.allowed, np.inf, 0.0))
+    put("Customer-shortfall", 0.0, net.sales.demand)
     return Variables(blocks, lower, upper)

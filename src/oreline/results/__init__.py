@@ -8,11 +8,10 @@ import numpy as np
 import pandas as pd
 
 from oreline.model.matrix import LinearProgram
-from oreline.origin import policy_allows
 from oreline.results.balance import element_balance
+from oreline.results.kpis import KpiLayout, Kpis
 from oreline.results.prices import shadow_prices, shortfall_causes
-from oreline.results.tables import origin_class_table, plan_tables
-from oreline.scenario.schema import Policy
+from oreline.results.tables import TOL, origin_class_table, plan_tables
 from oreline.solve import LiveModel, Solution
 
 __all__ = ["PlanResults", "element_balance", "make_results", "shadow_prices"]
@@ -38,32 +37,38 @@ class PlanResults:
         return d[d["shortfall_t"] > 1e-6].reset_index(drop=True)
 
 
-def _fill(demand: pd.DataFrame) -> pd.DataFrame:
-    g = demand.groupby("customer", sort=False)[["demand_t", "served_t", "shortfall_t",
-                                                "unqualified_demand_t"]].sum()
-    g["fill_rate"] = np.where(g["demand_t"] > 0, g["served_t"] / g["demand_t"].where(
-        g["demand_t"] > 0, 1.0), np.nan)
-    return g.reset_index()
+def _fill(lp: LinearProgram, k: Kpis) -> pd.DataFrame:
+    """Per customer with demand rows: demand, served, shortfall, unqualified, fill rate."""
+    sales = lp.net.sales
+    unq = sales.unqualified.sum(axis=1)
+    listed = ((sales.demand > TOL) | (sales.unqualified > TOL)).any(axis=1)
+    return pd.DataFrame({
+        "customer": np.asarray(lp.net.customers, dtype=object), "demand_t": k.demand,
+        "served_t": k.demand - k.shortfall, "shortfall_t": k.shortfall,
+        "unqualified_demand_t": unq, "fill_rate": k.fill,
+    })[listed].reset_index(drop=True)
 
 
 def _utilisation(lp: LinearProgram, production: pd.DataFrame) -> pd.DataFrame:
     net = lp.net
     cap = pd.DataFrame({"process": np.repeat(np.asarray(net.processes), net.n_periods),
                         "period": np.tile(np.asarray(net.periods), len(net.processes)),
-                        "capacity_t": net.proc_cap.ravel()})
+                        "capacity_t": net.modes.capacity.ravel()})
     out = production.groupby(["process", "period"], as_index=False)["output_t"].sum()
     merged = cap.merge(out, on=["process", "period"], how="left").fillna({"output_t": 0.0})
     return merged
 
 
-def _dfars_clean(lp: LinearProgram, production: pd.DataFrame) -> pd.DataFrame:
-    rule = Policy(rule="dfars-2027")
-    labels = {c.label: c for c in lp.net.classes}
-    if production.empty:
+def _dfars_clean(lp: LinearProgram, k: Kpis) -> pd.DataFrame:
+    """DFARS-clean share of each product's output per period (periods it was made in)."""
+    net = lp.net
+    if not (np.abs(k.run) > TOL).any():
         return pd.DataFrame(columns=["product", "period", "output_t", "dfars_clean_t"])
-    ok = [labels[k].tracked and policy_allows(rule, labels[k], p) for k, p in
-          zip(production["origin_class"], production["period"], strict=True)]
-    df = production.assign(dfars_clean_t=np.where(ok, production["output_t"], 0.0))
+    product = np.array([net.scenario.processes[p].main_output for p in net.modes.process],
+                       dtype=object)
+    e, t = np.nonzero(np.abs(k.run) > TOL)
+    df = pd.DataFrame({"product": product[e], "period": np.asarray(net.periods)[t],
+                       "output_t": k.run[e, t], "dfars_clean_t": k.dfars_clean[e, t]})
     return df.groupby(["product", "period"], as_index=False)[["output_t", "dfars_clean_t"]].sum()
 
 
@@ -88,35 +93,21 @@ def make_results(lp: LinearProgram, sol: Solution,
     tables["capacity"] = util
     net = lp.net
     opening = pd.DataFrame({
-        "site": np.asarray(net.sites, dtype=object)[net.node_site],
-        "commodity": np.asarray(net.commodities, dtype=object)[net.node_com],
-        "origin_class": [net.classes[k].label for k in net.node_cls],
-        "quantity_t": net.initial,
+        "site": np.asarray(net.sites, dtype=object)[net.nodes.site],
+        "commodity": np.asarray(net.commodities, dtype=object)[net.nodes.commodity],
+        "origin_class": [net.classes[k].label for k in net.nodes.cls],
+        "quantity_t": net.nodes.initial,
     })
     tables["opening_stock"] = opening[opening["quantity_t"] > 0].reset_index(drop=True)
     tables["origin_classes"] = origin_class_table(net)
-    rev = float(tables["sales"]["revenue"].sum())
-    buy = float(tables["purchases"]["cost"].sum() + tables["take_or_pay"]["cost"].sum())
-    proc = float(tables["production"]["cost"].sum())
-    ship = float(tables["lane_flows"]["cost"].sum())
-    hold = float(tables["inventory"]["holding_cost"].sum())
-    pen = float(tables["demand"]["penalty"].sum())
-    dem = tables["demand"]
-    total_dem = float(dem["demand_t"].sum())
     util_by = util.groupby("process")[["output_t", "capacity_t"]].sum()
     util_by["utilisation"] = util_by["output_t"] / util_by["capacity_t"].where(
         util_by["capacity_t"] > 0)
-    kpis = {
-        "revenue": rev, "purchase_cost": buy, "processing_cost": proc, "transport_cost": ship,
-        "holding_cost": hold, "margin": rev - buy - proc - ship - hold,
-        "shortfall_penalty": pen, "objective_discounted": -sol.objective,
-        "demand_t": total_dem, "served_t": float(dem["served_t"].sum()),
-        "shortfall_t": float(dem["shortfall_t"].sum()),
-        "fill_rate": float(dem["served_t"].sum() / total_dem) if total_dem else float("nan"),
-    }
+    kpi = KpiLayout.of(lp).kpis(sol.x, lp.cost, net.sales.demand)
     return PlanResults(
-        tables=tables, kpis=kpis, fill_rate=_fill(dem), utilisation=util_by.reset_index(),
-        shadow=shadow, balance=balance, dfars_clean=_dfars_clean(lp, tables["production"]),
+        tables=tables, kpis=kpi.scalars, fill_rate=_fill(lp, kpi),
+        utilisation=util_by.reset_index(), shadow=shadow, balance=balance,
+        dfars_clean=_dfars_clean(lp, kpi),
         meta={"columns": lp.n_cols, "rows": lp.n_rows, "nonzeros": int(lp.matrix.nnz),
               "iterations": sol.iterations, **{f"{k}_seconds": v for k, v in sol.timings.items()}},
     )

@@ -20,6 +20,53 @@ from oreline.solve import Solution
 __all__ = ["element_balance"]
 
 
+def _process_terms(lp: LinearProgram, x: np.ndarray, node_frac: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Per element: what processes lost (inputs - outputs) and created beyond tolerance."""
+    net = lp.net
+    E = node_frac.shape[1]
+    run = lp.variables["Process-run"].values(x).sum(axis=1)
+    if not len(run):
+        return np.zeros(E), np.zeros(E)
+    moved = []
+    for mode, node, coef in (net.modes.inputs, net.modes.outputs):
+        total = np.zeros((len(run), E))
+        np.add.at(total, mode, (run[mode] * coef)[:, None] * node_frac[node])
+        moved.append(total)
+    used, made = moved
+    created = np.clip(made - used * (1 + RECIPE_TOLERANCE), 0, None).sum(axis=0)
+    return (used - made).sum(axis=0), created
+
+
+def _balance_table(lp: LinearProgram, sol: Solution) -> tuple[pd.DataFrame, np.ndarray]:
+    """The per-element balance terms, and the mass each element's processes created."""
+    net, v = lp.net, lp.variables
+    T = net.n_periods
+    coms = net.scenario.commodities
+    elements = sorted({el for c in coms for el in c.element_fractions})
+    frac = np.array([[c.element_fractions.get(el, 0.0) for el in elements] for c in coms])
+    node_frac = frac.reshape(len(coms), len(elements))[net.nodes.commodity]  # (nodes, E)
+    none = np.zeros(len(elements))
+    buy = v["Contract-buy"].values(sol.x)
+    arrives = (np.arange(T)[None, :] + net.purchases.lead[:, None]) < T
+    bought = (buy * arrives).sum(axis=1) @ node_frac[net.purchases.node] if len(buy) else 0.0
+    sold = (v["Customer-sale"].values(sol.x).sum(axis=1) @ node_frac[net.sales.node]
+            if len(net.sales.node) else none)
+    flow = v["Lane-flow"].values(sol.x)
+    arrive_l = (np.arange(T)[None, :] + net.arcs.lead[:, None]) < T
+    in_transit = ((flow * ~arrive_l).sum(axis=1) @ node_frac[net.arcs.source]) if len(flow) \
+        else none
+    loss, created = _process_terms(lp, sol.x, node_frac)
+    table = pd.DataFrame({
+        "element": elements, "opening_t": net.nodes.initial @ node_frac, "purchased_t": bought,
+        "sold_t": sold, "closing_t": v["Stock-level"].values(sol.x)[:, -1] @ node_frac,
+        "in_transit_t": in_transit, "process_loss_t": loss,
+    })
+    table["imbalance_t"] = (table["opening_t"] + table["purchased_t"] - table["sold_t"]
+                            - table["closing_t"] - table["in_transit_t"] - table["process_loss_t"])
+    return table, created
+
+
 def element_balance(lp: LinearProgram, sol: Solution, rtol: float = 1e-6) -> pd.DataFrame:
     """Per-element balance table; raises when any element is created or lost unaccounted.
 
@@ -29,45 +76,7 @@ def element_balance(lp: LinearProgram, sol: Solution, rtol: float = 1e-6) -> pd.
         Naming the element, the imbalance in tonnes and the biggest term.
 
     """
-    net, v = lp.net, lp.variables
-    T = net.n_periods
-    coms = net.scenario.commodities
-    elements = sorted({el for c in coms for el in c.element_fractions})
-    frac = np.array([[c.element_fractions.get(el, 0.0) for el in elements] for c in coms])
-    frac = frac.reshape(len(coms), len(elements))
-    node_frac = frac[net.node_com]  # (nodes, E)
-
-    def vals(name: str) -> np.ndarray:
-        b = v[name]
-        return sol.x[b.offset:b.offset + b.size].reshape(b.n, T)
-
-    buy = vals("Contract-buy")
-    arrives = (np.arange(T)[None, :] + net.buy_lead[:, None]) < T
-    bought = (buy * arrives).sum(axis=1) @ node_frac[net.buy_node] if len(buy) else 0.0
-    opening = net.initial @ node_frac
-    sold = vals("Customer-sale").sum(axis=1) @ node_frac[net.sale_node] if len(net.sale_node) \
-        else np.zeros(len(elements))
-    closing = vals("Stock-level")[:, -1] @ node_frac
-    flow = vals("Lane-flow")
-    arrive_l = (np.arange(T)[None, :] + net.arc_lead[:, None]) < T
-    in_transit = ((flow * ~arrive_l).sum(axis=1) @ node_frac[net.arc_from]) if len(flow) \
-        else np.zeros(len(elements))
-    run = vals("Process-run").sum(axis=1)
-    mode, node, coef = net.mode_in
-    used = np.zeros((len(run), len(elements)))
-    np.add.at(used, mode, (run[mode] * coef)[:, None] * node_frac[node])
-    mode, node, coef = net.mode_out
-    made = np.zeros((len(run), len(elements)))
-    np.add.at(made, mode, (run[mode] * coef)[:, None] * node_frac[node])
-    loss = (used - made).sum(axis=0) if len(run) else np.zeros(len(elements))
-    created = np.clip(made - used * (1 + RECIPE_TOLERANCE), 0, None).sum(axis=0) if len(run) \
-        else np.zeros(len(elements))
-    table = pd.DataFrame({
-        "element": elements, "opening_t": opening, "purchased_t": bought, "sold_t": sold,
-        "closing_t": closing, "in_transit_t": in_transit, "process_loss_t": loss,
-    })
-    table["imbalance_t"] = (table["opening_t"] + table["purchased_t"] - table["sold_t"]
-                            - table["closing_t"] - table["in_transit_t"] - table["process_loss_t"])
+    table, created = _balance_table(lp, sol)
     scale = float(max(1.0, np.abs(table.drop(columns="element").to_numpy()).max()))
     bad = table[(table["imbalance_t"].abs() > rtol * scale) | (created > rtol * scale)]
     if len(bad):

@@ -8,16 +8,98 @@ period, in the scenario currency.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from oreline.model.constraints import RowBlock
+from oreline.model.families import ConstraintFamily, VariableFamily
 from oreline.model.matrix import LinearProgram
 from oreline.solve import LiveModel, Solution
 
 __all__ = ["earliest_supply", "shadow_prices", "shortfall_causes"]
 
 _EPS = 1e-6
+
+
+@dataclass(frozen=True)
+class _Duals:
+    """Duals and reduced costs of one solve, with the labelling helper of every table."""
+
+    lp: LinearProgram
+    sol: Solution
+
+    @property
+    def periods(self) -> np.ndarray:
+        return np.asarray(self.lp.net.periods)
+
+    def rows(self, name: ConstraintFamily) -> np.ndarray:
+        """Row duals of one constraint family as ``(entities, T)``."""
+        return self.sol.row_dual[self.lp.row_slice(name)].reshape(-1, len(self.periods))
+
+    def cols(self, name: VariableFamily) -> np.ndarray:
+        """Reduced costs of one variable family as ``(entities, T)``."""
+        return self.lp.variables[name].values(self.sol.reduced_cost)
+
+    def long(self, values: np.ndarray, labels: dict[str, np.ndarray], keep: np.ndarray
+             ) -> pd.DataFrame:
+        """Long table of ``values`` where ``keep``, highest value first."""
+        e, t = np.nonzero(keep)
+        out = {k: np.asarray(a, dtype=object)[e] for k, a in labels.items()}
+        out["period"] = self.periods[t]
+        out["value_per_t"] = values[e, t]
+        return pd.DataFrame(out).sort_values("value_per_t", ascending=False,
+                                             ignore_index=True)
+
+
+def _capacity(d: _Duals) -> pd.DataFrame:
+    net = d.lp.net
+    cap = -d.rows("Process-capacity")
+    return d.long(cap, {"process": np.asarray(net.processes)},
+                  (cap > _EPS) & (net.modes.capacity > 0))
+
+
+def _supply(d: _Duals) -> pd.DataFrame:
+    lp, net = d.lp, d.lp.net
+    rc = -d.cols("Contract-buy")
+    ub = lp.variables["Contract-buy"].values(lp.col_upper)
+    contracts = [net.scenario.contracts[i] for i in net.purchases.contract]
+    return d.long(rc, {"contract": np.array([c.id for c in contracts], dtype=object),
+                       "supplier": np.array([c.supplier for c in contracts], dtype=object)},
+                  (rc > _EPS) & (ub > 0))
+
+
+def _provenance(d: _Duals) -> pd.DataFrame:
+    net = d.lp.net
+    cust, sc_idx = net.scenario.customers, net.sales.customer
+    srv = -d.cols("Customer-sale")
+    cls_label = np.array([c.label for c in net.classes], dtype=object)
+    return d.long(srv, {
+        "customer": np.array([cust[c].id for c in sc_idx], dtype=object),
+        "policy": np.array([cust[c].provenance.rule for c in sc_idx], dtype=object),
+        "origin_class": cls_label[net.nodes.cls[net.sales.node]],
+    }, ~net.sales.allowed & (srv > _EPS))
+
+
+def _crma(d: _Duals, live: LiveModel | None) -> pd.DataFrame:
+    block = d.lp.rows["Customer-crma"]
+    values = -d.rows("Customer-crma") if block.size else np.zeros((0, len(d.periods)))
+    if block.size:
+        values = _confirm_idle_caps(d.lp, d.sol, live, block, values)
+    return d.long(values, {"customer_country": np.array(block.entities or [], dtype=object)},
+                  values > _EPS)
+
+
+def _node_prices(d: _Duals) -> pd.DataFrame:
+    net = d.lp.net
+    node = d.rows("Node-balance")
+    cls_label = np.array([c.label for c in net.classes], dtype=object)
+    return d.long(node, {
+        "site": np.asarray(net.sites, dtype=object)[net.nodes.site],
+        "commodity": np.asarray(net.commodities, dtype=object)[net.nodes.commodity],
+        "origin_class": cls_label[net.nodes.cls],
+    }, np.abs(node) > _EPS)
 
 
 def shadow_prices(lp: LinearProgram, sol: Solution,
@@ -37,58 +119,9 @@ def shadow_prices(lp: LinearProgram, sol: Solution,
     ``live`` (the solved model), such caps are priced by re-solving with 1 t more
     headroom, and dropped when that gains nothing; without it they are left out.
     """
-    net, v = lp.net, lp.variables
-    sc = net.scenario
-    P = np.asarray(net.periods)
-    T = len(P)
-
-    def rows(name: str) -> np.ndarray:
-        return sol.row_dual[lp.row_slice(name)].reshape(-1, T)
-
-    def cols(name: str) -> np.ndarray:
-        b = v[name]
-        return sol.reduced_cost[b.offset:b.offset + b.size].reshape(b.n, b.T)
-
-    def long(values: np.ndarray, labels: dict[str, np.ndarray], keep: np.ndarray) -> pd.DataFrame:
-        e, t = np.nonzero(keep)
-        out = {k: np.asarray(a, dtype=object)[e] for k, a in labels.items()}
-        out["period"] = P[t]
-        out["value_per_t"] = values[e, t]
-        return pd.DataFrame(out).sort_values("value_per_t", ascending=False,
-                                             ignore_index=True)
-
-    cap = -rows("Process-capacity")
-    capacity = long(cap, {"process": np.asarray(net.processes)},
-                    (cap > _EPS) & (net.proc_cap > 0))
-    rc = -cols("Contract-buy")
-    ub = lp.col_upper[v["Contract-buy"].offset:][:rc.size].reshape(rc.shape)
-    contracts = [sc.contracts[i] for i in net.buy_contract]
-    supply = long(rc, {"contract": np.array([c.id for c in contracts], dtype=object),
-                       "supplier": np.array([c.supplier for c in contracts], dtype=object)},
-                  (rc > _EPS) & (ub > 0))
-    srv = -cols("Customer-sale")
-    forbidden = ~net.sale_allowed
-    cls_label = np.array([c.label for c in net.classes], dtype=object)
-    prov = long(srv, {
-        "customer": np.array([sc.customers[c].id for c in net.sale_customer], dtype=object),
-        "policy": np.array([sc.customers[c].provenance.rule for c in net.sale_customer],
-                           dtype=object),
-        "origin_class": cls_label[net.node_cls[net.sale_node]],
-    }, forbidden & (srv > _EPS))
-    crma_block = lp.rows["Customer-crma"]
-    crma_vals = -rows("Customer-crma") if crma_block.size else np.zeros((0, T))
-    if crma_block.size:
-        crma_vals = _confirm_idle_caps(lp, sol, live, crma_block, crma_vals)
-    crma = long(crma_vals, {"customer_country": np.array(crma_block.entities or [], dtype=object)},
-                crma_vals > _EPS)
-    node = rows("Node-balance")
-    node_prices = long(node, {
-        "site": np.asarray(net.sites, dtype=object)[net.node_site],
-        "commodity": np.asarray(net.commodities, dtype=object)[net.node_com],
-        "origin_class": cls_label[net.node_cls],
-    }, np.abs(node) > _EPS)
-    return {"capacity": capacity, "supply": supply, "provenance": prov, "crma": crma,
-            "node_prices": node_prices}
+    d = _Duals(lp, sol)
+    return {"capacity": _capacity(d), "supply": _supply(d), "provenance": _provenance(d),
+            "crma": _crma(d, live), "node_prices": _node_prices(d)}
 
 
 #: At most this many idle share caps are re-solved (each a warm solve); more are left out.
@@ -163,8 +196,9 @@ def earliest_supply(lp: LinearProgram) -> dict[tuple[str, str], int]:
         if c.enabled and not (c.end is not None and c.end < net.periods[0]):
             start = int(np.searchsorted(periods, c.start)) if c.start else 0
             offer((c.site, c.commodity), start + c.lead_time)
-    first_cap = {str(p): int(np.argmax(net.proc_cap[i] > 0)) if (net.proc_cap[i] > 0).any()
-                 else T for i, p in enumerate(net.processes)}
+    cap = net.modes.capacity
+    first_cap = {str(p): int(np.argmax(cap[i] > 0)) if (cap[i] > 0).any() else T
+                 for i, p in enumerate(net.processes)}
     changed = True
     while changed:
         changed = False

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
+from oreline.model.families import VariableFamily
 from oreline.model.matrix import LinearProgram
 from oreline.network import Network
 from oreline.origin import DFARS_ALL_STAGES_FROM, STAGES, policy_allows
 from oreline.scenario.schema import Policy
 from oreline.solve import Solution
 
-__all__ = ["TOL", "origin_class_table", "plan_tables"]
+__all__ = ["TABLES", "TOL", "origin_class_table", "plan_tables"]
 
 #: Quantities below this (t) are treated as zero in tables.
 TOL = 1e-7
@@ -30,111 +35,185 @@ def _frame(values: np.ndarray, index: dict[str, np.ndarray], periods: list[str],
     return df[df[value_name].abs() > TOL].reset_index(drop=True)
 
 
+@dataclass(frozen=True)
+class _Solved:
+    """A solution with the label arrays every table builder reads."""
+
+    lp: LinearProgram
+    x: np.ndarray
+    cls_label: np.ndarray  # per class
+    site_ids: np.ndarray  # per site
+    com_ids: np.ndarray  # per commodity
+
+    @property
+    def net(self) -> Network:
+        return self.lp.net
+
+    def values(self, name: VariableFamily) -> np.ndarray:
+        """``(n, T)`` solution values of one variable family."""
+        return self.lp.variables[name].values(self.x)
+
+    def node_labels(self, n: np.ndarray) -> dict[str, np.ndarray]:
+        """Site, commodity and origin class labels of nodes ``n``."""
+        nodes = self.net.nodes
+        return {"site": self.site_ids[nodes.site[n]],
+                "commodity": self.com_ids[nodes.commodity[n]],
+                "origin_class": self.cls_label[nodes.cls[n]]}
+
+
+def _ids(items: list[Any], index: np.ndarray, attr: str) -> np.ndarray:
+    """``attr`` of ``items[i]`` for each ``i`` in ``index``, as an object array."""
+    return np.array([getattr(items[i], attr) for i in index], dtype=object)
+
+
+def purchases_table(s: _Solved) -> pd.DataFrame:
+    """Purchases per contract and period, with arrival period and cost."""
+    net, P = s.net, s.net.periods
+    buy, contracts = net.purchases, s.net.scenario.contracts
+    node = s.node_labels(buy.node)
+    df = _frame(s.values("Contract-buy"), {
+        "contract": _ids(contracts, buy.contract, "id"),
+        "supplier": _ids(contracts, buy.contract, "supplier"),
+        "commodity": node["commodity"], "site": node["site"],
+        "origin_class": node["origin_class"], "lead_time": buy.lead, "price_per_t": buy.price,
+    }, P, "quantity_t")
+    df["arrival_period"] = [P[P.index(p) + int(lt)] if P.index(p) + int(lt) < len(P) else "after"
+                            for p, lt in zip(df["period"], df["lead_time"], strict=True)]
+    df["cost"] = df["quantity_t"] * df["price_per_t"]
+    return df
+
+
+def take_or_pay_table(s: _Solved) -> pd.DataFrame:
+    """Take-or-pay quantity paid but not bought, per contract and period."""
+    buy = s.net.purchases
+    df = _frame(s.values("Contract-deficit"), {
+        "contract": _ids(s.net.scenario.contracts, buy.contract, "id"),
+        "price_per_t": buy.price}, s.net.periods, "unbought_t")
+    df["cost"] = df["unbought_t"] * df["price_per_t"]
+    return df
+
+
+def production_table(s: _Solved) -> pd.DataFrame:
+    """Main output per process mode (output class) and period, with its cost."""
+    net = s.net
+    procs, mp = net.scenario.processes, net.modes.process
+    df = _frame(s.values("Process-run"), {
+        "process": _ids(procs, mp, "id"), "site": _ids(procs, mp, "site"),
+        "product": _ids(procs, mp, "main_output"),
+        "origin_class": s.cls_label[net.modes.out_cls], "cost_per_t": net.modes.cost[mp],
+    }, net.periods, "output_t")
+    df["cost"] = df["output_t"] * df["cost_per_t"]
+    return df
+
+
+def consumption_table(s: _Solved) -> pd.DataFrame:
+    """Inputs consumed per process mode, input class and period."""
+    net = s.net
+    mode, node, coef = net.modes.inputs
+    if not len(mode):
+        return pd.DataFrame(columns=["process", "input", "product", "origin_class",
+                                     "output_class", "period", "quantity_t"])
+    procs, mp = net.scenario.processes, net.modes.process
+    return _frame(s.values("Process-run")[mode] * coef[:, None], {
+        "process": _ids(procs, mp[mode], "id"), "input": s.com_ids[net.nodes.commodity[node]],
+        "product": _ids(procs, mp[mode], "main_output"),
+        "origin_class": s.cls_label[net.nodes.cls[node]],
+        "output_class": s.cls_label[net.modes.out_cls[mode]],
+    }, net.periods, "quantity_t")
+
+
+def lane_flows_table(s: _Solved) -> pd.DataFrame:
+    """Flows per lane arc (commodity and class) and period of departure, with cost."""
+    net = s.net
+    arcs = net.arcs
+    none = np.array([], object)
+    frm, to = s.node_labels(arcs.source), s.node_labels(arcs.target)
+    df = _frame(s.values("Lane-flow"), {
+        "lane": _ids(net.scenario.lanes, arcs.lane, "id"),
+        "origin": frm["site"] if len(arcs) else none,
+        "destination": to["site"] if len(arcs) else none,
+        "commodity": frm["commodity"] if len(arcs) else none,
+        "origin_class": frm["origin_class"] if len(arcs) else none,
+        "lead_time": arcs.lead, "cost_per_t": arcs.cost,
+    }, net.periods, "quantity_t")
+    df["cost"] = df["quantity_t"] * df["cost_per_t"]
+    return df
+
+
+def inventory_table(s: _Solved) -> pd.DataFrame:
+    """Closing stock per node and period, with its holding cost."""
+    net = s.net
+    df = _frame(s.values("Stock-level"), {
+        **s.node_labels(np.arange(net.n_nodes)), "holding_cost_per_t": net.nodes.hold_cost,
+    }, net.periods, "stock_t")
+    df["holding_cost"] = df["stock_t"] * df["holding_cost_per_t"]
+    return df
+
+
+def sales_table(s: _Solved) -> pd.DataFrame:
+    """Sales per customer, origin class and period, with revenue."""
+    net = s.net
+    cust, sc_idx = net.scenario.customers, net.sales.customer
+    df = _frame(s.values("Customer-sale"), {
+        "customer": _ids(cust, sc_idx, "id"), "group": _ids(cust, sc_idx, "group"),
+        "product": _ids(cust, sc_idx, "product"),
+        "policy": np.array([cust[c].provenance.rule for c in sc_idx], dtype=object),
+        "origin_class": s.cls_label[net.nodes.cls[net.sales.node]],
+        "price_per_t": net.sales.price[sc_idx],
+    }, net.periods, "quantity_t")
+    df["revenue"] = df["quantity_t"] * df["price_per_t"]
+    return df
+
+
+def demand_table(s: _Solved) -> pd.DataFrame:
+    """Demand, served, shortfall and penalty per customer and period (demand rows only)."""
+    net = s.net
+    cust = net.scenario.customers
+    short_v = s.values("Customer-shortfall")
+    C, T = short_v.shape
+    dem = pd.DataFrame({
+        "customer": np.repeat(np.array([c.id for c in cust], dtype=object), T),
+        "product": np.repeat(np.array([c.product for c in cust], dtype=object), T),
+        "period": np.tile(np.asarray(net.periods), C),
+        "demand_t": net.sales.demand.ravel(),
+        "served_t": (net.sales.demand - short_v).ravel(),
+        "shortfall_t": short_v.ravel(),
+        "penalty_per_t": np.repeat(net.sales.penalty, T),
+        "unqualified_demand_t": net.sales.unqualified.ravel(),
+    })
+    dem = dem[(dem["demand_t"] > TOL) | (dem["unqualified_demand_t"] > TOL)].reset_index(drop=True)
+    dem["penalty"] = dem["shortfall_t"].clip(lower=0) * dem["penalty_per_t"]
+    return dem
+
+
+#: Table builders of :func:`plan_tables`, by table name.
+TABLES: dict[str, Callable[[_Solved], pd.DataFrame]] = {
+    "purchases": purchases_table, "take_or_pay": take_or_pay_table,
+    "production": production_table, "consumption": consumption_table,
+    "lane_flows": lane_flows_table, "inventory": inventory_table, "sales": sales_table,
+    "demand": demand_table,
+}
+
+
 def plan_tables(lp: LinearProgram, sol: Solution) -> dict[str, pd.DataFrame]:
     """Purchases, production, consumption, lane flows, inventory, sales and demand as tables.
 
     Every table of material carries the origin class label (``AU>MY>KR``: mined >
-    separated > refined ...). Money is undiscounted, in the scenario currency.
+    separated > refined ...). Money is undiscounted, in the scenario currency. One
+    builder per table (:data:`TABLES`).
+
+    Examples
+    --------
+    >>> from oreline.planner import run_plan
+    >>> plan = run_plan("tiny")
+    >>> list(plan_tables(plan.lp, plan.solution))[:3]
+    ['purchases', 'take_or_pay', 'production']
+
     """
-    net, v = lp.net, lp.variables
-    sc = net.scenario
-    P = net.periods
-
-    def values(name: str) -> np.ndarray:
-        b = v[name]
-        return sol.x[b.offset:b.offset + b.size].reshape(b.n, b.T)
-
-    cls_label = np.array([c.label for c in net.classes], dtype=object)
-    site_ids = np.asarray(net.sites, dtype=object)
-    com_ids = np.asarray(net.commodities, dtype=object)
-    contracts = [c for c in sc.contracts]
-    kc = net.buy_contract
-    buy = _frame(values("Contract-buy"), {
-        "contract": np.array([contracts[i].id for i in kc], dtype=object),
-        "supplier": np.array([contracts[i].supplier for i in kc], dtype=object),
-        "commodity": com_ids[net.node_com[net.buy_node]],
-        "site": site_ids[net.node_site[net.buy_node]],
-        "origin_class": cls_label[net.node_cls[net.buy_node]],
-        "lead_time": net.buy_lead, "price_per_t": net.buy_price,
-    }, P, "quantity_t")
-    buy["arrival_period"] = [P[P.index(p) + int(lt)] if P.index(p) + int(lt) < len(P) else "after"
-                             for p, lt in zip(buy["period"], buy["lead_time"], strict=True)]
-    buy["cost"] = buy["quantity_t"] * buy["price_per_t"]
-    deficit = _frame(values("Contract-deficit"), {
-        "contract": np.array([contracts[i].id for i in kc], dtype=object),
-        "price_per_t": net.buy_price}, P, "unbought_t")
-    deficit["cost"] = deficit["unbought_t"] * deficit["price_per_t"]
-
-    procs = sc.processes
-    mp = net.mode_process
-    prod = _frame(values("Process-run"), {
-        "process": np.array([procs[p].id for p in mp], dtype=object),
-        "site": np.array([procs[p].site for p in mp], dtype=object),
-        "product": np.array([procs[p].main_output for p in mp], dtype=object),
-        "origin_class": cls_label[net.mode_out_cls],
-        "cost_per_t": net.proc_cost[mp],
-    }, P, "output_t")
-    prod["cost"] = prod["output_t"] * prod["cost_per_t"]
-    mode, node, coef = net.mode_in
-    run = values("Process-run")
-    use = _frame(run[mode] * coef[:, None], {
-        "process": np.array([procs[p].id for p in mp[mode]], dtype=object),
-        "input": com_ids[net.node_com[node]],
-        "product": np.array([procs[p].main_output for p in mp[mode]], dtype=object),
-        "origin_class": cls_label[net.node_cls[node]],
-        "output_class": cls_label[net.mode_out_cls[mode]],
-    }, P, "quantity_t") if len(mode) else pd.DataFrame(
-        columns=["process", "input", "product", "origin_class", "output_class", "period",
-                 "quantity_t"])
-
-    lanes = sc.lanes
-    la = net.arc_lane
-    flows = _frame(values("Lane-flow"), {
-        "lane": np.array([lanes[i].id for i in la], dtype=object),
-        "origin": site_ids[net.node_site[net.arc_from]] if len(la) else np.array([], object),
-        "destination": site_ids[net.node_site[net.arc_to]] if len(la) else np.array([], object),
-        "commodity": com_ids[net.node_com[net.arc_from]] if len(la) else np.array([], object),
-        "origin_class": cls_label[net.node_cls[net.arc_from]] if len(la) else np.array([], object),
-        "lead_time": net.arc_lead, "cost_per_t": net.arc_cost,
-    }, P, "quantity_t")
-    flows["cost"] = flows["quantity_t"] * flows["cost_per_t"]
-
-    inv = _frame(values("Stock-level"), {
-        "site": site_ids[net.node_site], "commodity": com_ids[net.node_com],
-        "origin_class": cls_label[net.node_cls], "holding_cost_per_t": net.hold_cost,
-    }, P, "stock_t")
-    inv["holding_cost"] = inv["stock_t"] * inv["holding_cost_per_t"]
-
-    cust = sc.customers
-    sc_idx = net.sale_customer
-    sales = _frame(values("Customer-sale"), {
-        "customer": np.array([cust[c].id for c in sc_idx], dtype=object),
-        "group": np.array([cust[c].group for c in sc_idx], dtype=object),
-        "product": np.array([cust[c].product for c in sc_idx], dtype=object),
-        "policy": np.array([cust[c].provenance.rule for c in sc_idx], dtype=object),
-        "origin_class": cls_label[net.node_cls[net.sale_node]],
-        "price_per_t": net.price[sc_idx],
-    }, P, "quantity_t")
-    sales["revenue"] = sales["quantity_t"] * sales["price_per_t"]
-
-    short_v = values("Customer-shortfall")
-    C, T = short_v.shape
-    served = net.demand - short_v
-    dem = pd.DataFrame({
-        "customer": np.repeat(np.array([c.id for c in cust], dtype=object), T),
-        "product": np.repeat(np.array([c.product for c in cust], dtype=object), T),
-        "period": np.tile(np.asarray(P), C),
-        "demand_t": net.demand.ravel(),
-        "served_t": served.ravel(),
-        "shortfall_t": short_v.ravel(),
-        "penalty_per_t": np.repeat(net.penalty, T),
-        "unqualified_demand_t": net.unqualified.ravel(),
-    })
-    dem = dem[(dem["demand_t"] > TOL) | (dem["unqualified_demand_t"] > TOL)].reset_index(drop=True)
-    dem["penalty"] = dem["shortfall_t"].clip(lower=0) * dem["penalty_per_t"]
-    return {"purchases": buy, "take_or_pay": deficit, "production": prod, "consumption": use,
-            "lane_flows": flows,
-            "inventory": inv, "sales": sales, "demand": dem}
+    net = lp.net
+    solved = _Solved(lp, sol.x, np.array([c.label for c in net.classes], dtype=object),
+                     np.asarray(net.sites, dtype=object), np.asarray(net.commodities, dtype=object))
+    return {name: build(solved) for name, build in TABLES.items()}
 
 
 def origin_class_table(net: Network) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from oreline.errors import Issue, StressError
+from oreline.model.families import ConstraintFamily, VariableFamily
 from oreline.model.matrix import LinearProgram
 from oreline.origin import STAGES, UNKNOWN
 from oreline.stress.events import (
@@ -24,12 +24,11 @@ from oreline.stress.events import (
     PriceShock,
     ProcessOutage,
     QualificationDelay,
-    StressFile,
     SupplierOutage,
     TariffChange,
 )
 
-__all__ = ["Changes", "Occurrence", "StressContext", "check_references", "occurrence"]
+__all__ = ["Changes", "Occurrence", "StressContext", "occurrence"]
 
 #: Working days per month, to turn a licence delay into periods.
 WORKING_DAYS_PER_MONTH = 21.0
@@ -77,7 +76,7 @@ class StressContext:
 
     def __post_init__(self) -> None:
         sc = self.lp.net.scenario
-        for k, ci in enumerate(self.lp.net.buy_contract):
+        for k, ci in enumerate(self.lp.net.purchases.contract):
             c = sc.contracts[int(ci)]
             self.contract_k[c.id] = k
             self.supplier_k.setdefault(c.supplier, []).append(k)
@@ -100,14 +99,14 @@ class StressContext:
         """Periods of an occurrence as an index array."""
         return np.arange(max(occ.start, 0), min(occ.stop, self.T))
 
-    def cols(self, family: str, entities: list[int] | np.ndarray, periods: np.ndarray
+    def cols(self, family: VariableFamily, entities: list[int] | np.ndarray, periods: np.ndarray
              ) -> np.ndarray:
         """Columns of some entities of a family in some periods (flattened)."""
         b = self.lp.variables[family]
         e = np.asarray(entities, dtype=np.int64)
         return np.asarray(b.cols(e[:, None], periods[None, :])).ravel()
 
-    def rows(self, family: str, entities: list[int] | np.ndarray, periods: np.ndarray
+    def rows(self, family: ConstraintFamily, entities: list[int] | np.ndarray, periods: np.ndarray
              ) -> np.ndarray:
         """Rows of some entities of a family in some periods (flattened)."""
         off = self.lp.row_offset[family]
@@ -219,19 +218,20 @@ def _price(ctx: StressContext, occ: Occurrence, ch: Changes) -> None:
     f = occ.values["factor"]
     if ev.applies_to in ("purchases", "both"):
         ks = [k for k, m in ctx.contract_commodity.items() if m == ev.commodity]
-        for fam in ("Contract-buy", "Contract-deficit"):
+        fams: tuple[VariableFamily, ...] = ("Contract-buy", "Contract-deficit")
+        for fam in fams:
             ch.cost[ctx.cols(fam, ks, t)] *= f
     if ev.applies_to in ("sales", "both"):
         net = ctx.lp.net
         sc = net.scenario
-        sales = [s for s, c in enumerate(net.sale_customer)
+        sales = [s for s, c in enumerate(net.sales.customer)
                  if sc.customers[int(c)].product == ev.commodity]
         ch.cost[ctx.cols("Customer-sale", sales, t)] *= f
 
 
 def _lane_arcs(ctx: StressContext, lane: str) -> np.ndarray:
     ids = [ln.id for ln in ctx.lp.net.scenario.lanes]
-    return np.flatnonzero(ctx.lp.net.arc_lane == ids.index(lane))
+    return np.flatnonzero(ctx.lp.net.arcs.lane == ids.index(lane))
 
 
 def _closure(ctx: StressContext, occ: Occurrence, ch: Changes) -> None:
@@ -249,8 +249,9 @@ def _tariff(ctx: StressContext, occ: Occurrence, ch: Changes) -> None:
     t = ctx.window(occ)
     ref = {c.id: (c.reference_price.per_tonne if c.reference_price else 0.0)
            for c in net.scenario.commodities}
+    com_of_arc = net.nodes.commodity[net.arcs.source]
     per_t = np.array([lane.cost.per_tonne + occ.values["tariff"]
-                      * ref[str(net.commodities[net.node_com[net.arc_from[a]]])] for a in arcs])
+                      * ref[str(net.commodities[com_of_arc[a]])] for a in arcs])
     cols = ctx.cols("Lane-flow", arcs, t)
     ch.cost[cols] = (per_t[:, None] * net.discount[t][None, :]).ravel()
 
@@ -330,71 +331,3 @@ def occurrence(ev: Event, ctx: StressContext, rng: np.random.Generator | None,
         p = values.get("approval_probability", 1.0)
         approvals = tuple(bool(a) for a in rng.random(max(stop - start, 0)) < p)
     return Occurrence(ev, start, stop, values, approvals)
-
-
-def check_references(stress: StressFile, lp: LinearProgram, where: str) -> None:
-    """Every contract, supplier, process, customer, group, lane and commodity named exists.
-
-    Raises
-    ------
-    StressError
-        Listing every unknown name with the event that uses it.
-    """
-    sc = lp.net.scenario
-    known = {
-        "contract": {c.id for c in sc.contracts}, "supplier": {c.supplier for c in sc.contracts},
-        "process": {p.id for p in sc.processes}, "customer": {c.id for c in sc.customers},
-        "group": {c.group for c in sc.customers}, "lane": {ln.id for ln in sc.lanes},
-        "commodity": {c.id for c in sc.commodities},
-    }
-    active = {sc.contracts[int(i)].id for i in lp.net.buy_contract}
-    known["supplier"] = {sc.contracts[int(i)].supplier for i in lp.net.buy_contract}
-    ctx = StressContext(lp)
-    family = {c.id: c.family for c in sc.commodities}
-    issues: list[Issue] = []
-    for i, ev in enumerate(stress.events):
-        refs: list[tuple[str, str]] = []
-        for kind in ("contract", "supplier", "process", "customer", "group", "lane",
-                     "commodity"):
-            value = getattr(ev, kind, None)
-            if isinstance(value, str):
-                refs.append((kind, value))
-        refs += [("customer", c) for c in getattr(ev, "customers", [])]
-        refs += [("commodity", c) for c in getattr(ev, "commodities", [])]
-        for kind, value in refs:
-            if value not in known[kind]:
-                import difflib
-
-                close = difflib.get_close_matches(value, sorted(known[kind]), n=1)
-                fix = f"did you mean {close[0]!r}?" if close else (
-                    f"use one of: {', '.join(sorted(known[kind])[:10])}")
-                issues.append(Issue(where, f"events[{i}].{kind}",
-                                    f"event {ev.id!r} names unknown {kind} {value!r} in "
-                                    f"scenario {sc.name!r}", fix))
-            elif kind == "contract" and value not in active:
-                issues.append(Issue(where, f"events[{i}].contract",
-                                    f"contract {value!r} is disabled in the scenario",
-                                    "enable it in the scenario or drop the event"))
-        if isinstance(ev, ExportControl):
-            hit = ctx._controlled(ev)
-            if not hit:
-                issues.append(Issue(where, f"events[{i}]",
-                                    f"export control {ev.id!r} matches no active contract: none "
-                                    f"delivers {ev.commodities or ev.elements} last declared in "
-                                    f"{ev.country}", "check country, commodities and elements"))
-            elif ev.quota is not None:
-                fams = {family[ctx.contract_commodity[k]] for k in hit}
-                if ev.quota.basis not in fams:
-                    issues.append(Issue(where, f"events[{i}].quota",
-                                        f"quota is in t {ev.quota.basis} but the controlled "
-                                        f"contracts deliver {', '.join(sorted(fams))}",
-                                        f"state the quota in t {', '.join(sorted(fams))}"))
-        if isinstance(ev, ProcessOutage) and ev.cap is not None:
-            proc = next((p for p in sc.processes if p.id == ev.process), None)
-            if proc is not None and ev.cap.basis != family[proc.main_output]:
-                issues.append(Issue(where, f"events[{i}].cap",
-                                    f"cap is in t {ev.cap.basis} but {proc.id!r} makes "
-                                    f"{family[proc.main_output]}",
-                                    f"state it in t {family[proc.main_output]}"))
-    if issues:
-        raise StressError(issues)

@@ -10,9 +10,9 @@ import pandas as pd
 
 from oreline.errors import Issue, StressError
 from oreline.scenario import Scenario, load_scenario
-from oreline.stress.apply import check_references
 from oreline.stress.events import StressFile
 from oreline.stress.files import load_stress
+from oreline.stress.references import check_references
 from oreline.stress.runner import (
     SweepResult,
     draw_samples,

@@ -19,9 +19,8 @@ import pandas as pd
 from oreline.errors import Issue, SolverError, StressError
 from oreline.model import build_model
 from oreline.network import compile_network
-from oreline.origin import policy_allows
+from oreline.results.kpis import KpiLayout
 from oreline.scenario import Scenario
-from oreline.scenario.schema import Policy
 from oreline.solve import LiveModel
 from oreline.stress.apply import Occurrence, StressContext, occurrence
 from oreline.stress.events import StressFile
@@ -61,49 +60,35 @@ class Worker:
         self.base = self.metrics(self.base_solution.x, self.lp.cost, self.lp.row_lower)
 
     def _prepare_metrics(self) -> None:
-        lp, net = self.lp, self.lp.net
-        v, T = lp.variables, net.n_periods
-        t_of_col = np.zeros(lp.n_cols, dtype=np.int64)
-        for b in v.blocks.values():
-            t_of_col[b.offset:b.offset + b.size] = np.tile(np.arange(T), b.n)
-        self.disc_col = net.discount[t_of_col]
-        self.sl = {name: slice(b.offset, b.offset + b.size) for name, b in v.blocks.items()}
+        net = self.lp.net
+        self.layout = KpiLayout.of(self.lp)
         self.customers = [str(c) for c in net.customers]
-        rule = Policy(rule="dfars-2027")
-        run = v["Process-run"]
-        ok = np.array([[policy_allows(rule, net.classes[k], p) for p in net.periods]
-                       for k in net.mode_out_cls]).reshape(run.n, T)
-        tracked = np.array([net.classes[k].tracked for k in net.mode_out_cls], dtype=bool)
-        self.dfars_mask = (ok & tracked[:, None]).ravel()
         sc = net.scenario
-        self.mode_product = np.array([sc.processes[p].main_output for p in net.mode_process],
+        self.mode_product = np.array([sc.processes[p].main_output for p in net.modes.process],
                                      dtype=object)
         self.products = sorted(set(self.mode_product))
 
     def metrics(self, x: np.ndarray, cost: np.ndarray, row_lower: np.ndarray
                 ) -> dict[str, float]:
-        """Margin, revenue, penalty, shortfall and fill per customer, DFARS-clean output."""
+        """Margin, revenue, penalty, shortfall and fill per customer, DFARS-clean output.
+
+        Read by :meth:`oreline.results.kpis.KpiLayout.kpis`, the code behind a plan's
+        KPIs; the demand is the (possibly stressed) right-hand side of the demand rows.
+        """
         lp = self.lp
-        T = lp.net.n_periods
-        unit = cost / self.disc_col
-        part = {name: float(unit[s] @ x[s]) for name, s in self.sl.items()}
-        revenue = -part["Customer-sale"]
-        costs = sum(part[f] for f in ("Contract-buy", "Contract-deficit", "Process-run",
-                                      "Lane-flow", "Stock-level"))
-        short = x[self.sl["Customer-shortfall"]].reshape(-1, T).sum(axis=1)
-        demand = row_lower[lp.row_slice("Customer-demand")].reshape(-1, T).sum(axis=1)
+        demand = row_lower[lp.row_slice("Customer-demand")].reshape(-1, lp.net.n_periods)
+        k = self.layout.kpis(x, cost, demand)
+        s = k.scalars
         out: dict[str, float] = {
-            "objective": -float(cost @ x), "margin": revenue - costs, "revenue": revenue,
-            "penalty": part["Customer-shortfall"], "demand_t": float(demand.sum()),
-            "shortfall_t": float(short.sum()),
-            "fill_rate": 1.0 - float(short.sum()) / float(demand.sum()) if demand.sum() > 0
-            else 1.0,
+            "objective": s["objective_discounted"], "margin": s["margin"],
+            "revenue": s["revenue"], "penalty": s["shortfall_penalty"],
+            "demand_t": s["demand_t"], "shortfall_t": s["shortfall_t"],
+            "fill_rate": s["fill_rate"],
         }
-        for c, s, d in zip(self.customers, short, demand, strict=True):
-            out[f"shortfall_t:{c}"] = float(s)
-            out[f"fill_rate:{c}"] = 1.0 - float(s) / float(d) if d > 0 else float("nan")
-        run = x[self.sl["Process-run"]].reshape(-1, T)
-        clean = np.where(self.dfars_mask.reshape(run.shape), run, 0.0).sum(axis=1)
+        for c, short, fill in zip(self.customers, k.shortfall, k.fill, strict=True):
+            out[f"shortfall_t:{c}"] = float(short)
+            out[f"fill_rate:{c}"] = float(fill)
+        clean = k.dfars_clean.sum(axis=1)
         for product in self.products:
             out[f"dfars_clean_t:{product}"] = float(clean[self.mode_product == product].sum())
         return out
@@ -272,6 +257,35 @@ class SweepResult:
         return len(self.metrics) / self.seconds if self.seconds > 0 else float("nan")
 
 
+def _stream(scenario: Scenario, samples: list[Sample], executor: str, workers: int,
+            scheduler: str | None) -> Iterable[list[dict[str, Any]]]:
+    """Chunks of sample rows as the chosen executor finishes them."""
+    if executor == "inprocess":
+        return _in_process(scenario, samples)
+    if executor == "process":
+        return _pool(scenario, samples, workers)
+    if executor == "dask":
+        return _dask(scenario, samples, workers, scheduler)
+    raise StressError([Issue("--executor", "", f"unknown executor {executor!r}",
+                             "use inprocess, process or dask")])
+
+
+def _check_cold(metrics: pd.DataFrame) -> None:
+    """Raise when a cold re-solve disagrees with its warm solve beyond :data:`COLD_RTOL`."""
+    if "cold_objective" not in metrics:
+        return
+    checked = metrics.dropna(subset=["cold_objective"])
+    gap = (checked["objective"] - checked["cold_objective"]).abs()
+    bad = checked[gap > COLD_RTOL * checked["objective"].abs().clip(lower=1.0)]
+    if len(bad):
+        first = bad.iloc[0]
+        raise StressError([Issue(
+            f"sample {first['sample']}", "", f"warm objective {first['objective']:.9g} "
+            f"differs from cold {first['cold_objective']:.9g} ({first['events']})",
+            "HiGHS warm start gave a different optimum; rerun with --executor inprocess "
+            "and report the sample")])
+
+
 def run_sweep(
     scenario: Scenario,
     samples: list[Sample],
@@ -305,34 +319,14 @@ def run_sweep(
         raise StressError([Issue("--workers", "", f"{workers} workers", "use 1 or more")])
     t0 = time.perf_counter()
     workers = workers or os.cpu_count() or 1
-    stream: Iterable[list[dict[str, Any]]]
-    if executor == "inprocess":
-        stream = _in_process(scenario, samples)
-    elif executor == "process":
-        stream = _pool(scenario, samples, workers)
-    elif executor == "dask":
-        stream = _dask(scenario, samples, workers, scheduler)
-    else:
-        raise StressError([Issue("--executor", "", f"unknown executor {executor!r}",
-                                 "use inprocess, process or dask")])
     rows: list[dict[str, Any]] = []
-    for chunk in stream:
+    for chunk in _stream(scenario, samples, executor, workers, scheduler):
         rows.extend(chunk)
         if progress is not None:
             progress(len(chunk))
     seconds = time.perf_counter() - t0
     metrics = pd.DataFrame(rows).sort_values("sample", ignore_index=True)
-    if "cold_objective" in metrics:
-        checked = metrics.dropna(subset=["cold_objective"])
-        gap = (checked["objective"] - checked["cold_objective"]).abs()
-        bad = checked[gap > COLD_RTOL * checked["objective"].abs().clip(lower=1.0)]
-        if len(bad):
-            first = bad.iloc[0]
-            raise StressError([Issue(
-                f"sample {first['sample']}", "", f"warm objective {first['objective']:.9g} "
-                f"differs from cold {first['cold_objective']:.9g} ({first['events']})",
-                "HiGHS warm start gave a different optimum; rerun with --executor inprocess "
-                "and report the sample")])
+    _check_cold(metrics)
     if base is None:
         base = worker_for(scenario).base if executor == "inprocess" else Worker(scenario).base
     return SweepResult(metrics, base, seconds, executor,

@@ -1,0 +1,32 @@
+"""Names of the variable and constraint families, defined once as ``Literal`` types.
+
+Variables are named ``"{Entity}-{quantity}"`` and constraints ``"{Entity}-{family}"``;
+results, shadow prices and stress appliers find their columns and rows by these
+names, so a signature typed :data:`VariableFamily` or :data:`ConstraintFamily` lets
+mypy catch a misspelt family.
+
+Examples
+--------
+>>> VARIABLE_FAMILIES[:2], CONSTRAINT_FAMILY_NAMES[0]
+(('Contract-buy', 'Contract-deficit'), 'Node-balance')
+
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+__all__ = ["CONSTRAINT_FAMILY_NAMES", "VARIABLE_FAMILIES", "ConstraintFamily", "VariableFamily"]
+
+VariableFamily = Literal[
+    "Contract-buy", "Contract-deficit", "Process-run", "Lane-flow", "Stock-level",
+    "Customer-sale", "Customer-shortfall",
+]
+ConstraintFamily = Literal[
+    "Node-balance", "Process-capacity", "Customer-demand", "Contract-takeorpay",
+    "Site-storage", "Customer-crma",
+]
+#: Variable families in column order.
+VARIABLE_FAMILIES: tuple[VariableFamily, ...] = get_args(VariableFamily)
+#: Constraint families in row order.
+CONSTRAINT_FAMILY_NAMES: tuple[ConstraintFamily, ...] = get_args(ConstraintFamily)
