@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal, Protocol
 
 __all__ = [
@@ -226,12 +227,12 @@ class OriginClass:
         return "+".join(sorted(LABEL_UNKNOWN if c == UNKNOWN else c
                                for c in self.countries(stage)))
 
-    @property
+    @cached_property
     def sort_key(self) -> tuple[bool, str]:
         """A total order that does not depend on hashing (set order varies per process)."""
         return (self.tracked, self.label)
 
-    @property
+    @cached_property
     def label(self) -> str:
         """Short label, e.g. ``AU>MY>KR`` (mined > separated > refined ...).
 
