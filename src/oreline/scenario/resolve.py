@@ -51,18 +51,8 @@ def _merge(base: Raw, child: Raw) -> Raw:
     Any other top-level value of the child replaces the base's, and so do the base's
     file places under it, so an error points into the file that wrote the value.
     """
-    data = dict(base.data)
-    locs = {k: v for k, v in base.locs.items() if not (k and k[0] in KEYED)}
+    data, locs = _merge_plain(base, child)
     orphans = list(base.data.get("_orphans", [])) + list(child.data.get("_orphans", []))
-    for key, value in child.data.items():
-        if key in KEYED or key == "_orphans":
-            continue
-        if isinstance(value, dict) and isinstance(data.get(key), dict):
-            data[key] = {**data[key], **value}
-        else:
-            data[key] = value
-            locs = {k: v for k, v in locs.items() if k[:1] != (key,)}
-    locs.update({k: v for k, v in child.locs.items() if not (k and k[0] in KEYED)})
     for entity in KEYED:
         base_items = base.data.get(entity) or []
         child_items = child.data.get(entity) or []
@@ -73,49 +63,77 @@ def _merge(base: Raw, child: Raw) -> Raw:
                 data[entity] = chosen.data[entity]
                 locs.update({k: v for k, v in chosen.locs.items() if k[:1] == (entity,)})
             continue
-        out: list[Any] = []
-        sources: list[list[tuple[Raw, int]]] = []
-        index: dict[Any, int] = {}
-        for b, item in enumerate(base_items):
-            if isinstance(item, dict):
-                index[item.get("id")] = len(out)
-            out.append(item)
-            sources.append([(base, b)])
-        for c, item in enumerate(child_items):
-            ident = item.get("id") if isinstance(item, dict) else None
-            if ident is not None and ident in index:
-                k = index[ident]
-                if item.get("remove") is True:
-                    out[k] = {}
-                    sources[k] = []
-                    continue
-                out[k] = {**out[k], **item}
-                sources[k].append((child, c))
-            elif isinstance(item, dict) and "remove" in item:
-                orphans.append(Issue(
-                    child.where((entity, c, "remove")), f"{entity}[{c}].remove",
-                    f"'remove: true' names {ident!r}, which the base scenario has no entry for",
-                    f"correct the id or delete the entry; {entity} of the base: "
-                    + ", ".join(str(k) for k in index if k is not None)))
-            else:
-                if ident is not None:
-                    index[ident] = len(out)
-                out.append(item)
-                sources.append([(child, c)])
-        keep = [k for k in range(len(out)) if sources[k]]
-        data[entity] = [out[k] for k in keep]
-        for new, k in enumerate(keep):
-            for raw, old in sources[k]:
-                for loc, place in raw.locs.items():
-                    if loc[:2] == (entity, old):
-                        locs[(entity, new, *loc[2:])] = place
-        if not data[entity] and entity not in base.data and entity not in child.data:
+        items, entity_locs = _merge_entity(entity, base, child, orphans)
+        data[entity] = items
+        locs.update(entity_locs)
+        if not items and entity not in base.data and entity not in child.data:
             del data[entity]
     data.pop("extends", None)
     data.pop("_orphans", None)
     if orphans:
         data["_orphans"] = orphans
     return Raw(data, locs, child.origin)
+
+
+def _merge_plain(base: Raw, child: Raw) -> tuple[dict[str, Any], dict[tuple[Any, ...], Any]]:
+    """The top-level values other than keyed entities: mappings merged, others replaced."""
+    data = dict(base.data)
+    locs = {k: v for k, v in base.locs.items() if not (k and k[0] in KEYED)}
+    for key, value in child.data.items():
+        if key in KEYED or key == "_orphans":
+            continue
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key] = {**data[key], **value}
+        else:
+            data[key] = value
+            locs = {k: v for k, v in locs.items() if k[:1] != (key,)}
+    locs.update({k: v for k, v in child.locs.items() if not (k and k[0] in KEYED)})
+    return data, locs
+
+
+def _merge_entity(entity: str, base: Raw, child: Raw, orphans: list[Any]
+                  ) -> tuple[list[Any], dict[tuple[Any, ...], Any]]:
+    """One keyed entity's list: the child's entries override, add or remove by id.
+
+    Returns the merged list and the file places of its entries under their new
+    positions; a ``remove`` naming no base entry is appended to ``orphans``.
+    """
+    out: list[Any] = []
+    sources: list[list[tuple[Raw, int]]] = []
+    index: dict[Any, int] = {}
+    for b, item in enumerate(base.data.get(entity) or []):
+        if isinstance(item, dict):
+            index[item.get("id")] = len(out)
+        out.append(item)
+        sources.append([(base, b)])
+    for c, item in enumerate(child.data.get(entity) or []):
+        ident = item.get("id") if isinstance(item, dict) else None
+        if ident is not None and ident in index:
+            k = index[ident]
+            if item.get("remove") is True:
+                out[k], sources[k] = {}, []
+                continue
+            out[k] = {**out[k], **item}
+            sources[k].append((child, c))
+        elif isinstance(item, dict) and "remove" in item:
+            orphans.append(Issue(
+                child.where((entity, c, "remove")), f"{entity}[{c}].remove",
+                f"'remove: true' names {ident!r}, which the base scenario has no entry for",
+                f"correct the id or delete the entry; {entity} of the base: "
+                + ", ".join(str(k) for k in index if k is not None)))
+        else:
+            if ident is not None:
+                index[ident] = len(out)
+            out.append(item)
+            sources.append([(child, c)])
+    keep = [k for k in range(len(out)) if sources[k]]
+    locs: dict[tuple[Any, ...], Any] = {}
+    for new, k in enumerate(keep):
+        for raw, old in sources[k]:
+            for loc, place in raw.locs.items():
+                if loc[:2] == (entity, old):
+                    locs[(entity, new, *loc[2:])] = place
+    return [out[k] for k in keep], locs
 
 
 def read_raw(source: str | Path, _seen: tuple[str, ...] = ()) -> Raw:

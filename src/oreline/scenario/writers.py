@@ -13,16 +13,14 @@ place, so a failure never leaves a half-written file or folder behind.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
-import secrets
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from oreline.errors import ConfigError
+from oreline.scenario.atomic import atomic_file, atomic_folder
 from oreline.scenario.readers import TABLES
 from oreline.scenario.schema import Policy, Scenario
 
@@ -197,64 +195,6 @@ def scenario_to_tables(scenario: Scenario) -> dict[str, list[Row]]:
     return tables
 
 
-# --------------------------------------------------------------------------- atomic output
-
-
-def _sibling(path: Path, suffix: str) -> Path:
-    """Return a fresh hidden name beside ``path`` (created later with the user's umask)."""
-    return path.with_name(f".{path.name}.{secrets.token_hex(6)}{suffix}")
-
-
-@contextlib.contextmanager
-def _atomic_file(path: Path) -> Iterator[Path]:
-    """Yield a temporary file path beside ``path``; rename it onto ``path`` on success."""
-    if path.is_dir():
-        raise ConfigError(f"{path} is a folder; give a file name for this format")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _sibling(path, ".tmp")
-    try:
-        yield tmp
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _is_table_folder(path: Path) -> bool:
-    return all(p.is_file() and p.suffix == ".csv" and p.stem in TABLES for p in path.iterdir())
-
-
-@contextlib.contextmanager
-def _atomic_folder(path: Path) -> Iterator[Path]:
-    """Yield a temporary folder beside ``path``; swap it in for ``path`` on success.
-
-    An existing ``path`` is replaced only when it holds nothing but scenario tables
-    (a previous export); anything else is refused rather than deleted.
-    """
-    if path.exists() and not (path.is_dir() and _is_table_folder(path)):
-        raise ConfigError(
-            f"{path} exists and is not a scenario CSV folder; choose a new or empty path"
-        )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _sibling(path, ".tmp")
-    tmp.mkdir()
-    old: Path | None = None
-    try:
-        yield tmp
-        if path.exists():
-            old = _sibling(path, ".old")
-            path.rename(old)
-        tmp.rename(path)
-    except BaseException:
-        if old is not None and not path.exists():
-            old.rename(path)  # put the previous export back
-            old = None
-        raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-
-
 # --------------------------------------------------------------------------- writers
 
 
@@ -397,7 +337,7 @@ def export_scenario(scenario: Scenario, path: str | Path, fmt: str | None = None
     kind = {"yml": "yaml", "xlsm": "xlsx", "excel": "xlsx"}.get(kind, kind)
     if kind not in _WRITERS:
         raise ConfigError(f"unknown scenario format {fmt!r}; use one of {', '.join(FORMATS)}")
-    opener = _atomic_folder if kind == "csv" else _atomic_file
+    opener = atomic_folder if kind == "csv" else atomic_file
     with opener(target) as tmp:
         _WRITERS[kind](scenario, tmp)
     return target
