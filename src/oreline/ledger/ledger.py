@@ -33,9 +33,10 @@ from oreline.countries import is_country, suggest_country
 from oreline.errors import CaptureError, Issue, LedgerError
 from oreline.ledger.capture.transaction import SiteInfo, build_rows, site_rows_from_master_data
 from oreline.ledger.epcis.canonical import loads_json
+from oreline.ledger.epcis.document import make_document
 from oreline.ledger.integrity import chain
 from oreline.ledger.profile.builder import site_master_data
-from oreline.ledger.profile.model import make_document
+from oreline.ledger.profile.model import OUR_PREFIXES
 from oreline.ledger.profile.parse import parse_document
 from oreline.ledger.rules import compliance, custody
 from oreline.ledger.store import queries
@@ -264,7 +265,8 @@ class Ledger:
                 for ev in events for loc in (ev.get("bizLocation"), ev.get("readPoint"))}
         with self.store.read() as conn:
             declared = _site_rows(conn, sorted(u for u in used if isinstance(u, str)))
-        return make_document(events, site_master_data(declared) if declared else None)
+        return make_document(events, site_master_data(declared) if declared else None,
+                             prefixes=OUR_PREFIXES)
 
     def write_pack(self, path: str | Path, key_path: str | Path,
                    lot: str | None = None) -> dict[str, Any]:

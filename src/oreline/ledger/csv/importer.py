@@ -63,8 +63,9 @@ from typing import Any
 from oreline.errors import CaptureError, Issue
 from oreline.ledger.csv import cells
 from oreline.ledger.csv.lines import CsvDocument, capture_csv, locate
+from oreline.ledger.epcis.document import make_document
 from oreline.ledger.profile.builder import receive_event, ship_event, transform_event
-from oreline.ledger.profile.model import make_document
+from oreline.ledger.profile.model import OUR_PREFIXES
 
 __all__ = ["CsvDocument", "capture_csv", "csv_to_document", "locate", "read_csv"]
 
@@ -276,7 +277,7 @@ def csv_to_document(text: str, name: str = "input.csv") -> CsvDocument:
 
     """
     events, lines = _rows(text, name)
-    return CsvDocument(make_document(events), name, lines)
+    return CsvDocument(make_document(events, prefixes=OUR_PREFIXES), name, lines)
 
 
 def read_csv(path: str | Path) -> CsvDocument:

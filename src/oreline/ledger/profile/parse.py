@@ -20,17 +20,16 @@ from pydantic import ValidationError
 
 from oreline.errors import CaptureError, Issue
 from oreline.ledger.epcis.canonical import NotPlainError, canonical_json, freeze
+from oreline.ledger.epcis.document import EVENT_TYPES, read_document
 from oreline.ledger.epcis.hashid import DEFAULT_PREFIXES, event_hash_id, normalise_timestamp
 from oreline.ledger.epcis.standard import check_event
 from oreline.ledger.profile.model import (
-    EVENT_TYPES,
     OUR_STEPS,
     OURS,
     UOM_TO_KG,
     LotMaster,
     ParsedEvent,
     QtyRef,
-    read_document,
     step_name,
     step_uri,
     to_kg,
