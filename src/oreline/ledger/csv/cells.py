@@ -30,7 +30,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from oreline.errors import Issue
-from oreline.ledger.epcis.hashid import normalise_timestamp
+from oreline.ledger.epcis.values import normalise_timestamp
 from oreline.ledger.profile.builder import lot_master
 from oreline.ledger.profile.model import FORMS, OUR_STEPS, STAGES, LotMaster
 

@@ -43,7 +43,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from oreline.errors import Issue
-from oreline.ledger.epcis.hashid import normalise_timestamp
+from oreline.ledger.epcis.memo import Memo
+from oreline.ledger.epcis.values import normalise_timestamp
 
 __all__ = ["check_event"]
 
@@ -58,12 +59,11 @@ _WITH_ACTION = ("ObjectEvent", "AggregationEvent", "TransactionEvent", "Associat
 
 
 #: Strings already seen to be URIs / terms (site IDs, steps and dispositions repeat).
-_KNOWN_URIS: set[str] = set()
-_KNOWN_TERMS: set[str] = set()
-_KNOWN_SIZE = 4096
+_KNOWN_URIS: Memo[str, bool] = Memo(4096)
+_KNOWN_TERMS: Memo[str, bool] = Memo(4096)
 
 
-def _known(value: Any, known: set[str], *patterns: re.Pattern[str]) -> bool:
+def _known(value: Any, known: Memo[str, bool], *patterns: re.Pattern[str]) -> bool:
     """Whether ``value`` is a string matching one of ``patterns`` (remembered in ``known``)."""
     if type(value) is not str:
         return False
@@ -71,10 +71,7 @@ def _known(value: Any, known: set[str], *patterns: re.Pattern[str]) -> bool:
         return True
     if not any(p.match(value) for p in patterns):
         return False
-    if len(known) >= _KNOWN_SIZE:
-        known.clear()
-    known.add(value)
-    return True
+    return known.remember(value, True)
 
 
 def _is_uri(value: Any) -> bool:

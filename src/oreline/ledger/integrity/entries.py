@@ -29,14 +29,12 @@ from oreline.ledger.epcis.canonical import (
     loads_json,
     sha256_hex,
 )
-from oreline.ledger.epcis.hashid import (
-    CBV_VERSION,
+from oreline.ledger.epcis.hashid import CBV_VERSION, event_hash_id, prehash_string
+from oreline.ledger.epcis.values import (
     DEFAULT_PREFIXES,
     epc_to_digital_link,
-    event_hash_id,
     format_number,
     normalise_timestamp,
-    prehash_string,
 )
 
 __all__ = [

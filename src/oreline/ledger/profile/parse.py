@@ -21,8 +21,10 @@ from pydantic import ValidationError
 from oreline.errors import CaptureError, Issue
 from oreline.ledger.epcis.canonical import NotPlainError, canonical_json, freeze
 from oreline.ledger.epcis.document import EVENT_TYPES, read_document
-from oreline.ledger.epcis.hashid import DEFAULT_PREFIXES, event_hash_id, normalise_timestamp
+from oreline.ledger.epcis.hashid import event_hash_id
+from oreline.ledger.epcis.memo import Memo
 from oreline.ledger.epcis.standard import check_event
+from oreline.ledger.epcis.values import DEFAULT_PREFIXES, normalise_timestamp
 from oreline.ledger.profile.model import (
     OUR_STEPS,
     OURS,
@@ -141,8 +143,7 @@ def _masters(ev: Mapping[str, Any], label: str, issues: list[Issue],
 #: Validated master data by :func:`~oreline.ledger.integrity.entries.freeze` key: documents repeat
 #: the master data of their lots (one supplier's receipts, one campaign's outputs), and
 #: validation is a pure function of the data. Holds a model or the validation messages.
-_MASTERS: dict[Any, LotMaster | list[tuple[str, str]]] = {}
-_MASTERS_SIZE = 4096
+_MASTERS: Memo[Any, LotMaster | list[tuple[str, str]]] = Memo(4096)
 
 
 def _validate_master(data: Any) -> tuple[LotMaster | list[tuple[str, str]], Any]:
@@ -166,9 +167,7 @@ def _validate_master(data: Any) -> tuple[LotMaster | list[tuple[str, str]], Any]
         result = [(".".join(str(p) for p in err["loc"]),
                    str(err["msg"]).removeprefix("Value error, ")) for err in exc.errors()]
     if key is not None:
-        if len(_MASTERS) >= _MASTERS_SIZE:
-            _MASTERS.clear()
-        _MASTERS[key] = result
+        _MASTERS.remember(key, result)
     return result, key
 
 
