@@ -54,12 +54,12 @@ def site_rows_from_master_data(master: Mapping[str, Any]) -> tuple[list[SiteInfo
                 issues.append(Issue(where, "oreline:country", f"country is {country!r}, not "
                                     "an ISO 3166-1 alpha-2 code",
                                     suggest_country(str(country),
-                                                    "give one such as 'KR'")))
+                                                    "give one such as 'KR'"), code="site.country"))
                 continue
             policy = attrs.get("policy", "reject")
             if policy not in ("reject", "flag"):
                 issues.append(Issue(where, "oreline:policy", f"policy is {policy!r}",
-                                    "use 'reject' or 'flag'"))
+                                    "use 'reject' or 'flag'", code="site.policy"))
                 continue
             found.append(SiteInfo(str(el.get("id")), str(attrs.get("name", el.get("id"))),
                                   country, str(attrs.get("stage", "unknown")), str(policy)))

@@ -134,12 +134,12 @@ def _transform(row: dict[str, Any], where: str, issues: list[Issue],
     if campaign is None and not inputs:
         issues.append(Issue(where, "inputs", f"inputs {row['inputs']!r} names no lot",
                             "write pairs like urn:oreline:lot:ox-1=600;"
-                            "urn:oreline:lot:ox-2=400"))
+                            "urn:oreline:lot:ox-2=400", code="csv.inputs"))
         return None
     if not inputs and not outputs:  # only a campaign row gets here
         issues.append(Issue(where, "inputs, lot", f"campaign row of {campaign} feeds "
                             "nothing and taps nothing", "fill inputs (a feed), or lot, kg, "
-                            "material, form and assay (a tap), or both"))
+                            "material, form and assay (a tap), or both", code="campaign.row"))
         return None
     return transform_event(cells.cell(row, "step"), inputs=inputs, outputs=outputs,
                            site=cells.cell(row, "site"), time=cells.cell(row, "time"),
@@ -176,7 +176,7 @@ def _header_issue(where: str, absent: dict[str, list[str]]) -> Issue:
                  f"{'is' if one else 'are'} missing from the header; "
                  f"{' and '.join(kinds)} rows need {'it' if one else 'them'}",
                  f"add {'it' if one else 'them'} to the header, and "
-                 f"{'its cell' if one else 'their cells'} to each row")
+                 f"{'its cell' if one else 'their cells'} to each row", code="csv.header")
 
 
 def _rows(text: str, name: str) -> tuple[list[dict[str, Any]], list[int]]:
@@ -196,7 +196,8 @@ def _rows(text: str, name: str) -> tuple[list[dict[str, Any]], list[int]]:
     header = reader.fieldnames
     if header is None or "kind" not in header:
         raise CaptureError([Issue(name, "kind", "no header row with a 'kind' column",
-                                  "start the file with kind,time,site,lot,kg,...")])
+                                  "start the file with kind,time,site,lot,kg,...",
+                                  code="csv.header")])
     header_line = reader.line_num
     absent: dict[str, list[str]] = {}  # required column missing from the header -> kinds
     for row in reader:
@@ -207,19 +208,20 @@ def _rows(text: str, name: str) -> tuple[list[dict[str, Any]], list[int]]:
             issues.append(Issue(where, "", f"the row has {len(header) + len(extra)} cells "
                                 f"but the header has {len(header)}", "remove the extra "
                                 "cells, or name their columns in the header; a cell "
-                                "holding a comma needs quotes, e.g. \"NdPr oxide, 99%\""))
+                                "holding a comma needs quotes, e.g. \"NdPr oxide, 99%\"",
+                                code="csv.cells"))
             continue
         kind = cells.cell(row, "kind")
         if kind not in _REQUIRED:
             issues.append(Issue(where, "kind", f"kind {kind!r} is unknown",
-                                "use receive, transform or ship"))
+                                "use receive, transform or ship", code="csv.kind"))
             continue
         before = len(issues)
         campaign, close = cells.campaign(row, kind, where, issues)
         if campaign in closed:
             issues.append(Issue(where, "campaign", f"campaign {campaign} was closed on line "
                                 f"{closed[campaign]}", "close the campaign on its last row, "
-                                "or start a new campaign with a new ID"))
+                                "or start a new campaign with a new ID", code="campaign.closed"))
         if campaign and close:
             closed.setdefault(campaign, line)
         missing = _missing(row, kind, campaign)
@@ -235,7 +237,7 @@ def _rows(text: str, name: str) -> tuple[list[dict[str, Any]], list[int]]:
                                 f"fill {'it' if len(empty) == 1 else 'them'} in" + (
                                     "" if campaign is None else "; a feed row of a "
                                     "campaign leaves all of lot, kg, material, form and "
-                                    "assay empty")))
+                                    "assay empty"), code="csv.empty"))
         if missing:
             _check_given(row, kind, where, issues)
         if missing or len(issues) > before:
@@ -250,7 +252,7 @@ def _rows(text: str, name: str) -> tuple[list[dict[str, Any]], list[int]]:
     if issues:
         raise CaptureError(issues)
     if not events:
-        raise CaptureError([Issue(name, "", "no rows", "add at least one row")])
+        raise CaptureError([Issue(name, "", "no rows", "add at least one row", code="csv.rows")])
     return events, lines
 
 
@@ -287,5 +289,5 @@ def read_csv(path: str | Path) -> CsvDocument:
         text = file.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise CaptureError([Issue(str(file), "", f"cannot read: {exc.strerror}",
-                                  "check the path")]) from exc
+                                  "check the path", code="document.unreadable")]) from exc
     return csv_to_document(text, file.name)

@@ -56,7 +56,8 @@ def _event_list(doc: Mapping[str, Any], issues: list[Issue]) -> list[Any]:
         return [doc]
     if kind != "EPCISDocument":
         issues.append(Issue("document", "type", f"type is {kind!r}",
-                            "use 'EPCISDocument' or one of " + ", ".join(EVENT_TYPES)))
+                            "use 'EPCISDocument' or one of " + ", ".join(EVENT_TYPES),
+                            code="document.type"))
         return []
     body = doc.get("epcisBody")
     events = body.get("eventList", body.get("event")) if isinstance(body, Mapping) else None
@@ -65,11 +66,12 @@ def _event_list(doc: Mapping[str, Any], issues: list[Issue]) -> list[Any]:
     if events is not None and not isinstance(events, list):
         issues.append(Issue("document", "epcisBody.eventList",
                             f"eventList is a {type(events).__name__}, not a list",
-                            "put the events in a JSON array: \"eventList\": [{...}, ...]"))
+                            "put the events in a JSON array: \"eventList\": [{...}, ...]",
+                            code="document.events"))
         return []
     if not isinstance(events, list) or not events:
         issues.append(Issue("document", "epcisBody.eventList", "no events found",
-                            "put the events in epcisBody.eventList"))
+                            "put the events in epcisBody.eventList", code="document.events"))
         return []
     return events
 
@@ -85,27 +87,29 @@ def _quantities(
         where = f"{name}[{j}]"
         if not isinstance(q, Mapping) or "epcClass" not in q:
             issues.append(Issue(label, where, "quantity element has no epcClass",
-                                "give the lot's URI in epcClass"))
+                                "give the lot's URI in epcClass", code="quantity.no_class"))
             continue
         lot = str(q["epcClass"])
         if "quantity" not in q:
             issues.append(Issue(label, f"{where}.quantity",
                                 f"lot {lot} has no quantity (our profile requires it)",
-                                "add the net mass, e.g. \"quantity\": 1200, \"uom\": \"KGM\""))
+                                "add the net mass, e.g. \"quantity\": 1200, \"uom\": \"KGM\"",
+                                code="quantity.missing"))
             continue
         if "uom" not in q:
             issues.append(Issue(label, f"{where}.uom", f"lot {lot} has no uom",
-                                "add \"uom\": \"KGM\" (kilograms) or \"TNE\" (tonnes)"))
+                                "add \"uom\": \"KGM\" (kilograms) or \"TNE\" (tonnes)",
+                                code="uom.missing"))
             continue
         if type(q["uom"]) is not str or q["uom"] not in UOM_TO_KG:
             issues.append(Issue(label, f"{where}.uom", f"uom {q['uom']!r} is not allowed",
-                                "use KGM or TNE (UN/ECE Rec 20)"))
+                                "use KGM or TNE (UN/ECE Rec 20)", code="uom.invalid"))
             continue
         qty = q["quantity"]
         if isinstance(qty, bool) or not isinstance(qty, int | float) or not (
                 0 < qty < math.inf):  # NaN fails both comparisons
             issues.append(Issue(label, f"{where}.quantity", f"quantity {qty!r} is not positive",
-                                "give a positive, finite number"))
+                                "give a positive, finite number", code="quantity.not_positive"))
             continue
         out.append(QtyRef(lot, to_kg(qty, str(q["uom"]))))
     return out
@@ -124,7 +128,7 @@ def _masters(ev: Mapping[str, Any], label: str, issues: list[Issue],
     raw = ilmd.get("oreline:lotMaster", {})
     if not isinstance(raw, Mapping):
         issues.append(Issue(label, "ilmd.oreline:lotMaster", "must map lot URI -> master data",
-                            "see docs/trace.md"))
+                            "see docs/trace.md", code="master.invalid"))
         return {}
     out: dict[str, LotMaster] = {}
     for lot, data in raw.items():
@@ -136,7 +140,7 @@ def _masters(ev: Mapping[str, Any], label: str, issues: list[Issue],
             continue
         for loc, msg in result:
             issues.append(Issue(label, f"ilmd.oreline:lotMaster[{lot}].{loc}", msg,
-                                "correct the lot master data"))
+                                "correct the lot master data", code="master.invalid"))
     return out
 
 
@@ -188,7 +192,8 @@ def _parse_event(
     i: int, ev: Any, prefixes: Mapping[str, str], issues: list[Issue]
 ) -> ParsedEvent | None:
     if not isinstance(ev, Mapping):
-        issues.append(Issue(f"event[{i}]", "", "is not a JSON object", "remove or fix it"))
+        issues.append(Issue(f"event[{i}]", "", "is not a JSON object", "remove or fix it",
+                            code="event.not_object"))
         return None
     given = ev.get("eventID")
     label = f"event[{i}]" + (f" ({given})" if given else "")
@@ -196,13 +201,14 @@ def _parse_event(
     kind = ev.get("type", ev.get("isA"))
     if kind not in EVENT_TYPES:
         issues.append(Issue(label, "type", f"event type {kind!r} is unknown",
-                            "use one of " + ", ".join(EVENT_TYPES)))
+                            "use one of " + ", ".join(EVENT_TYPES), code="event.type"))
         return None
     time_text = ev.get("eventTime")
     moment: datetime | None = None
     if not isinstance(time_text, str):
         issues.append(Issue(label, "eventTime", "eventTime is missing",
-                            "add e.g. \"eventTime\": \"2026-03-01T08:00:00+09:00\""))
+                            "add e.g. \"eventTime\": \"2026-03-01T08:00:00+09:00\"",
+                            code="time.missing"))
     else:
         try:
             moment = datetime.fromisoformat(normalise_timestamp(time_text).replace("Z", "+00:00"))
@@ -210,7 +216,7 @@ def _parse_event(
             issues.append(Issue(label, "eventTime",
                                 f"eventTime {time_text!r} has no time zone offset or is not "
                                 "ISO 8601", "write it with an offset, e.g. "
-                                "2026-03-01T08:00:00+09:00"))
+                                "2026-03-01T08:00:00+09:00", code="time.invalid"))
     check_event(ev, label, issues)  # the standard's structure (offset, action, lists...)
     action = ev.get("action")
     step_raw = ev.get("bizStep")
@@ -229,22 +235,25 @@ def _parse_event(
             issues.append(Issue(label, "bizStep", f"bizStep {step_raw!r} is not a "
                                 "transformation step of our profile",
                                 "use one of " + ", ".join(f"oreline:BizStep-{s}"
-                                                          for s in OUR_STEPS)))
+                                                          for s in OUR_STEPS), code="step.unknown"))
         if not inputs and not ev.get("transformationID"):
             issues.append(Issue(label, "inputQuantityList", "transformation has no inputs",
-                                "list the consumed lots with quantity and uom"))
+                                "list the consumed lots with quantity and uom",
+                                code="transformation.no_inputs"))
         if not outputs and not ev.get("transformationID"):
             issues.append(Issue(label, "outputQuantityList", "transformation has no outputs",
-                                "list the produced lots with quantity and uom"))
+                                "list the produced lots with quantity and uom",
+                                code="transformation.no_outputs"))
     if location is None and (kind == "TransformationEvent" or quantities):
         issues.append(Issue(label, "bizLocation", "bizLocation is missing",
                             "give the site where the material is, e.g. "
-                            "{\"id\": \"urn:oreline:site:kmp\"}"))
+                            "{\"id\": \"urn:oreline:site:kmp\"}", code="location.missing"))
     claim = ev.get("oreline:claim")
     if claim is not None and not (isinstance(claim, Mapping) and isinstance(
             claim.get("share"), int | float) and 0 <= claim["share"] <= 1):
         issues.append(Issue(label, "oreline:claim", f"claim {claim!r} is malformed",
-                            "use {\"characteristic\": \"ex-china\", \"share\": 0.8}"))
+                            "use {\"characteristic\": \"ex-china\", \"share\": 0.8}",
+                            code="claim.malformed"))
         claim = None
     errdecl = ev.get("errorDeclaration")
     if len(issues) > start or moment is None:
@@ -255,7 +264,8 @@ def _parse_event(
     except (ValueError, TypeError) as exc:
         issues.append(Issue(label, "", f"the event cannot be hashed as JSON: {exc}",
                             "use finite numbers (no NaN or Infinity), integers within "
-                            "+-2**53, timestamps with an offset and valid Unicode text"))
+                            "+-2**53, timestamps with an offset and valid Unicode text",
+                            code="event.unhashable"))
         return None
     return ParsedEvent(
         index=i, raw=dict(ev), event_id=str(given) if given else hash_id, hash_id=hash_id,
@@ -300,7 +310,7 @@ def parse_document(source: str | Path | Mapping[str, Any]) -> tuple[list[ParsedE
                 issues.append(Issue(pe.label, "eventID",
                                     f"duplicate eventID, already used by event[{first}]",
                                     "give each event its own eventID (or omit it: the CBV hash "
-                                    "ID is used)"))
+                                    "ID is used)", code="event.duplicate"))
             seen[pe.event_id] = i
         parsed.append(pe)
     if issues:
