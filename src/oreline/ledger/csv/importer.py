@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -179,6 +180,62 @@ def _header_issue(where: str, absent: dict[str, list[str]]) -> Issue:
                  f"{'its cell' if one else 'their cells'} to each row", code="csv.header")
 
 
+def _row(row: dict[str, Any], header: Sequence[str], where: str, line: int,
+         closed: dict[str, int], absent: dict[str, list[str]], issues: list[Issue]
+         ) -> dict[str, Any] | None:
+    """The event of one row, or ``None`` with its problems in ``issues``.
+
+    ``closed`` (campaign -> line of its closing row) and ``absent`` (required column
+    missing from the header -> kinds of rows needing it) are updated.
+    """
+    extra = row.get(None)  # type: ignore[call-overload]
+    if extra:
+        issues.append(Issue(where, "", f"the row has {len(header) + len(extra)} cells "
+                            f"but the header has {len(header)}", "remove the extra "
+                            "cells, or name their columns in the header; a cell "
+                            "holding a comma needs quotes, e.g. \"NdPr oxide, 99%\"",
+                            code="csv.cells"))
+        return None
+    kind = cells.cell(row, "kind")
+    if kind not in _REQUIRED:
+        issues.append(Issue(where, "kind", f"kind {kind!r} is unknown",
+                            "use receive, transform or ship", code="csv.kind"))
+        return None
+    before = len(issues)
+    campaign, close = cells.campaign(row, kind, where, issues)
+    if campaign in closed:
+        issues.append(Issue(where, "campaign", f"campaign {campaign} was closed on line "
+                            f"{closed[campaign]}", "close the campaign on its last row, "
+                            "or start a new campaign with a new ID", code="campaign.closed"))
+    if campaign and close:
+        closed.setdefault(campaign, line)
+    missing = _missing(row, kind, campaign)
+    for column in missing:
+        if column not in header:
+            absent.setdefault(column, [])
+            if kind not in absent[column]:
+                absent[column].append(kind)
+    _report_empty([c for c in missing if c in header], kind, campaign, where, issues)
+    if missing:
+        _check_given(row, kind, where, issues)
+    if missing or len(issues) > before:
+        return None
+    return (_transform(row, where, issues, campaign, close) if kind == "transform"
+            else _object(row, kind, where, issues))
+
+
+def _report_empty(empty: list[str], kind: str, campaign: str | None, where: str,
+                  issues: list[Issue]) -> None:
+    """The problem of required cells a row leaves empty."""
+    if empty:
+        issues.append(Issue(where, ", ".join(empty), f"{kind} row leaves "
+                            f"{', '.join(empty)} empty",
+                            f"fill {'it' if len(empty) == 1 else 'them'} in" + (
+                                "" if campaign is None else "; a feed row of a "
+                                "campaign leaves all of lot, kg, material, form and "
+                                "assay empty"), code="csv.empty"))
+
+
 def _rows(text: str, name: str) -> tuple[list[dict[str, Any]], list[int]]:
     """The events of CSV text and the line of each one's row.
 
@@ -202,48 +259,7 @@ def _rows(text: str, name: str) -> tuple[list[dict[str, Any]], list[int]]:
     absent: dict[str, list[str]] = {}  # required column missing from the header -> kinds
     for row in reader:
         line = reader.line_num  # the row's last physical line; blank lines are skipped
-        where = f"{name}:{line}"
-        extra = row.get(None)  # type: ignore[call-overload]
-        if extra:
-            issues.append(Issue(where, "", f"the row has {len(header) + len(extra)} cells "
-                                f"but the header has {len(header)}", "remove the extra "
-                                "cells, or name their columns in the header; a cell "
-                                "holding a comma needs quotes, e.g. \"NdPr oxide, 99%\"",
-                                code="csv.cells"))
-            continue
-        kind = cells.cell(row, "kind")
-        if kind not in _REQUIRED:
-            issues.append(Issue(where, "kind", f"kind {kind!r} is unknown",
-                                "use receive, transform or ship", code="csv.kind"))
-            continue
-        before = len(issues)
-        campaign, close = cells.campaign(row, kind, where, issues)
-        if campaign in closed:
-            issues.append(Issue(where, "campaign", f"campaign {campaign} was closed on line "
-                                f"{closed[campaign]}", "close the campaign on its last row, "
-                                "or start a new campaign with a new ID", code="campaign.closed"))
-        if campaign and close:
-            closed.setdefault(campaign, line)
-        missing = _missing(row, kind, campaign)
-        for column in missing:
-            if column not in header:
-                absent.setdefault(column, [])
-                if kind not in absent[column]:
-                    absent[column].append(kind)
-        empty = [c for c in missing if c in header]
-        if empty:
-            issues.append(Issue(where, ", ".join(empty), f"{kind} row leaves "
-                                f"{', '.join(empty)} empty",
-                                f"fill {'it' if len(empty) == 1 else 'them'} in" + (
-                                    "" if campaign is None else "; a feed row of a "
-                                    "campaign leaves all of lot, kg, material, form and "
-                                    "assay empty"), code="csv.empty"))
-        if missing:
-            _check_given(row, kind, where, issues)
-        if missing or len(issues) > before:
-            continue
-        event = (_transform(row, where, issues, campaign, close) if kind == "transform"
-                 else _object(row, kind, where, issues))
+        event = _row(row, header, f"{name}:{line}", line, closed, absent, issues)
         if event is not None:
             events.append(event)
             lines.append(line)

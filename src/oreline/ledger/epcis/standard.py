@@ -226,6 +226,13 @@ def check_event(ev: Mapping[str, Any], label: str, issues: list[Issue]) -> None:
     if kind in _WITH_ACTION and action not in _ACTIONS:
         c.add("action", "action is missing" if action is None else f"action is {action!r}",
               "use ADD, OBSERVE or DELETE", code="action.invalid")
+    _fields(c)
+    _per_type(c, kind, action)
+
+
+def _fields(c: _Checker) -> None:
+    """The standard's rules of the optional fields an event gives."""
+    ev = c.ev
     for name in _EPC_LISTS:
         if name in ev:
             c.epc_list(name)
@@ -266,7 +273,6 @@ def check_event(ev: Mapping[str, Any], label: str, issues: list[Issue]) -> None:
         c.add("ilmd", "ilmd must be an object", "write \"ilmd\": {\"oreline:lotMaster\": {...}}")
     if "errorDeclaration" in ev:
         c.error_declaration()
-    _per_type(c, kind, action)
 
 
 def _per_type(c: _Checker, kind: Any, action: Any) -> None:

@@ -185,12 +185,10 @@ def _custom_context(doc: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-
-
-
 def _parse_event(
     i: int, ev: Any, prefixes: Mapping[str, str], issues: list[Issue]
 ) -> ParsedEvent | None:
+    """One event checked (standard, then profile), or ``None`` with its problems."""
     if not isinstance(ev, Mapping):
         issues.append(Issue(f"event[{i}]", "", "is not a JSON object", "remove or fix it",
                             code="event.not_object"))
@@ -203,20 +201,7 @@ def _parse_event(
         issues.append(Issue(label, "type", f"event type {kind!r} is unknown",
                             "use one of " + ", ".join(EVENT_TYPES), code="event.type"))
         return None
-    time_text = ev.get("eventTime")
-    moment: datetime | None = None
-    if not isinstance(time_text, str):
-        issues.append(Issue(label, "eventTime", "eventTime is missing",
-                            "add e.g. \"eventTime\": \"2026-03-01T08:00:00+09:00\"",
-                            code="time.missing"))
-    else:
-        try:
-            moment = datetime.fromisoformat(normalise_timestamp(time_text).replace("Z", "+00:00"))
-        except ValueError:
-            issues.append(Issue(label, "eventTime",
-                                f"eventTime {time_text!r} has no time zone offset or is not "
-                                "ISO 8601", "write it with an offset, e.g. "
-                                "2026-03-01T08:00:00+09:00", code="time.invalid"))
+    moment = _event_time(ev, label, issues)
     check_event(ev, label, issues)  # the standard's structure (offset, action, lists...)
     action = ev.get("action")
     step_raw = ev.get("bizStep")
@@ -230,43 +215,20 @@ def _parse_event(
     outputs = _quantities(ev, "outputQuantityList", label, issues)
     frozen: dict[int, Any] = {}
     masters = _masters(ev, label, issues, frozen)
-    if kind == "TransformationEvent":
-        if step_name(step) not in OUR_STEPS or not step.startswith(OURS):
-            issues.append(Issue(label, "bizStep", f"bizStep {step_raw!r} is not a "
-                                "transformation step of our profile",
-                                "use one of " + ", ".join(f"oreline:BizStep-{s}"
-                                                          for s in OUR_STEPS), code="step.unknown"))
-        if not inputs and not ev.get("transformationID"):
-            issues.append(Issue(label, "inputQuantityList", "transformation has no inputs",
-                                "list the consumed lots with quantity and uom",
-                                code="transformation.no_inputs"))
-        if not outputs and not ev.get("transformationID"):
-            issues.append(Issue(label, "outputQuantityList", "transformation has no outputs",
-                                "list the produced lots with quantity and uom",
-                                code="transformation.no_outputs"))
+    if kind == "TransformationEvent":  # the one type our profile constrains further
+        _transformation_profile(ev, label, step, bool(inputs), bool(outputs), issues)
     if location is None and (kind == "TransformationEvent" or quantities):
         issues.append(Issue(label, "bizLocation", "bizLocation is missing",
                             "give the site where the material is, e.g. "
                             "{\"id\": \"urn:oreline:site:kmp\"}", code="location.missing"))
-    claim = ev.get("oreline:claim")
-    if claim is not None and not (isinstance(claim, Mapping) and isinstance(
-            claim.get("share"), int | float) and 0 <= claim["share"] <= 1):
-        issues.append(Issue(label, "oreline:claim", f"claim {claim!r} is malformed",
-                            "use {\"characteristic\": \"ex-china\", \"share\": 0.8}",
-                            code="claim.malformed"))
-        claim = None
+    claim = _claim(ev, label, issues)
     errdecl = ev.get("errorDeclaration")
     if len(issues) > start or moment is None:
         return None
-    try:  # the stored text and the hash ID: I-JSON values only
-        content = canonical_json(ev)
-        hash_id = event_hash_id(ev, prefixes, frozen=frozen)
-    except (ValueError, TypeError) as exc:
-        issues.append(Issue(label, "", f"the event cannot be hashed as JSON: {exc}",
-                            "use finite numbers (no NaN or Infinity), integers within "
-                            "+-2**53, timestamps with an offset and valid Unicode text",
-                            code="event.unhashable"))
+    hashed = _hashed(ev, label, prefixes, frozen, issues)
+    if hashed is None:
         return None
+    content, hash_id = hashed
     return ParsedEvent(
         index=i, raw=dict(ev), event_id=str(given) if given else hash_id, hash_id=hash_id,
         type=str(kind), time=moment, action=action if isinstance(action, str) else None,
@@ -275,6 +237,67 @@ def _parse_event(
         else None, transformation_id=ev.get("transformationID"),
         claim=dict(claim) if isinstance(claim, Mapping) else None, content=content,
     )
+
+
+def _event_time(ev: Mapping[str, Any], label: str, issues: list[Issue]) -> datetime | None:
+    """The event's ``eventTime`` (``None`` with an issue when missing or without offset)."""
+    time_text = ev.get("eventTime")
+    if not isinstance(time_text, str):
+        issues.append(Issue(label, "eventTime", "eventTime is missing",
+                            "add e.g. \"eventTime\": \"2026-03-01T08:00:00+09:00\"",
+                            code="time.missing"))
+        return None
+    try:
+        return datetime.fromisoformat(normalise_timestamp(time_text).replace("Z", "+00:00"))
+    except ValueError:
+        issues.append(Issue(label, "eventTime",
+                            f"eventTime {time_text!r} has no time zone offset or is not "
+                            "ISO 8601", "write it with an offset, e.g. "
+                            "2026-03-01T08:00:00+09:00", code="time.invalid"))
+        return None
+
+
+def _transformation_profile(ev: Mapping[str, Any], label: str, step: str, has_inputs: bool,
+                            has_outputs: bool, issues: list[Issue]) -> None:
+    """Our profile's transformations: one of our steps; inputs and outputs (or a campaign)."""
+    if step_name(step) not in OUR_STEPS or not step.startswith(OURS):
+        issues.append(Issue(label, "bizStep", f"bizStep {ev.get('bizStep')!r} is not a "
+                            "transformation step of our profile",
+                            "use one of " + ", ".join(f"oreline:BizStep-{s}"
+                                                      for s in OUR_STEPS), code="step.unknown"))
+    if not has_inputs and not ev.get("transformationID"):
+        issues.append(Issue(label, "inputQuantityList", "transformation has no inputs",
+                            "list the consumed lots with quantity and uom",
+                            code="transformation.no_inputs"))
+    if not has_outputs and not ev.get("transformationID"):
+        issues.append(Issue(label, "outputQuantityList", "transformation has no outputs",
+                            "list the produced lots with quantity and uom",
+                            code="transformation.no_outputs"))
+
+
+def _claim(ev: Mapping[str, Any], label: str, issues: list[Issue]) -> Any:
+    """The event's ``oreline:claim`` (``None`` with an issue when malformed)."""
+    claim = ev.get("oreline:claim")
+    if claim is not None and not (isinstance(claim, Mapping) and isinstance(
+            claim.get("share"), int | float) and 0 <= claim["share"] <= 1):
+        issues.append(Issue(label, "oreline:claim", f"claim {claim!r} is malformed",
+                            "use {\"characteristic\": \"ex-china\", \"share\": 0.8}",
+                            code="claim.malformed"))
+        return None
+    return claim
+
+
+def _hashed(ev: Mapping[str, Any], label: str, prefixes: Mapping[str, str],
+            frozen: Mapping[int, Any], issues: list[Issue]) -> tuple[bytes, str] | None:
+    """The stored text and the hash ID of an event (I-JSON values only)."""
+    try:
+        return canonical_json(ev), event_hash_id(ev, prefixes, frozen=frozen)
+    except (ValueError, TypeError) as exc:
+        issues.append(Issue(label, "", f"the event cannot be hashed as JSON: {exc}",
+                            "use finite numbers (no NaN or Infinity), integers within "
+                            "+-2**53, timestamps with an offset and valid Unicode text",
+                            code="event.unhashable"))
+        return None
 
 
 def parse_document(source: str | Path | Mapping[str, Any]) -> tuple[list[ParsedEvent],
