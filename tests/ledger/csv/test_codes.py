@@ -78,3 +78,15 @@ def test_the_importer_never_reads_message_text() -> None:
                  and node.attr == "message" and isinstance(node.ctx, ast.Load)]
         # the one read copies the message into the located issue, unchanged
         assert len(reads) == 1
+
+
+def test_every_issue_code_is_listed_in_the_docs() -> None:
+    import re
+    from pathlib import Path
+
+    root = Path(lines.__file__).resolve().parents[3]  # src/
+    found = {m for p in (root / "oreline").rglob("*.py")
+             for m in re.findall(r'code(?::\s*str)?\s*=\s*"([a-z_.]+)"', p.read_text("utf-8"))}
+    docs = (root.parent / "docs" / "trace.md").read_text("utf-8")
+    assert found >= {"uri.invalid", "stock.short", "epcis.structure"}
+    assert [c for c in sorted(found) if f"`{c}`" not in docs] == []

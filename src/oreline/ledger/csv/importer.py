@@ -27,12 +27,12 @@ All rows become one EPCIS document, captured in one transaction, so the rows of 
 campaign in one file must end with its closing row (if any).
 
 Every problem is reported at once, in file order, as ``file:line: column: message``:
-cells are checked here as the ledger would check the event (:mod:`.csvcells`: kg
+cells are checked here as the ledger would check the event (:mod:`.cells`: kg
 positive and finite, time with an offset, lot, site, input lots and customer URIs, step
 one of :data:`~oreline.ledger.profile.model.OUR_STEPS` by its bare name, the lot master data), a
 required column missing from the header is reported once against the header line, and a
 row with more cells than the header is rejected. The document remembers the line of
-each row (:class:`~.csvlines.CsvDocument`): :func:`capture_csv` names the row and column
+each row (:class:`~.lines.CsvDocument`): :func:`capture_csv` names the row and column
 of what the ledger's own checks find (an unknown lot or site, more consumed than is on
 hand, a transformation that does not balance).
 
