@@ -100,15 +100,16 @@ class _Capture:
 
     def apply(self, pe: ParsedEvent, seq: int) -> None:
         """Check ``pe`` and apply it to the state (its problems go to :attr:`issues`)."""
+        state = self.state
         if pe.error_declaration is not None:
-            apply_error_declaration(self.state, pe, seq, self.issues)
-        elif pe.event_id in self.state.events:
+            apply_error_declaration(state, pe, seq, self.issues)
+        elif pe.event_id in state.events:
             self.issues.append(Issue(pe.label, "eventID", "an event with this eventID is "
                                      "already in the ledger", "do not capture it twice; use "
                                      "errorDeclaration to correct it", code="event.captured"))
         else:
             HANDLERS.get(pe.type, _other)(self, pe, seq)
-        self.state.events.add(pe.event_id)
+        state.events.add(pe.event_id)
 
     def transformation(self, pe: ParsedEvent, seq: int) -> None:
         """Apply a transformation, or hold a campaign's event until its last one."""
@@ -165,7 +166,8 @@ class EntryChain:
         """The ``entries`` row of ``pe`` at :attr:`seq` (call after advancing it)."""
         raw_bytes = pe.content or canonical_json(pe.raw)
         chash = sha256_hex(raw_bytes)
-        stored, canonical = self.context(used)
+        texts = self._contexts.get(used)  # one call fewer per event than self.context(used)
+        stored, canonical = texts if texts is not None else self.context(used)
         seq, prev, recorded, actor = self.seq, self.prev, self.recorded, self.actor
         ehash = entry_hash_text(seq, prev, pe.hash_id, chash, recorded, actor, canonical)
         self.prev = ehash
