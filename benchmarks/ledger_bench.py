@@ -33,7 +33,8 @@ from typing import Any
 from sqlalchemy import create_engine
 
 from oreline.ledger import Ledger, lot_master, receive_event, transform_event
-from oreline.ledger.profile.model import make_document
+from oreline.ledger.epcis.document import make_document
+from oreline.ledger.profile.model import OUR_PREFIXES
 from oreline.ledger.store.queries import trace_back
 
 SITE = "urn:oreline:site:bench"
@@ -95,7 +96,7 @@ def bench_capture(backend: str, tmp: Path, events: int, batch: int,
     for _ in range(repeat):
         led, schema = open_ledger(backend, tmp)
         try:
-            docs = [make_document(receipts(min(batch, events - i), i))
+            docs = [make_document(receipts(min(batch, events - i), i), prefixes=OUR_PREFIXES)
                     for i in range(0, events, batch)]
             t0 = time.perf_counter()
             for d in docs:
@@ -114,7 +115,8 @@ def _writer(backend: str, target: str, schema: str | None, first: int, events: i
     """One writer process: capture its documents into the shared ledger after the barrier."""
     led = Ledger.open(target, schema=schema)
     try:
-        docs = [make_document(receipts(min(batch, first + events - i), i))
+        docs = [make_document(receipts(min(batch, first + events - i), i),
+                              prefixes=OUR_PREFIXES)
                 for i in range(first, first + events, batch)]
         barrier.wait()
         t0 = time.perf_counter()
@@ -179,7 +181,7 @@ def bench_trace(backend: str, tmp: Path, lots: int, batch: int, samples: int,
         t0 = time.perf_counter()
         for c0 in range(0, chains, per_doc):
             evs = [e for c in range(c0, min(chains, c0 + per_doc)) for e in chain(c)]
-            led.capture(make_document(evs))
+            led.capture(make_document(evs, prefixes=OUR_PREFIXES))
             done = min(chains, c0 + per_doc)
             if done % (per_doc * 20) == 0 or done == chains:
                 rate = done * 7 / (time.perf_counter() - t0)

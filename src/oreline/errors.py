@@ -27,6 +27,7 @@ Messages are built before ``raise`` and say what to do about the problem.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 __all__ = [
@@ -60,6 +61,17 @@ class Issue:
         What is wrong, including the bad value.
     fix
         What would fix it.
+    code
+        A short, stable, machine-readable name of the kind of problem (keyword only),
+        e.g. ``"stock.short"``; ``""`` for problems nobody matches on. Programs (the
+        CSV importer) match on it, never on the message text. The codes are listed in
+        ``docs/trace.md``.
+
+    Examples
+    --------
+    >>> issue = Issue("doc.json", "eventID", "is a duplicate", "drop it", code="event.duplicate")
+    >>> issue.code, str(issue)
+    ('event.duplicate', 'doc.json: eventID: is a duplicate (fix: drop it)')
 
     """
 
@@ -67,6 +79,7 @@ class Issue:
     field: str
     message: str
     fix: str = ""
+    code: str = dataclasses.field(default="", kw_only=True)
 
     def __str__(self) -> str:
         head = f"{self.where}: {self.field}: {self.message}" if self.field else (

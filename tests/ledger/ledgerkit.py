@@ -7,7 +7,8 @@ import os
 from typing import Any
 
 from oreline.ledger import lot_master, receive_event, ship_event, transform_event
-from oreline.ledger.profile.model import make_document
+from oreline.ledger.epcis.document import make_document
+from oreline.ledger.profile.model import OUR_PREFIXES
 from oreline.units import element_fractions, oxide_mix_element_fractions
 
 KMP = "urn:oreline:site:kmp"
@@ -61,7 +62,7 @@ def ship(lot: str, kg: float, day: int = 20, **kw: Any) -> dict[str, Any]:
 
 
 def doc(*events: dict[str, Any]) -> dict[str, Any]:
-    return make_document(list(events), created=T0)
+    return make_document(list(events), created=T0, prefixes=OUR_PREFIXES)
 
 
 def alloy_scenario(dy_origin: dict[str, Any]) -> list[dict[str, Any]]:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from oreline.ledger.epcis.canonical import sha256_hex
+from oreline.ledger.epcis.document import make_document
 from oreline.ledger.profile.builder import (
     lot_master,
     receive_event,
@@ -37,7 +38,7 @@ from oreline.ledger.profile.builder import (
     site_master_data,
     transform_event,
 )
-from oreline.ledger.profile.model import make_document
+from oreline.ledger.profile.model import OUR_PREFIXES
 from oreline.units import element_fractions, oxide_mix_element_fractions
 
 __all__ = ["KMP", "build_year", "run_demo"]
@@ -254,7 +255,8 @@ def build_year(year: int = 2026, months: int = 12, seed: int = 7) -> list[dict[s
                 events.extend(docs_next)
         master = site_master_data([{"id": KMP, "name": "KMP Ochang (ASM)", "country": "KR",
                                     "stage": "alloying"}]) if month == 1 else None
-        docs.append(make_document(events, master, created=p.when(month, 28, 23)))
+        docs.append(make_document(events, master, created=p.when(month, 28, 23),
+                                  prefixes=OUR_PREFIXES))
     return docs
 
 

@@ -34,9 +34,10 @@ from oreline.errors import CaptureError, Issue, LedgerError
 from oreline.ledger.capture.transaction import SiteInfo, build_rows, site_rows_from_master_data
 from oreline.ledger.certificate import build as build_certificate
 from oreline.ledger.epcis.canonical import loads_json
+from oreline.ledger.epcis.document import make_document
 from oreline.ledger.integrity import chain
 from oreline.ledger.profile.builder import site_master_data
-from oreline.ledger.profile.model import make_document
+from oreline.ledger.profile.model import OUR_PREFIXES
 from oreline.ledger.profile.parse import parse_document
 from oreline.ledger.records import (
     Account,
@@ -297,7 +298,7 @@ class Ledger:
             declared = _site_rows(conn, sorted(u for u in used if isinstance(u, str)))
         # every value of a site row is a string, as site_master_data needs
         master = site_master_data(cast("list[Mapping[str, str]]", declared))
-        return make_document(events, master if declared else None)
+        return make_document(events, master if declared else None, prefixes=OUR_PREFIXES)
 
     def write_pack(self, path: str | Path, key_path: str | Path,
                    lot: str | None = None) -> PackReport:

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from oreline.errors import CaptureError
 from oreline.ledger import Ledger, lot_master, transform_event
-from oreline.ledger.profile.model import make_document
+from oreline.ledger.epcis.document import make_document
+from oreline.ledger.profile.model import OUR_PREFIXES
 from oreline.ledger.store.schema import entries
 from tests.ledger.ledgerkit import (
     DY2O3,
@@ -259,7 +260,7 @@ def test_malformed_document_is_rejected_whole(ledger: Ledger, events: list[dict[
     _setup(ledger)
     before = _count(ledger)
     with pytest.raises(CaptureError) as info:
-        ledger.capture(make_document(events))
+        ledger.capture(make_document(events, prefixes=OUR_PREFIXES))
     text = str(info.value)
     assert message in text
     issue = next(i for i in info.value.issues if message in str(i))
@@ -293,7 +294,7 @@ def test_all_problems_reported_at_once(ledger: Ledger) -> None:
            _edited(receipt("x2", 5.0), _set(["eventTime"], "2026-03-02T08:00:00")),
            ship("ghost", 1.0)]
     with pytest.raises(CaptureError) as info:
-        ledger.capture(make_document(bad))
+        ledger.capture(make_document(bad, prefixes=OUR_PREFIXES))
     wheres = sorted({i.where.split(" ")[0] for i in info.value.issues})
     assert wheres == ["event[0]", "event[1]"]  # ghost is checked once the document parses
 

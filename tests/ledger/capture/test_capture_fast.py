@@ -21,7 +21,8 @@ from sqlalchemy import select
 from oreline.errors import CaptureError
 from oreline.ledger import Ledger
 from oreline.ledger.epcis.canonical import canonical_json, canonical_json_reference
-from oreline.ledger.epcis.hashid import format_number, normalise_timestamp, prehash_string
+from oreline.ledger.epcis.hashid import prehash_string
+from oreline.ledger.epcis.values import format_number, normalise_timestamp
 from oreline.ledger.profile.model import LotMaster
 from oreline.ledger.profile.parse import _masters, _validate_master
 from oreline.ledger.store.entryhash import GENESIS_HASH, entry_hash, entry_hash_text
@@ -155,7 +156,8 @@ def test_entry_hash_general_path_for_unusual_types() -> None:
 
 def test_memoised_extension_parts_equal_the_plain_recursion(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from oreline.ledger.epcis import hashid
+    from oreline.ledger.epcis import extensions
+    from oreline.ledger.epcis.canonical import freeze
 
     master = {"material": "NdPr oxide", "form": "oxide", "assay": {"Nd": 0.5, "Pr": 0.2},
               "origin": {"mined": {"country": "AU", "evidence": ["ab" * 32]}}}
@@ -171,10 +173,10 @@ def test_memoised_extension_parts_equal_the_plain_recursion(
         events.append(ev)
     memoised = [prehash_string(ev) for ev in events * 2]
     given_keys = [prehash_string(ev, frozen={
-        id(m): hashid.freeze(m) for m in ev["ilmd"]["oreline:lotMaster"].values()})
+        id(m): freeze(m) for m in ev["ilmd"]["oreline:lotMaster"].values()})
         for ev in events]
-    monkeypatch.setattr(hashid, "_ext_parts_memo",
-                        lambda k, v, p, *_memo: hashid._ext_parts(k, v, p, None))
+    monkeypatch.setattr(extensions, "_ext_parts_memo",
+                        lambda k, v, p, *_memo: extensions._ext_parts(k, v, p, None))
     assert memoised == [prehash_string(ev) for ev in events * 2]
     assert given_keys == memoised[:len(events)]
     assert len(set(memoised)) == len(events)
@@ -188,10 +190,9 @@ def test_memoised_extension_parts_equal_the_plain_recursion(
                                       {"urn": "https://example.org/"}])
 def test_uri_shortcut_for_plain_urns_equals_the_general_rules(
         value: str, prefixes: dict[str, str]) -> None:
-    from oreline.ledger.epcis import hashid
+    from oreline.ledger.epcis.values import epc_to_digital_link, expand_curie, uri
 
-    assert hashid._uri(value, prefixes) == hashid.epc_to_digital_link(
-        hashid._expand_curie(value.strip(), prefixes))
+    assert uri(value, prefixes) == epc_to_digital_link(expand_curie(value.strip(), prefixes))
 
 
 def test_remembered_prefixes_are_never_served_stale() -> None:

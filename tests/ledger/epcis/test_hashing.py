@@ -12,13 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from oreline.ledger.epcis.canonical import canonical_json
-from oreline.ledger.epcis.hashid import (
-    epc_to_digital_link,
-    event_hash_id,
-    format_number,
-    normalise_timestamp,
-    prehash_string,
-)
+from oreline.ledger.epcis.hashid import event_hash_id, prehash_string
+from oreline.ledger.epcis.values import epc_to_digital_link, format_number, normalise_timestamp
 
 # Published worked example (RalphTro/epcis-event-hash-generator, the CBV 2.0 reference
 # implementation: tests/examples/epcisDocWithSingleEvent.* at the revision whose
@@ -273,7 +268,7 @@ def test_orjson_path_is_taken_for_events_and_refuses_what_it_cannot_prove() -> N
 
 
 def test_format_number_is_exact_for_large_integral_floats() -> None:
-    from oreline.ledger.epcis.hashid import format_number
+    from oreline.ledger.epcis.values import format_number
 
     assert format_number(1e28) == "1" + "0" * 28  # once raised decimal.InvalidOperation
     assert format_number(1e300) == "1" + "0" * 300  # the decimal of the JSON text

@@ -159,7 +159,7 @@ def site_of(state: State, pe: ParsedEvent, issues: list[Issue]) -> SiteInfo | No
     if site is None:
         issues.append(Issue(pe.label, "bizLocation.id", f"site {pe.location!r} is unknown",
                             "declare it in epcisHeader.epcisMasterData (BusinessLocation with "
-                            "oreline:country) or with `Ledger.register_site`"))
+                            "oreline:country) or with `Ledger.register_site`", code="site.unknown"))
     return site
 
 
@@ -215,4 +215,4 @@ def check_evidence_dates(pe: ParsedEvent, lot: str, master: LotMaster,
                     pe.label, f"ilmd.oreline:lotMaster[{lot}].origin.{stage}.evidence",
                     f"{ev.type} {ev.sha256[:12]}... is valid {ev.valid_from or '...'} to "
                     f"{ev.valid_to or '...'}, not on the event date {day}",
-                    "attach evidence valid when the material moved"))
+                    "attach evidence valid when the material moved", code="evidence.expired"))

@@ -26,6 +26,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from oreline.ledger.epcis.memo import Memo
 from oreline.ledger.profile.model import LotMaster
 from oreline.ledger.rules import custody
 
@@ -34,8 +35,8 @@ __all__ = ["ReceiptTemplate", "origin_text", "receipt_template"]
 #: ``json.dumps(value, sort_keys=True)``: the stored form of assays and origin parts.
 _dumps_sorted = json.JSONEncoder(sort_keys=True).encode
 _MARK = "\x00lot\x00"  # stands for the lot ID while the origin text is cut in two
-_CACHE: dict[int, tuple[LotMaster, ReceiptTemplate]] = {}
-_CACHE_SIZE = 4096
+#: Templates by ``id`` of their master data object, kept with the object (see below).
+_TEMPLATES: Memo[int, tuple[LotMaster, ReceiptTemplate]] = Memo(4096)
 
 
 def origin_text(parts: list[dict[str, Any]]) -> str:
@@ -76,14 +77,10 @@ class ReceiptTemplate:
 
 def receipt_template(master: LotMaster) -> ReceiptTemplate:
     """The :class:`ReceiptTemplate` of ``master``, derived once per master data object."""
-    cached = _CACHE.get(id(master))
+    cached = _TEMPLATES.get(id(master))
     if cached is not None and cached[0] is master:  # the id of a live object, not a reused one
         return cached[1]
-    template = _derive(master)
-    if len(_CACHE) >= _CACHE_SIZE:
-        _CACHE.clear()
-    _CACHE[id(master)] = (master, template)
-    return template
+    return _TEMPLATES.remember(id(master), (master, _derive(master)))[1]
 
 
 def _derive(master: LotMaster) -> ReceiptTemplate:

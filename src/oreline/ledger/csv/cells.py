@@ -30,7 +30,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from oreline.errors import Issue
-from oreline.ledger.epcis.hashid import normalise_timestamp
+from oreline.ledger.epcis.values import normalise_timestamp
 from oreline.ledger.profile.builder import lot_master
 from oreline.ledger.profile.model import FORMS, OUR_STEPS, LotMaster
 from oreline.origin import STAGES
@@ -87,7 +87,8 @@ def kg(row: dict[str, Any], where: str, issues: list[Issue]) -> float | None:
         except ValueError:
             problem = "is not a number"
         issues.append(Issue(where, "kg", f"kg {text!r} {problem}",
-                            "give the net mass in kilograms, e.g. 1000"))
+                            "give the net mass in kilograms, e.g. 1000",
+                            code="quantity.not_positive"))
     return value
 
 
@@ -100,11 +101,12 @@ def time(row: dict[str, Any], where: str, issues: list[Issue]) -> None:
     except ValueError:
         moment = None
     if moment is not None and (moment.tzinfo is None or not _ZONE.search(text)):
-        issues.append(Issue(where, "time", f"time {text!r} has no time zone offset", fix))
+        issues.append(Issue(where, "time", f"time {text!r} has no time zone offset", fix,
+                            code="time.offset"))
         return
     if moment is not None and not text.endswith("Z") and not _OFFSET.match(text[-6:]):
         issues.append(Issue(where, "time", f"time {text!r} has offset {text[-6:]}, not one "
-                            "from -14:00 to +14:00", fix))
+                            "from -14:00 to +14:00", fix, code="time.offset"))
         return
     try:
         normalise_timestamp(text)
@@ -112,7 +114,7 @@ def time(row: dict[str, Any], where: str, issues: list[Issue]) -> None:
         moment = None
     if moment is None:
         issues.append(Issue(where, "time", f"time {text!r} is not an ISO 8601 timestamp",
-                            fix))
+                            fix, code="time.invalid"))
 
 
 def uri(value: str, where: str, column: str, issues: list[Issue]) -> bool:
@@ -121,7 +123,7 @@ def uri(value: str, where: str, column: str, issues: list[Issue]) -> bool:
         return True
     what = "lot" if column == "inputs" else column
     issues.append(Issue(where, column, f"{what} {value!r} is not a URI",
-                        f"write it as a URI, e.g. {EXAMPLES[column]}"))
+                        f"write it as a URI, e.g. {EXAMPLES[column]}", code="uri.invalid"))
     return False
 
 
@@ -133,10 +135,11 @@ def step(row: dict[str, Any], where: str, issues: list[Issue]) -> None:
     bare = text.removeprefix("oreline:").removeprefix("BizStep-")
     if bare in OUR_STEPS:
         issues.append(Issue(where, "step", f"step {text!r} is not a step name",
-                            f"write {bare}, without the oreline:BizStep- prefix"))
+                            f"write {bare}, without the oreline:BizStep- prefix",
+                            code="step.unknown"))
     else:
         issues.append(Issue(where, "step", f"step {text!r} is not one of our steps",
-                            f"use one of {STEPS}"))
+                            f"use one of {STEPS}", code="step.unknown"))
 
 
 def pairs(text: str, where: str, column: str, issues: list[Issue]) -> dict[str, Any]:
@@ -150,12 +153,14 @@ def pairs(text: str, where: str, column: str, issues: list[Issue]) -> dict[str, 
     for item in filter(None, (p.strip() for p in text.split(";"))):
         key, sep, value = (part.strip() for part in item.rpartition("="))
         if not sep or not key:
-            issues.append(Issue(where, column, f"{item!r} is not {shape}", write))
+            issues.append(Issue(where, column, f"{item!r} is not {shape}", write,
+                                code="cell.pairs"))
             continue
         if key in out:
             issues.append(Issue(where, column, f"{key} is given twice",
                                 "give each once" + (" (the kilograms summed)"
-                                                    if column == "inputs" else "")))
+                                                    if column == "inputs" else ""),
+                                                    code="cell.pairs"))
             continue
         if column == "origin":
             out[key] = value or None
@@ -166,11 +171,11 @@ def pairs(text: str, where: str, column: str, issues: list[Issue]) -> dict[str, 
             number = float(value)
         except ValueError:
             issues.append(Issue(where, column, f"{value!r} in {item!r} is not a number",
-                                number_fix))
+                                number_fix, code="cell.pairs"))
             continue
         if column == "inputs" and _number(value) is None:
             issues.append(Issue(where, column, f"{value!r} kg of {key} is not a positive, "
-                                "finite mass", number_fix))
+                                "finite mass", number_fix, code="quantity.not_positive"))
             continue
         out[key] = number
     return out
@@ -187,7 +192,7 @@ def master(row: dict[str, Any], where: str, issues: list[Issue],
     form = cell(row, "form")
     if form not in FORMS:
         issues.append(Issue(where, "form", f"form {form!r} is not one of ours",
-                            f"use one of {', '.join(FORMS)}"))
+                            f"use one of {', '.join(FORMS)}", code="master.invalid"))
     assay = pairs(cell(row, "assay"), where, "assay", issues)
     if len(issues) > before:
         return None
@@ -203,7 +208,7 @@ def master(row: dict[str, Any], where: str, issues: list[Issue],
                    "give element=fraction pairs with fractions from 0 to 1 summing to at "
                    "most 1, e.g. Nd=0.64;Pr=0.21" if column == "assay" else
                    f"correct the {column} cell")
-            issues.append(Issue(where, column, message, fix))
+            issues.append(Issue(where, column, message, fix, code="master.invalid"))
         return None
     return data
 
@@ -216,21 +221,21 @@ def campaign(row: dict[str, Any], kind: str, where: str, issues: list[Issue]
     if flag and not close and flag.lower() not in _FALSE:
         issues.append(Issue(where, "close", f"close {flag!r} is not true or false",
                             "write true to close the campaign on this row, or false "
-                            "(or leave it empty) to keep it open"))
+                            "(or leave it empty) to keep it open", code="campaign.close"))
     if kind != "transform":
         if name or close:
             column = "campaign" if name else "close"
             issues.append(Issue(where, column, f"a {kind} row cannot name or close a "
                                 "campaign", "leave campaign and close empty, or make the "
-                                "row a transform"))
+                                "row a transform", code="campaign.row"))
         return None, False
     if name and not _URI.match(name):
         issues.append(Issue(where, "campaign", f"campaign {name!r} is not a URI",
                             "name the campaign with a URI, e.g. "
-                            "urn:oreline:campaign:E-2026-01"))
+                            "urn:oreline:campaign:E-2026-01", code="uri.invalid"))
     if close and not name:
         issues.append(Issue(where, "close", "close is true but campaign is empty",
                             "give the campaign's transformationID in the campaign column, "
                             "or leave close empty (a transform row without a campaign is "
-                            "complete at once)"))
+                            "complete at once)", code="campaign.close"))
     return name or None, close

@@ -27,12 +27,12 @@ All rows become one EPCIS document, captured in one transaction, so the rows of 
 campaign in one file must end with its closing row (if any).
 
 Every problem is reported at once, in file order, as ``file:line: column: message``:
-cells are checked here as the ledger would check the event (:mod:`.csvcells`: kg
+cells are checked here as the ledger would check the event (:mod:`.cells`: kg
 positive and finite, time with an offset, lot, site, input lots and customer URIs, step
 one of :data:`~oreline.ledger.profile.model.OUR_STEPS` by its bare name, the lot master data), a
 required column missing from the header is reported once against the header line, and a
 row with more cells than the header is rejected. The document remembers the line of
-each row (:class:`~.csvlines.CsvDocument`): :func:`capture_csv` names the row and column
+each row (:class:`~.lines.CsvDocument`): :func:`capture_csv` names the row and column
 of what the ledger's own checks find (an unknown lot or site, more consumed than is on
 hand, a transformation that does not balance).
 
@@ -57,14 +57,16 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from oreline.errors import CaptureError, Issue
 from oreline.ledger.csv import cells
 from oreline.ledger.csv.lines import CsvDocument, capture_csv, locate
+from oreline.ledger.epcis.document import make_document
 from oreline.ledger.profile.builder import receive_event, ship_event, transform_event
-from oreline.ledger.profile.model import make_document
+from oreline.ledger.profile.model import OUR_PREFIXES
 
 __all__ = ["CsvDocument", "capture_csv", "csv_to_document", "locate", "read_csv"]
 
@@ -133,12 +135,12 @@ def _transform(row: dict[str, Any], where: str, issues: list[Issue],
     if campaign is None and not inputs:
         issues.append(Issue(where, "inputs", f"inputs {row['inputs']!r} names no lot",
                             "write pairs like urn:oreline:lot:ox-1=600;"
-                            "urn:oreline:lot:ox-2=400"))
+                            "urn:oreline:lot:ox-2=400", code="csv.inputs"))
         return None
     if not inputs and not outputs:  # only a campaign row gets here
         issues.append(Issue(where, "inputs, lot", f"campaign row of {campaign} feeds "
                             "nothing and taps nothing", "fill inputs (a feed), or lot, kg, "
-                            "material, form and assay (a tap), or both"))
+                            "material, form and assay (a tap), or both", code="campaign.row"))
         return None
     return transform_event(cells.cell(row, "step"), inputs=inputs, outputs=outputs,
                            site=cells.cell(row, "site"), time=cells.cell(row, "time"),
@@ -175,7 +177,63 @@ def _header_issue(where: str, absent: dict[str, list[str]]) -> Issue:
                  f"{'is' if one else 'are'} missing from the header; "
                  f"{' and '.join(kinds)} rows need {'it' if one else 'them'}",
                  f"add {'it' if one else 'them'} to the header, and "
-                 f"{'its cell' if one else 'their cells'} to each row")
+                 f"{'its cell' if one else 'their cells'} to each row", code="csv.header")
+
+
+def _row(row: dict[str, Any], header: Sequence[str], where: str, line: int,
+         closed: dict[str, int], absent: dict[str, list[str]], issues: list[Issue]
+         ) -> dict[str, Any] | None:
+    """The event of one row, or ``None`` with its problems in ``issues``.
+
+    ``closed`` (campaign -> line of its closing row) and ``absent`` (required column
+    missing from the header -> kinds of rows needing it) are updated.
+    """
+    extra = row.get(None)  # type: ignore[call-overload]
+    if extra:
+        issues.append(Issue(where, "", f"the row has {len(header) + len(extra)} cells "
+                            f"but the header has {len(header)}", "remove the extra "
+                            "cells, or name their columns in the header; a cell "
+                            "holding a comma needs quotes, e.g. \"NdPr oxide, 99%\"",
+                            code="csv.cells"))
+        return None
+    kind = cells.cell(row, "kind")
+    if kind not in _REQUIRED:
+        issues.append(Issue(where, "kind", f"kind {kind!r} is unknown",
+                            "use receive, transform or ship", code="csv.kind"))
+        return None
+    before = len(issues)
+    campaign, close = cells.campaign(row, kind, where, issues)
+    if campaign in closed:
+        issues.append(Issue(where, "campaign", f"campaign {campaign} was closed on line "
+                            f"{closed[campaign]}", "close the campaign on its last row, "
+                            "or start a new campaign with a new ID", code="campaign.closed"))
+    if campaign and close:
+        closed.setdefault(campaign, line)
+    missing = _missing(row, kind, campaign)
+    for column in missing:
+        if column not in header:
+            absent.setdefault(column, [])
+            if kind not in absent[column]:
+                absent[column].append(kind)
+    _report_empty([c for c in missing if c in header], kind, campaign, where, issues)
+    if missing:
+        _check_given(row, kind, where, issues)
+    if missing or len(issues) > before:
+        return None
+    return (_transform(row, where, issues, campaign, close) if kind == "transform"
+            else _object(row, kind, where, issues))
+
+
+def _report_empty(empty: list[str], kind: str, campaign: str | None, where: str,
+                  issues: list[Issue]) -> None:
+    """The problem of required cells a row leaves empty."""
+    if empty:
+        issues.append(Issue(where, ", ".join(empty), f"{kind} row leaves "
+                            f"{', '.join(empty)} empty",
+                            f"fill {'it' if len(empty) == 1 else 'them'} in" + (
+                                "" if campaign is None else "; a feed row of a "
+                                "campaign leaves all of lot, kg, material, form and "
+                                "assay empty"), code="csv.empty"))
 
 
 def _rows(text: str, name: str) -> tuple[list[dict[str, Any]], list[int]]:
@@ -195,52 +253,13 @@ def _rows(text: str, name: str) -> tuple[list[dict[str, Any]], list[int]]:
     header = reader.fieldnames
     if header is None or "kind" not in header:
         raise CaptureError([Issue(name, "kind", "no header row with a 'kind' column",
-                                  "start the file with kind,time,site,lot,kg,...")])
+                                  "start the file with kind,time,site,lot,kg,...",
+                                  code="csv.header")])
     header_line = reader.line_num
     absent: dict[str, list[str]] = {}  # required column missing from the header -> kinds
     for row in reader:
         line = reader.line_num  # the row's last physical line; blank lines are skipped
-        where = f"{name}:{line}"
-        extra = row.get(None)  # type: ignore[call-overload]
-        if extra:
-            issues.append(Issue(where, "", f"the row has {len(header) + len(extra)} cells "
-                                f"but the header has {len(header)}", "remove the extra "
-                                "cells, or name their columns in the header; a cell "
-                                "holding a comma needs quotes, e.g. \"NdPr oxide, 99%\""))
-            continue
-        kind = cells.cell(row, "kind")
-        if kind not in _REQUIRED:
-            issues.append(Issue(where, "kind", f"kind {kind!r} is unknown",
-                                "use receive, transform or ship"))
-            continue
-        before = len(issues)
-        campaign, close = cells.campaign(row, kind, where, issues)
-        if campaign in closed:
-            issues.append(Issue(where, "campaign", f"campaign {campaign} was closed on line "
-                                f"{closed[campaign]}", "close the campaign on its last row, "
-                                "or start a new campaign with a new ID"))
-        if campaign and close:
-            closed.setdefault(campaign, line)
-        missing = _missing(row, kind, campaign)
-        for column in missing:
-            if column not in header:
-                absent.setdefault(column, [])
-                if kind not in absent[column]:
-                    absent[column].append(kind)
-        empty = [c for c in missing if c in header]
-        if empty:
-            issues.append(Issue(where, ", ".join(empty), f"{kind} row leaves "
-                                f"{', '.join(empty)} empty",
-                                f"fill {'it' if len(empty) == 1 else 'them'} in" + (
-                                    "" if campaign is None else "; a feed row of a "
-                                    "campaign leaves all of lot, kg, material, form and "
-                                    "assay empty")))
-        if missing:
-            _check_given(row, kind, where, issues)
-        if missing or len(issues) > before:
-            continue
-        event = (_transform(row, where, issues, campaign, close) if kind == "transform"
-                 else _object(row, kind, where, issues))
+        event = _row(row, header, f"{name}:{line}", line, closed, absent, issues)
         if event is not None:
             events.append(event)
             lines.append(line)
@@ -249,7 +268,7 @@ def _rows(text: str, name: str) -> tuple[list[dict[str, Any]], list[int]]:
     if issues:
         raise CaptureError(issues)
     if not events:
-        raise CaptureError([Issue(name, "", "no rows", "add at least one row")])
+        raise CaptureError([Issue(name, "", "no rows", "add at least one row", code="csv.rows")])
     return events, lines
 
 
@@ -276,7 +295,7 @@ def csv_to_document(text: str, name: str = "input.csv") -> CsvDocument:
 
     """
     events, lines = _rows(text, name)
-    return CsvDocument(make_document(events), name, lines)
+    return CsvDocument(make_document(events, prefixes=OUR_PREFIXES), name, lines)
 
 
 def read_csv(path: str | Path) -> CsvDocument:
@@ -286,5 +305,5 @@ def read_csv(path: str | Path) -> CsvDocument:
         text = file.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise CaptureError([Issue(str(file), "", f"cannot read: {exc.strerror}",
-                                  "check the path")]) from exc
+                                  "check the path", code="document.unreadable")]) from exc
     return csv_to_document(text, file.name)

@@ -84,25 +84,35 @@ def _column(field: str) -> str | None:
     return None
 
 
+#: Fixes in CSV terms, by the :attr:`Issue.code` of the ledger's problem and the column it
+#: maps to (``None``: any column). The codes are produced by the checks named in the
+#: comments (``tests/ledger/csv`` holds each one to its check).
+_FIXES: dict[tuple[str, str | None], str] = {
+    ("quantity.not_positive", "kg"): "give the net mass in kilograms, e.g. 1000",  # parse
+    ("site.unknown", "site"): ("use a registered site, or register it first "  # capture
+                               "(Ledger.register_site, or a JSON-LD document declaring it "
+                               "in epcisHeader.epcisMasterData)"),
+    ("event.captured", None): ("the row (same kind, time, site, lots and kg) was captured "
+                               "before: remove it from the file, or correct the earlier "
+                               "event with an errorDeclaration"),  # capture
+}
+#: The code of a URI the standard's checks refuse (:mod:`oreline.ledger.epcis.standard`).
+_URI_CODE = "uri.invalid"
+
+
 def _fix(column: str | None, issue: Issue) -> str:
-    """The fix of ``issue`` in CSV terms."""
-    text = issue.message
+    """The fix of ``issue`` in CSV terms (chosen by its column and code)."""
     if column == "step":
         return f"use one of {STEPS} (the step name alone, no oreline:BizStep- prefix)"
-    if column in EXAMPLES and "is not a URI" in text:
+    if column in EXAMPLES and issue.code == _URI_CODE:
         return f"write it as a URI, e.g. {EXAMPLES[column]}"
     if column == "time":
         return f"write the date and time with its offset, e.g. {TIME_EXAMPLE}"
-    if column == "kg" and "is not positive" in text:
-        return "give the net mass in kilograms, e.g. 1000"
-    if column == "site" and "is unknown" in text:
-        return ("use a registered site, or register it first (Ledger.register_site, or a "
-                "JSON-LD document declaring it in epcisHeader.epcisMasterData)")
+    fix = _FIXES.get((issue.code, column)) or _FIXES.get((issue.code, None))
+    if fix is not None:
+        return fix
     if column in ("material", "form", "assay", "origin"):
         return f"correct the {column} cell"
-    if issue.field == "eventID" and "already in the ledger" in text:
-        return ("the row (same kind, time, site, lots and kg) was captured before: remove "
-                "it from the file, or correct the earlier event with an errorDeclaration")
     fix = issue.fix
     for epcis, csv in _WORDS:
         fix = fix.replace(epcis, csv)
@@ -134,7 +144,7 @@ def locate(issues: list[Issue], document: CsvDocument) -> list[Issue]:
                 continue
             timed.add(where)
         located.append((line, Issue(where, issue.field if column is None else column,
-                                    issue.message, _fix(column, issue))))
+                                    issue.message, _fix(column, issue), code=issue.code)))
     located.sort(key=lambda pair: pair[0])
     return [issue for _, issue in located]
 

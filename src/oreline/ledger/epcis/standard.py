@@ -39,11 +39,12 @@ Examples
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from oreline.errors import Issue
-from oreline.ledger.epcis.hashid import normalise_timestamp
+from oreline.ledger.epcis.memo import Memo
+from oreline.ledger.epcis.values import normalise_timestamp
 
 __all__ = ["check_event"]
 
@@ -58,12 +59,11 @@ _WITH_ACTION = ("ObjectEvent", "AggregationEvent", "TransactionEvent", "Associat
 
 
 #: Strings already seen to be URIs / terms (site IDs, steps and dispositions repeat).
-_KNOWN_URIS: set[str] = set()
-_KNOWN_TERMS: set[str] = set()
-_KNOWN_SIZE = 4096
+_KNOWN_URIS: Memo[str, bool] = Memo(4096)
+_KNOWN_TERMS: Memo[str, bool] = Memo(4096)
 
 
-def _known(value: Any, known: set[str], *patterns: re.Pattern[str]) -> bool:
+def _known(value: Any, known: Memo[str, bool], *patterns: re.Pattern[str]) -> bool:
     """Whether ``value`` is a string matching one of ``patterns`` (remembered in ``known``)."""
     if type(value) is not str:
         return False
@@ -71,10 +71,7 @@ def _known(value: Any, known: set[str], *patterns: re.Pattern[str]) -> bool:
         return True
     if not any(p.match(value) for p in patterns):
         return False
-    if len(known) >= _KNOWN_SIZE:
-        known.clear()
-    known.add(value)
-    return True
+    return known.remember(value, True)
 
 
 def _is_uri(value: Any) -> bool:
@@ -104,8 +101,8 @@ class _Checker:
         self.label = label
         self.issues = issues
 
-    def add(self, where: str, message: str, fix: str) -> None:
-        self.issues.append(Issue(self.label, where, message, fix))
+    def add(self, where: str, message: str, fix: str, code: str = "epcis.structure") -> None:
+        self.issues.append(Issue(self.label, where, message, fix, code=code))
 
     def nonempty(self, name: str) -> bool:
         value = self.ev.get(name)
@@ -115,7 +112,7 @@ class _Checker:
         if not _is_uri(value):
             self.add(where, f"{what} {value!r} is not a URI",
                      "write it as a URI, e.g. urn:epc:id:sgtin:0614141.107346.2018 or "
-                     "https://id.gs1.org/01/...")
+                     "https://id.gs1.org/01/...", code="uri.invalid")
 
     def epc_list(self, name: str) -> None:
         value = self.ev[name]
@@ -141,7 +138,8 @@ class _Checker:
             qty = q.get("quantity")
             if "quantity" in q and (type(qty) is bool or not isinstance(qty, int | float)):
                 self.add(f"{where}.quantity", f"quantity {qty!r} is not a number",
-                         "write the quantity as a JSON number, e.g. 1200.5")
+                         "write the quantity as a JSON number, e.g. 1200.5",
+                         code="quantity.not_number")
             # uom: our profile allows only KGM and TNE, and says so (one message per field)
 
     def location(self, name: str) -> None:
@@ -217,7 +215,7 @@ def check_event(ev: Mapping[str, Any], label: str, issues: list[Issue]) -> None:
     if type(offset) is not str or not _OFFSET.match(offset):
         c.add("eventTimeZoneOffset", "eventTimeZoneOffset is missing" if offset is None
               else f"eventTimeZoneOffset is {offset!r}, not an offset from -14:00 to +14:00",
-              "add the local offset, -14:00 to +14:00, e.g. \"+09:00\"")
+              "add the local offset, -14:00 to +14:00, e.g. \"+09:00\"", code="time.offset")
     if "recordTime" in ev and not _is_time(ev["recordTime"]):
         c.add("recordTime", f"recordTime {ev['recordTime']!r} is not a timestamp with an "
               "offset", "drop it (the ledger records its own time) or fix it")
@@ -227,7 +225,14 @@ def check_event(ev: Mapping[str, Any], label: str, issues: list[Issue]) -> None:
     action = ev.get("action")
     if kind in _WITH_ACTION and action not in _ACTIONS:
         c.add("action", "action is missing" if action is None else f"action is {action!r}",
-              "use ADD, OBSERVE or DELETE")
+              "use ADD, OBSERVE or DELETE", code="action.invalid")
+    _fields(c)
+    _per_type(c, kind, action)
+
+
+def _fields(c: _Checker) -> None:
+    """The standard's rules of the optional fields an event gives."""
+    ev = c.ev
     for name in _EPC_LISTS:
         if name in ev:
             c.epc_list(name)
@@ -268,42 +273,67 @@ def check_event(ev: Mapping[str, Any], label: str, issues: list[Issue]) -> None:
         c.add("ilmd", "ilmd must be an object", "write \"ilmd\": {\"oreline:lotMaster\": {...}}")
     if "errorDeclaration" in ev:
         c.error_declaration()
-    _per_type(c, kind, action)
 
 
 def _per_type(c: _Checker, kind: Any, action: Any) -> None:
+    """The rules of ``kind``'s event type (:data:`_TYPE_RULES`)."""
+    rules = _TYPE_RULES.get(kind) if type(kind) is str else None
+    if rules is not None:
+        rules(c, kind, action)
+
+
+def _object_rules(c: _Checker, kind: str, action: Any) -> None:
     ev = c.ev
-    if kind == "ObjectEvent":
-        if not ("epcList" in ev or c.nonempty("quantityList")
-                or (c.nonempty("sensorElementList") and "readPoint" in ev)):
-            c.add("epcList", "an ObjectEvent names no objects",
-                  "give epcList or quantityList (or sensor data with a readPoint)")
-        if "ilmd" in ev and action in ("OBSERVE", "DELETE"):
-            c.add("ilmd", f"ilmd on an ObjectEvent with action {action}",
-                  "instance/lot master data belongs to the event that creates the lot "
-                  "(action ADD)")
-    elif kind in ("AggregationEvent", "AssociationEvent"):
-        if action != "DELETE" and not (c.nonempty("childEPCs")
-                                       or c.nonempty("childQuantityList")):
-            c.add("childEPCs", f"an {kind} with action {action} names no children",
-                  "give childEPCs or childQuantityList")
-        if "parentID" not in ev and (kind == "AssociationEvent" or action != "OBSERVE"):
-            c.add("parentID", f"an {kind} with action {action} needs parentID",
-                  "give the parent's identifier (e.g. an SSCC or GRAI URI)")
-    elif kind == "TransactionEvent":
-        if not c.nonempty("bizTransactionList"):
-            c.add("bizTransactionList", "a TransactionEvent needs bizTransactionList with "
-                  "at least one business transaction",
-                  "add [{\"type\": \"po\", \"bizTransaction\": \"urn:...\"}]")
-        if action != "DELETE" and not ("epcList" in ev or c.nonempty("quantityList")):
-            c.add("epcList", "a TransactionEvent names no objects",
-                  "give epcList or quantityList")
-    elif kind == "TransformationEvent":
-        ins = c.nonempty("inputEPCList") or c.nonempty("inputQuantityList")
-        outs = c.nonempty("outputEPCList") or c.nonempty("outputQuantityList")
-        if "transformationID" in ev and not (ins or outs):
-            c.add("transformationID", "a TransformationEvent with a transformationID names "
-                  "no inputs and no outputs", "list what the campaign consumed or produced")
-        if "action" in ev:
-            c.add("action", "a TransformationEvent has no action",
-                  "drop action (inputs are consumed and outputs created by definition)")
+    if not ("epcList" in ev or c.nonempty("quantityList")
+            or (c.nonempty("sensorElementList") and "readPoint" in ev)):
+        c.add("epcList", "an ObjectEvent names no objects",
+              "give epcList or quantityList (or sensor data with a readPoint)")
+    if "ilmd" in ev and action in ("OBSERVE", "DELETE"):
+        c.add("ilmd", f"ilmd on an ObjectEvent with action {action}",
+              "instance/lot master data belongs to the event that creates the lot "
+              "(action ADD)")
+
+
+def _parent_child_rules(c: _Checker, kind: str, action: Any) -> None:
+    """Aggregation and association events: children, and a parent."""
+    ev = c.ev
+    if action != "DELETE" and not (c.nonempty("childEPCs")
+                                   or c.nonempty("childQuantityList")):
+        c.add("childEPCs", f"an {kind} with action {action} names no children",
+              "give childEPCs or childQuantityList")
+    if "parentID" not in ev and (kind == "AssociationEvent" or action != "OBSERVE"):
+        c.add("parentID", f"an {kind} with action {action} needs parentID",
+              "give the parent's identifier (e.g. an SSCC or GRAI URI)")
+
+
+def _transaction_rules(c: _Checker, kind: str, action: Any) -> None:
+    ev = c.ev
+    if not c.nonempty("bizTransactionList"):
+        c.add("bizTransactionList", "a TransactionEvent needs bizTransactionList with "
+              "at least one business transaction",
+              "add [{\"type\": \"po\", \"bizTransaction\": \"urn:...\"}]")
+    if action != "DELETE" and not ("epcList" in ev or c.nonempty("quantityList")):
+        c.add("epcList", "a TransactionEvent names no objects",
+              "give epcList or quantityList")
+
+
+def _transformation_rules(c: _Checker, kind: str, action: Any) -> None:
+    ev = c.ev
+    ins = c.nonempty("inputEPCList") or c.nonempty("inputQuantityList")
+    outs = c.nonempty("outputEPCList") or c.nonempty("outputQuantityList")
+    if "transformationID" in ev and not (ins or outs):
+        c.add("transformationID", "a TransformationEvent with a transformationID names "
+              "no inputs and no outputs", "list what the campaign consumed or produced")
+    if "action" in ev:
+        c.add("action", "a TransformationEvent has no action",
+              "drop action (inputs are consumed and outputs created by definition)")
+
+
+#: The rules of each event type: a new event type is one entry here.
+_TYPE_RULES: dict[str, Callable[[_Checker, str, Any], None]] = {
+    "ObjectEvent": _object_rules,
+    "AggregationEvent": _parent_child_rules,
+    "AssociationEvent": _parent_child_rules,
+    "TransactionEvent": _transaction_rules,
+    "TransformationEvent": _transformation_rules,
+}

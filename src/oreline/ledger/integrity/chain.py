@@ -38,8 +38,9 @@ from sqlalchemy import Connection, select
 
 from oreline.errors import ChainError, ConfigError
 from oreline.ledger.epcis.canonical import loads_json, sha256_hex
+from oreline.ledger.epcis.document import make_document
 from oreline.ledger.epcis.hashid import event_hash_id
-from oreline.ledger.profile.model import make_document
+from oreline.ledger.profile.model import OUR_PREFIXES
 from oreline.ledger.records import Checkpoint, PackReport, PackVerification, VerifyReport
 from oreline.ledger.store.entryhash import GENESIS_HASH, content_hash, entry_hash
 from oreline.ledger.store.schema import checkpoints, entries, sites
@@ -258,7 +259,7 @@ def write_pack(conn: Connection, path: str | Path, event_ids: set[str] | None,
     root = merkle_root(m["entry_hash"] for m in manifest)
     sig = {"upto_seq": len(manifest), "root": root, "public_key": public_hex(key),
            "signature": key.sign(checkpoint_message(len(manifest), root)).hex()}
-    doc = make_document(shared)
+    doc = make_document(shared, prefixes=OUR_PREFIXES)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("document.jsonld", json.dumps(doc, indent=1))

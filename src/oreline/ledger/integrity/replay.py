@@ -18,7 +18,8 @@ from sqlalchemy import Connection, select
 from oreline.errors import ChainError
 from oreline.ledger.capture.transaction import build_rows
 from oreline.ledger.epcis.canonical import loads_json
-from oreline.ledger.profile.model import make_document
+from oreline.ledger.epcis.document import make_document
+from oreline.ledger.profile.model import OUR_PREFIXES
 from oreline.ledger.profile.parse import parse_document
 from oreline.ledger.store.balances import check_balances
 from oreline.ledger.store.engine import Store
@@ -170,7 +171,8 @@ def replay_check(conn: Connection) -> dict[str, int]:
         for doc_id, group in groupby(result, key=lambda r: r.doc_id):
             rows = list(group)
             first = rows[0]
-            events, _ = parse_document(make_document([loads_json(r.body) for r in rows]))
+            events, _ = parse_document(make_document([loads_json(r.body) for r in rows],
+                                                         prefixes=OUR_PREFIXES))
             with mem.write() as mconn:
                 built, _ = build_rows(mconn, events, [], (int(first.seq) - 1,
                                                           str(first.prev_hash)),

@@ -1,7 +1,7 @@
-"""EPCIS 2.0 JSON-LD in and out, and Oreline's stricter capture profile.
+"""Oreline's stricter capture profile on top of EPCIS 2.0.
 
-Documents are ``EPCISDocument`` objects (``epcisBody.eventList``) or single events.
-Our profile adds, on top of the standard:
+Reading and writing documents is the standard's part
+(:mod:`oreline.ledger.epcis.document`). Our profile adds, on top of the standard:
 
 * every quantity element of a lot needs ``quantity`` and ``uom`` (``KGM`` or ``TNE``);
 * ``eventTime`` must carry a zone offset and ``eventTimeZoneOffset`` is required;
@@ -24,42 +24,33 @@ Examples
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from oreline.countries import is_country, suggest_country
-from oreline.errors import CaptureError, Issue
-from oreline.ledger.epcis.canonical import loads_json
 from oreline.origin import STAGES
 
 __all__ = [
-    "EPCIS_CONTEXT",
-    "EVENT_TYPES",
+    "FORMS",
     "OURS",
+    "OUR_PREFIXES",
     "OUR_STEPS",
     "LotMaster",
     "ParsedEvent",
     "QtyRef",
-    "make_document",
-    "read_document",
+    "step_name",
     "step_uri",
     "to_kg",
 ]
 
 OURS = "https://oreline.dev/voc/"
-EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
-CONTEXT: list[Any] = [EPCIS_CONTEXT, {"oreline": OURS}]
-EVENT_TYPES = (
-    "ObjectEvent", "AggregationEvent", "TransactionEvent", "TransformationEvent",
-    "AssociationEvent",
-)
+#: The CURIE prefix of our vocabulary, declared in the ``@context`` of our documents
+#: (``make_document(events, prefixes=OUR_PREFIXES)``).
+OUR_PREFIXES: dict[str, str] = {"oreline": OURS}
 #: Stages of the chain, in order; a lot's origin map gives a country for each stage reached.
 #: Our business steps (CBV 2.0 has none for these) and the stage each one adds.
 OUR_STEPS: dict[str, str | None] = {
@@ -234,66 +225,3 @@ class ParsedEvent:
     def label(self) -> str:
         """How messages name this event: index and eventID."""
         return f"event[{self.index}] ({self.event_id})"
-
-
-def read_document(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
-    """Load a JSON-LD document from a path, a JSON string or a mapping.
-
-    Raises
-    ------
-    CaptureError
-        When the file is missing or is not JSON.
-
-    """
-    if isinstance(source, Mapping):
-        return dict(source)
-    text = str(source)
-    where = "document"
-    if not text.lstrip().startswith(("{", "[")):
-        path = Path(text)
-        where = str(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise CaptureError([Issue(where, "", f"cannot read the file: {exc.strerror}",
-                                      "check the path")]) from exc
-    try:
-        data = loads_json(text)
-    except json.JSONDecodeError as exc:
-        csv_like = where != "document" and "," in text.partition("\n")[0] and \
-            not text.lstrip().startswith(("{", "["))
-        raise CaptureError([Issue(where, f"line {exc.lineno} col {exc.colno}",
-                                  f"not valid JSON: {exc.msg}",
-                                  "rename it to end in .csv: CSV files are read by their "
-                                  "extension" if csv_like else
-                                  "fix the JSON syntax (a linter such as `python -m json.tool`)"
-                                  )]) from exc
-    except ValueError as exc:  # an integer literal of thousands of digits
-        raise CaptureError([Issue(where, "", f"not usable JSON: {exc}",
-                                  "give numbers within +-2**53 (I-JSON)")]) from exc
-    if not isinstance(data, dict):
-        raise CaptureError([Issue(where, "", "the document is not a JSON object",
-                                  "wrap events in an EPCISDocument")])
-    return data
-
-
-def make_document(events: list[dict[str, Any]], master_data: Mapping[str, Any] | None = None,
-                  created: str | None = None) -> dict[str, Any]:
-    """Wrap events in an EPCIS 2.0 JSON-LD ``EPCISDocument``.
-
-    Examples
-    --------
-    >>> make_document([], created="2026-01-01T00:00:00Z")["type"]
-    'EPCISDocument'
-
-    """
-    doc: dict[str, Any] = {
-        "@context": CONTEXT,
-        "type": "EPCISDocument",
-        "schemaVersion": "2.0",
-        "creationDate": created or datetime.now().astimezone().isoformat(timespec="seconds"),
-    }
-    if master_data:
-        doc["epcisHeader"] = {"epcisMasterData": dict(master_data)}
-    doc["epcisBody"] = {"eventList": list(events)}
-    return doc

@@ -20,17 +20,18 @@ from pydantic import ValidationError
 
 from oreline.errors import CaptureError, Issue
 from oreline.ledger.epcis.canonical import NotPlainError, canonical_json, freeze
-from oreline.ledger.epcis.hashid import DEFAULT_PREFIXES, event_hash_id, normalise_timestamp
+from oreline.ledger.epcis.document import EVENT_TYPES, read_document
+from oreline.ledger.epcis.hashid import event_hash_id
+from oreline.ledger.epcis.memo import Memo
 from oreline.ledger.epcis.standard import check_event
+from oreline.ledger.epcis.values import DEFAULT_PREFIXES, normalise_timestamp
 from oreline.ledger.profile.model import (
-    EVENT_TYPES,
     OUR_STEPS,
     OURS,
     UOM_TO_KG,
     LotMaster,
     ParsedEvent,
     QtyRef,
-    read_document,
     step_name,
     step_uri,
     to_kg,
@@ -55,7 +56,8 @@ def _event_list(doc: Mapping[str, Any], issues: list[Issue]) -> list[Any]:
         return [doc]
     if kind != "EPCISDocument":
         issues.append(Issue("document", "type", f"type is {kind!r}",
-                            "use 'EPCISDocument' or one of " + ", ".join(EVENT_TYPES)))
+                            "use 'EPCISDocument' or one of " + ", ".join(EVENT_TYPES),
+                            code="document.type"))
         return []
     body = doc.get("epcisBody")
     events = body.get("eventList", body.get("event")) if isinstance(body, Mapping) else None
@@ -64,11 +66,12 @@ def _event_list(doc: Mapping[str, Any], issues: list[Issue]) -> list[Any]:
     if events is not None and not isinstance(events, list):
         issues.append(Issue("document", "epcisBody.eventList",
                             f"eventList is a {type(events).__name__}, not a list",
-                            "put the events in a JSON array: \"eventList\": [{...}, ...]"))
+                            "put the events in a JSON array: \"eventList\": [{...}, ...]",
+                            code="document.events"))
         return []
     if not isinstance(events, list) or not events:
         issues.append(Issue("document", "epcisBody.eventList", "no events found",
-                            "put the events in epcisBody.eventList"))
+                            "put the events in epcisBody.eventList", code="document.events"))
         return []
     return events
 
@@ -84,27 +87,29 @@ def _quantities(
         where = f"{name}[{j}]"
         if not isinstance(q, Mapping) or "epcClass" not in q:
             issues.append(Issue(label, where, "quantity element has no epcClass",
-                                "give the lot's URI in epcClass"))
+                                "give the lot's URI in epcClass", code="quantity.no_class"))
             continue
         lot = str(q["epcClass"])
         if "quantity" not in q:
             issues.append(Issue(label, f"{where}.quantity",
                                 f"lot {lot} has no quantity (our profile requires it)",
-                                "add the net mass, e.g. \"quantity\": 1200, \"uom\": \"KGM\""))
+                                "add the net mass, e.g. \"quantity\": 1200, \"uom\": \"KGM\"",
+                                code="quantity.missing"))
             continue
         if "uom" not in q:
             issues.append(Issue(label, f"{where}.uom", f"lot {lot} has no uom",
-                                "add \"uom\": \"KGM\" (kilograms) or \"TNE\" (tonnes)"))
+                                "add \"uom\": \"KGM\" (kilograms) or \"TNE\" (tonnes)",
+                                code="uom.missing"))
             continue
         if type(q["uom"]) is not str or q["uom"] not in UOM_TO_KG:
             issues.append(Issue(label, f"{where}.uom", f"uom {q['uom']!r} is not allowed",
-                                "use KGM or TNE (UN/ECE Rec 20)"))
+                                "use KGM or TNE (UN/ECE Rec 20)", code="uom.invalid"))
             continue
         qty = q["quantity"]
         if isinstance(qty, bool) or not isinstance(qty, int | float) or not (
                 0 < qty < math.inf):  # NaN fails both comparisons
             issues.append(Issue(label, f"{where}.quantity", f"quantity {qty!r} is not positive",
-                                "give a positive, finite number"))
+                                "give a positive, finite number", code="quantity.not_positive"))
             continue
         out.append(QtyRef(lot, to_kg(qty, str(q["uom"]))))
     return out
@@ -123,7 +128,7 @@ def _masters(ev: Mapping[str, Any], label: str, issues: list[Issue],
     raw = ilmd.get("oreline:lotMaster", {})
     if not isinstance(raw, Mapping):
         issues.append(Issue(label, "ilmd.oreline:lotMaster", "must map lot URI -> master data",
-                            "see docs/trace.md"))
+                            "see docs/trace.md", code="master.invalid"))
         return {}
     out: dict[str, LotMaster] = {}
     for lot, data in raw.items():
@@ -135,15 +140,14 @@ def _masters(ev: Mapping[str, Any], label: str, issues: list[Issue],
             continue
         for loc, msg in result:
             issues.append(Issue(label, f"ilmd.oreline:lotMaster[{lot}].{loc}", msg,
-                                "correct the lot master data"))
+                                "correct the lot master data", code="master.invalid"))
     return out
 
 
 #: Validated master data by :func:`~oreline.ledger.epcis.canonical.freeze` key: documents repeat
 #: the master data of their lots (one supplier's receipts, one campaign's outputs), and
 #: validation is a pure function of the data. Holds a model or the validation messages.
-_MASTERS: dict[Any, LotMaster | list[tuple[str, str]]] = {}
-_MASTERS_SIZE = 4096
+_MASTERS: Memo[Any, LotMaster | list[tuple[str, str]]] = Memo(4096)
 
 
 def _validate_master(data: Any) -> tuple[LotMaster | list[tuple[str, str]], Any]:
@@ -167,9 +171,7 @@ def _validate_master(data: Any) -> tuple[LotMaster | list[tuple[str, str]], Any]
         result = [(".".join(str(p) for p in err["loc"]),
                    str(err["msg"]).removeprefix("Value error, ")) for err in exc.errors()]
     if key is not None:
-        if len(_MASTERS) >= _MASTERS_SIZE:
-            _MASTERS.clear()
-        _MASTERS[key] = result
+        _MASTERS.remember(key, result)
     return result, key
 
 
@@ -183,14 +185,13 @@ def _custom_context(doc: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-
-
-
 def _parse_event(
     i: int, ev: Any, prefixes: Mapping[str, str], issues: list[Issue]
 ) -> ParsedEvent | None:
+    """One event checked (standard, then profile), or ``None`` with its problems."""
     if not isinstance(ev, Mapping):
-        issues.append(Issue(f"event[{i}]", "", "is not a JSON object", "remove or fix it"))
+        issues.append(Issue(f"event[{i}]", "", "is not a JSON object", "remove or fix it",
+                            code="event.not_object"))
         return None
     given = ev.get("eventID")
     label = f"event[{i}]" + (f" ({given})" if given else "")
@@ -198,21 +199,9 @@ def _parse_event(
     kind = ev.get("type", ev.get("isA"))
     if kind not in EVENT_TYPES:
         issues.append(Issue(label, "type", f"event type {kind!r} is unknown",
-                            "use one of " + ", ".join(EVENT_TYPES)))
+                            "use one of " + ", ".join(EVENT_TYPES), code="event.type"))
         return None
-    time_text = ev.get("eventTime")
-    moment: datetime | None = None
-    if not isinstance(time_text, str):
-        issues.append(Issue(label, "eventTime", "eventTime is missing",
-                            "add e.g. \"eventTime\": \"2026-03-01T08:00:00+09:00\""))
-    else:
-        try:
-            moment = datetime.fromisoformat(normalise_timestamp(time_text).replace("Z", "+00:00"))
-        except ValueError:
-            issues.append(Issue(label, "eventTime",
-                                f"eventTime {time_text!r} has no time zone offset or is not "
-                                "ISO 8601", "write it with an offset, e.g. "
-                                "2026-03-01T08:00:00+09:00"))
+    moment = _event_time(ev, label, issues)
     check_event(ev, label, issues)  # the standard's structure (offset, action, lists...)
     action = ev.get("action")
     step_raw = ev.get("bizStep")
@@ -226,39 +215,20 @@ def _parse_event(
     outputs = _quantities(ev, "outputQuantityList", label, issues)
     frozen: dict[int, Any] = {}
     masters = _masters(ev, label, issues, frozen)
-    if kind == "TransformationEvent":
-        if step_name(step) not in OUR_STEPS or not step.startswith(OURS):
-            issues.append(Issue(label, "bizStep", f"bizStep {step_raw!r} is not a "
-                                "transformation step of our profile",
-                                "use one of " + ", ".join(f"oreline:BizStep-{s}"
-                                                          for s in OUR_STEPS)))
-        if not inputs and not ev.get("transformationID"):
-            issues.append(Issue(label, "inputQuantityList", "transformation has no inputs",
-                                "list the consumed lots with quantity and uom"))
-        if not outputs and not ev.get("transformationID"):
-            issues.append(Issue(label, "outputQuantityList", "transformation has no outputs",
-                                "list the produced lots with quantity and uom"))
+    if kind == "TransformationEvent":  # the one type our profile constrains further
+        _transformation_profile(ev, label, step, bool(inputs), bool(outputs), issues)
     if location is None and (kind == "TransformationEvent" or quantities):
         issues.append(Issue(label, "bizLocation", "bizLocation is missing",
                             "give the site where the material is, e.g. "
-                            "{\"id\": \"urn:oreline:site:kmp\"}"))
-    claim = ev.get("oreline:claim")
-    if claim is not None and not (isinstance(claim, Mapping) and isinstance(
-            claim.get("share"), int | float) and 0 <= claim["share"] <= 1):
-        issues.append(Issue(label, "oreline:claim", f"claim {claim!r} is malformed",
-                            "use {\"characteristic\": \"ex-china\", \"share\": 0.8}"))
-        claim = None
+                            "{\"id\": \"urn:oreline:site:kmp\"}", code="location.missing"))
+    claim = _claim(ev, label, issues)
     errdecl = ev.get("errorDeclaration")
     if len(issues) > start or moment is None:
         return None
-    try:  # the stored text and the hash ID: I-JSON values only
-        content = canonical_json(ev)
-        hash_id = event_hash_id(ev, prefixes, frozen=frozen)
-    except (ValueError, TypeError) as exc:
-        issues.append(Issue(label, "", f"the event cannot be hashed as JSON: {exc}",
-                            "use finite numbers (no NaN or Infinity), integers within "
-                            "+-2**53, timestamps with an offset and valid Unicode text"))
+    hashed = _hashed(ev, label, prefixes, frozen, issues)
+    if hashed is None:
         return None
+    content, hash_id = hashed
     return ParsedEvent(
         index=i, raw=dict(ev), event_id=str(given) if given else hash_id, hash_id=hash_id,
         type=str(kind), time=moment, action=action if isinstance(action, str) else None,
@@ -267,6 +237,67 @@ def _parse_event(
         else None, transformation_id=ev.get("transformationID"),
         claim=dict(claim) if isinstance(claim, Mapping) else None, content=content,
     )
+
+
+def _event_time(ev: Mapping[str, Any], label: str, issues: list[Issue]) -> datetime | None:
+    """The event's ``eventTime`` (``None`` with an issue when missing or without offset)."""
+    time_text = ev.get("eventTime")
+    if not isinstance(time_text, str):
+        issues.append(Issue(label, "eventTime", "eventTime is missing",
+                            "add e.g. \"eventTime\": \"2026-03-01T08:00:00+09:00\"",
+                            code="time.missing"))
+        return None
+    try:
+        return datetime.fromisoformat(normalise_timestamp(time_text).replace("Z", "+00:00"))
+    except ValueError:
+        issues.append(Issue(label, "eventTime",
+                            f"eventTime {time_text!r} has no time zone offset or is not "
+                            "ISO 8601", "write it with an offset, e.g. "
+                            "2026-03-01T08:00:00+09:00", code="time.invalid"))
+        return None
+
+
+def _transformation_profile(ev: Mapping[str, Any], label: str, step: str, has_inputs: bool,
+                            has_outputs: bool, issues: list[Issue]) -> None:
+    """Our profile's transformations: one of our steps; inputs and outputs (or a campaign)."""
+    if step_name(step) not in OUR_STEPS or not step.startswith(OURS):
+        issues.append(Issue(label, "bizStep", f"bizStep {ev.get('bizStep')!r} is not a "
+                            "transformation step of our profile",
+                            "use one of " + ", ".join(f"oreline:BizStep-{s}"
+                                                      for s in OUR_STEPS), code="step.unknown"))
+    if not has_inputs and not ev.get("transformationID"):
+        issues.append(Issue(label, "inputQuantityList", "transformation has no inputs",
+                            "list the consumed lots with quantity and uom",
+                            code="transformation.no_inputs"))
+    if not has_outputs and not ev.get("transformationID"):
+        issues.append(Issue(label, "outputQuantityList", "transformation has no outputs",
+                            "list the produced lots with quantity and uom",
+                            code="transformation.no_outputs"))
+
+
+def _claim(ev: Mapping[str, Any], label: str, issues: list[Issue]) -> Any:
+    """The event's ``oreline:claim`` (``None`` with an issue when malformed)."""
+    claim = ev.get("oreline:claim")
+    if claim is not None and not (isinstance(claim, Mapping) and isinstance(
+            claim.get("share"), int | float) and 0 <= claim["share"] <= 1):
+        issues.append(Issue(label, "oreline:claim", f"claim {claim!r} is malformed",
+                            "use {\"characteristic\": \"ex-china\", \"share\": 0.8}",
+                            code="claim.malformed"))
+        return None
+    return claim
+
+
+def _hashed(ev: Mapping[str, Any], label: str, prefixes: Mapping[str, str],
+            frozen: Mapping[int, Any], issues: list[Issue]) -> tuple[bytes, str] | None:
+    """The stored text and the hash ID of an event (I-JSON values only)."""
+    try:
+        return canonical_json(ev), event_hash_id(ev, prefixes, frozen=frozen)
+    except (ValueError, TypeError) as exc:
+        issues.append(Issue(label, "", f"the event cannot be hashed as JSON: {exc}",
+                            "use finite numbers (no NaN or Infinity), integers within "
+                            "+-2**53, timestamps with an offset and valid Unicode text",
+                            code="event.unhashable"))
+        return None
 
 
 def parse_document(source: str | Path | Mapping[str, Any]) -> tuple[list[ParsedEvent],
@@ -302,7 +333,7 @@ def parse_document(source: str | Path | Mapping[str, Any]) -> tuple[list[ParsedE
                 issues.append(Issue(pe.label, "eventID",
                                     f"duplicate eventID, already used by event[{first}]",
                                     "give each event its own eventID (or omit it: the CBV hash "
-                                    "ID is used)"))
+                                    "ID is used)", code="event.duplicate"))
             seen[pe.event_id] = i
         parsed.append(pe)
     if issues:
