@@ -16,7 +16,20 @@ from oreline.origin import DFARS_ALL_STAGES_FROM, STAGES, policy_allows
 from oreline.scenario.schema import Policy
 from oreline.solve import Solution
 
-__all__ = ["TABLES", "TOL", "origin_class_table", "plan_tables"]
+__all__ = [
+    "TABLES",
+    "TOL",
+    "consumption_table",
+    "demand_table",
+    "inventory_table",
+    "lane_flows_table",
+    "origin_class_table",
+    "plan_tables",
+    "production_table",
+    "purchases_table",
+    "sales_table",
+    "take_or_pay_table",
+]
 
 #: Quantities below this (t) are treated as zero in tables.
 TOL = 1e-7

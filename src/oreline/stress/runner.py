@@ -25,8 +25,16 @@ from oreline.solve import LiveModel
 from oreline.stress.apply import Occurrence, StressContext, occurrence
 from oreline.stress.events import StressFile
 
-__all__ = ["Sample", "SweepResult", "Worker", "draw_samples", "named_samples", "run_sweep",
-           "worker_for"]
+__all__ = [
+    "Sample",
+    "SweepResult",
+    "Worker",
+    "draw_samples",
+    "named_samples",
+    "run_chunk",
+    "run_sweep",
+    "worker_for",
+]
 
 #: Relative tolerance between a warm and a cold solve of the same sample.
 COLD_RTOL = 1e-6

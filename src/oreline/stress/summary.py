@@ -11,7 +11,13 @@ from oreline.stress.apply import occurrence
 from oreline.stress.events import StressFile
 from oreline.stress.runner import Sample, SweepResult, Worker
 
-__all__ = ["compare_sweeps", "cvar", "summarise", "tornado"]
+__all__ = [
+    "Comparison",
+    "compare_sweeps",
+    "cvar",
+    "summarise",
+    "tornado",
+]
 
 #: Shortfall above the base plan's by more than this (t) counts as "a shortfall".
 SHORT_TOL = 1e-3

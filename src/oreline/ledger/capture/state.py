@@ -23,8 +23,21 @@ from oreline.ledger.rules import campaign
 from oreline.ledger.store import balances, campaigns
 from oreline.ledger.store.schema import sites
 
-__all__ = ["LotInfo", "SiteInfo", "State", "add_lot", "add_movement", "add_receipt_credit",
-           "check_evidence_dates", "dumps_sorted", "load_state", "period_of", "site_of"]
+__all__ = [
+    "LotInfo",
+    "SiteInfo",
+    "State",
+    "add_lot",
+    "add_movement",
+    "add_receipt_credit",
+    "check_evidence_dates",
+    "chunks",
+    "dumps_sorted",
+    "load_state",
+    "period_of",
+    "select_in",
+    "site_of",
+]
 
 #: ``json.dumps(value, sort_keys=True)`` without building an encoder per call.
 dumps_sorted = json.JSONEncoder(sort_keys=True).encode
