@@ -15,8 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from oreline.errors import ConfigError
 from oreline.model import LinearProgram, build_model
 from oreline.network import Network, compile_network
+from oreline.network.pipeline import DEMAND_MODES, DemandMode
 from oreline.results import PlanResults, make_results
 from oreline.scenario import Scenario, load_scenario
 from oreline.settings import Settings
@@ -42,6 +44,7 @@ def run_plan(
     source: str | Path | Scenario,
     settings: Settings | None = None,
     progress: Callable[[str], None] | None = None,
+    demand: DemandMode = "expected",
 ) -> Plan:
     """Load (if needed), compile, build, solve and read back a plan.
 
@@ -53,8 +56,20 @@ def run_plan(
         Solver settings; from the environment when omitted.
     progress
         Called with the name of each step as it starts.
+    demand
+        How much of the sales pipeline to plan for: ``"firm"`` (signed contracts only),
+        ``"expected"`` (contracts plus probability-weighted enquiries from their first
+        possible delivery) or ``"all"`` (every enquiry as if converted).
+
+    Raises
+    ------
+    ConfigError
+        For an unknown ``demand`` mode.
 
     """
+    if demand not in DEMAND_MODES:
+        raise ConfigError(f"unknown demand mode {demand!r}; use one of: "
+                          f"{', '.join(DEMAND_MODES)}")
     say = progress or (lambda _: None)
     timings: dict[str, float] = {}
     t = time.perf_counter()
@@ -69,7 +84,7 @@ def run_plan(
     scenario = source if isinstance(source, Scenario) else load_scenario(source)
     lap("read")
     say("compiling network")
-    net = compile_network(scenario, settings)
+    net = compile_network(scenario, settings, demand)
     lap("compile")
     say("building model")
     lp = build_model(net)

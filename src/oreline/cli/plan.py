@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -11,7 +12,20 @@ from oreline.cli.console import console
 from oreline.cli.options import check_out
 from oreline.cli.printers import print_plan
 
-__all__ = ["plan"]
+__all__ = ["DemandChoice", "plan"]
+
+
+class DemandChoice(str, Enum):
+    """``--demand``: how much of the sales pipeline the plan serves."""
+
+    firm = "firm"
+    expected = "expected"
+    all = "all"
+
+    @property
+    def mode(self) -> Literal["firm", "expected", "all"]:
+        """The library's demand mode."""
+        return self.value  # type: ignore[return-value]
 
 
 def plan(
@@ -20,13 +34,18 @@ def plan(
     out: Annotated[Path | None, typer.Option(help="Write tables and report.html here")] = None,
     report: Annotated[bool, typer.Option(help="Write report.html with --out")] = True,
     quiet: Annotated[bool, typer.Option(help="Print only the output paths")] = False,
+    demand: Annotated[DemandChoice, typer.Option(
+        help="Demand to plan for: firm (signed contracts), expected (contracts + "
+             "probability-weighted enquiries) or all (every enquiry as if converted)")]
+    = DemandChoice.expected,
 ) -> None:
     """Solve a plan and print its summary; with --out also write tables and an HTML report."""
     from oreline.planner import run_plan
 
     check_out(out)
     with console.status("planning", spinner="dots") as status:
-        result = run_plan(source, progress=lambda step: status.update(step))
+        result = run_plan(source, progress=lambda step: status.update(step),
+                          demand=demand.mode)
         written = []
         if out is not None:
             from oreline.report import write_outputs

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from oreline.scenario import Scenario
     from oreline.stress.campaign import StressRun
 
-__all__ = ["print_plan", "print_scenario", "print_scenarios", "print_stress"]
+__all__ = ["left_out_text", "print_plan", "print_scenario", "print_scenarios", "print_stress"]
 
 
 def print_plan(plan: Plan) -> None:
@@ -33,6 +33,9 @@ def print_plan(plan: Plan) -> None:
         ("Processing", fmt(k["processing_cost"], cur)),
         ("Transport + holding", fmt(k["transport_cost"] + k["holding_cost"], cur)),
         ("Margin", fmt(k["margin"], cur)),
+        ("Demand", f"{k.get('firm_demand_t', k['demand_t']):,.1f} t firm + "
+                   f"{k.get('expected_demand_t', 0.0):,.1f} t expected from enquiries; "
+                   f"{k.get('unqualified_demand_t', 0.0):,.1f} t unqualified (not planned)"),
         ("Demand served", f"{k['served_t']:,.1f} of {k['demand_t']:,.1f} t "
                           f"({k['fill_rate']:.1%})"),
         ("Model", f"{r.meta['columns']:,} columns, {r.meta['rows']:,} rows, solved in "
@@ -52,15 +55,43 @@ def print_plan(plan: Plan) -> None:
 
 def _customers(plan: Plan) -> None:
     r = plan.results
-    fill = Table(title="Customers", title_justify="left")
-    for col in ("customer", "demand t", "served t", "fill rate", "shortfall causes"):
+    fill = Table(title=f"Customers (demand: {r.meta.get('demand_mode', 'expected')}; fill "
+                       "rate of firm + expected)", title_justify="left")
+    cols = ("customer", "firm t", "expected t", "unqualified t", "served t", "fill rate",
+            "shortfall causes")
+    for col in cols:
         fill.add_column(col, justify="left" if col in ("customer", "shortfall causes") else "right")
     causes = r.shortfalls.groupby("customer")["cause"].agg(lambda s: ", ".join(sorted(set(s))))
     for row in r.fill_rate.itertuples():
-        fill.add_row(str(row.customer), fmt(row.demand_t), fmt(row.served_t),
-                     "-" if row.demand_t <= 0 else f"{row.fill_rate:.1%}",
+        name = str(row.customer) + (" (enquiry)" if row.kind == "enquiry" else "")
+        fill.add_row(name, fmt(row.firm_t), fmt(row.expected_t), fmt(row.unqualified_demand_t),
+                     fmt(row.served_t), "-" if row.demand_t <= 0 else f"{row.fill_rate:.1%}",
                      str(causes.get(row.customer, "")))
     console.print(fill)
+    console.print(left_out_text(r.kpis, str(r.meta.get("demand_mode", "expected"))))
+
+
+def left_out_text(kpis: dict[str, float], mode: str) -> str:
+    """One sentence: how much demand the plan left out, and why.
+
+    Examples
+    --------
+    >>> left_out_text({"unqualified_demand_t": 600.0, "excluded_demand_t": 40.0}, "expected")
+    'Left out of the plan: 600.0 t before qualification (not plannable); 40.0 t of enquiry volume not expected to convert (1 - probability).'
+
+    """
+    why = {"expected": "not expected to convert (1 - probability)",
+           "firm": "of enquiries (--demand firm plans signed contracts only)",
+           "all": "of enquiries"}[mode]
+    parts = []
+    if kpis.get("unqualified_demand_t", 0.0) > 1e-6:
+        parts.append(f"{kpis['unqualified_demand_t']:,.1f} t before qualification (not "
+                     "plannable)")
+    if kpis.get("excluded_demand_t", 0.0) > 1e-6:
+        parts.append(f"{kpis['excluded_demand_t']:,.1f} t of enquiry volume {why}")
+    if not parts:
+        return "Left out of the plan: nothing."
+    return "Left out of the plan: " + "; ".join(parts) + "."
 
 
 def _processes(plan: Plan) -> None:

@@ -110,7 +110,12 @@ def define_process_capacity(net: Network, v: Variables) -> RowBlock:
 
 
 def define_customer_demand(net: Network, v: Variables) -> RowBlock:
-    """Sales of every admitted class plus shortfall equal demand."""
+    """Sales of every admitted class plus shortfall: at least demand, at most the ceiling.
+
+    ``demand_ct <= sum_s sale_st + short_ct <= max(demand_ct, ceiling_ct)``; the
+    ceiling is a contract's ``max`` (equal to demand unless the contract says more),
+    so a plain customer's row is an equality.
+    """
     T, C = net.n_periods, len(net.customers)
     s, t = _grid(len(net.sales.node), T)
     c, tc = _grid(C, T)
@@ -119,7 +124,8 @@ def define_customer_demand(net: Network, v: Variables) -> RowBlock:
         (c * T + tc, v["Customer-shortfall"].cols(c, tc), np.ones(c.shape)),
     ])
     d = net.sales.demand.ravel()
-    return RowBlock("Customer-demand", C, T, rows, cols, vals, d.copy(), d.copy(),
+    ceiling = net.sales.ceiling.ravel() if net.sales.ceiling.size else d
+    return RowBlock("Customer-demand", C, T, rows, cols, vals, d.copy(), np.maximum(d, ceiling),
                     list(net.customers))
 
 

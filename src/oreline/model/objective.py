@@ -14,9 +14,10 @@ __all__ = ["define_objective"]
 def define_objective(net: Network, v: Variables) -> np.ndarray:
     """Column costs per unit, discounted to the first period.
 
-    Purchases (and take-or-pay deficits) are paid at the contract price, processes at
+    Purchases (and take-or-pay deficits) are paid at the contract price of the period
+    (fixed or indexed, :mod:`oreline.network.prices`), processes at
     their variable cost, lanes at cost plus ad valorem tariff, stock at the holding
-    cost; sales earn the customer's price; shortfall costs the customer's penalty.
+    cost; sales earn the customer's price of the period; shortfall costs the customer's penalty.
     The optimum is ``-margin``.
 
     Examples
@@ -35,7 +36,9 @@ def define_objective(net: Network, v: Variables) -> np.ndarray:
 
     def put(name: VariableFamily, per_unit: np.ndarray) -> None:
         b = v[name]
-        cost[b.offset:b.offset + b.size] = (np.asarray(per_unit)[:, None] * disc).ravel()
+        unit = np.asarray(per_unit)
+        cost[b.offset:b.offset + b.size] = ((unit if unit.ndim == 2 else unit[:, None])
+                                            * disc).ravel()
 
     put("Contract-buy", net.purchases.price)
     put("Contract-deficit", net.purchases.price)

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from oreline.network.pipeline import DemandMode
+from oreline.network.prices import index_prices
 from oreline.network.sales import Sales, build_sales
 from oreline.network.sets import build_sets
 from oreline.network.tables import (
@@ -39,7 +41,7 @@ from oreline.network.tables import (
     build_purchases,
 )
 from oreline.origin import OriginClass
-from oreline.scenario.schema import Scenario
+from oreline.scenario.schema import Customer, Enquiry, Scenario
 from oreline.settings import Settings
 
 __all__ = ["Network", "compile_network"]
@@ -63,6 +65,13 @@ class Network:
     modes: Modes
     arcs: Arcs
     sales: Sales
+    index: np.ndarray | None = None  # (commodities, T) index price per t
+    demand_mode: DemandMode = "expected"
+
+    @property
+    def demand_lines(self) -> tuple[Customer | Enquiry, ...]:
+        """The model's demand lines ("customers"): the customers, then the enquiries."""
+        return (*self.scenario.customers, *self.scenario.enquiries)
 
     @property
     def n_periods(self) -> int:
@@ -81,8 +90,13 @@ class Network:
                 self.classes[nodes.cls[n]].label)
 
 
-def compile_network(sc: Scenario, settings: Settings | None = None) -> Network:
+def compile_network(sc: Scenario, settings: Settings | None = None,
+                    demand: DemandMode = "expected") -> Network:
     """Compile a validated scenario into a :class:`Network`.
+
+    ``demand`` says how much of the sales pipeline the plan serves: ``firm`` (contracts
+    only), ``expected`` (contracts plus probability-weighted enquiries, the default) or
+    ``all`` (every enquiry as if converted); see :mod:`oreline.network.pipeline`.
 
     Raises
     ------
@@ -93,11 +107,13 @@ def compile_network(sc: Scenario, settings: Settings | None = None) -> Network:
     settings = settings or Settings.from_env()
     s = build_sets(sc, settings.max_origin_classes)
     nodes = build_nodes(s)
+    index = index_prices(s)
     return Network(
         scenario=sc, periods=s.periods, months=s.months, discount=s.discount, sites=s.sites,
         commodities=s.commodities, classes=s.classes,
         processes=pd.Index([p.id for p in sc.processes]),
-        customers=pd.Index([c.id for c in sc.customers]),
-        nodes=nodes, purchases=build_purchases(s, nodes), modes=build_modes(s, nodes),
-        arcs=build_arcs(s, nodes), sales=build_sales(s, nodes),
+        customers=pd.Index([c.id for c in (*sc.customers, *sc.enquiries)]),
+        nodes=nodes, purchases=build_purchases(s, nodes, index), modes=build_modes(s, nodes),
+        arcs=build_arcs(s, nodes), sales=build_sales(s, nodes, index, demand),
+        index=index, demand_mode=demand,
     )

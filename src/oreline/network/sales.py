@@ -22,10 +22,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from oreline.network.pipeline import DemandLines, DemandMode, demand_lines
+from oreline.network.prices import PriceTerms, price_terms
 from oreline.network.sets import Sets, index_of, last_index
 from oreline.network.tables import Nodes
 from oreline.origin import DFARS_ALL_STAGES_FROM, policy_allows, third_countries
-from oreline.scenario.schema import Customer
+from oreline.scenario.schema import Customer, Enquiry
 
 __all__ = ["CrmaGroup", "Sales", "build_sales", "customer_demand", "penalty"]
 
@@ -37,16 +39,25 @@ CrmaGroup = tuple[int, float, dict[str, IntArray]]
 
 @dataclass(frozen=True)
 class Sales:
-    """Sale rows (customer, node) and per-customer demand, price and penalty."""
+    """Sale rows (customer, node) and per demand line demand, price and penalty.
+
+    The demand lines ("customers" of the model) are the scenario's customers, then its
+    enquiries (``lines``); ``demand`` is what each must be served (firm contract volume
+    plus the enquiry volume the demand mode counts), ``ceiling`` the most it takes,
+    ``pipeline`` the firm / expected / unqualified / excluded split for reports.
+    """
 
     customer: IntArray  # per sale; a customer's sales are contiguous
     node: IntArray  # per sale
     allowed: np.ndarray  # (sales, T) bool: the customer's policy admits the class
     demand: FloatArray  # (customers, T), t per period
     unqualified: FloatArray  # (customers, T): demand before qualification (not plannable)
-    price: FloatArray  # per customer, per t
+    price: FloatArray  # (customers, T), per t
     penalty: FloatArray  # per customer, per t short
     crma: list[CrmaGroup] = field(default_factory=list)
+    ceiling: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))  # (customers, T)
+    pipeline: DemandLines | None = None
+    price_terms: PriceTerms | None = None
 
     def __len__(self) -> int:
         return len(self.node)
@@ -67,13 +78,16 @@ def penalty(price: float, customer_penalty: float | None, priority: int | None) 
     return price * (3.0 - 0.25 * (prio - 1))
 
 
-def customer_demand(s: Sets, cu: Customer) -> tuple[FloatArray, FloatArray]:
-    """``(plannable, unqualified)`` demand of one customer per period.
+def customer_demand(s: Sets, cu: Customer | Enquiry,
+                    qualified_from: str | None = None) -> tuple[FloatArray, FloatArray]:
+    """``(plannable, unqualified)`` demand of one customer (or enquiry) per period.
 
     The base rate is shaped by a monthly profile, replaced where ``demand_by_period``
     names a period, zero outside the customer's window; periods before
-    ``qualified_from`` count as unqualified.
+    ``qualified_from`` (the customer's own when not given) count as unqualified.
     """
+    if qualified_from is None and isinstance(cu, Customer):
+        qualified_from = cu.qualified_from
     periods, T, months = s.periods, s.T, s.months
     idx = np.arange(T)
     base = np.full(T, cu.demand.per_period(months))
@@ -84,11 +98,11 @@ def customer_demand(s: Sets, cu: Customer) -> tuple[FloatArray, FloatArray]:
         if ym in periods:
             base[periods.index(ym)] = q.per_period(months)
     active = (idx >= index_of(periods, cu.start, 0)) & (idx <= last_index(periods, cu.end, T - 1))
-    qualified = idx >= index_of(periods, cu.qualified_from, 0)
+    qualified = idx >= index_of(periods, qualified_from, 0)
     return np.where(active & qualified, base, 0.0), np.where(active & ~qualified, base, 0.0)
 
 
-def _crma_group(s: Sets, nodes: Nodes, ci: int, cu: Customer, sale_nodes: IntArray,
+def _crma_group(s: Sets, nodes: Nodes, ci: int, cu: Customer | Enquiry, sale_nodes: IntArray,
                 first: int) -> CrmaGroup:
     """Sale rows (from ``first``) of customer ``ci`` touching each third country."""
     by_country: dict[str, list[int]] = {}
@@ -100,11 +114,19 @@ def _crma_group(s: Sets, nodes: Nodes, ci: int, cu: Customer, sale_nodes: IntArr
             {c: np.array(v, dtype=np.int64) for c, v in sorted(by_country.items())})
 
 
-def build_sales(s: Sets, nodes: Nodes) -> Sales:
-    """Sale rows with the periods their class is admitted, demand and CRMA groups."""
-    sc, periods, T = s.scenario, s.periods, s.T
-    custs = sc.customers
-    demand, unqualified = np.zeros((len(custs), T)), np.zeros((len(custs), T))
+def build_sales(s: Sets, nodes: Nodes, index: FloatArray | None = None,
+                mode: DemandMode = "expected") -> Sales:
+    """Sale rows with the periods their class is admitted, demand, prices and CRMA groups.
+
+    ``index`` is the ``(commodities, T)`` index price matrix
+    (:func:`~oreline.network.prices.index_prices`); ``mode`` how much of the enquiries
+    the plan serves (:mod:`oreline.network.pipeline`).
+    """
+    from oreline.network.prices import index_prices
+
+    periods, T = s.periods, s.T
+    lines = demand_lines(s, mode, customer_demand)
+    custs = lines.lines
     sale_customer: list[int] = []
     sale_node: list[int] = []
     allowed_rows: list[np.ndarray] = []
@@ -112,7 +134,6 @@ def build_sales(s: Sets, nodes: Nodes) -> Sales:
     # policies only change verdict at the DFARS stage widening: one check per side of it
     regimes = {p >= DFARS_ALL_STAGES_FROM: p for p in reversed(periods)}
     for ci, cu in enumerate(custs):
-        demand[ci], unqualified[ci] = customer_demand(s, cu)
         si, mi = int(s.sites.get_loc(cu.site)), int(s.commodities.get_loc(cu.product))
         at = np.flatnonzero((nodes.site == si) & (nodes.commodity == mi))
         first = len(sale_node)
@@ -125,14 +146,16 @@ def build_sales(s: Sets, nodes: Nodes) -> Sales:
                                           for p in periods]))
         if cu.provenance.rule == "crma" and len(at):
             crma.append(_crma_group(s, nodes, ci, cu, at, first))
+    terms = price_terms(s, [(c.price, c.product) for c in custs])
+    price = terms.at(index_prices(s) if index is None else index)
+    mean_price = price.mean(axis=1) if T else np.zeros(len(custs))
     return Sales(
         customer=np.array(sale_customer, dtype=np.int64),
         node=np.array(sale_node, dtype=np.int64),
         allowed=np.array(allowed_rows, dtype=bool).reshape(-1, T),
-        demand=demand, unqualified=unqualified,
-        price=np.array([c.price.per_tonne for c in custs]),
-        penalty=np.array([penalty(c.price.per_tonne,
+        demand=lines.target, unqualified=lines.unqualified, price=price,
+        penalty=np.array([penalty(float(mean_price[i]),
                                   c.shortfall_penalty.per_tonne if c.shortfall_penalty else None,
-                                  c.priority) for c in custs]),
-        crma=crma,
+                                  c.priority) for i, c in enumerate(custs)]),
+        crma=crma, ceiling=lines.ceiling, pipeline=lines, price_terms=terms,
     )

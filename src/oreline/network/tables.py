@@ -10,7 +10,7 @@ Examples
 >>> from oreline.network.sets import build_sets
 >>> s = build_sets(load_scenario("tiny"), 64)
 >>> nodes = build_nodes(s)
->>> len(nodes), build_purchases(s, nodes).price.tolist()
+>>> len(nodes), build_purchases(s, nodes).price[:, 0].tolist()
 (4, [2000.0, 1000.0])
 
 """
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from oreline.network.classes import process_modes
+from oreline.network.prices import PriceTerms, index_prices, price_terms
 from oreline.network.sets import Sets, index_of, last_index
 from oreline.origin import OriginClass
 
@@ -84,17 +85,22 @@ class Purchases:
     contract: IntArray  # index into scenario.contracts
     node: IntArray
     lead: IntArray
-    price: FloatArray
+    price: FloatArray  # (contracts, T), per t
     upper: FloatArray
     lower: FloatArray
     take_or_pay: FloatArray
+    price_terms: PriceTerms | None = None
 
     def __len__(self) -> int:
         return len(self.node)
 
 
-def build_purchases(s: Sets, nodes: Nodes) -> Purchases:
-    """Bounds of each enabled contract: zero outside its window or beyond the horizon."""
+def build_purchases(s: Sets, nodes: Nodes, index: FloatArray | None = None) -> Purchases:
+    """Bounds and prices of each enabled contract: zero outside its window or horizon.
+
+    ``index`` is the ``(commodities, T)`` index price matrix that indexed prices read
+    (:func:`~oreline.network.prices.index_prices` when omitted).
+    """
     sc, T = s.scenario, s.T
     active = [c for c in sc.contracts if c.enabled]
     upper, lower, top = (np.zeros((len(active), T)) for _ in range(3))
@@ -108,14 +114,15 @@ def build_purchases(s: Sets, nodes: Nodes) -> Purchases:
         if c.take_or_pay is not None:
             top[i] = np.where(on, c.take_or_pay.per_period(s.months), 0.0)
     ids = [c.id for c in sc.contracts]
+    terms = price_terms(s, [(c.price, c.commodity) for c in active])
     return Purchases(
         contract=np.array([ids.index(c.id) for c in active], dtype=np.int64),
         node=np.array([nodes.of[s.key(c.site, c.commodity,
                                       s.source_class(c.commodity, dict(c.origin)))]
                        for c in active], dtype=np.int64),
         lead=np.array([c.lead_time for c in active], dtype=np.int64),
-        price=np.array([c.price.per_tonne for c in active]),
-        upper=upper, lower=lower, take_or_pay=top,
+        price=terms.at(index_prices(s) if index is None else index),
+        upper=upper, lower=lower, take_or_pay=top, price_terms=terms,
     )
 
 

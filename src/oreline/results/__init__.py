@@ -38,15 +38,35 @@ class PlanResults:
 
 
 def _fill(lp: LinearProgram, k: Kpis) -> pd.DataFrame:
-    """Per customer with demand rows: demand, served, shortfall, unqualified, fill rate."""
+    """Per demand line with any volume: firm, expected, unqualified and excluded demand,
+    served, shortfall and the fill rate of the plannable (firm + expected) demand."""
     sales = lp.net.sales
+    pipe = sales.pipeline
+    zeros = np.zeros_like(sales.demand)
+    firm = (pipe.firm if pipe else sales.demand).sum(axis=1)
+    expected = (pipe.expected if pipe else zeros).sum(axis=1)
+    excluded = (pipe.excluded if pipe else zeros).sum(axis=1)
     unq = sales.unqualified.sum(axis=1)
-    listed = ((sales.demand > TOL) | (sales.unqualified > TOL)).any(axis=1)
+    listed = (k.demand > TOL) | (unq > TOL) | (excluded > TOL)
+    kind = ["enquiry" if hasattr(c, "probability") else "contract" for c in lp.net.demand_lines]
     return pd.DataFrame({
-        "customer": np.asarray(lp.net.customers, dtype=object), "demand_t": k.demand,
-        "served_t": k.demand - k.shortfall, "shortfall_t": k.shortfall,
-        "unqualified_demand_t": unq, "fill_rate": k.fill,
+        "customer": np.asarray(lp.net.customers, dtype=object),
+        "kind": np.array(kind, dtype=object), "firm_t": firm, "expected_t": expected,
+        "demand_t": k.demand, "served_t": k.demand - k.shortfall, "shortfall_t": k.shortfall,
+        "unqualified_demand_t": unq, "excluded_t": excluded, "fill_rate": k.fill,
     })[listed].reset_index(drop=True)
+
+
+def _pipeline_kpis(lp: LinearProgram) -> dict[str, float]:
+    """Plan-wide firm, expected, unqualified and excluded demand, t."""
+    sales = lp.net.sales
+    pipe = sales.pipeline
+    if pipe is None:
+        return {}
+    return {"firm_demand_t": float(pipe.firm.sum()),
+            "expected_demand_t": float(pipe.expected.sum()),
+            "unqualified_demand_t": float(sales.unqualified.sum()),
+            "excluded_demand_t": float(pipe.excluded.sum())}
 
 
 def _utilisation(lp: LinearProgram, production: pd.DataFrame) -> pd.DataFrame:
@@ -105,9 +125,9 @@ def make_results(lp: LinearProgram, sol: Solution,
         util_by["capacity_t"] > 0)
     kpi = KpiLayout.of(lp).kpis(sol.x, lp.cost, net.sales.demand)
     return PlanResults(
-        tables=tables, kpis=kpi.scalars, fill_rate=_fill(lp, kpi),
+        tables=tables, kpis={**kpi.scalars, **_pipeline_kpis(lp)}, fill_rate=_fill(lp, kpi),
         utilisation=util_by.reset_index(), shadow=shadow, balance=balance,
         dfars_clean=_dfars_clean(lp, kpi),
-        meta={"columns": lp.n_cols, "rows": lp.n_rows, "nonzeros": int(lp.matrix.nnz),
+        meta={"demand_mode": net.demand_mode, "columns": lp.n_cols, "rows": lp.n_rows, "nonzeros": int(lp.matrix.nnz),
               "iterations": sol.iterations, **{f"{k}_seconds": v for k, v in sol.timings.items()}},
     )

@@ -72,7 +72,7 @@ def _supply(d: _Duals) -> pd.DataFrame:
 
 def _provenance(d: _Duals) -> pd.DataFrame:
     net = d.lp.net
-    cust, sc_idx = net.scenario.customers, net.sales.customer
+    cust, sc_idx = net.demand_lines, net.sales.customer
     srv = -d.cols("Customer-sale")
     cls_label = np.array([c.label for c in net.classes], dtype=object)
     return d.long(srv, {
@@ -228,7 +228,7 @@ def shortfall_causes(lp: LinearProgram, sol: Solution, prices: dict[str, pd.Data
     out = demand.copy()
     causes = []
     earliest = earliest_supply(lp)
-    site_of = {c.id: c.site for c in sc.customers}
+    site_of = {c.id: c.site for c in lp.net.demand_lines}
     index = {p: i for i, p in enumerate(lp.net.periods)}
     for row in out.itertuples():
         if row.shortfall_t <= 1e-6:

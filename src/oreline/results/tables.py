@@ -37,11 +37,12 @@ TOL = 1e-7
 
 def _frame(values: np.ndarray, index: dict[str, np.ndarray], periods: list[str],
            value_name: str) -> pd.DataFrame:
-    """Long table from an (n, T) value array and per-entity label arrays."""
+    """Long table from an (n, T) value array and per-entity (or (n, T)) label arrays."""
     n, T = values.shape
     e = np.repeat(np.arange(n), T)
     t = np.tile(np.arange(T), n)
-    data = {k: np.asarray(v)[e] for k, v in index.items()}
+    data = {k: np.asarray(v).ravel() if np.ndim(v) == 2 else np.asarray(v)[e]
+            for k, v in index.items()}
     data["period"] = np.asarray(periods)[t]
     data[value_name] = values.ravel()
     df = pd.DataFrame(data)
@@ -166,7 +167,7 @@ def inventory_table(s: _Solved) -> pd.DataFrame:
 def sales_table(s: _Solved) -> pd.DataFrame:
     """Sales per customer, origin class and period, with revenue."""
     net = s.net
-    cust, sc_idx = net.scenario.customers, net.sales.customer
+    cust, sc_idx = list(net.demand_lines), net.sales.customer
     df = _frame(s.values("Customer-sale"), {
         "customer": _ids(cust, sc_idx, "id"), "group": _ids(cust, sc_idx, "group"),
         "product": _ids(cust, sc_idx, "product"),
@@ -179,22 +180,39 @@ def sales_table(s: _Solved) -> pd.DataFrame:
 
 
 def demand_table(s: _Solved) -> pd.DataFrame:
-    """Demand, served, shortfall and penalty per customer and period (demand rows only)."""
+    """Demand, served, shortfall and penalty per demand line and period (demand rows only).
+
+    ``kind`` is ``contract`` or ``enquiry``; ``demand_t`` (what the plan must serve) is
+    ``firm_t + expected_t``; ``unqualified_demand_t`` and ``excluded_t`` are volumes the
+    plan leaves out (before qualification; enquiry volume the demand mode does not
+    count), see :mod:`oreline.network.pipeline`.
+    """
     net = s.net
-    cust = net.scenario.customers
+    cust = net.demand_lines
     short_v = s.values("Customer-shortfall")
     C, T = short_v.shape
+    sold = np.zeros((C, T))
+    np.add.at(sold, net.sales.customer, s.values("Customer-sale"))
+    pipe = net.sales.pipeline
+    zeros = np.zeros((C, T))
     dem = pd.DataFrame({
         "customer": np.repeat(np.array([c.id for c in cust], dtype=object), T),
+        "kind": np.repeat(np.array(["enquiry" if hasattr(c, "probability") else "contract"
+                                    for c in cust], dtype=object), T),
         "product": np.repeat(np.array([c.product for c in cust], dtype=object), T),
         "period": np.tile(np.asarray(net.periods), C),
         "demand_t": net.sales.demand.ravel(),
-        "served_t": (net.sales.demand - short_v).ravel(),
+        "firm_t": (pipe.firm if pipe else net.sales.demand).ravel(),
+        "expected_t": (pipe.expected if pipe else zeros).ravel(),
+        "served_t": sold.ravel(),
         "shortfall_t": short_v.ravel(),
         "penalty_per_t": np.repeat(net.sales.penalty, T),
         "unqualified_demand_t": net.sales.unqualified.ravel(),
+        "excluded_t": (pipe.excluded if pipe else zeros).ravel(),
     })
-    dem = dem[(dem["demand_t"] > TOL) | (dem["unqualified_demand_t"] > TOL)].reset_index(drop=True)
+    keep = (dem["demand_t"] > TOL) | (dem["unqualified_demand_t"] > TOL) | (
+        dem["excluded_t"] > TOL)
+    dem = dem[keep].reset_index(drop=True)
     dem["penalty"] = dem["shortfall_t"].clip(lower=0) * dem["penalty_per_t"]
     return dem
 

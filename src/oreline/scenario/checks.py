@@ -12,6 +12,8 @@ from collections.abc import Iterator, Sequence
 
 from oreline.countries import is_country, suggest_country
 from oreline.origin import STAGES, UNKNOWN
+from oreline.scenario.commercial import commercial_findings
+from oreline.scenario.pricing import IndexFormula
 from oreline.scenario.schema import Scenario
 from oreline.units import Price
 
@@ -157,7 +159,7 @@ def _prices(sc: Scenario) -> Iterator[Finding]:
     cur = sc.currency
     fix = f"state every price in the scenario currency {cur}"
 
-    def wrong(price: Price) -> str:
+    def wrong(price: Price | IndexFormula) -> str:
         return f"price {str(price)!r} is in {price.currency}, not the scenario currency {cur}"
 
     for i, p in enumerate(sc.processes):
@@ -304,6 +306,6 @@ def check_scenario(sc: Scenario) -> list[Finding]:
     """
     findings: list[Finding] = []
     for check in (_duplicates, _refs, _bases, _prices, _recipes, _countries, _origins,
-                  _horizon):
+                  _horizon, commercial_findings):
         findings.extend(check(sc))
     return findings

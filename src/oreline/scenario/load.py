@@ -112,7 +112,7 @@ def _checks_on_valid_entries(data: dict[str, Any]) -> list[Finding]:
     positions: dict[str, list[int]] = {}
     invalid_ids: set[str] = set()
     for entity in ("commodities", "sites", "processes", "contracts", "initial_stock", "lanes",
-                   "customers"):
+                   "customers", "enquiries"):
         model = typing.get_args(Scenario.model_fields[entity].annotation)[0]
         items = data.get(entity)
         kept[entity], positions[entity] = [], []

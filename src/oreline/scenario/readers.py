@@ -35,7 +35,7 @@ TABLES: dict[str, list[str]] = {
     "scenario": ["key", "value"],
     "sources": ["key", "value"],
     "commodities": ["id", "name", "family", "controlled", "elements", "compounds",
-                    "reference_price", "source"],
+                    "reference_price", "price_path", "source"],
     "sites": ["id", "name", "country", "role", "storage_capacity", "holding_cost", "source"],
     "processes": ["id", "name", "site", "stage", "main_output", "inputs", "co_products", "yield",
                   "variable_cost", "source"],
@@ -47,7 +47,10 @@ TABLES: dict[str, list[str]] = {
               "source"],
     "customers": ["id", "name", "group", "site", "product", "demand", "profile", "price",
                   "shortfall_penalty", "priority", "qualified_from", "start", "end", "provenance",
-                  "source"],
+                  "firm", "max", "source"],
+    "enquiries": ["id", "name", "group", "site", "product", "demand", "profile", "price",
+                  "probability", "qualification_months", "decision", "shortfall_penalty",
+                  "priority", "start", "end", "provenance", "source"],
     "demand": ["customer", "period", "demand"],
 }
 _SCALARS = ("name", "description", "extends", "currency", "discount_rate")
@@ -185,7 +188,7 @@ def _from_tables(tables: dict[str, list[tuple[str, dict[str, Any]]]], origin: st
         data.setdefault("sources", {})[str(row.get("key"))] = row.get("value")
         locs[("sources", str(row.get("key")))] = place
     for entity in ("commodities", "sites", "processes", "contracts", "initial_stock", "lanes",
-                   "customers"):
+                   "customers", "enquiries"):
         items: list[dict[str, Any]] = []
         for place, row in tables.get(entity, []):
             idx = len(items)
@@ -211,17 +214,19 @@ def _from_tables(tables: dict[str, list[tuple[str, dict[str, Any]]]], origin: st
         locs[("processes", i, "capacity", j)] = place
         for k in row:
             locs[("processes", i, "capacity", j, k)] = f"{place}, column {k}"
-    cust = {item.get("id"): i for i, item in enumerate(data.get("customers", []))}
+    # a demand row names a customer, or an enquiry (the pipeline's volumes by period)
+    cust = {item.get("id"): (entity, i) for entity in ("enquiries", "customers")
+            for i, item in enumerate(data.get(entity, []))}
     for place, row in tables.get("demand", []):
         name = row.get("customer")
         if name not in cust:
             data.setdefault("_orphans", []).append((place, f"demand row names unknown customer "
                                                            f"{name!r}"))
             continue
-        i = cust[name]
+        entity, i = cust[name]
         period = str(row.get("period"))
-        data["customers"][i].setdefault("demand_by_period", {})[period] = row.get("demand")
-        locs[("customers", i, "demand_by_period", period)] = place
+        data[entity][i].setdefault("demand_by_period", {})[period] = row.get("demand")
+        locs[(entity, i, "demand_by_period", period)] = place
     return Raw(data, locs, origin)
 
 

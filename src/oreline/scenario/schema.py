@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from oreline.origin import CRMA_STAGES, Stage
+from oreline.scenario.pricing import ContractPrice, PricePath
 from oreline.units import Price, Quantity, UnitError, parse_price, parse_quantity
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "Commodity",
     "Contract",
     "Customer",
+    "Enquiry",
     "Horizon",
     "InitialStock",
     "Lane",
@@ -177,6 +179,9 @@ class Commodity(_Entity):
         default_factory=dict, description="Compound mass shares, e.g. Nd2O3=0.75; Pr6O11=0.25"
     )
     reference_price: PriceT | None = None
+    price_path: PricePath | None = Field(
+        default=None, description="Observed prices, then a forward assumption; index formulas "
+                                  "read it (reference_price when absent)")
 
     @model_validator(mode="after")
     def _composition(self) -> Commodity:
@@ -315,7 +320,7 @@ class Contract(_Entity):
     max: Rate
     min: Rate | None = None
     take_or_pay: Rate | None = None
-    price: PriceT
+    price: ContractPrice = Field(description="Fixed, or an index formula")
     start: YearMonth | None = None
     end: YearMonth | None = None
     lead_time: int = Field(default=0, ge=0, description="Periods from order to delivery")
@@ -346,8 +351,8 @@ class Lane(_Entity):
     tariff: float = Field(default=0.0, ge=0, le=5, description="Ad valorem on reference price")
 
 
-class Customer(_Entity):
-    """A customer's demand for one product, with price, priority and provenance rule."""
+class _Demand(_Entity):
+    """What a signed contract and an enquiry share: who, what, how much, at what price."""
 
     name: str = ""
     group: str = ""
@@ -358,10 +363,9 @@ class Customer(_Entity):
         default=None, description="12 month-of-year weights for a yearly demand"
     )
     demand_by_period: dict[YearMonth, Rate] = Field(default_factory=dict)
-    price: PriceT
+    price: ContractPrice = Field(description="Fixed, or an index formula")
     shortfall_penalty: PriceT | None = None
     priority: int | None = Field(default=None, ge=1, le=9)
-    qualified_from: YearMonth | None = None
     start: YearMonth | None = None
     end: YearMonth | None = None
     provenance: Policy = Field(default_factory=Policy)
@@ -374,6 +378,46 @@ class Customer(_Entity):
         if len(value) != 12 or any(float(v) < 0 for v in value) or sum(map(float, value)) <= 0:
             raise ValueError("profile needs 12 non-negative month weights with a positive sum")
         return [float(v) for v in value]
+
+
+class Customer(_Demand):
+    """A signed offtake contract: demand for one product, with price, priority and policy.
+
+    ``firm`` (the minimum the buyer takes) and ``max`` scale the demand profile: the plan
+    must serve ``demand x firm / demand`` per period (a shortfall below it is penalised)
+    and may sell up to ``demand x max / demand``. Both default to ``demand``.
+    """
+
+    qualified_from: YearMonth | None = None
+    firm: Rate | None = Field(default=None, description="Minimum the buyer takes")
+    max: Rate | None = Field(default=None, description="Most the buyer takes")
+
+
+class Enquiry(_Demand):
+    """A sales enquiry that may become a contract (enquiry -> qualification -> contract).
+
+    It can deliver from ``max(start, decision + qualification_months)``;
+    ``oreline plan --demand`` decides how much of it the plan serves.
+    """
+
+    probability: float = Field(description="Chance of conversion, 0 to 1")
+    qualification_months: int = Field(
+        default=0, ge=0, le=120,
+        description="Months of qualification (validation) from decision to first delivery")
+    decision: YearMonth | None = Field(
+        default=None, description="Month the buyer decides; default the horizon start")
+
+    @field_validator("probability", mode="before")
+    @classmethod
+    def _probability(cls, value: object) -> object:
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            number = float("nan")
+        if not 0.0 <= number <= 1.0:
+            raise ValueError(f"probability {value!r} is not between 0 and 1{FIX_MARK}write the "
+                             "chance that the enquiry becomes a contract, e.g. 0.6")
+        return number
 
 
 class Scenario(_Base):
@@ -392,4 +436,5 @@ class Scenario(_Base):
     initial_stock: list[InitialStock] = Field(default_factory=list)
     lanes: list[Lane] = Field(default_factory=list)
     customers: list[Customer] = Field(default_factory=list)
+    enquiries: list[Enquiry] = Field(default_factory=list, description="Sales pipeline")
     sources: dict[str, str] = Field(default_factory=dict, description="Reference list")

@@ -33,7 +33,7 @@ FORMATS: tuple[str, ...] = ("yaml", "csv", "xlsx")
 _SCALARS = ("name", "description", "currency", "discount_rate")
 #: Entity lists written one row per entry.
 _ENTITIES = ("commodities", "sites", "processes", "contracts", "initial_stock", "lanes",
-             "customers")
+             "customers", "enquiries")
 #: Columns holding a mapping written as ``key=value; key=value`` (others as JSON).
 _MAPPING_COLUMNS = frozenset({"elements", "compounds", "inputs", "co_products", "origin"})
 #: Mapping fields written inline (``flow style``) in YAML when short.
@@ -106,7 +106,7 @@ def scenario_to_data(scenario: Scenario) -> dict[str, Any]:
     for entity in _ENTITIES:
         items = out.get(entity, [])
         for i, item in enumerate(items):
-            if entity == "customers" and "provenance" in item:
+            if entity in ("customers", "enquiries") and "provenance" in item:
                 item["provenance"] = _policy_text(item["provenance"])
             if entity == "processes":
                 item["capacity"] = [_source_last(ph) for ph in item["capacity"]]
@@ -188,7 +188,7 @@ def scenario_to_tables(scenario: Scenario) -> dict[str, list[Row]]:
             if entity == "processes":
                 for phase in item.pop("capacity"):
                     row("capacity", {"process": item["id"], **phase})
-            if entity == "customers":
+            if entity in ("customers", "enquiries"):
                 for period, demand in item.pop("demand_by_period", {}).items():
                     row("demand", {"customer": item["id"], "period": period, "demand": demand})
             row(entity, item)
