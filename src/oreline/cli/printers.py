@@ -81,8 +81,8 @@ def left_out_text(kpis: dict[str, float], mode: str) -> str:
 
     """
     why = {"expected": "not expected to convert (1 - probability)",
-           "firm": "of enquiries (--demand firm plans signed contracts only)",
-           "all": "of enquiries"}[mode]
+           "firm": "left in the pipeline (--demand firm plans signed contracts only)",
+           "all": "left out"}[mode]
     parts = []
     if kpis.get("unqualified_demand_t", 0.0) > 1e-6:
         parts.append(f"{kpis['unqualified_demand_t']:,.1f} t before qualification (not "

@@ -37,10 +37,16 @@ class PlanResults:
         return d[d["shortfall_t"] > 1e-6].reset_index(drop=True)
 
 
-def _fill(lp: LinearProgram, k: Kpis) -> pd.DataFrame:
+def _fill(lp: LinearProgram, k: Kpis, x: np.ndarray) -> pd.DataFrame:
     """Per demand line with any volume: firm, expected, unqualified and excluded demand,
-    served, shortfall and the fill rate of the plannable (firm + expected) demand."""
+    served, shortfall and the fill rate of the plannable (firm + expected) demand.
+
+    ``served_t`` is what was sold, which exceeds the demand when a contract's ``max``
+    lets the buyer take more than its firm volume.
+    """
     sales = lp.net.sales
+    sold = np.bincount(sales.customer, weights=lp.variables["Customer-sale"].values(x).sum(
+        axis=1), minlength=len(lp.net.customers))
     pipe = sales.pipeline
     zeros = np.zeros_like(sales.demand)
     firm = (pipe.firm if pipe else sales.demand).sum(axis=1)
@@ -52,7 +58,7 @@ def _fill(lp: LinearProgram, k: Kpis) -> pd.DataFrame:
     return pd.DataFrame({
         "customer": np.asarray(lp.net.customers, dtype=object),
         "kind": np.array(kind, dtype=object), "firm_t": firm, "expected_t": expected,
-        "demand_t": k.demand, "served_t": k.demand - k.shortfall, "shortfall_t": k.shortfall,
+        "demand_t": k.demand, "served_t": sold, "shortfall_t": k.shortfall,
         "unqualified_demand_t": unq, "excluded_t": excluded, "fill_rate": k.fill,
     })[listed].reset_index(drop=True)
 
@@ -125,7 +131,7 @@ def make_results(lp: LinearProgram, sol: Solution,
         util_by["capacity_t"] > 0)
     kpi = KpiLayout.of(lp).kpis(sol.x, lp.cost, net.sales.demand)
     return PlanResults(
-        tables=tables, kpis={**kpi.scalars, **_pipeline_kpis(lp)}, fill_rate=_fill(lp, kpi),
+        tables=tables, kpis={**kpi.scalars, **_pipeline_kpis(lp)}, fill_rate=_fill(lp, kpi, sol.x),
         utilisation=util_by.reset_index(), shadow=shadow, balance=balance,
         dfars_clean=_dfars_clean(lp, kpi),
         meta={"demand_mode": net.demand_mode, "columns": lp.n_cols, "rows": lp.n_rows, "nonzeros": int(lp.matrix.nnz),

@@ -18,8 +18,10 @@ from oreline.origin import STAGES, UNKNOWN
 from oreline.stress.events import (
     DemandShock,
     Dist,
+    EnquiryConversion,
     Event,
     ExportControl,
+    IndexShock,
     LaneClosure,
     PriceShock,
     ProcessOutage,
@@ -27,6 +29,7 @@ from oreline.stress.events import (
     SupplierOutage,
     TariffChange,
 )
+from oreline.stress.market import apply_enquiry, apply_index_shock, conversion_values
 
 __all__ = ["Changes", "Occurrence", "StressContext", "occurrence"]
 
@@ -277,7 +280,8 @@ def _qualification(ctx: StressContext, occ: Occurrence, ch: Changes) -> None:
 _APPLY = {
     ExportControl: _export, SupplierOutage: _supplier, ProcessOutage: _process,
     DemandShock: _demand, PriceShock: _price, LaneClosure: _closure, TariffChange: _tariff,
-    QualificationDelay: _qualification,
+    QualificationDelay: _qualification, EnquiryConversion: apply_enquiry,
+    IndexShock: apply_index_shock,
 }
 
 def _magnitudes(ev: Event) -> tuple[str, ...]:
@@ -288,8 +292,10 @@ def _magnitudes(ev: Event) -> tuple[str, ...]:
         return ("fraction",)
     if isinstance(ev, ProcessOutage):
         return ("fraction",) if ev.fraction is not None else ()
-    if isinstance(ev, DemandShock | PriceShock):
+    if isinstance(ev, DemandShock | PriceShock | IndexShock):
         return ("factor",)
+    if isinstance(ev, EnquiryConversion):
+        return ("delay",)
     if isinstance(ev, TariffChange):
         return ("tariff",)
     if isinstance(ev, QualificationDelay):
@@ -326,6 +332,8 @@ def occurrence(ev: Event, ctx: StressContext, rng: np.random.Generator | None,
         start = 0
     stop = T if ev.duration is None else start + max(1, math.ceil(draw(ev.duration)))
     values = {name: draw(getattr(ev, name)) for name in _magnitudes(ev)}
+    if isinstance(ev, EnquiryConversion):
+        values.update(conversion_values(ctx, ev, rng, q))
     approvals = None
     if isinstance(ev, ExportControl) and ev.mode == "licence" and rng is not None:
         p = values.get("approval_probability", 1.0)

@@ -26,8 +26,10 @@ from oreline.scenario.schema import Rate, YearMonth
 __all__ = [
     "DemandShock",
     "Dist",
+    "EnquiryConversion",
     "Event",
     "ExportControl",
+    "IndexShock",
     "LaneClosure",
     "PriceShock",
     "ProcessOutage",
@@ -322,9 +324,48 @@ class QualificationDelay(_Event):
         return self
 
 
+class EnquiryConversion(_Event):
+    """Which enquiries of the sales pipeline become contracts, and how late.
+
+    Per sample each named enquiry (every enquiry when none is named) converts with its
+    own ``probability`` from the scenario (unless ``converts`` fixes it); a converted
+    enquiry is served its whole volume from its first possible delivery plus ``delay``
+    months, one that does not convert is served nothing. Named cases and tornado ends
+    take the quantile of that draw (converts when ``probability > 1 - q``).
+    """
+
+    type: Literal["enquiry"]
+    enquiries: list[str] = Field(default_factory=list, description="Default: every enquiry")
+    converts: bool | None = Field(default=None, description="Fix the outcome instead of a draw")
+    delay: Number = Field(default_factory=lambda: Dist(value=0.0),
+                          description="Months after the first possible delivery")
+
+    @model_validator(mode="after")
+    def _delay(self) -> EnquiryConversion:
+        _within("delay", self.delay, 0.0, float("inf"))
+        return self
+
+
+class IndexShock(_Event):
+    """A commodity's price index multiplied by ``factor`` in the window.
+
+    Every price indexed to it (customer and purchase contracts with an index formula)
+    moves by its weight on the index; fixed prices do not move.
+    """
+
+    type: Literal["index_shock"]
+    commodity: str
+    factor: Number
+
+    @model_validator(mode="after")
+    def _factor(self) -> IndexShock:
+        _within("factor", self.factor, 0.0, float("inf"))
+        return self
+
+
 Event = Annotated[
     ExportControl | SupplierOutage | ProcessOutage | DemandShock | PriceShock | LaneClosure
-    | TariffChange | QualificationDelay,
+    | TariffChange | QualificationDelay | EnquiryConversion | IndexShock,
     Field(discriminator="type"),
 ]
 

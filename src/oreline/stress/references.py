@@ -22,7 +22,15 @@ from __future__ import annotations
 from oreline.errors import Issue, StressError
 from oreline.model.matrix import LinearProgram
 from oreline.stress.apply import StressContext
-from oreline.stress.events import Event, ExportControl, ProcessOutage, StressFile
+from oreline.stress.events import (
+    EnquiryConversion,
+    Event,
+    ExportControl,
+    IndexShock,
+    ProcessOutage,
+    StressFile,
+)
+from oreline.stress.market import indexed_anywhere
 
 __all__ = ["check_references"]
 
@@ -39,6 +47,7 @@ def _name_issues(ev: Event, i: int, where: str, known: dict[str, set[str]],
             refs.append((kind, value))
     refs += [("customer", c) for c in getattr(ev, "customers", [])]
     refs += [("commodity", c) for c in getattr(ev, "commodities", [])]
+    refs += [("enquiry", e) for e in getattr(ev, "enquiries", [])]
     issues = []
     for kind, value in refs:
         if value not in known[kind]:
@@ -74,6 +83,17 @@ def _basis_issues(ev: Event, i: int, where: str, ctx: StressContext) -> list[Iss
                                     f"quota is in t {ev.quota.basis} but the controlled "
                                     f"contracts deliver {', '.join(sorted(fams))}",
                                     f"state the quota in t {', '.join(sorted(fams))}"))
+    if isinstance(ev, IndexShock) and ev.commodity in family and not indexed_anywhere(
+            ctx, ev.commodity):
+        issues.append(Issue(where, f"events[{i}].commodity",
+                            f"index shock {ev.id!r} moves no price: no contract or customer "
+                            f"price is indexed to {ev.commodity!r}",
+                            "index a price to it (e.g. 'ndpr_oxide[Nd+Pr] + 5 USD/kg') or "
+                            "use price_shock"))
+    if isinstance(ev, EnquiryConversion) and not sc.enquiries:
+        issues.append(Issue(where, f"events[{i}]",
+                            f"enquiry event {ev.id!r}: scenario {sc.name!r} has no enquiries",
+                            "add enquiries to the scenario or drop the event"))
     if isinstance(ev, ProcessOutage) and ev.cap is not None:
         proc = next((p for p in sc.processes if p.id == ev.process), None)
         if proc is not None and ev.cap.basis != family[proc.main_output]:
@@ -99,6 +119,7 @@ def check_references(stress: StressFile, lp: LinearProgram, where: str) -> None:
         "process": {p.id for p in sc.processes}, "customer": {c.id for c in sc.customers},
         "group": {c.group for c in sc.customers}, "lane": {ln.id for ln in sc.lanes},
         "commodity": {c.id for c in sc.commodities},
+        "enquiry": {e.id for e in sc.enquiries},
     }
     active = {sc.contracts[int(i)].id for i in lp.net.purchases.contract}
     ctx = StressContext(lp)
