@@ -25,7 +25,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from oreline.scenario import schema
+from oreline.scenario import pricing, schema
 from oreline.scenario.readers import TABLES
 
 DOC = Path(__file__).with_name("scenario-format.md")
@@ -42,7 +42,9 @@ MODELS: list[tuple[str, type[BaseModel], str]] = [
     ("InitialStock", schema.InitialStock, "each entry of `initial_stock:`"),
     ("Lane", schema.Lane, "each entry of `lanes:`"),
     ("Customer", schema.Customer, "each entry of `customers:`"),
-    ("Policy", schema.Policy, "a customer's `provenance:`"),
+    ("Enquiry", schema.Enquiry, "each entry of `enquiries:`"),
+    ("Policy", schema.Policy, "a customer's or an enquiry's `provenance:`"),
+    ("PricePath", pricing.PricePath, "a commodity's `price_path:`"),
 ]
 
 #: Meaning of fields the schema leaves undescribed, and unit/basis notes (appended).
@@ -61,7 +63,7 @@ NOTES: dict[str, str] = {
     "Scenario.contracts": "Supply contracts",
     "Scenario.initial_stock": "Stock on hand at the start, by origin",
     "Scenario.lanes": "Transport lanes",
-    "Scenario.customers": "Demand",
+    "Scenario.customers": "Demand: signed offtake contracts",
     "Scenario.sources": "(key → citation; an entry's `source` may name a key)",
     "Horizon.start": "First period",
     "Horizon.periods": "Number of periods",
@@ -100,7 +102,8 @@ NOTES: dict[str, str] = {
     "Contract.max": "Most delivered per period (rate, basis = the commodity's family)",
     "Contract.min": "Least that must be taken per period (rate, same basis)",
     "Contract.take_or_pay": "Paid for per period whether taken or not (rate, same basis)",
-    "Contract.price": "Price per t delivered",
+    "Contract.price": "Price per t delivered: a fixed price (`2000 USD/t`) or an index "
+                      "formula (`0.95 x ndpr_oxide + 2 USD/kg`, see *Indexed prices*)",
     "Contract.start": "First period of deliveries (default: start of horizon)",
     "Contract.end": "Last period of deliveries (default: end of horizon)",
     "Contract.origin": "stages: mined, separated, refined, melted, produced; a country is "
@@ -130,7 +133,28 @@ NOTES: dict[str, str] = {
                         "periods only",
     "Customer.demand_by_period": "Demand for single periods, overriding `demand` there "
                                  "(CSV/Excel: the `demand` table)",
-    "Customer.price": "Price per t sold",
+    "Customer.price": "Price per t sold: a fixed price or an index formula "
+                      "(`ndpr_oxide[Nd+Pr] + dy_oxide[Dy] + 5 USD/kg`, see *Indexed prices*)",
+    "Customer.firm": "(rate, same basis; default `demand`): the plan must serve "
+                     "`demand x firm / demand` per period, shortfall below it is penalised",
+    "Customer.max": "(rate, same basis; default `demand`): the plan may sell up to "
+                    "`demand x max / demand` per period at the contract price",
+    "Enquiry.name": "Display name",
+    "Enquiry.group": "Group for reports",
+    "Enquiry.site": "Site id delivered to",
+    "Enquiry.product": "Commodity id asked for",
+    "Enquiry.demand": "Volume per period if it converts (rate, basis = the product's family)",
+    "Enquiry.profile": "January first, normalised by their mean; monthly periods only",
+    "Enquiry.demand_by_period": "Volumes for single periods (CSV/Excel: the `demand` table)",
+    "Enquiry.price": "Price basis offered: fixed or an index formula",
+    "Enquiry.shortfall_penalty": "As for customers",
+    "Enquiry.priority": "As for customers",
+    "Enquiry.start": "Earliest start month the buyer asks for",
+    "Enquiry.end": "Last period of demand",
+    "Enquiry.provenance": "The buyer's provenance rule, as for customers",
+    "Enquiry.probability": "`--demand expected` plans for probability x volume",
+    "Enquiry.qualification_months": "(6-18 months is typical for an alloy supplier); first "
+                                    "delivery is max(start, decision + qualification_months)",
     "Customer.shortfall_penalty": "Cost per t of unmet demand (see `priority`)",
     "Customer.priority": "1 (served first) to 9; without `shortfall_penalty` the penalty is "
                          "price × (3 − 0.25 × (priority − 1)), priority 5 when unset",
@@ -141,6 +165,7 @@ NOTES: dict[str, str] = {
     "Customer.provenance": "Which origin classes may serve the customer; text "
                            "`rule[:max_share]` or a mapping",
     "Policy.rule": "See *Provenance policies*",
+    "PricePath.observed": "in CSV/Excel the whole path is one JSON cell",
     "Policy.max_share": "crma: most of supply touching any one third country",
 }
 
@@ -154,6 +179,8 @@ def _aliases() -> dict[Any, str]:
         schema.FloatMap: "mapping of numbers",
         schema.StrMap: "mapping of text",
         schema.Source: "text or mapping",
+        pricing.ContractPrice: "price or index formula",
+        pricing.ForwardT: "text",
     }
 
 
@@ -220,6 +247,8 @@ def _default(info: FieldInfo) -> str:
     value = info.get_default(call_default_factory=True)
     if value is None or value == {} or value == []:
         return "–"
+    if isinstance(value, pricing.Forward):
+        return f"`{value}`"
     if isinstance(value, BaseModel):
         return f"`{value.model_dump(exclude_defaults=True) or 'any'}`".replace("{", "").replace(
             "}", "")

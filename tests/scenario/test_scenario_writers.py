@@ -58,7 +58,7 @@ def _non_default_fields(model: BaseModel, seen: dict[str, set[str]]) -> None:
         default = info.get_default(call_default_factory=True)
         if value != default:
             seen.setdefault(name, set()).add(field)
-        for item in value if isinstance(value, list) else [value]:
+        for item in value if isinstance(value, list | tuple) else [value]:
             if isinstance(item, BaseModel):
                 _non_default_fields(item, seen)
 
@@ -136,7 +136,8 @@ def test_csv_layout_is_the_reader_layout(tmp_path: Path) -> None:
     ]
     with (out / "demand.csv").open(newline="", encoding="utf-8") as fh:
         assert list(csv.reader(fh))[1:] == [["eu_magnets", "2026-09", "50 t/quarter alloy"],
-                                            ["eu_magnets", "2027-03", "150 t/quarter alloy"]]
+                                            ["eu_magnets", "2027-03", "150 t/quarter alloy"],
+                                            ["jp_magnets", "2026-12", "90 t/quarter alloy"]]
     with (out / "commodities.csv").open(newline="", encoding="utf-8") as fh:
         first = next(csv.DictReader(fh))
     assert first["compounds"] == "Nd2O3=0.75; Pr6O11=0.25"

@@ -51,6 +51,7 @@ from oreline.units import Price, UnitError, parse_price
 __all__ = [
     "ContractPrice",
     "Forward",
+    "ForwardT",
     "IndexFormula",
     "IndexTerm",
     "PricePath",
@@ -163,7 +164,7 @@ class PricePath(_Base):
     observed: Annotated[dict[str, Price], BeforeValidator(_observed),
                         PlainSerializer(lambda d: {k: str(v) for k, v in d.items()})] = Field(
         description="Month (YYYY-MM) -> price, earliest first")
-    forward: ForwardT = Field(default_factory=Forward, description=(
+    forward: ForwardT = Field(default=Forward(), description=(
         "After the last observed month: 'flat', 'linear to <price> by <YYYY-MM>' or "
         "'growth <r> %/yr'"))
 

@@ -320,7 +320,7 @@ class Contract(_Entity):
     max: Rate
     min: Rate | None = None
     take_or_pay: Rate | None = None
-    price: ContractPrice = Field(description="Fixed, or an index formula")
+    price: ContractPrice
     start: YearMonth | None = None
     end: YearMonth | None = None
     lead_time: int = Field(default=0, ge=0, description="Periods from order to delivery")
@@ -363,7 +363,7 @@ class _Demand(_Entity):
         default=None, description="12 month-of-year weights for a yearly demand"
     )
     demand_by_period: dict[YearMonth, Rate] = Field(default_factory=dict)
-    price: ContractPrice = Field(description="Fixed, or an index formula")
+    price: ContractPrice
     shortfall_penalty: PriceT | None = None
     priority: int | None = Field(default=None, ge=1, le=9)
     start: YearMonth | None = None
