@@ -121,3 +121,20 @@ def test_scenario_show_marks_disabled_contracts_and_omits_empty_origins():
     assert dubbo and dubbo[0].rstrip().rstrip("│").rstrip().endswith("(off)")
     iron = [line for line in res.stdout.splitlines() if "iron ≤" in line]
     assert iron and "[]" not in iron[0]
+
+
+def test_plan_demand_switch():
+    market = str(Path(__file__).parents[1] / "network" / "data" / "market.yaml")
+    firm = run("plan", market, "--demand", "firm")
+    assert firm.returncode == 0, firm.stderr
+    assert "Customers (demand: firm" in firm.stdout
+    assert "48.0 t firm + 0.0 t expected from enquiries" in firm.stdout
+    assert "48.0 t of enquiry volume left in the pipeline" in firm.stdout
+    expected = run("plan", market)
+    assert "48.0 t firm + 20.0 t expected from enquiries; 2.0 t unqualified" in expected.stdout
+    assert "e1 (enquiry)" in expected.stdout
+    assert "28.0 t of enquiry volume not expected to convert" in expected.stdout
+    every = run("plan", market, "--demand", "all")
+    assert "48.0 t firm + 48.0 t expected" in every.stdout
+    bad = run("plan", market, "--demand", "likely")
+    assert bad.returncode == 2 and "likely" in bad.stderr

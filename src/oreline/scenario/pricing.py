@@ -144,8 +144,9 @@ def _observed(value: object) -> object:
     for key in value:
         try:
             numbers.append(month_number(str(key)))
-        except ValueError as exc:
-            raise ValueError(f"price path key {key!r}: {exc}") from None
+        except ValueError:
+            raise ValueError(f"price path key {key!r} is not a month{_FIX}write months as "
+                             "'YYYY-MM', e.g. '2026-07'") from None
     if numbers != sorted(set(numbers)):
         raise ValueError(f"price path months {list(map(str, value))} are not in date order"
                          f"{_FIX}list observed months once each, earliest first")
@@ -267,6 +268,9 @@ def parse_index_formula(text: str) -> IndexFormula:
                                factor=float(match["factor"] or 1.0)))
     if not terms:
         raise ValueError(f"cannot read price {text!r}{_FIX}write e.g. '85 USD/kg' or {_EXAMPLE}")
+    if premium is None and len(terms) == 1 and not terms[0].elements and "x" not in text:
+        raise ValueError(f"cannot read price {text!r}{_FIX}write a fixed price such as "
+                         f"'85 USD/kg' or an index formula such as {_EXAMPLE}")
     if premium is None:
         raise ValueError(f"index price {text!r} has no premium{_FIX}end it with a premium, "
                          "e.g. '+ 5 USD/kg' (or '+ 0 USD/kg')")
@@ -300,8 +304,7 @@ def _contract_price(value: object) -> Price | IndexFormula:
     try:
         return parse_price(value)
     except UnitError as exc:
-        if re.match(r"^\s*[-+]?\d[\d,_.eE]*\s*[A-Z]{3}\b", str(value)) or "[" not in str(
-                value) and " + " not in str(value) and " - " not in str(value):
+        if re.match(r"^\s*[-+]?\d[\d,_.eE]*\s*[A-Z]{3}\b", str(value)):
             raise ValueError(str(exc)) from None  # meant as a fixed price
     return parse_index_formula(str(value))
 

@@ -415,8 +415,8 @@ class Enquiry(_Demand):
         except (TypeError, ValueError):
             number = float("nan")
         if not 0.0 <= number <= 1.0:
-            raise ValueError(f"probability {value!r} is not between 0 and 1{FIX_MARK}write the "
-                             "chance that the enquiry becomes a contract, e.g. 0.6")
+            raise ValueError(f"a probability of conversion must be between 0 and 1{FIX_MARK}"
+                             "write the chance that the enquiry becomes a contract, e.g. 0.6")
         return number
 
 
