@@ -17,8 +17,8 @@ from oreline.network import compile_network
 from oreline.network.pipeline import first_delivery
 from oreline.planner import run_plan
 from oreline.scenario.schema import Enquiry
-from tests.network.market import market, market_dict
 from tests.conftest import scenario_from
+from tests.network.market import market, market_dict
 
 
 def test_first_delivery_is_the_later_of_start_and_qualification():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -15,7 +15,7 @@ from oreline.cli.printers import print_plan
 __all__ = ["DemandChoice", "plan"]
 
 
-class DemandChoice(str, Enum):
+class DemandChoice(StrEnum):
     """``--demand``: how much of the sales pipeline the plan serves."""
 
     firm = "firm"

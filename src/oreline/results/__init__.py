@@ -38,8 +38,10 @@ class PlanResults:
 
 
 def _fill(lp: LinearProgram, k: Kpis, x: np.ndarray) -> pd.DataFrame:
-    """Per demand line with any volume: firm, expected, unqualified and excluded demand,
-    served, shortfall and the fill rate of the plannable (firm + expected) demand.
+    """Per demand line with any volume: its demand split, what was served, the fill rate.
+
+    The split is firm, expected, unqualified and excluded demand; the fill rate is of the
+    plannable (firm + expected) demand.
 
     ``served_t`` is what was sold, which exceeds the demand when a contract's ``max``
     lets the buyer take more than its firm volume.
@@ -134,6 +136,7 @@ def make_results(lp: LinearProgram, sol: Solution,
         tables=tables, kpis={**kpi.scalars, **_pipeline_kpis(lp)}, fill_rate=_fill(lp, kpi, sol.x),
         utilisation=util_by.reset_index(), shadow=shadow, balance=balance,
         dfars_clean=_dfars_clean(lp, kpi),
-        meta={"demand_mode": net.demand_mode, "columns": lp.n_cols, "rows": lp.n_rows, "nonzeros": int(lp.matrix.nnz),
+        meta={"demand_mode": net.demand_mode, "columns": lp.n_cols, "rows": lp.n_rows,
+              "nonzeros": int(lp.matrix.nnz),
               "iterations": sol.iterations, **{f"{k}_seconds": v for k, v in sol.timings.items()}},
     )

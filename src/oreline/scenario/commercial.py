@@ -36,7 +36,7 @@ def _suggest(name: str, options: Sequence[str]) -> str:
 
 def equivalent_content(product: dict[str, float], index: dict[str, float],
                        elements: Sequence[str]) -> float:
-    """t of the index commodity holding the ``elements`` of one t of the product.
+    """T of the index commodity holding the ``elements`` of one t of the product.
 
     Examples
     --------

@@ -34,7 +34,7 @@ Examples
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import (
@@ -201,7 +201,7 @@ def monthly_prices(path: PricePath, months: list[str]) -> np.ndarray:
     xs = np.array([month_number(m) for m in path.observed], dtype=float)
     ys = np.array([p.per_tonne for p in path.observed.values()])
     m = np.array([month_number(x) for x in months], dtype=float)
-    out = np.interp(m, xs, ys)
+    out: np.ndarray = np.asarray(np.interp(m, xs, ys), dtype=float)
     after = m > xs[-1]
     fw = path.forward
     if fw.kind == "growth":
