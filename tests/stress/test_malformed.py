@@ -50,6 +50,11 @@ CASES = {
                       " mode: quota}\n", 4, "mode quota needs quota"),
     "duplicate_ids": ("  - {id: e, type: lane_closure, lane: x}\n"
                       "  - {id: e, type: lane_closure, lane: y}\n", 5, "duplicate event id"),
+    "enquiry_negative_delay": ("  - {id: e, type: enquiry,"
+                               " delay: {dist: uniform, low: -2, high: 3}}\n", 4,
+                               "delay must be at least 0"),
+    "index_shock_negative": ("  - {id: e, type: index_shock, commodity: oxide, factor: -0.1}\n",
+                             4, "factor must be at least 0"),
     "outage_both_ways": ("  - {id: e, type: process_outage, process: electrolysis, fraction: 0.5,"
                          " cap: 5 t/month metal}\n", 4, "not both"),
 }

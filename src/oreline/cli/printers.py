@@ -216,7 +216,8 @@ def print_scenario(sc: Scenario) -> None:
     console.print(f"[bold]{sc.name}[/bold]: {sc.description}")
     console.print(f"horizon {sc.horizon.start} + {sc.horizon.periods} {sc.horizon.period}s, "
                   f"currency {sc.currency}, discount {sc.discount_rate:.1%}/yr")
-    for entity in ("commodities", "sites", "processes", "contracts", "lanes", "customers"):
+    for entity in ("commodities", "sites", "processes", "contracts", "lanes", "customers",
+                   "enquiries"):
         items = getattr(sc, entity)
         table = Table(title=f"{entity} ({len(items)})", title_justify="left")
         table.add_column("id")
@@ -244,5 +245,9 @@ def _detail(entity: str, item: Any) -> str:
                 + ("" if d(item, "enabled", True) else " (off)"))
     if entity == "lanes":
         return f"{d(item, 'origin')} -> {d(item, 'destination')}, {d(item, 'lead_time')} periods"
-    return (f"{d(item, 'product')} {d(item, 'demand')} at {d(item, 'price')}, "
+    text = (f"{d(item, 'product')} {d(item, 'demand')} at {d(item, 'price')}, "
             f"policy {d(item, 'provenance').rule}")
+    if entity == "enquiries":
+        text += (f", p={d(item, 'probability'):g}, qualification "
+                 f"{d(item, 'qualification_months')} months")
+    return text

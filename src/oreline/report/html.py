@@ -63,7 +63,8 @@ def render_report(plan: Plan) -> str:
                                                        div_id=f"plot-{key}") + "</section>"
              for key, fig in figs]
     short = r.shortfalls.groupby(["customer", "cause"], as_index=False)["shortfall_t"].sum()
-    fill = r.fill_rate[["customer", "demand_t", "served_t", "shortfall_t", "fill_rate"]]
+    fill = r.fill_rate[["customer", "kind", "firm_t", "expected_t", "unqualified_demand_t",
+                        "served_t", "shortfall_t", "fill_rate"]]
     shadow = []
     for key, title in (("capacity", "Capacity (+1 t/period)"), ("supply", "Supply (+1 t)"),
                        ("provenance", "Relaxing a provenance rule (+1 t of a class)")):

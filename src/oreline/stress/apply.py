@@ -226,9 +226,9 @@ def _price(ctx: StressContext, occ: Occurrence, ch: Changes) -> None:
             ch.cost[ctx.cols(fam, ks, t)] *= f
     if ev.applies_to in ("sales", "both"):
         net = ctx.lp.net
-        sc = net.scenario
+        lines = net.demand_lines
         sales = [s for s, c in enumerate(net.sales.customer)
-                 if sc.customers[int(c)].product == ev.commodity]
+                 if lines[int(c)].product == ev.commodity]
         ch.cost[ctx.cols("Customer-sale", sales, t)] *= f
 
 
