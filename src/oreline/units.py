@@ -32,9 +32,9 @@ from dataclasses import dataclass
 __all__ = [
     "ATOMIC_WEIGHTS",
     "BASES",
+    "VALENCES",
     "Price",
     "Quantity",
-    "VALENCES",
     "UnitError",
     "conversion_factors",
     "element_fractions",
