@@ -285,3 +285,23 @@ def test_isomorphous_mix_returns_the_ratio(ratio: float) -> None:
     fractions = oxide_mix_element_fractions(mix)
     assert math.isclose(fractions["Zr"] / fractions["Hf"], ratio, rel_tol=1e-9)
     assert math.isclose(sum(mix.values()), 1.0, rel_tol=1e-12)
+
+
+def test_factor_table_in_the_docs_is_the_code() -> None:
+    """docs/scenario-format.md lists the product-line factors; they must be the code's."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "scenario-format.md").read_text(
+        encoding="utf-8")
+    block = re.search(r"<!-- factors:start -->\n(.*?)<!-- factors:end -->", text, re.S)
+    assert block is not None
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")]
+            for line in block.group(1).splitlines()[2:]]
+    assert len(rows) == 11
+    for compound, per_kg, per_metal, reductant in rows:
+        assert float(per_kg) == round(metal_per_oxide(compound), 4), compound
+        assert float(per_metal) == round(oxide_per_metal(compound), 4), compound
+        if reductant:
+            name, value = reductant.split()
+            assert float(value) == round(reductant_per_metal(compound, name), 4), compound
