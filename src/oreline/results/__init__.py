@@ -60,13 +60,19 @@ def _utilisation(lp: LinearProgram, production: pd.DataFrame) -> pd.DataFrame:
 
 
 def _dfars_clean(lp: LinearProgram, k: Kpis) -> pd.DataFrame:
-    """DFARS-clean share of each product's output per period (periods it was made in)."""
+    """DFARS-clean share of each product's output per period (periods it was made in).
+
+    Only products that carry an origin are listed: an untracked product (titanium
+    sponge, a chloride...) has no stages to be clean or not.
+    """
     net = lp.net
-    if not (np.abs(k.run) > TOL).any():
-        return pd.DataFrame(columns=["product", "period", "output_t", "dfars_clean_t"])
     product = np.array([net.scenario.processes[p].main_output for p in net.modes.process],
                        dtype=object)
-    e, t = np.nonzero(np.abs(k.run) > TOL)
+    tracked = np.array([net.classes[c].tracked for c in net.modes.out_cls], dtype=bool)
+    made = (np.abs(k.run) > TOL) & tracked.reshape(-1, 1)
+    if not made.any():
+        return pd.DataFrame(columns=["product", "period", "output_t", "dfars_clean_t"])
+    e, t = np.nonzero(made)
     df = pd.DataFrame({"product": product[e], "period": np.asarray(net.periods)[t],
                        "output_t": k.run[e, t], "dfars_clean_t": k.dfars_clean[e, t]})
     return df.groupby(["product", "period"], as_index=False)[["output_t", "dfars_clean_t"]].sum()
