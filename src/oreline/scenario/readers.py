@@ -10,6 +10,7 @@ file and line. Which file to read, and ``extends:``, are resolved in
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import json
 from dataclasses import dataclass, field
@@ -17,6 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from oreline.errors import Issue, ScenarioError
+from oreline.scenario.guards import (
+    GuardedComposer,
+    LimitExceededError,
+    check_workbook,
+    read_text,
+)
 
 __all__ = [
     "TABLES",
@@ -82,6 +89,12 @@ def _yaml_locs(node: Any, prefix: Loc, file: str, out: dict[Loc, str]) -> None:
                 line = node.lc.key(key)[0] + 1
             except (KeyError, TypeError):  # pragma: no cover - ruamel always records keys
                 continue
+            if not isinstance(key, str | int | float):  # "? {a: 1}" or "[1, 2]: x"
+                kind = ("list" if isinstance(key, tuple | list) else "mapping"
+                        if hasattr(key, "items") else type(key).__name__)
+                raise ScenarioError([Issue(f"{file}:{line}", "", f"a key is a {kind}, not a "
+                                           "name",
+                                           "write keys as plain names, e.g. 'name: ...'")])
             out[(*prefix, str(key))] = f"{file}:{line}"
             _yaml_locs(node[key], (*prefix, str(key)), file, out)
     elif isinstance(node, CommentedSeq):
@@ -102,6 +115,27 @@ def _plain(node: Any) -> Any:
     return node
 
 
+def _reader_line(exc: Exception, text: str) -> str:
+    """``":N"``, the line of a character the YAML reader refused, or ``""``."""
+    position = getattr(exc, "position", None)
+    return f":{text.count(chr(10), 0, position) + 1}" if isinstance(position, int) else ""
+
+
+def _value_issue(path: Path, text: str, exc: ValueError) -> Issue:
+    """A scalar the YAML constructor cannot turn into a value.
+
+    Placed at the line of the longest run of digits: Python refuses to read integers
+    of more than 4,300 digits.
+    """
+    import re
+
+    runs = list(re.finditer(r"\d{100,}", text))
+    longest = max(runs, key=lambda m: m.end() - m.start(), default=None)
+    where = f"{path}:{text.count(chr(10), 0, longest.start()) + 1}" if longest else str(path)
+    return Issue(where, "", f"a value cannot be read: {str(exc).split(';')[0]}",
+                 "shorten the number, or quote it to keep it as text")
+
+
 def read_yaml(path: Path) -> Raw:
     """Read one YAML file, recording the line of every key and list item.
 
@@ -110,7 +144,8 @@ def read_yaml(path: Path) -> Raw:
     Raises
     ------
     ScenarioError
-        If the file is not valid YAML or not a mapping.
+        If the file is not valid YAML or not a mapping, or is refused by
+        :mod:`oreline.scenario.guards` (size, encoding, nesting, aliases).
 
     Examples
     --------
@@ -124,11 +159,17 @@ def read_yaml(path: Path) -> Raw:
     from ruamel.yaml.error import YAMLError
 
     yaml = YAML(typ="rt")
+    yaml.Composer = GuardedComposer
+    text = read_text(path)
     try:
-        node = yaml.load(path.read_text(encoding="utf-8"))
+        node = yaml.load(text)
+    except LimitExceededError as exc:
+        raise ScenarioError([Issue(f"{path}:{exc.line}", "", exc.message, exc.fix)]) from None
+    except ValueError as exc:  # a number of thousands of digits (Python's int limit)
+        raise ScenarioError([_value_issue(path, text, exc)]) from None
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
+        line = f":{mark.line + 1}" if mark is not None else _reader_line(exc, text)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
         if context and start is not None and mark is not None and start.line != mark.line:
@@ -237,42 +278,91 @@ def _column_fix(extra: list[str], allowed: list[str]) -> str:
     return " ".join([*hints, f"allowed columns: {', '.join(allowed)}"])
 
 
+def _csv_rows(file: Path, name: str, issues: list[Issue]) -> list[tuple[str, dict[str, Any]]]:
+    """The non-blank rows of one CSV table, appending its problems to ``issues``."""
+    text = read_text(file, rows=True)
+    if not text.strip():
+        issues.append(_empty_table(str(file), name))
+        return []
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    rows = []
+    try:
+        extra = [c for c in reader.fieldnames or [] if c not in TABLES[name]]
+        if extra:
+            issues.append(Issue(f"{file} row 1", "", f"unknown column(s) {extra}",
+                                _column_fix(extra, TABLES[name])))
+        for n, row in enumerate(reader, start=2):
+            spill = row.get(None)  # type: ignore[call-overload]
+            if spill:
+                issues.append(Issue(
+                    f"{file} row {n}", "", f"the row has {len(row) - 1 + len(spill)} cells "
+                    f"but the header has {len(row) - 1} columns (extra: {spill})",
+                    'put values holding a comma in double quotes, e.g. "A, B"'))
+            clean = {k: _cell(v) for k, v in row.items() if k in TABLES[name]}
+            if any(v is not None for v in clean.values()):
+                rows.append((f"{file} row {n}", clean))
+    except csv.Error as exc:  # a field over the csv module's size limit
+        issues.append(Issue(f"{file} row {reader.line_num}", "", f"not a readable CSV "
+                            f"file: {exc}", 'save it as "CSV UTF-8 (comma delimited)"; a '
+                            "value holding a comma, quote or line break goes in double quotes"))
+    return rows
+
+
+def _empty_table(where: str, name: str) -> Issue:
+    """A CSV file or sheet with nothing in it, not even the header row."""
+    entity = {"scenario": "setting", "sources": "source", "capacity": "capacity phase",
+              "initial_stock": "stock", "demand": "customer and period"}.get(
+        name, name.removesuffix("s"))
+    plural = {"scenario": "settings", "initial_stock": "initial stock", "capacity":
+              "capacity phases", "demand": "demand by period"}.get(name, name)
+    return Issue(where, "", f"the {name!r} table is empty: it has no header row, so it "
+                 f"would silently give no {plural}",
+                 f"start it with the header row {','.join(TABLES[name])} and add one row per "
+                 f"{entity}; or delete it if the scenario has none")
+
+
+def _not_a_scenario_folder(path: Path) -> Issue:
+    """A folder given as a scenario that holds no CSV file: say what it holds instead."""
+    try:
+        found = sorted(p.name for p in path.iterdir())
+    except OSError as exc:
+        return Issue(str(path), "", f"the folder cannot be listed: {exc.strerror or exc}",
+                     f"make it readable (chmod u+rx {path})")
+    shown = ", ".join(found[:8]) + (f" and {len(found) - 8} more" if len(found) > 8 else "")
+    yamls = [p for p in found if p.lower().endswith((".yaml", ".yml", ".xlsx"))]
+    fix = (f"give the file's path, e.g. {path / yamls[0]}" if yamls else
+           "a scenario folder holds scenario.csv and one CSV file per table "
+           f"({', '.join(TABLES)}); or give the path of a .yaml or .xlsx scenario")
+    return Issue(str(path), "", "the folder holds no CSV files" +
+                 (f" (it holds: {shown})" if found else " (it is empty)"), fix)
+
+
 def read_csv_folder(path: Path) -> Raw:
     """Read a folder of CSV files, one per table of :data:`TABLES`, recording each row.
 
     Raises
     ------
     ScenarioError
-        Listing every unknown table or column, overfull row and a missing ``scenario.csv``.
+        If the folder holds no CSV file, or listing every unknown, empty, unreadable or
+        non-UTF-8 table, unknown column, overfull row and a missing ``scenario.csv``.
 
     """
     tables: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     known = set(TABLES)
     issues = []
-    for file in sorted(path.glob("*.csv")):
+    files = sorted(path.glob("*.csv"))
+    if not files:
+        raise ScenarioError([_not_a_scenario_folder(path)])
+    for file in files:
         name = file.stem
         if name not in known:
             issues.append(Issue(str(file), "", f"unknown table {name!r}",
                                 f"name CSV files after: {', '.join(TABLES)}"))
             continue
-        with file.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            extra = [c for c in reader.fieldnames or [] if c not in TABLES[name]]
-            if extra:
-                issues.append(Issue(f"{file} row 1", "", f"unknown column(s) {extra}",
-                                    _column_fix(extra, TABLES[name])))
-            rows = []
-            for n, row in enumerate(reader, start=2):
-                spill = row.get(None)  # type: ignore[call-overload]
-                if spill:
-                    issues.append(Issue(
-                        f"{file} row {n}", "", f"the row has {len(row) - 1 + len(spill)} cells "
-                        f"but the header has {len(row) - 1} columns (extra: {spill})",
-                        'put values holding a comma in double quotes, e.g. "A, B"'))
-                clean = {k: _cell(v) for k, v in row.items() if k in TABLES[name]}
-                if any(v is not None for v in clean.values()):
-                    rows.append((f"{file} row {n}", clean))
-            tables[name] = rows
+        try:
+            tables[name] = _csv_rows(file, name, issues)
+        except ScenarioError as exc:  # unreadable, too large, not UTF-8, binary
+            issues += exc.issues
     if "scenario" not in tables:
         issues.append(Issue(str(path), "", "no scenario.csv in the folder",
                             "add scenario.csv with key,value rows (name, horizon.start, ...)"))
@@ -287,12 +377,13 @@ def read_excel(path: Path) -> Raw:
     Raises
     ------
     ScenarioError
-        If the workbook cannot be opened, or listing every unknown sheet or column,
-        value without a header and a missing ``scenario`` sheet.
+        If the file is not a workbook or cannot be opened, or listing every unknown sheet
+        or column, empty sheet, value without a header and a missing ``scenario`` sheet.
 
     """
     from openpyxl import load_workbook
 
+    check_workbook(path)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a bad file
@@ -308,6 +399,9 @@ def read_excel(path: Path) -> Raw:
             continue
         rows_iter = ws.iter_rows(values_only=True)
         header = [str(h) if h is not None else "" for h in next(rows_iter, ())]
+        if not any(header):
+            issues.append(_empty_table(f"{path} sheet {name}", name))
+            continue
         extra = [c for c in header if c and c not in TABLES[name]]
         if extra:
             issues.append(Issue(f"{path} sheet {name} row 1", "", f"unknown column(s) {extra}",
