@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import errno
 import math
+import re
 import stat
 import zipfile
 from pathlib import Path
@@ -38,10 +39,14 @@ __all__ = [
     "LimitExceededError",
     "broken_link_issue",
     "check_workbook",
+    "empty_table_issue",
+    "folder_issue",
     "path_exists",
     "read_bytes",
     "read_text",
+    "reader_line",
     "stat_issue",
+    "value_issue",
 ]
 
 #: Deepest nesting of YAML mappings and lists (a scenario needs about six levels).
@@ -256,6 +261,54 @@ def check_workbook(path: Path) -> None:
     if unpacked > UNPACKED_FACTOR * limit_mb * 1e6:
         raise ScenarioError([_size_issue(path, unpacked, limit_mb,
                                          "the workbook's unpacked content", UNPACKED_FACTOR)])
+
+
+def reader_line(exc: Exception, text: str) -> str:
+    """``":N"``, the line of a character the YAML reader refused, or ``""``."""
+    position = getattr(exc, "position", None)
+    return f":{text.count(chr(10), 0, position) + 1}" if isinstance(position, int) else ""
+
+
+def value_issue(path: Path, text: str, exc: ValueError) -> Issue:
+    """A scalar the YAML constructor cannot turn into a value.
+
+    Placed at the line of the longest run of digits: Python refuses to read integers
+    of more than 4,300 digits.
+    """
+    runs = list(re.finditer(r"\d{100,}", text))
+    longest = max(runs, key=lambda m: m.end() - m.start(), default=None)
+    where = f"{path}:{text.count(chr(10), 0, longest.start()) + 1}" if longest else str(path)
+    return Issue(where, "", f"a value cannot be read: {str(exc).split(';')[0]}",
+                 "shorten the number, or quote it to keep it as text")
+
+
+def empty_table_issue(where: str, name: str, columns: list[str]) -> Issue:
+    """A CSV file or sheet with nothing in it, not even the header row."""
+    entity = {"scenario": "setting", "sources": "source", "capacity": "capacity phase",
+              "initial_stock": "stock", "demand": "customer and period"}.get(
+        name, name.removesuffix("s"))
+    plural = {"scenario": "settings", "initial_stock": "initial stock", "capacity":
+              "capacity phases", "demand": "demand by period"}.get(name, name)
+    return Issue(where, "", f"the {name!r} table is empty: it has no header row, so it "
+                 f"would silently give no {plural}",
+                 f"start it with the header row {','.join(columns)} and add one row per "
+                 f"{entity}; or delete it if the scenario has none")
+
+
+def folder_issue(path: Path, tables: list[str]) -> Issue:
+    """A folder given as a scenario that holds no CSV file: say what it holds instead."""
+    try:
+        found = sorted(p.name for p in path.iterdir())
+    except OSError as exc:
+        return Issue(str(path), "", f"the folder cannot be listed: {exc.strerror or exc}",
+                     f"make it readable (chmod u+rx {path})")
+    shown = ", ".join(found[:8]) + (f" and {len(found) - 8} more" if len(found) > 8 else "")
+    yamls = [p for p in found if p.lower().endswith((".yaml", ".yml", ".xlsx"))]
+    fix = (f"give the file's path, e.g. {path / yamls[0]}" if yamls else
+           "a scenario folder holds scenario.csv and one CSV file per table "
+           f"({', '.join(tables)}); or give the path of a .yaml or .xlsx scenario")
+    return Issue(str(path), "", "the folder holds no CSV files" +
+                 (f" (it holds: {shown})" if found else " (it is empty)"), fix)
 
 
 class GuardedComposer(Composer):  # type: ignore[misc]

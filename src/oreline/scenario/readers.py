@@ -22,7 +22,11 @@ from oreline.scenario.guards import (
     GuardedComposer,
     LimitExceededError,
     check_workbook,
+    empty_table_issue,
+    folder_issue,
     read_text,
+    reader_line,
+    value_issue,
 )
 
 __all__ = [
@@ -115,27 +119,6 @@ def _plain(node: Any) -> Any:
     return node
 
 
-def _reader_line(exc: Exception, text: str) -> str:
-    """``":N"``, the line of a character the YAML reader refused, or ``""``."""
-    position = getattr(exc, "position", None)
-    return f":{text.count(chr(10), 0, position) + 1}" if isinstance(position, int) else ""
-
-
-def _value_issue(path: Path, text: str, exc: ValueError) -> Issue:
-    """A scalar the YAML constructor cannot turn into a value.
-
-    Placed at the line of the longest run of digits: Python refuses to read integers
-    of more than 4,300 digits.
-    """
-    import re
-
-    runs = list(re.finditer(r"\d{100,}", text))
-    longest = max(runs, key=lambda m: m.end() - m.start(), default=None)
-    where = f"{path}:{text.count(chr(10), 0, longest.start()) + 1}" if longest else str(path)
-    return Issue(where, "", f"a value cannot be read: {str(exc).split(';')[0]}",
-                 "shorten the number, or quote it to keep it as text")
-
-
 def read_yaml(path: Path) -> Raw:
     """Read one YAML file, recording the line of every key and list item.
 
@@ -166,10 +149,10 @@ def read_yaml(path: Path) -> Raw:
     except LimitExceededError as exc:
         raise ScenarioError([Issue(f"{path}:{exc.line}", "", exc.message, exc.fix)]) from None
     except ValueError as exc:  # a number of thousands of digits (Python's int limit)
-        raise ScenarioError([_value_issue(path, text, exc)]) from None
+        raise ScenarioError([value_issue(path, text, exc)]) from None
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else _reader_line(exc, text)
+        line = f":{mark.line + 1}" if mark is not None else reader_line(exc, text)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
         if context and start is not None and mark is not None and start.line != mark.line:
@@ -282,15 +265,18 @@ def _csv_rows(file: Path, name: str, issues: list[Issue]) -> list[tuple[str, dic
     """The non-blank rows of one CSV table, appending its problems to ``issues``."""
     text = read_text(file, rows=True)
     if not text.strip():
-        issues.append(_empty_table(str(file), name))
+        issues.append(empty_table_issue(str(file), name, TABLES[name]))
         return []
     reader = csv.DictReader(io.StringIO(text, newline=""))
     rows = []
     try:
         extra = [c for c in reader.fieldnames or [] if c not in TABLES[name]]
         if extra:
-            issues.append(Issue(f"{file} row 1", "", f"unknown column(s) {extra}",
-                                _column_fix(extra, TABLES[name])))
+            fix = _column_fix(extra, TABLES[name])
+            if len(reader.fieldnames or []) == 1 and ";" in extra[0]:
+                fix = ("the file separates values with ';' (a regional Excel setting): save it "
+                       'as "CSV UTF-8 (comma delimited)" or replace the semicolons by commas')
+            issues.append(Issue(f"{file} row 1", "", f"unknown column(s) {extra}", fix))
         for n, row in enumerate(reader, start=2):
             spill = row.get(None)  # type: ignore[call-overload]
             if spill:
@@ -308,35 +294,6 @@ def _csv_rows(file: Path, name: str, issues: list[Issue]) -> list[tuple[str, dic
     return rows
 
 
-def _empty_table(where: str, name: str) -> Issue:
-    """A CSV file or sheet with nothing in it, not even the header row."""
-    entity = {"scenario": "setting", "sources": "source", "capacity": "capacity phase",
-              "initial_stock": "stock", "demand": "customer and period"}.get(
-        name, name.removesuffix("s"))
-    plural = {"scenario": "settings", "initial_stock": "initial stock", "capacity":
-              "capacity phases", "demand": "demand by period"}.get(name, name)
-    return Issue(where, "", f"the {name!r} table is empty: it has no header row, so it "
-                 f"would silently give no {plural}",
-                 f"start it with the header row {','.join(TABLES[name])} and add one row per "
-                 f"{entity}; or delete it if the scenario has none")
-
-
-def _not_a_scenario_folder(path: Path) -> Issue:
-    """A folder given as a scenario that holds no CSV file: say what it holds instead."""
-    try:
-        found = sorted(p.name for p in path.iterdir())
-    except OSError as exc:
-        return Issue(str(path), "", f"the folder cannot be listed: {exc.strerror or exc}",
-                     f"make it readable (chmod u+rx {path})")
-    shown = ", ".join(found[:8]) + (f" and {len(found) - 8} more" if len(found) > 8 else "")
-    yamls = [p for p in found if p.lower().endswith((".yaml", ".yml", ".xlsx"))]
-    fix = (f"give the file's path, e.g. {path / yamls[0]}" if yamls else
-           "a scenario folder holds scenario.csv and one CSV file per table "
-           f"({', '.join(TABLES)}); or give the path of a .yaml or .xlsx scenario")
-    return Issue(str(path), "", "the folder holds no CSV files" +
-                 (f" (it holds: {shown})" if found else " (it is empty)"), fix)
-
-
 def read_csv_folder(path: Path) -> Raw:
     """Read a folder of CSV files, one per table of :data:`TABLES`, recording each row.
 
@@ -352,7 +309,7 @@ def read_csv_folder(path: Path) -> Raw:
     issues = []
     files = sorted(path.glob("*.csv"))
     if not files:
-        raise ScenarioError([_not_a_scenario_folder(path)])
+        raise ScenarioError([folder_issue(path, list(TABLES))])
     for file in files:
         name = file.stem
         if name not in known:
@@ -400,7 +357,7 @@ def read_excel(path: Path) -> Raw:
         rows_iter = ws.iter_rows(values_only=True)
         header = [str(h) if h is not None else "" for h in next(rows_iter, ())]
         if not any(header):
-            issues.append(_empty_table(f"{path} sheet {name}", name))
+            issues.append(empty_table_issue(f"{path} sheet {name}", name, TABLES[name]))
             continue
         extra = [c for c in header if c and c not in TABLES[name]]
         if extra:
