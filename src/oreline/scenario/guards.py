@@ -40,6 +40,7 @@ __all__ = [
     "broken_link_issue",
     "check_workbook",
     "empty_table_issue",
+    "flow_depth_issue",
     "folder_issue",
     "path_exists",
     "read_bytes",
@@ -309,6 +310,34 @@ def folder_issue(path: Path, tables: list[str]) -> Issue:
            f"({', '.join(tables)}); or give the path of a .yaml or .xlsx scenario")
     return Issue(str(path), "", "the folder holds no CSV files" +
                  (f" (it holds: {shown})" if found else " (it is empty)"), fix)
+
+
+_BRACKET_RUN = re.compile(r"(?:[\[{][ \t\r\n]*){" + str(MAX_DEPTH + 1) + ",}")
+
+
+def flow_depth_issue(path: Path, text: str) -> Issue | None:
+    """The problem of a run of more than :data:`MAX_DEPTH` opening brackets, or ``None``.
+
+    Checked before parsing: ruamel's scanner looks up to 1,024 characters ahead for
+    every open bracket, so deep flow nesting costs seconds before the composer's depth
+    limit is reached.
+
+    Examples
+    --------
+    >>> flow_depth_issue(Path("a.yaml"), "d: " + "[" * 100).message
+    'the YAML nests deeper than 64 levels (65 or more opening brackets in a row)'
+    >>> flow_depth_issue(Path("a.yaml"), "d: [[1, 2], [3]]") is None
+    True
+
+    """
+    match = _BRACKET_RUN.search(text)
+    if match is None:
+        return None
+    line = text.count("\n", 0, match.start()) + 1
+    return Issue(f"{path}:{line}", "", f"the YAML nests deeper than {MAX_DEPTH} levels "
+                 f"({MAX_DEPTH + 1} or more opening brackets in a row)",
+                 "a scenario needs a few levels of nesting: check for unclosed brackets or "
+                 "flatten the structure")
 
 
 class GuardedComposer(Composer):  # type: ignore[misc]

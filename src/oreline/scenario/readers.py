@@ -23,6 +23,7 @@ from oreline.scenario.guards import (
     LimitExceededError,
     check_workbook,
     empty_table_issue,
+    flow_depth_issue,
     folder_issue,
     read_text,
     reader_line,
@@ -144,6 +145,9 @@ def read_yaml(path: Path) -> Raw:
     yaml = YAML(typ="rt")
     yaml.Composer = GuardedComposer
     text = read_text(path)
+    deep = flow_depth_issue(path, text)
+    if deep is not None:
+        raise ScenarioError([deep])
     try:
         node = yaml.load(text)
     except LimitExceededError as exc:
