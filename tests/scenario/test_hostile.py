@@ -215,11 +215,16 @@ def extends_a_bomb(tmp: Path) -> tuple[Path, Path, str]:
 
 
 CASES: list[Case] = [
-    latin1_yaml, utf16_yaml, deep_yaml, deep_mixed_flow_yaml, deep_block_yaml, billion_laughs, merge_key_bomb,
-    recursive_alias, huge_integer, mapping_as_key, nul_in_yaml, too_large, binary_csv, nul_csv,
-    empty_csv, blank_csv, huge_csv_field, semicolon_csv, folder_of_wrong_files,
-    text_as_workbook, old_xls_as_workbook, zip_bomb_workbook, empty_sheet, symlink_loop,
-    dangling_link, link_loop_in_folder, fifo_as_yaml, extends_a_bomb,
+    # YAML
+    latin1_yaml, utf16_yaml, deep_yaml, deep_mixed_flow_yaml, deep_block_yaml, billion_laughs,
+    merge_key_bomb, recursive_alias, huge_integer, mapping_as_key, nul_in_yaml, too_large,
+    # CSV folders
+    binary_csv, nul_csv, empty_csv, blank_csv, huge_csv_field, semicolon_csv,
+    folder_of_wrong_files, link_loop_in_folder,
+    # workbooks
+    text_as_workbook, old_xls_as_workbook, zip_bomb_workbook, empty_sheet,
+    # paths and extends
+    symlink_loop, dangling_link, fifo_as_yaml, extends_a_bomb,
 ]
 
 
