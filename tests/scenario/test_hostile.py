@@ -228,6 +228,23 @@ CASES: list[Case] = [
 ]
 
 
+#: The problem code (``Issue.code``, listed in docs/scenario-format.md) of each case.
+CODES: dict[str, str] = {
+    "latin1_yaml": "file.not_utf8", "utf16_yaml": "file.not_utf8", "deep_yaml": "yaml.too_deep",
+    "deep_mixed_flow_yaml": "yaml.too_deep", "deep_block_yaml": "yaml.too_deep",
+    "billion_laughs": "yaml.aliases", "merge_key_bomb": "yaml.aliases",
+    "recursive_alias": "yaml.recursive_alias", "huge_integer": "yaml.bad_value",
+    "mapping_as_key": "yaml.bad_key", "nul_in_yaml": "file.binary", "too_large": "file.too_large",
+    "binary_csv": "file.not_utf8", "nul_csv": "file.binary", "empty_csv": "table.empty",
+    "blank_csv": "table.empty", "huge_csv_field": "table.bad_csv", "semicolon_csv": "",
+    "folder_of_wrong_files": "folder.no_csv", "link_loop_in_folder": "file.link_loop",
+    "text_as_workbook": "workbook.not_xlsx", "old_xls_as_workbook": "workbook.not_xlsx",
+    "zip_bomb_workbook": "file.too_large", "empty_sheet": "table.empty",
+    "symlink_loop": "file.link_loop", "dangling_link": "file.link_dangling",
+    "fifo_as_yaml": "file.not_a_file", "extends_a_bomb": "yaml.aliases",
+}
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.__name__ for c in CASES])
 def test_hostile_input_gives_a_clear_error_quickly(tmp_path: Path, case: Case) -> None:
     source, file, phrase = case(tmp_path)
@@ -239,6 +256,7 @@ def test_hostile_input_gives_a_clear_error_quickly(tmp_path: Path, case: Case) -
     ours = [i for i in issues if i.where.startswith(str(file))]
     assert ours, f"no issue names {file}: {issues}"
     assert any(phrase in i.message for i in ours), [i.message for i in ours]
+    assert CODES[case.__name__] in {i.code for i in ours}
     assert all(i.fix for i in issues), issues
 
 

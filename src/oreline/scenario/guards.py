@@ -76,9 +76,9 @@ class LimitExceededError(Exception):
     ``line`` is 1-based; the YAML reader turns it into a :class:`ScenarioError`.
     """
 
-    def __init__(self, line: int, message: str, fix: str) -> None:
+    def __init__(self, line: int, message: str, fix: str, code: str) -> None:
         super().__init__(message)
-        self.line, self.message, self.fix = line, message, fix
+        self.line, self.message, self.fix, self.code = line, message, fix, code
 
 
 def _what_it_is(data: bytes) -> str:
@@ -90,15 +90,18 @@ def stat_issue(path: Path, exc: OSError) -> Issue:
     """The problem of a file the system will not open: a link loop, no target, no permission."""
     if exc.errno == errno.ELOOP:
         return Issue(str(path), "", "is a symbolic link that loops back on itself",
-                     "point the link at the real file (ls -l shows where it leads)")
+                     "point the link at the real file (ls -l shows where it leads)",
+                     code="file.link_loop")
     if exc.errno == errno.ENOENT:
         return Issue(str(path), "", "is a symbolic link to a file that does not exist",
-                     "point the link at the real file or give the file's own path")
+                     "point the link at the real file or give the file's own path",
+                     code="file.link_dangling")
     if exc.errno in (errno.EACCES, errno.EPERM):
         return Issue(str(path), "", "cannot be read: permission denied",
-                     f"make it readable (chmod u+r {path}) or copy it somewhere you can read")
+                     f"make it readable (chmod u+r {path}) or copy it somewhere you can read",
+                     code="file.unreadable")
     return Issue(str(path), "", f"cannot be read: {exc.strerror or exc}",
-                 "check that the file exists and is readable")
+                 "check that the file exists and is readable", code="file.unreadable")
 
 
 def path_exists(path: Path) -> bool:
@@ -137,7 +140,7 @@ def _size_issue(path: Path, size: int, limit_mb: float, what: str = "the file",
                  f"{factor * limit_mb:g} MB" + ("" if factor == 1 else f" ({factor} times "
                                                 f"{_SETTING})"),
                  "split the scenario (a CSV folder, or 'extends:' a base) or raise the limit, "
-                 f"e.g. {_SETTING}={suggest}")
+                 f"e.g. {_SETTING}={suggest}", code="file.too_large")
 
 
 def _checked_stat(path: Path) -> int:
@@ -150,7 +153,7 @@ def _checked_stat(path: Path) -> int:
         kind = "a folder" if stat.S_ISDIR(st.st_mode) else "a device, pipe or socket"
         raise ScenarioError([Issue(str(path), "", f"is {kind}, not a file",
                                    "give the path of a scenario file (.yaml, .xlsx) or of "
-                                   "a folder of CSV files")])
+                                   "a folder of CSV files", code="file.not_a_file")])
     limit_mb = get_settings().max_input_mb
     if st.st_size > limit_mb * 1e6:
         raise ScenarioError([_size_issue(path, st.st_size, limit_mb)])
@@ -215,7 +218,7 @@ def read_text(path: Path, *, rows: bool = False) -> str:
             message += f"; the file looks like {kind}"
         raise ScenarioError([Issue(where, "", message,
                                    "re-save the file as UTF-8 (in Excel: 'CSV UTF-8'; in an "
-                                   "editor: encoding UTF-8)")]) from None
+                                   "editor: encoding UTF-8)", code="file.not_utf8")]) from None
     nul = text.find("\x00")
     if nul >= 0:
         line = text.count("\n", 0, nul) + 1
@@ -224,7 +227,7 @@ def read_text(path: Path, *, rows: bool = False) -> str:
         raise ScenarioError([Issue(where, "", f"holds a NUL byte at character "
                                    f"{nul} (line {line}): it looks like {kind}, not text",
                                    "give the path of the scenario's text file, saved as "
-                                   "UTF-8")])
+                                   "UTF-8", code="file.binary")])
     return text
 
 
@@ -251,14 +254,15 @@ def check_workbook(path: Path) -> None:
                 f"it starts with {head!r}, and an .xlsx file is a zip archive")
         raise ScenarioError([Issue(str(path), "", f"is not an Excel workbook: {what}",
                                    "open it in Excel or LibreOffice and save it as "
-                                   "'Excel Workbook (.xlsx)'")])
+                                   "'Excel Workbook (.xlsx)'", code="workbook.not_xlsx")])
     limit_mb = get_settings().max_input_mb
     try:
         with zipfile.ZipFile(path) as zf:
             unpacked = sum(info.file_size for info in zf.infolist())
     except (zipfile.BadZipFile, OSError) as exc:
         raise ScenarioError([Issue(str(path), "", f"is not a readable workbook: {exc}",
-                                   "save it again as .xlsx from Excel or LibreOffice")]) from None
+                                   "save it again as .xlsx from Excel or LibreOffice",
+                                   code="workbook.unreadable")]) from None
     if unpacked > UNPACKED_FACTOR * limit_mb * 1e6:
         raise ScenarioError([_size_issue(path, unpacked, limit_mb,
                                          "the workbook's unpacked content", UNPACKED_FACTOR)])
@@ -280,7 +284,7 @@ def value_issue(path: Path, text: str, exc: ValueError) -> Issue:
     longest = max(runs, key=lambda m: m.end() - m.start(), default=None)
     where = f"{path}:{text.count(chr(10), 0, longest.start()) + 1}" if longest else str(path)
     return Issue(where, "", f"a value cannot be read: {str(exc).split(';')[0]}",
-                 "shorten the number, or quote it to keep it as text")
+                 "shorten the number, or quote it to keep it as text", code="yaml.bad_value")
 
 
 def empty_table_issue(where: str, name: str, columns: list[str]) -> Issue:
@@ -293,7 +297,7 @@ def empty_table_issue(where: str, name: str, columns: list[str]) -> Issue:
     return Issue(where, "", f"the {name!r} table is empty: it has no header row, so it "
                  f"would silently give no {plural}",
                  f"start it with the header row {','.join(columns)} and add one row per "
-                 f"{entity}; or delete it if the scenario has none")
+                 f"{entity}; or delete it if the scenario has none", code="table.empty")
 
 
 def folder_issue(path: Path, tables: list[str]) -> Issue:
@@ -302,14 +306,15 @@ def folder_issue(path: Path, tables: list[str]) -> Issue:
         found = sorted(p.name for p in path.iterdir())
     except OSError as exc:
         return Issue(str(path), "", f"the folder cannot be listed: {exc.strerror or exc}",
-                     f"make it readable (chmod u+rx {path})")
+                     f"make it readable (chmod u+rx {path})", code="folder.unreadable")
     shown = ", ".join(found[:8]) + (f" and {len(found) - 8} more" if len(found) > 8 else "")
     yamls = [p for p in found if p.lower().endswith((".yaml", ".yml", ".xlsx"))]
     fix = (f"give the file's path, e.g. {path / yamls[0]}" if yamls else
            "a scenario folder holds scenario.csv and one CSV file per table "
            f"({', '.join(tables)}); or give the path of a .yaml or .xlsx scenario")
     return Issue(str(path), "", "the folder holds no CSV files" +
-                 (f" (it holds: {shown})" if found else " (it is empty)"), fix)
+                 (f" (it holds: {shown})" if found else " (it is empty)"), fix,
+                 code="folder.no_csv")
 
 
 _BRACKET_RUN = re.compile(r"(?:[\[{][ \t\r\n]*){" + str(MAX_DEPTH + 1) + ",}")
@@ -337,7 +342,7 @@ def flow_depth_issue(path: Path, text: str) -> Issue | None:
     return Issue(f"{path}:{line}", "", f"the YAML nests deeper than {MAX_DEPTH} levels "
                  f"({MAX_DEPTH + 1} or more opening brackets in a row)",
                  "a scenario needs a few levels of nesting: check for unclosed brackets or "
-                 "flatten the structure")
+                 "flatten the structure", code="yaml.too_deep")
 
 
 class GuardedComposer(Composer):  # type: ignore[misc]
@@ -366,7 +371,8 @@ class GuardedComposer(Composer):  # type: ignore[misc]
             if name in self._open:
                 raise LimitExceededError(
                     line, f"alias *{name} refers to a node that contains it (a recursive "
-                    "structure)", f"write the values out instead of '*{name}'")
+                    "structure)", f"write the values out instead of '*{name}'",
+                    "yaml.recursive_alias")
             node = super().compose_node(parent, index)
             added = self._sizes.get(name, 1)
             self._alias_nodes += added
@@ -375,14 +381,15 @@ class GuardedComposer(Composer):  # type: ignore[misc]
                 raise LimitExceededError(
                     line, f"YAML aliases expand to more than {ALIAS_BUDGET:,} nodes (an alias "
                     "bomb?); Oreline refuses to expand them",
-                    "write the values out, or use 'extends:' to share a base scenario")
+                    "write the values out, or use 'extends:' to share a base scenario",
+                    "yaml.aliases")
             return node
         self._level += 1
         if self._level > MAX_DEPTH:
             raise LimitExceededError(
                 line, f"the YAML nests deeper than {MAX_DEPTH} levels",
                 "a scenario needs a few levels of nesting: check for unclosed brackets or "
-                "flatten the structure")
+                "flatten the structure", "yaml.too_deep")
         name = event.anchor
         start = self._count
         self._count += 1

@@ -99,7 +99,8 @@ def _yaml_locs(node: Any, prefix: Loc, file: str, out: dict[Loc, str]) -> None:
                         if hasattr(key, "items") else type(key).__name__)
                 raise ScenarioError([Issue(f"{file}:{line}", "", f"a key is a {kind}, not a "
                                            "name",
-                                           "write keys as plain names, e.g. 'name: ...'")])
+                                           "write keys as plain names, e.g. 'name: ...'",
+                                           code="yaml.bad_key")])
             out[(*prefix, str(key))] = f"{file}:{line}"
             _yaml_locs(node[key], (*prefix, str(key)), file, out)
     elif isinstance(node, CommentedSeq):
@@ -151,7 +152,8 @@ def read_yaml(path: Path) -> Raw:
     try:
         node = yaml.load(text)
     except LimitExceededError as exc:
-        raise ScenarioError([Issue(f"{path}:{exc.line}", "", exc.message, exc.fix)]) from None
+        raise ScenarioError([Issue(f"{path}:{exc.line}", "", exc.message, exc.fix,
+                                   code=exc.code)]) from None
     except ValueError as exc:  # a number of thousands of digits (Python's int limit)
         raise ScenarioError([value_issue(path, text, exc)]) from None
     except YAMLError as exc:
@@ -294,7 +296,8 @@ def _csv_rows(file: Path, name: str, issues: list[Issue]) -> list[tuple[str, dic
     except csv.Error as exc:  # a field over the csv module's size limit
         issues.append(Issue(f"{file} row {reader.line_num}", "", f"not a readable CSV "
                             f"file: {exc}", 'save it as "CSV UTF-8 (comma delimited)"; a '
-                            "value holding a comma, quote or line break goes in double quotes"))
+                            "value holding a comma, quote or line break goes in double quotes",
+                            code="table.bad_csv"))
     return rows
 
 
