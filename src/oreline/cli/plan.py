@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from oreline.cli.console import console
+from oreline.cli.console import console, esc
 from oreline.cli.options import check_out
 from oreline.cli.printers import print_plan
 
@@ -36,5 +36,5 @@ def plan(
     if not quiet:
         print_plan(result)
     if written and out is not None:
-        console.print(f"Wrote {len(written)} files to {out}" +
-                      (f" (open {out / 'report.html'})" if report else ""))
+        console.print(f"Wrote {len(written)} files to {esc(out)}" +
+                      (f" (open {esc(out / 'report.html')})" if report else ""))

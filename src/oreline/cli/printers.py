@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
-from oreline.cli.console import console, fmt
+from oreline.cli.console import console, esc, fmt
 
 if TYPE_CHECKING:
     from oreline.planner import Plan
@@ -26,7 +26,7 @@ def print_plan(plan: Plan) -> None:
     sc = plan.scenario
     cur = sc.currency
     k = r.kpis
-    head = Table(title=f"Plan {sc.name}: {sc.horizon.periods} {sc.horizon.period}s from "
+    head = Table(title=f"Plan {esc(sc.name)}: {sc.horizon.periods} {sc.horizon.period}s from "
                        f"{sc.horizon.start}", show_header=False, title_justify="left")
     for label, value in [
         ("Revenue", fmt(k["revenue"], cur)), ("Purchases", fmt(k["purchase_cost"], cur)),
@@ -45,7 +45,7 @@ def print_plan(plan: Plan) -> None:
     _prices(plan)
     dfars = r.dfars_clean.groupby("product")[["output_t", "dfars_clean_t"]].sum()
     for product, row in dfars.iterrows():
-        console.print(f"DFARS-clean {product}: {row['dfars_clean_t']:,.1f} of "
+        console.print(f"DFARS-clean {esc(product)}: {row['dfars_clean_t']:,.1f} of "
                       f"{row['output_t']:,.1f} t produced (per-period rule: covered stages "
                       f"widen on 2027-01-01)")
 
@@ -57,9 +57,9 @@ def _customers(plan: Plan) -> None:
         fill.add_column(col, justify="left" if col in ("customer", "shortfall causes") else "right")
     causes = r.shortfalls.groupby("customer")["cause"].agg(lambda s: ", ".join(sorted(set(s))))
     for row in r.fill_rate.itertuples():
-        fill.add_row(str(row.customer), fmt(row.demand_t), fmt(row.served_t),
+        fill.add_row(esc(row.customer), fmt(row.demand_t), fmt(row.served_t),
                      "-" if row.demand_t <= 0 else f"{row.fill_rate:.1%}",
-                     str(causes.get(row.customer, "")))
+                     esc(causes.get(row.customer, "")))
     console.print(fill)
 
 
@@ -70,7 +70,7 @@ def _processes(plan: Plan) -> None:
         util.add_column(col, justify="left" if col == "process" else "right")
     binding = r.shadow["capacity"].groupby("process")["period"].count()
     for row in r.utilisation.itertuples():
-        util.add_row(str(row.process), fmt(row.output_t), fmt(row.capacity_t),
+        util.add_row(esc(row.process), fmt(row.output_t), fmt(row.capacity_t),
                      f"{row.utilisation:.1%}" if row.capacity_t > 0 else "-",
                      str(int(binding.get(row.process, 0))))
     console.print(util)
@@ -92,21 +92,21 @@ def _prices(plan: Plan) -> None:
                 what += f" ← {item.origin_class}"
             rows.append((kind, what, str(item.period), float(item.value_per_t)))
     for kind, what, period, amount in rows:
-        prices.add_row(kind, what, period, f"{amount:,.0f}")
+        prices.add_row(kind, esc(what), esc(period), f"{amount:,.0f}")
     if not rows:
         prices.add_row("-", "no capacity, supply or provenance limit binds", "", "")
     console.print(prices)
     if any(kind == "provenance" for kind, *_ in rows):
         from oreline.origin import LABEL_LEGEND
 
-        console.print(LABEL_LEGEND)
+        console.print(esc(LABEL_LEGEND))
 
 
 def print_stress(run: StressRun) -> None:
     """The stress summary: the sweep, risk figures, customers, tornado, named, mitigation."""
     cur = run.scenario.currency
     sw = run.sweep
-    console.print(f"[bold]{run.stress.name}[/bold] on {run.scenario.name}: "
+    console.print(f"[bold]{esc(run.stress.name)}[/bold] on {esc(run.scenario.name)}: "
                   f"{len(sw.metrics)} samples in {sw.seconds:.1f} s ({sw.rate:.1f}/s, "
                   f"{sw.executor}, {sw.info['workers']} worker(s)); "
                   f"{sw.info['cold_checked']} cold re-solves agreed")
@@ -122,14 +122,14 @@ def print_stress(run: StressRun) -> None:
             text = f"{value:,.0f}"
         else:
             text = f"{value:,.1f}"
-        table.add_row(label, text)
+        table.add_row(esc(label), text)
     console.print(table)
     cust = Table(title="Customers: odds of a shortfall beyond the base plan",
                  title_justify="left")
     for col in ("customer", "P(extra shortfall)", "mean extra t", "P95 extra t", "mean fill"):
         cust.add_column(col, justify="left" if col == "customer" else "right")
     for row in run.customers.itertuples():
-        cust.add_row(str(row.customer), f"{row.p_extra_shortfall:.1%}",
+        cust.add_row(esc(row.customer), f"{row.p_extra_shortfall:.1%}",
                      fmt(row.mean_extra_shortfall_t), fmt(row.p95_extra_shortfall_t),
                      f"{row.mean_fill_rate:.1%}")
     console.print(cust)
@@ -143,7 +143,7 @@ def _tornado(run: StressRun) -> None:
     for col in ("event", "numbers at P10", "numbers at P90"):
         torn.add_column(col, justify="left" if col == "event" else "right")
     for row in run.tornado.itertuples():  # one unit for the whole column
-        torn.add_row(str(row.event), f"{row.margin_change_p10 / 1e6:+,.2f}",
+        torn.add_row(esc(row.event), f"{row.margin_change_p10 / 1e6:+,.2f}",
                      f"{row.margin_change_p90 / 1e6:+,.2f}")
     console.print(torn)
 
@@ -155,14 +155,14 @@ def _named_and_mitigation(run: StressRun) -> None:
         for col in ("scenario", "margin", "shortfall t", "fill rate"):
             named.add_column(col, justify="left" if col == "scenario" else "right")
         for row in run.named.itertuples():
-            named.add_row(str(row.name), fmt(row.margin, cur), fmt(row.shortfall_t),
+            named.add_row(esc(row.name), fmt(row.margin, cur), fmt(row.shortfall_t),
                           f"{row.fill_rate:.1%}")
         console.print(named)
     if run.mitigation is not None:
         mit = Table(title="Mitigation (same samples)", title_justify="left", show_header=False)
         for row in run.mitigation.table.itertuples():
             label = str(row.statistic)
-            mit.add_row(label, fmt(float(row.value), cur) if "margin" in label
+            mit.add_row(esc(label), fmt(float(row.value), cur) if "margin" in label
                         else f"{float(row.value):,.1f}")
         console.print(mit)
 
@@ -171,14 +171,17 @@ def print_scenarios(scenarios: dict[str, Scenario]) -> None:
     """The built-in scenarios, one row each: name, periods, description."""
     table = Table("name", "periods", "description")
     for name, sc in scenarios.items():
-        table.add_row(name, f"{sc.horizon.periods} × {sc.horizon.period} from {sc.horizon.start}",
-                      sc.description)
+        table.add_row(esc(name), f"{sc.horizon.periods} × {sc.horizon.period} from "
+                      f"{sc.horizon.start}", esc(sc.description))
     console.print(table)
 
 
 def print_scenario(sc: Scenario) -> None:
-    """A scenario's header and one table per entity kind (id and a one-line detail)."""
-    console.print(f"[bold]{sc.name}[/bold]: {sc.description}")
+    """A scenario's header and one table per entity kind (id and a one-line detail).
+
+    User text is escaped, so a contract's origin ``[mined=AU, separated=MY]`` shows.
+    """
+    console.print(f"[bold]{esc(sc.name)}[/bold]: {esc(sc.description)}")
     console.print(f"horizon {sc.horizon.start} + {sc.horizon.periods} {sc.horizon.period}s, "
                   f"currency {sc.currency}, discount {sc.discount_rate:.1%}/yr")
     for entity in ("commodities", "sites", "processes", "contracts", "lanes", "customers"):
@@ -187,7 +190,7 @@ def print_scenario(sc: Scenario) -> None:
         table.add_column("id")
         table.add_column("detail")
         for item in items:
-            table.add_row(item.id, _detail(entity, item))
+            table.add_row(esc(item.id), esc(_detail(entity, item)))
         console.print(table)
 
 

@@ -55,15 +55,16 @@ def _issue_from_pydantic(raw: Raw, err: Any) -> Issue:
     field_path = field_path.replace(".[", "[")
     kind = err["type"]
     value = err.get("input")
+    name = err["loc"][-1] if err["loc"] else ""  # a key may hold "[" ("a[1]": 2)
     msg, _, fix = err["msg"].removeprefix("Value error, ").partition(FIX_MARK)
     if kind == "extra_forbidden":
         allowed = _model_fields(loc)
-        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-        msg = f"unknown field {loc[-1]!r}"
+        close = difflib.get_close_matches(str(name), allowed, n=1)
+        msg = f"unknown field {name!r}"
         fix = f"did you mean {close[0]!r}?" if close else f"allowed fields: {', '.join(allowed)}"
     elif kind == "missing":
         msg = "required field is missing"
-        fix = f"add '{loc[-1]}'"
+        fix = f"add '{name}'"
     else:
         shown = repr(value) if not isinstance(value, dict | list) else ""
         if shown and not (isinstance(value, str) and shown in msg):
