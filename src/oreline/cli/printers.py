@@ -43,6 +43,7 @@ def print_plan(plan: Plan) -> None:
     _customers(plan)
     _processes(plan)
     _prices(plan)
+    _stages(plan)
     dfars = r.dfars_clean.groupby("product")[["output_t", "dfars_clean_t"]].sum()
     for product, row in dfars.iterrows():
         console.print(f"DFARS-clean {esc(product)}: {row['dfars_clean_t']:,.1f} of "
@@ -100,6 +101,38 @@ def _prices(plan: Plan) -> None:
         from oreline.origin import LABEL_LEGEND
 
         console.print(esc(LABEL_LEGEND))
+
+
+def _stages(plan: Plan) -> None:
+    """Bottleneck by stage and DFARS-clean NdFeB by year, when two or more stages have capacity."""
+    from oreline.results.capacity import bottleneck_stage, dfars_by_year
+
+    st = plan.results.stages
+    if len(st) < 2:
+        return
+    cur = plan.scenario.currency
+    neck = bottleneck_stage(st)
+    table = Table(title=f"Stages (bottleneck: {neck or 'none'}); value: {cur} of margin per "
+                        "t/yr more capacity, discounted", title_justify="left")
+    for col in ("stage", "capacity t", "output t", "use", "binds", "value", "best at"):
+        table.add_column(col, justify="left" if col in ("stage", "best at") else "right")
+    for row in st.itertuples():
+        table.add_row(str(row.stage), f"{row.capacity_t:,.0f}", f"{row.output_t:,.0f}",
+                      f"{row.utilisation:.0%}", str(row.binding_periods),
+                      f"{row.value_per_t_yr:,.0f}", str(row.at_process))
+    console.print(table)
+    family = {c.id: c.family for c in plan.scenario.commodities}
+    years = dfars_by_year(plan.results.dfars_clean)
+    years = years[years["product"].map(family).isin(["alloy", "magnet"])]
+    if years.empty:
+        return
+    by_year = Table(title="DFARS-clean NdFeB by year (t)", title_justify="left")
+    for col in ("product", "year", "output t", "DFARS-clean t"):
+        by_year.add_column(col, justify="left" if col == "product" else "right")
+    for row in years.itertuples():
+        by_year.add_row(str(row.product), str(row.year), fmt(row.output_t),
+                        fmt(row.dfars_clean_t))
+    console.print(by_year)
 
 
 def print_stress(run: StressRun) -> None:

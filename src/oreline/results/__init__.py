@@ -9,6 +9,7 @@ import pandas as pd
 
 from oreline.model.matrix import LinearProgram
 from oreline.results.balance import element_balance
+from oreline.results.capacity import stage_table
 from oreline.results.kpis import KpiLayout, Kpis
 from oreline.results.prices import shadow_prices, shortfall_causes
 from oreline.results.tables import TOL, origin_class_table, plan_tables
@@ -28,6 +29,7 @@ class PlanResults:
     shadow: dict[str, pd.DataFrame]
     balance: pd.DataFrame
     dfars_clean: pd.DataFrame
+    stages: pd.DataFrame = field(default_factory=pd.DataFrame)
     meta: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -113,7 +115,7 @@ def make_results(lp: LinearProgram, sol: Solution,
     return PlanResults(
         tables=tables, kpis=kpi.scalars, fill_rate=_fill(lp, kpi),
         utilisation=util_by.reset_index(), shadow=shadow, balance=balance,
-        dfars_clean=_dfars_clean(lp, kpi),
+        dfars_clean=_dfars_clean(lp, kpi), stages=stage_table(lp, sol),
         meta={"columns": lp.n_cols, "rows": lp.n_rows, "nonzeros": int(lp.matrix.nnz),
               "iterations": sol.iterations, **{f"{k}_seconds": v for k, v in sol.timings.items()}},
     )
