@@ -79,7 +79,8 @@ def test_imports_point_one_way() -> None:
                 continue
             if RANKS[other] >= RANKS[part]:
                 wrong.append(f"{name} imports {target}")
-            if (part not in MEET_LEDGER and other == "ledger") or (part == "ledger" and RANKS[other] > 0):
+            if (part not in MEET_LEDGER and other == "ledger") or (
+                    part == "ledger" and RANKS[other] > 0):
                 wrong.append(f"{name} imports {target} (the ledger and the planner meet "
                              f"only in the command line)")
     assert not wrong, "\n".join(sorted(set(wrong)))

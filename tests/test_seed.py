@@ -121,7 +121,7 @@ def test_the_map_can_come_from_a_file_and_round_trips(ledger_path: Path, scenari
 
 
 def test_missing_ledger_is_a_ledger_error(scenario_path: Path, tmp_path: Path) -> None:
-    with pytest.raises(LedgerError, match="no ledger at .*missing.sqlite.*trace demo"):
+    with pytest.raises(LedgerError, match=r"no ledger at .*missing\.sqlite.*trace demo"):
         seed_from_ledger(scenario_path, tmp_path / "missing.sqlite")
     assert not (tmp_path / "missing.sqlite").exists()
 

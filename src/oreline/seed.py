@@ -141,8 +141,8 @@ def _origin(row: StockRow, family: str, where: str, lot: str) -> tuple[dict[str,
                           f"the planner's stages are {', '.join(STAGES)}; correct the lot's "
                           "origin in the ledger, or map its material to '-'")]
     needed = required_stages(family)
-    origin = {s: (stages.get(s) or UNKNOWN) for s in STAGES
-              if stages.get(s) is not None or s in needed}
+    origin: dict[str, str] = {s: (stages.get(s) or UNKNOWN) for s in STAGES
+                              if stages.get(s) is not None or s in needed}
     return origin, []
 
 

@@ -60,8 +60,10 @@ def arrival_index(periods: list[str], months: int, ym: str) -> int:
 
     Examples
     --------
-    >>> arrival_index(["2027-01", "2027-04"], 3, "2027-05"), arrival_index(["2027-01"], 1, "2027-02")
-    (1, 1)
+    >>> arrival_index(["2027-01", "2027-04"], 3, "2027-05")
+    1
+    >>> arrival_index(["2027-01"], 1, "2027-02")  # after the horizon
+    1
 
     """
     end = str(pd.Period(periods[-1], freq="M") + months)

@@ -1,9 +1,10 @@
 """Element mass balance of a solved plan, computed from the flows, not from the LP rows.
 
 For every element: what entered (initial stock, purchases and open orders arriving
-within the horizon, shipments in transit at the start arriving within it) must equal what left (sales) plus what is still held (closing stock) plus
-what processes lost (inputs minus outputs, element by element). No process may
-create an element beyond the recipe tolerance. The tolerance scales with the
+within the horizon, shipments in transit at the start arriving within it) must
+equal what left (sales) plus what is still held (closing stock) plus what processes
+lost (inputs minus outputs, element by element). No process may create an element
+beyond the recipe tolerance. The tolerance scales with the
 largest element flow, as in flodym's ``check_mass_balance``.
 """
 

@@ -93,8 +93,8 @@ def unmet_targets(table: pd.DataFrame) -> pd.DataFrame:
     --------
     >>> t = pd.DataFrame({"target": ["a", "a"], "kind": ["safety"] * 2, "site": ["s"] * 2,
     ...                   "commodity": ["c"] * 2, "gap_t": [0.0, 2.0], "penalty": [0.0, 8.0]})
-    >>> unmet_targets(t).to_dict("records")
-    [{'target': 'a', 'kind': 'safety', 'site': 's', 'commodity': 'c', 'periods': 1, 'max_gap_t': 2.0, 'penalty': 8.0}]
+    >>> unmet_targets(t)[["target", "periods", "max_gap_t", "penalty"]].values.tolist()
+    [['a', 1, 2.0, 8.0]]
 
     """
     short = table[table["gap_t"] > 1e-6]

@@ -175,8 +175,9 @@ def _upstream(lp: LinearProgram, product: str) -> set[str]:
 def earliest_supply(lp: LinearProgram) -> dict[tuple[str, str], int]:
     """Earliest period index in which each (site, commodity) can be on hand.
 
-    Stock is there at once, shipments in transit and open orders at their arrival; a contract delivers from its start plus lead time; a
-    process output needs all its inputs and capacity; a lane adds its lead time.
+    Stock is there at once, shipments in transit and open orders at their arrival; a
+    contract delivers from its start plus lead time; a process output needs all its
+    inputs and capacity; a lane adds its lead time.
     """
     net = lp.net
     sc = net.scenario
