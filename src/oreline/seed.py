@@ -237,12 +237,13 @@ def seed_from_ledger(source: str | Path | Scenario, ledger: str | Path | Ledger,
     lmap = read_ledger_map(ledger_map) if isinstance(ledger_map, str | Path) else (
         ledger_map or sc.ledger_map)
     where = str(ledger) if isinstance(ledger, str | Path) else "ledger"
-    if lmap is None:
-        raise ScenarioError([Issue(sc.name, "ledger_map", "the scenario has no ledger_map, "
-                                   "so the ledger's sites and lots cannot be placed",
-                                   "add ledger_map: (sites, materials, forms) to the "
-                                   "scenario, or pass --ledger-map FILE")], title=TITLE)
-    with open_ledger(ledger) as led:
+    with open_ledger(ledger) as led:  # a missing ledger first: nothing else matters then
+        if lmap is None:
+            raise ScenarioError([Issue(sc.name, "ledger_map", "the scenario has no "
+                                       "ledger_map, so the ledger's sites and lots cannot be "
+                                       "placed", "add ledger_map: (sites, materials, forms) "
+                                       "to the scenario, or pass --ledger-map FILE")],
+                                title=TITLE)
         rows, lots = led.stock(), led.lots_on_hand()
     tonnes, issues = _entries(sc, lmap, rows, lots, where)
     if issues:
