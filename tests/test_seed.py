@@ -120,6 +120,17 @@ def test_the_map_can_come_from_a_file_and_round_trips(ledger_path: Path, scenari
     assert seeded.initial_stock == sc.initial_stock
 
 
+def test_a_malformed_map_file_names_its_line(tmp_path: Path) -> None:
+    file = tmp_path / "map.yaml"
+    file.write_text("sites: {a: kmp}\nmaterial: {NdPr oxide: ndpr_oxide}\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        read_ledger_map(file)
+    issue = info.value.issues[0]
+    assert (issue.where, issue.field) == (f"{file}:2", "material")
+    with pytest.raises(ScenarioError, match="no such ledger map file"):
+        read_ledger_map(tmp_path / "none.yaml")
+
+
 def test_missing_ledger_is_a_ledger_error(scenario_path: Path, tmp_path: Path) -> None:
     with pytest.raises(LedgerError, match=r"no ledger at .*missing\.sqlite.*trace demo"):
         seed_from_ledger(scenario_path, tmp_path / "missing.sqlite")

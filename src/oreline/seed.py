@@ -113,13 +113,13 @@ def read_ledger_map(path: str | Path) -> LedgerMap:
                                    "give the path of a YAML file with sites:, materials:, "
                                    "forms:")], title="ledger map is invalid")
     raw = read_yaml(file)
-    data = raw.data.get("ledger_map", raw.data)
+    prefix: tuple[str, ...] = ("ledger_map",) if "ledger_map" in raw.data else ()
     try:
-        return LedgerMap.model_validate(data)
+        return LedgerMap.model_validate(raw.data.get("ledger_map", raw.data))
     except ValidationError as exc:
-        issues = [Issue(raw.where(tuple(str(p) for p in e["loc"])), ".".join(map(str, e["loc"])),
-                        e["msg"], "use only sites:, materials: and forms:, each a mapping")
-                  for e in exc.errors()]
+        issues = [Issue(raw.where((*prefix, *map(str, e["loc"]))), ".".join(map(str, e["loc"])),
+                        e["msg"], "use only sites:, materials: and forms:, each a mapping of "
+                        "ledger name to scenario name") for e in exc.errors()]
         raise ScenarioError(issues, title="ledger map is invalid") from None
 
 

@@ -32,6 +32,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from oreline.planner import Plan, run_plan
 from oreline.scenario import load_scenario
@@ -161,3 +163,29 @@ def test_a_quarterly_target_penalty_counts_three_months(tmp_path: Path) -> None:
         "    demand_by_period: {2027-03: 14 t/month metal}\n", "")
     plan = _plan(tmp_path, text)
     assert np.allclose(plan.network.opening.target_penalty, [1500.0])
+
+
+def test_open_order_under_a_disabled_contract_is_still_delivered(tmp_path: Path) -> None:
+    disabled = BASE.replace("    lead_time: 2\n", "    lead_time: 2\n    enabled: false\n")
+    plan = _plan(tmp_path, disabled)
+    assert plan.results.tables["purchases"].empty
+    sold = plan.results.tables["sales"].groupby("period")["quantity_t"].sum().to_dict()
+    assert sold == pytest.approx({"2027-02": 6.0, "2027-03": 4.0})
+    assert plan.results.kpis["purchase_cost"] == pytest.approx(8_000)
+
+
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(month=st.integers(1, 6), tonnes=st.floats(0.5, 30.0))
+def test_a_shipment_in_transit_never_lowers_the_optimum(tmp_path: Path, month: int,
+                                                        tonnes: float) -> None:
+    """Free material arriving at any month (in or after the horizon) cannot hurt."""
+    base = _plan(tmp_path, BASE).results.kpis["objective_discounted"]
+    extra = BASE.replace("in_transit:\n", f"in_transit:\n  - {{id: extra, site: plant, "
+                         f"commodity: metal, quantity: {tonnes!r} t metal, arrival: "
+                         f"2027-{month:02d}, origin: {{mined: AU, separated: MY, refined: "
+                         f"KR}}}}\n")
+    more = _plan(tmp_path, extra).results.kpis["objective_discounted"]
+    assert more >= base - 1e-6
+    if month <= 4:  # arriving within the horizon, it can always serve a shortfall later on
+        assert more > base
