@@ -189,3 +189,23 @@ def test_a_shipment_in_transit_never_lowers_the_optimum(tmp_path: Path, month: i
     assert more >= base - 1e-6
     if month <= 4:  # arriving within the horizon, it can always serve a shortfall later on
         assert more > base
+
+
+def test_extends_merges_the_opening_state_by_id(tmp_path: Path) -> None:
+    (tmp_path / "base.yaml").write_text(BASE + TARGET.replace("PENALTY", "500"),
+                                        encoding="utf-8")
+    (tmp_path / "child.yaml").write_text("""\
+name: child
+extends: base.yaml
+in_transit:
+  - {id: ship1, arrival: 2027-03}
+open_orders:
+  - {id: po1, remove: true}
+stock_targets:
+  - {id: reserve, quantity: 4 t metal}
+""", encoding="utf-8")
+    sc = load_scenario(tmp_path / "child.yaml")
+    assert [(x.id, x.arrival, x.quantity.tonnes) for x in sc.in_transit] == [
+        ("ship1", "2027-03", 6.0)]
+    assert sc.open_orders == []
+    assert [x.quantity.tonnes for x in sc.stock_targets] == [4.0]
