@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from oreline.scenario import Scenario
     from oreline.stress.campaign import StressRun
 
-__all__ = ["print_plan", "print_scenario", "print_scenarios", "print_stress"]
+__all__ = ["print_plan", "print_scenario", "print_scenarios", "print_seeded", "print_stress"]
 
 
 def print_plan(plan: Plan) -> None:
@@ -44,6 +44,7 @@ def print_plan(plan: Plan) -> None:
     _processes(plan)
     _prices(plan)
     _stages(plan)
+    _opening(plan)
     dfars = r.dfars_clean.groupby("product")[["output_t", "dfars_clean_t"]].sum()
     for product, row in dfars.iterrows():
         console.print(f"DFARS-clean {esc(product)}: {row['dfars_clean_t']:,.1f} of "
@@ -133,6 +134,42 @@ def _stages(plan: Plan) -> None:
         by_year.add_row(str(row.product), str(row.year), fmt(row.output_t),
                         fmt(row.dfars_clean_t))
     console.print(by_year)
+
+
+def print_seeded(sc: Scenario, ledger: str) -> None:
+    """One line per scenario site whose opening stock came from the ledger."""
+    from oreline.seed import SEEDED
+
+    seeded: dict[str, float] = {}
+    for s in sc.initial_stock:
+        if str(s.source or "").startswith(SEEDED):
+            seeded[s.site] = seeded.get(s.site, 0.0) + s.quantity.tonnes
+    for site, tonnes in seeded.items():
+        console.print(f"Opening stock from the ledger {ledger} at {site}: {fmt(tonnes, 't')}")
+    if not seeded:
+        console.print(f"Opening stock from the ledger {ledger}: nothing on hand at the mapped "
+                      "sites")
+
+
+def _opening(plan: Plan) -> None:
+    """Scheduled arrivals in one line, and every stock target the plan does not meet."""
+    from oreline.results.opening import unmet_targets
+
+    tables = plan.results.tables
+    arrivals = tables["arrivals"]
+    if len(arrivals):
+        counts = arrivals.groupby("kind")["quantity_t"].agg(["size", "sum"])
+        parts = [f"{int(row['size'])} {str(kind).replace('_', ' ')} ({row['sum']:,.1f} t)"
+                 for kind, row in counts.iterrows()]
+        console.print(f"Scheduled arrivals: {', '.join(parts)}")
+    unmet = unmet_targets(tables["stock_targets"])
+    for row in unmet.itertuples():
+        console.print(f"[yellow]Stock target {row.target} ({row.kind}, {row.commodity} at "
+                      f"{row.site}) not met in {row.periods} period(s): up to "
+                      f"{row.max_gap_t:,.1f} t below, penalty "
+                      f"{fmt(row.penalty, plan.scenario.currency)}[/yellow]")
+    if len(tables["stock_targets"]) and unmet.empty:
+        console.print(f"Stock targets: all {tables['stock_targets']['target'].nunique()} met")
 
 
 def print_stress(run: StressRun) -> None:

@@ -7,7 +7,9 @@ contributed; :mod:`oreline.network.classes`), the labelled sets
 small frozen dataclass built by its own function: :class:`~oreline.network.tables.Nodes`,
 :class:`~oreline.network.tables.Purchases`, :class:`~oreline.network.tables.Modes`,
 :class:`~oreline.network.tables.Arcs` (:mod:`oreline.network.tables`) and
-:class:`~oreline.network.sales.Sales` (:mod:`oreline.network.sales`). The model
+:class:`~oreline.network.sales.Sales` (:mod:`oreline.network.sales`) and
+:class:`~oreline.network.opening.Opening` (:mod:`oreline.network.opening`: arrivals in
+transit, open orders, stock targets). The model
 builder turns these into CSC blocks.
 
 Examples
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from oreline.network.opening import Opening, build_opening, reserve_orders
 from oreline.network.sales import Sales, build_sales
 from oreline.network.sets import build_sets
 from oreline.network.tables import (
@@ -63,6 +66,7 @@ class Network:
     modes: Modes
     arcs: Arcs
     sales: Sales
+    opening: Opening
 
     @property
     def n_periods(self) -> int:
@@ -93,11 +97,13 @@ def compile_network(sc: Scenario, settings: Settings | None = None) -> Network:
     settings = settings or Settings.from_env()
     s = build_sets(sc, settings.max_origin_classes)
     nodes = build_nodes(s)
+    opening = build_opening(s, nodes)
     return Network(
         scenario=sc, periods=s.periods, months=s.months, discount=s.discount, sites=s.sites,
         commodities=s.commodities, classes=s.classes,
         processes=pd.Index([p.id for p in sc.processes]),
         customers=pd.Index([c.id for c in sc.customers]),
-        nodes=nodes, purchases=build_purchases(s, nodes), modes=build_modes(s, nodes),
-        arcs=build_arcs(s, nodes), sales=build_sales(s, nodes),
+        nodes=nodes, purchases=reserve_orders(s, build_purchases(s, nodes), opening),
+        modes=build_modes(s, nodes), arcs=build_arcs(s, nodes), sales=build_sales(s, nodes),
+        opening=opening,
     )

@@ -112,8 +112,8 @@ def _checks_on_valid_entries(data: dict[str, Any]) -> list[Finding]:
     kept: dict[str, Any] = {}
     positions: dict[str, list[int]] = {}
     invalid_ids: set[str] = set()
-    for entity in ("commodities", "sites", "processes", "contracts", "initial_stock", "lanes",
-                   "customers"):
+    for entity in ("commodities", "sites", "processes", "contracts", "initial_stock", "in_transit",
+                   "open_orders", "stock_targets", "lanes", "customers"):
         model = typing.get_args(Scenario.model_fields[entity].annotation)[0]
         items = data.get(entity)
         kept[entity], positions[entity] = [], []

@@ -55,6 +55,11 @@ TABLES: dict[str, list[str]] = {
     "contracts": ["id", "supplier", "commodity", "site", "max", "min", "take_or_pay", "price",
                   "start", "end", "lead_time", "origin", "enabled", "source"],
     "initial_stock": ["site", "commodity", "quantity", "origin", "source"],
+    "in_transit": ["id", "site", "commodity", "quantity", "arrival", "origin", "price_paid",
+                   "source"],
+    "open_orders": ["id", "contract", "quantity", "arrival", "source"],
+    "stock_targets": ["id", "site", "commodity", "kind", "quantity", "start", "end", "penalty",
+                      "source"],
     "lanes": ["id", "origin", "destination", "commodities", "lead_time", "cost", "tariff",
               "source"],
     "customers": ["id", "name", "group", "site", "product", "demand", "profile", "price",
@@ -214,8 +219,8 @@ def _from_tables(tables: dict[str, list[tuple[str, dict[str, Any]]]], origin: st
     for place, row in tables.get("sources", []):
         data.setdefault("sources", {})[str(row.get("key"))] = row.get("value")
         locs[("sources", str(row.get("key")))] = place
-    for entity in ("commodities", "sites", "processes", "contracts", "initial_stock", "lanes",
-                   "customers"):
+    for entity in ("commodities", "sites", "processes", "contracts", "initial_stock", "in_transit",
+                   "open_orders", "stock_targets", "lanes", "customers"):
         items: list[dict[str, Any]] = []
         for place, row in tables.get(entity, []):
             idx = len(items)

@@ -19,7 +19,8 @@ from oreline.scenario.readers import Raw, read_csv_folder, read_excel, read_yaml
 __all__ = ["builtin_names", "builtin_path", "read_raw"]
 
 #: Entity lists keyed by id; ``extends:`` merges these entry by entry.
-KEYED = ("commodities", "sites", "processes", "contracts", "lanes", "customers")
+KEYED = ("commodities", "sites", "processes", "contracts", "in_transit", "open_orders",
+         "stock_targets", "lanes", "customers")
 
 
 # --------------------------------------------------------------------------- built-ins
