@@ -11,10 +11,13 @@ from hypothesis import strategies as st
 from oreline.units import (
     ATOMIC_WEIGHTS,
     BASES,
+    VALENCES,
     Price,
     Quantity,
     UnitError,
+    conversion_factors,
     element_fractions,
+    isomorphous_mix,
     metal_per_oxide,
     molar_mass,
     oxide_mix_element_fractions,
@@ -22,6 +25,7 @@ from oreline.units import (
     parse_formula,
     parse_price,
     parse_quantity,
+    reductant_per_metal,
 )
 
 # /work/shared/domain/brief.md section 1, "Theoretical conversion factors":
@@ -200,3 +204,104 @@ def test_metal_per_oxide_times_oxide_per_metal_is_one(metal: str, m: int, o: int
     assert math.isclose(per_oxide * per_metal, 1.0, rel_tol=1e-12)
     assert 0 < per_oxide < 1
     assert math.isclose(sum(element_fractions(formula).values()), 1.0, rel_tol=1e-12)
+
+
+# /work/shared/domain/brief.md sections 1-2, the factors of the product lines, as printed:
+# (key of conversion_factors(), printed value, decimals printed)
+BRIEF_LINES = [
+    ("Dy per Dy2O3", 0.871, 3), ("Dy2O3 per Dy", 1.148, 3),
+    ("Tb per Tb4O7", 0.850, 3), ("Tb4O7 per Tb", 1.176, 3),
+    ("Dy per DyF3", 0.740, 3),
+    ("Ti per TiO2", 0.599, 3), ("TiCl4 per Ti", 3.96, 2), ("Mg per Ti (TiCl4)", 1.02, 2),
+    ("Zr per ZrSiO4", 0.498, 3), ("Zr per ZrO2", 0.740, 3),
+    ("ZrCl4 per Zr", 2.55, 2), ("Mg per Zr (ZrCl4)", 0.53, 2),
+    ("Hf per HfCl4", 0.557, 3), ("Hf per HfO2", 0.848, 3),
+    ("Ca per Dy (DyF3)", 0.37, 2),
+]
+
+
+@pytest.mark.parametrize(("key", "printed", "decimals"), BRIEF_LINES)
+def test_brief_product_line_factors(key: str, printed: float, decimals: int) -> None:
+    assert round(conversion_factors()[key], decimals) == printed
+
+
+def test_kroll_and_calciothermic_reductants_by_hand() -> None:
+    """TiCl4 + 2 Mg -> Ti + 2 MgCl2: 2 x 24.305 / 47.867 = 1.01552 kg Mg per kg Ti.
+
+    ZrCl4: 2 x 24.305 / 91.224 = 0.53287; HfCl4: 2 x 24.305 / 178.486 = 0.27234;
+    2 DyF3 + 3 Ca -> 2 Dy + 3 CaF2: 1.5 x 40.078 / 162.500 = 0.36995;
+    2 TbF3 + 3 Ca: 1.5 x 40.078 / 158.925354 = 0.37827.
+    """
+    assert reductant_per_metal("TiCl4", "Mg") == pytest.approx(1.01552, abs=1e-5)
+    assert reductant_per_metal("ZrCl4", "Mg") == pytest.approx(0.53287, abs=1e-5)
+    assert reductant_per_metal("HfCl4", "Mg") == pytest.approx(0.27234, abs=1e-5)
+    assert reductant_per_metal("DyF3", "Ca") == pytest.approx(0.36995, abs=1e-5)
+    assert reductant_per_metal("TbF3", "Ca") == pytest.approx(0.37827, abs=1e-5)
+    # an oxide takes twice the reductant per anion: TiO2 + 2 Ca -> Ti + 2 CaO
+    assert reductant_per_metal("TiO2", "Ca") == pytest.approx(2 * 40.078 / 47.867)
+
+
+@pytest.mark.parametrize(("compound", "reductant"), [("TiCl4", "Fe"), ("Ti", "Mg"),
+                                                     ("TiCl4", "Cl")])
+def test_reductant_per_metal_refuses_what_it_cannot_balance(compound: str,
+                                                            reductant: str) -> None:
+    with pytest.raises(UnitError, match="cannot balance"):
+        reductant_per_metal(compound, reductant)
+
+
+def test_new_compounds_are_known() -> None:
+    """Element fractions of the compounds the product lines use, e.g. MgCl2: Mg 24.305 /
+    95.205 = 0.2553; CaF2: Ca 40.078 / 78.075 = 0.5133; HfSiO4: Hf 178.486 / 270.567."""
+    expected = {"MgCl2": ("Mg", 0.2553), "CaF2": ("Ca", 0.5133), "TiCl4": ("Ti", 0.2524),
+                "ZrCl4": ("Zr", 0.3915), "TbF3": ("Tb", 0.7360), "HfSiO4": ("Hf", 0.6597),
+                "HF": ("F", 0.9496), "SiCl4": ("Si", 0.1653), "V2O5": ("V", 0.5602)}
+    for formula, (element, fraction) in expected.items():
+        fractions = element_fractions(formula)
+        assert round(fractions[element], 4) == fraction, formula
+        assert math.isclose(sum(fractions.values()), 1.0, rel_tol=1e-12)
+
+
+def test_zircon_at_fifty_to_one() -> None:
+    """Zr:Hf 50:1 [31]: zircon then holds 49.0 % Zr (brief: ~49 %) and 0.98 % Hf (0.4-1.5 %)."""
+    fractions = oxide_mix_element_fractions(isomorphous_mix("ZrSiO4", "HfSiO4", 50))
+    assert round(fractions["Zr"], 3) == 0.490
+    assert 0.004 <= fractions["Hf"] <= 0.015
+    assert fractions["Zr"] / fractions["Hf"] == pytest.approx(50)
+
+
+@given(st.sampled_from(["Ti", "Zr", "Hf", "Dy", "Nd", "Fe", "Al"]), st.integers(1, 6),
+       st.sampled_from(["Mg", "Ca", "Na", "Li"]))
+def test_reduction_leaves_the_reductant_salt_exactly(metal: str, x: int, reductant: str) -> None:
+    """M Cl_x + reductant -> M + salt: the reductant carries exactly the x chlorides away."""
+    compound = f"{metal}Cl{x if x > 1 else ''}"
+    per_kg = reductant_per_metal(compound, reductant)
+    moles_reductant = per_kg * ATOMIC_WEIGHTS[metal] / ATOMIC_WEIGHTS[reductant]
+    assert math.isclose(moles_reductant * VALENCES[reductant], x, rel_tol=1e-12)
+
+
+@given(st.floats(min_value=1.0, max_value=1e4))
+def test_isomorphous_mix_returns_the_ratio(ratio: float) -> None:
+    mix = isomorphous_mix("ZrCl4", "HfCl4", ratio)
+    fractions = oxide_mix_element_fractions(mix)
+    assert math.isclose(fractions["Zr"] / fractions["Hf"], ratio, rel_tol=1e-9)
+    assert math.isclose(sum(mix.values()), 1.0, rel_tol=1e-12)
+
+
+def test_factor_table_in_the_docs_is_the_code() -> None:
+    """docs/scenario-format.md lists the product-line factors; they must be the code's."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "scenario-format.md").read_text(
+        encoding="utf-8")
+    block = re.search(r"<!-- factors:start -->\n(.*?)<!-- factors:end -->", text, re.S)
+    assert block is not None
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")]
+            for line in block.group(1).splitlines()[2:]]
+    assert len(rows) == 11
+    for compound, per_kg, per_metal, reductant in rows:
+        assert float(per_kg) == round(metal_per_oxide(compound), 4), compound
+        assert float(per_metal) == round(oxide_per_metal(compound), 4), compound
+        if reductant:
+            name, value = reductant.split()
+            assert float(value) == round(reductant_per_metal(compound, name), 4), compound

@@ -11,6 +11,9 @@ Environment variables (all optional):
     Seconds per solve (default: no limit).
 ``ORELINE_MAX_ORIGIN_CLASSES``
     Most origin classes one commodity at one site may carry before the model refuses (default 256).
+``ORELINE_MAX_INPUT_MB``
+    Largest input file (scenario or stress YAML, each CSV of a folder, a workbook) in MB
+    that the readers accept (default 5).
 
 Examples
 --------
@@ -39,6 +42,7 @@ class Settings:
     solver_threads: int = 1
     solver_time_limit: float | None = None
     max_origin_classes: int = 256
+    max_input_mb: float = 5.0
     highs_options: dict[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -52,6 +56,7 @@ class Settings:
             "ORELINE_SOLVER_THREADS": ("solver_threads", int),
             "ORELINE_SOLVER_TIME_LIMIT": ("solver_time_limit", float),
             "ORELINE_MAX_ORIGIN_CLASSES": ("max_origin_classes", int),
+            "ORELINE_MAX_INPUT_MB": ("max_input_mb", float),
         }
         for var, (name, kind) in spec.items():
             if var in source and source[var] != "":

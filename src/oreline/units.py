@@ -19,6 +19,8 @@ Examples
 108.3333
 >>> parse_price("123 USD/kg").per_tonne
 123000.0
+>>> round(reductant_per_metal("TiCl4", "Mg"), 2)   # Kroll: TiCl4 + 2 Mg -> Ti + 2 MgCl2
+1.02
 
 """
 
@@ -30,10 +32,13 @@ from dataclasses import dataclass
 __all__ = [
     "ATOMIC_WEIGHTS",
     "BASES",
+    "VALENCES",
     "Price",
     "Quantity",
     "UnitError",
+    "conversion_factors",
     "element_fractions",
+    "isomorphous_mix",
     "metal_per_oxide",
     "molar_mass",
     "oxide_mix_element_fractions",
@@ -41,6 +46,7 @@ __all__ = [
     "parse_formula",
     "parse_price",
     "parse_quantity",
+    "reductant_per_metal",
 ]
 
 #: IUPAC standard atomic weights (abridged, conventional values), g/mol.
@@ -52,7 +58,10 @@ ATOMIC_WEIGHTS: dict[str, float] = {
     "Pr": 140.90766, "Nd": 144.242, "Sm": 150.36, "Eu": 151.964, "Gd": 157.249,
     "Tb": 158.925354, "Dy": 162.500, "Ho": 164.930329, "Er": 167.259,
     "Tm": 168.934219, "Yb": 173.045, "Lu": 174.96669, "Hf": 178.486, "Li": 6.94,
+    "Na": 22.98976928, "V": 50.9415,
 }
+#: Ionic charges used to balance metallothermic reductions (anions negative).
+VALENCES: dict[str, int] = {"O": -2, "F": -1, "Cl": -1, "Mg": 2, "Ca": 2, "Na": 1, "Li": 1}
 
 #: Bases a quantity may name: the commodity families plus REO-equivalent.
 BASES: tuple[str, ...] = (
@@ -181,6 +190,79 @@ def oxide_mix_element_fractions(mix: dict[str, float]) -> dict[str, float]:
     for formula, share in mix.items():
         for el, frac in element_fractions(formula).items():
             out[el] = out.get(el, 0.0) + share * frac
+    return out
+
+
+def reductant_per_metal(compound: str, reductant: str) -> float:
+    """Kilograms of ``reductant`` that reduce the compound holding one kilogram of its metal.
+
+    The reductant takes the compound's anions (``VALENCES``): the Kroll reaction
+    TiCl4 + 2 Mg -> Ti + 2 MgCl2 needs 2 x 24.305 / 47.867 = 1.016 kg Mg per kg Ti;
+    the calciothermic 2 DyF3 + 3 Ca -> 2 Dy + 3 CaF2 needs 1.5 x 40.078 / 162.5 =
+    0.370 kg Ca per kg Dy. The metal is the formula's first element.
+
+    Examples
+    --------
+    >>> round(reductant_per_metal("ZrCl4", "Mg"), 2), round(reductant_per_metal("DyF3", "Ca"), 2)
+    (0.53, 0.37)
+
+    """
+    counts = parse_formula(compound)
+    metal = next(iter(counts))
+    anions = {el: n for el, n in counts.items() if VALENCES.get(el, 0) < 0}
+    if not anions or VALENCES.get(reductant, 0) <= 0:
+        raise UnitError(
+            f"cannot balance {compound} with {reductant}: give a compound with O, F or Cl "
+            f"and a reductant among {', '.join(k for k, v in VALENCES.items() if v > 0)}"
+        )
+    charge = -sum(VALENCES[el] * n for el, n in anions.items())
+    moles = charge / VALENCES[reductant]
+    return moles * ATOMIC_WEIGHTS[reductant] / (counts[metal] * ATOMIC_WEIGHTS[metal])
+
+
+def isomorphous_mix(major: str, minor: str, mass_ratio: float) -> dict[str, float]:
+    """Mass shares of two compounds whose first elements stand at ``mass_ratio`` : 1.
+
+    Hafnium replaces zirconium in zircon: with Zr:Hf = 50:1 by mass, zircon is
+    98.5 % ZrSiO4 and 1.5 % HfSiO4 and holds 49.0 % Zr and 0.98 % Hf.
+
+    Examples
+    --------
+    >>> {k: round(v, 4) for k, v in isomorphous_mix("ZrSiO4", "HfSiO4", 50).items()}
+    {'ZrSiO4': 0.9851, 'HfSiO4': 0.0149}
+
+    """
+    if not mass_ratio > 0:
+        raise UnitError(f"mass ratio must be > 0, got {mass_ratio!r}")
+    # share x of major: x * f_major = mass_ratio * (1 - x) * f_minor
+    f_major, f_minor = metal_per_oxide(major), metal_per_oxide(minor)
+    x = mass_ratio * f_minor / (f_major + mass_ratio * f_minor)
+    return {major: x, minor: 1.0 - x}
+
+
+def conversion_factors() -> dict[str, float]:
+    """The brief's section 1-2 factors for the heavy-RE, Ti, Zr and Hf lines, computed.
+
+    Keys name the ratio as ``"<kg of what> per <kg of what>"``.
+
+    Examples
+    --------
+    >>> f = conversion_factors()
+    >>> round(f["Ti per TiO2"], 3), round(f["TiCl4 per Ti"], 2), round(f["Hf per HfO2"], 3)
+    (0.599, 3.96, 0.848)
+
+    """
+    out: dict[str, float] = {}
+    for compound in ("Dy2O3", "Tb4O7", "DyF3", "TbF3", "TiO2", "ZrSiO4", "ZrO2", "HfCl4",
+                     "HfO2"):
+        metal = next(iter(parse_formula(compound)))
+        out[f"{metal} per {compound}"] = metal_per_oxide(compound)
+        out[f"{compound} per {metal}"] = oxide_per_metal(compound)
+    for compound, reductant in (("TiCl4", "Mg"), ("ZrCl4", "Mg"), ("HfCl4", "Mg"),
+                                ("DyF3", "Ca"), ("TbF3", "Ca")):
+        metal = next(iter(parse_formula(compound)))
+        out[f"{compound} per {metal}"] = oxide_per_metal(compound)
+        out[f"{reductant} per {metal} ({compound})"] = reductant_per_metal(compound, reductant)
     return out
 
 

@@ -63,6 +63,38 @@ def test_modes_one_per_input_class(sets, nodes):
     assert modes.capacity.tolist() == [[10.0] * 3] and modes.cost.tolist() == [1000.0]
 
 
+def test_a_process_of_untracked_inputs_makes_an_untracked_output(tiny_dict, make):
+    """Kroll-like: 3.96 t chloride + 1.02 t Mg -> 1 t sponge, all without origin. Its one
+    mode makes the untracked class (class 0), and a plan sells the sponge: 2 t/month
+    needs 2 x 3.96 = 7.92 t chloride and 2 x 1.02 = 2.04 t Mg a month."""
+    from oreline.planner import run_plan
+
+    tiny_dict["commodities"] += [
+        {"id": "cl4", "family": "reagent", "compounds": {"TiCl4": 1.0}},
+        {"id": "mg", "family": "reagent", "elements": {"Mg": 1.0}},
+        {"id": "sponge", "family": "metal", "controlled": False, "elements": {"Ti": 1.0}}]
+    tiny_dict["processes"].append({
+        "id": "kroll", "site": "plant", "main_output": "sponge",
+        "inputs": {"cl4": 3.96, "mg": 1.02}, "variable_cost": "1 USD/kg",
+        "capacity": [{"start": "2027-01", "capacity": "5 t/month metal"}]})
+    tiny_dict["contracts"] += [
+        {"id": "c_cl4", "supplier": "s", "commodity": "cl4", "site": "plant",
+         "max": "50 t/month reagent", "price": "1 USD/kg"},
+        {"id": "c_mg", "supplier": "s", "commodity": "mg", "site": "plant",
+         "max": "50 t/month reagent", "price": "3 USD/kg"}]
+    tiny_dict["customers"].append({
+        "id": "c3", "site": "plant", "product": "sponge", "demand": "2 t/month metal",
+        "price": "20 USD/kg"})
+    sc = make(tiny_dict)
+    s = build_sets(sc, 64)
+    modes = build_modes(s, build_nodes(s))
+    assert modes.out_cls[modes.process == 1].tolist() == [0]
+    plan = run_plan(sc)
+    buys = plan.results.tables["purchases"].groupby("contract")["quantity_t"].sum()
+    assert buys["c_cl4"] == pytest.approx(3 * 7.92) and buys["c_mg"] == pytest.approx(3 * 2.04)
+    assert "sponge" not in set(plan.results.dfars_clean["product"])  # no stages to be clean
+
+
 def test_arcs_carry_every_node_with_freight_and_tariff(tiny_dict, make, sets, nodes):
     """Freight 100 /t plus a 10 % tariff on the reference price: oxide 250, metal 1,100."""
     assert len(build_arcs(sets, nodes)) == 0

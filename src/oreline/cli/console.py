@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-__all__ = ["console", "emit", "err_console", "fmt", "print_json", "print_table",
+__all__ = ["console", "emit", "err_console", "esc", "fmt", "print_json", "print_table",
            "print_wide", "printable"]
 
 console = Console(emoji=False, soft_wrap=True)
@@ -35,6 +36,23 @@ def fmt(x: float, unit: str = "") -> str:
     if abs(x) >= 1e6:
         return f"{x / 1e6:,.1f} M{(' ' + unit) if unit else ''}"
     return f"{x:,.1f}{(' ' + unit) if unit else ''}"
+
+
+def esc(value: object) -> str:
+    r"""``value`` as text that Rich prints as written, never as a markup tag.
+
+    Every piece of user text (names, ids, descriptions, origins such as
+    ``[mined=AU, separated=MY]``, ledger fields, paths) that goes into a printed
+    string or a table cell passes through here; Rich would otherwise take
+    ``[...]`` for a style and swallow it.
+
+    Examples
+    --------
+    >>> esc("lynas [mined=AU, separated=MY]")
+    'lynas \\[mined=AU, separated=MY]'
+
+    """
+    return escape(printable(str(value)))
 
 
 def printable(text: str) -> str:
@@ -80,4 +98,4 @@ def emit(text: str, output: Path | None, summary: str) -> None:
         sys.stdout.flush()
     else:
         output.write_text(text, encoding="utf-8")
-        console.print(f"wrote {output}: {summary}")
+        console.print(f"wrote {esc(output)}: {esc(summary)}")

@@ -19,7 +19,7 @@ import typer
 from rich.text import Text
 from typer.core import TyperCommand, TyperGroup
 
-from oreline.cli.console import err_console, printable
+from oreline.cli.console import err_console, esc, printable
 from oreline.errors import CaptureError, Issue, OrelineError
 
 __all__ = ["Command", "Group", "group", "report"]
@@ -31,7 +31,7 @@ _MAX_SHOWN, _SHOWN = 40, 25
 def report(exc: OrelineError) -> None:
     """Print an Oreline error on stderr: its message, or a capture's problems one a line."""
     if isinstance(exc, CaptureError):
-        err_console.print(f"[bold red]{exc.title}[/]: {len(exc.issues)} problem(s); "
+        err_console.print(f"[bold red]{esc(exc.title)}[/]: {len(exc.issues)} problem(s); "
                           "nothing was written")
         shown = exc.issues if len(exc.issues) <= _MAX_SHOWN else exc.issues[:_SHOWN]
         for issue in shown:
@@ -39,7 +39,7 @@ def report(exc: OrelineError) -> None:
                               highlight=False)
         if len(shown) < len(exc.issues):
             err_console.print(f"  ... and {len(exc.issues) - len(shown)} more: "
-                              + _kinds(exc.issues[len(shown):]), highlight=False)
+                              + esc(_kinds(exc.issues[len(shown):])), highlight=False)
         return
     err_console.print(Text.assemble(("error", "bold red"), f": {printable(str(exc))}"),
                       highlight=False)

@@ -10,14 +10,15 @@ from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
-from oreline.cli.console import console, fmt
+from oreline.cli.console import console, esc, fmt
 
 if TYPE_CHECKING:
     from oreline.planner import Plan
     from oreline.scenario import Scenario
     from oreline.stress.campaign import StressRun
 
-__all__ = ["left_out_text", "print_plan", "print_scenario", "print_scenarios", "print_stress"]
+__all__ = ["left_out_text", "print_plan", "print_scenario", "print_scenarios", "print_seeded",
+           "print_stress"]
 
 
 def print_plan(plan: Plan) -> None:
@@ -26,7 +27,7 @@ def print_plan(plan: Plan) -> None:
     sc = plan.scenario
     cur = sc.currency
     k = r.kpis
-    head = Table(title=f"Plan {sc.name}: {sc.horizon.periods} {sc.horizon.period}s from "
+    head = Table(title=f"Plan {esc(sc.name)}: {sc.horizon.periods} {sc.horizon.period}s from "
                        f"{sc.horizon.start}", show_header=False, title_justify="left")
     for label, value in [
         ("Revenue", fmt(k["revenue"], cur)), ("Purchases", fmt(k["purchase_cost"], cur)),
@@ -46,9 +47,11 @@ def print_plan(plan: Plan) -> None:
     _customers(plan)
     _processes(plan)
     _prices(plan)
+    _stages(plan)
+    _opening(plan)
     dfars = r.dfars_clean.groupby("product")[["output_t", "dfars_clean_t"]].sum()
     for product, row in dfars.iterrows():
-        console.print(f"DFARS-clean {product}: {row['dfars_clean_t']:,.1f} of "
+        console.print(f"DFARS-clean {esc(product)}: {row['dfars_clean_t']:,.1f} of "
                       f"{row['output_t']:,.1f} t produced (per-period rule: covered stages "
                       f"widen on 2027-01-01)")
 
@@ -63,10 +66,10 @@ def _customers(plan: Plan) -> None:
         fill.add_column(col, justify="left" if col in ("customer", "shortfall causes") else "right")
     causes = r.shortfalls.groupby("customer")["cause"].agg(lambda s: ", ".join(sorted(set(s))))
     for row in r.fill_rate.itertuples():
-        name = str(row.customer) + (" (enquiry)" if row.kind == "enquiry" else "")
+        name = esc(row.customer) + (" (enquiry)" if row.kind == "enquiry" else "")
         fill.add_row(name, fmt(row.firm_t), fmt(row.expected_t), fmt(row.unqualified_demand_t),
                      fmt(row.served_t), "-" if row.demand_t <= 0 else f"{row.fill_rate:.1%}",
-                     str(causes.get(row.customer, "")))
+                     esc(causes.get(row.customer, "")))
     console.print(fill)
     console.print(left_out_text(r.kpis, str(r.meta.get("demand_mode", "expected"))))
 
@@ -105,7 +108,7 @@ def _processes(plan: Plan) -> None:
         util.add_column(col, justify="left" if col == "process" else "right")
     binding = r.shadow["capacity"].groupby("process")["period"].count()
     for row in r.utilisation.itertuples():
-        util.add_row(str(row.process), fmt(row.output_t), fmt(row.capacity_t),
+        util.add_row(esc(row.process), fmt(row.output_t), fmt(row.capacity_t),
                      f"{row.utilisation:.1%}" if row.capacity_t > 0 else "-",
                      str(int(binding.get(row.process, 0))))
     console.print(util)
@@ -127,21 +130,89 @@ def _prices(plan: Plan) -> None:
                 what += f" ← {item.origin_class}"
             rows.append((kind, what, str(item.period), float(item.value_per_t)))
     for kind, what, period, amount in rows:
-        prices.add_row(kind, what, period, f"{amount:,.0f}")
+        prices.add_row(kind, esc(what), esc(period), f"{amount:,.0f}")
     if not rows:
         prices.add_row("-", "no capacity, supply or provenance limit binds", "", "")
     console.print(prices)
     if any(kind == "provenance" for kind, *_ in rows):
         from oreline.origin import LABEL_LEGEND
 
-        console.print(LABEL_LEGEND)
+        console.print(esc(LABEL_LEGEND))
+
+
+def _stages(plan: Plan) -> None:
+    """Bottleneck by stage and DFARS-clean NdFeB by year, when two or more stages have capacity."""
+    from oreline.results.capacity import bottleneck_stage, dfars_by_year
+
+    st = plan.results.stages
+    if len(st) < 2:
+        return
+    cur = plan.scenario.currency
+    neck = bottleneck_stage(st)
+    table = Table(title=f"Stages (bottleneck: {neck or 'none'}); value: {cur} of margin per "
+                        "t/yr more capacity, discounted", title_justify="left")
+    for col in ("stage", "capacity t", "output t", "use", "binds", "value", "best at"):
+        table.add_column(col, justify="left" if col in ("stage", "best at") else "right")
+    for row in st.itertuples():
+        table.add_row(str(row.stage), f"{row.capacity_t:,.0f}", f"{row.output_t:,.0f}",
+                      f"{row.utilisation:.0%}", str(row.binding_periods),
+                      f"{row.value_per_t_yr:,.0f}", str(row.at_process))
+    console.print(table)
+    family = {c.id: c.family for c in plan.scenario.commodities}
+    years = dfars_by_year(plan.results.dfars_clean)
+    years = years[years["product"].map(family).isin(["alloy", "magnet"])]
+    if years.empty:
+        return
+    by_year = Table(title="DFARS-clean NdFeB by year (t)", title_justify="left")
+    for col in ("product", "year", "output t", "DFARS-clean t"):
+        by_year.add_column(col, justify="left" if col == "product" else "right")
+    for row in years.itertuples():
+        by_year.add_row(str(row.product), str(row.year), fmt(row.output_t),
+                        fmt(row.dfars_clean_t))
+    console.print(by_year)
+
+
+def print_seeded(sc: Scenario, ledger: str) -> None:
+    """One line per scenario site whose opening stock came from the ledger."""
+    from oreline.seed import SEEDED
+
+    seeded: dict[str, float] = {}
+    for s in sc.initial_stock:
+        if str(s.source or "").startswith(SEEDED):
+            seeded[s.site] = seeded.get(s.site, 0.0) + s.quantity.tonnes
+    for site, tonnes in seeded.items():
+        console.print(f"Opening stock from the ledger {ledger} at {site}: {fmt(tonnes, 't')}")
+    if not seeded:
+        console.print(f"Opening stock from the ledger {ledger}: nothing on hand at the mapped "
+                      "sites")
+
+
+def _opening(plan: Plan) -> None:
+    """Scheduled arrivals in one line, and every stock target the plan does not meet."""
+    from oreline.results.opening import unmet_targets
+
+    tables = plan.results.tables
+    arrivals = tables["arrivals"]
+    if len(arrivals):
+        counts = arrivals.groupby("kind")["quantity_t"].agg(["size", "sum"])
+        parts = [f"{int(row['size'])} {str(kind).replace('_', ' ')} ({row['sum']:,.1f} t)"
+                 for kind, row in counts.iterrows()]
+        console.print(f"Scheduled arrivals: {', '.join(parts)}")
+    unmet = unmet_targets(tables["stock_targets"])
+    for row in unmet.itertuples():
+        console.print(f"[yellow]Stock target {row.target} ({row.kind}, {row.commodity} at "
+                      f"{row.site}) not met in {row.periods} period(s): up to "
+                      f"{row.max_gap_t:,.1f} t below, penalty "
+                      f"{fmt(row.penalty, plan.scenario.currency)}[/yellow]")
+    if len(tables["stock_targets"]) and unmet.empty:
+        console.print(f"Stock targets: all {tables['stock_targets']['target'].nunique()} met")
 
 
 def print_stress(run: StressRun) -> None:
     """The stress summary: the sweep, risk figures, customers, tornado, named, mitigation."""
     cur = run.scenario.currency
     sw = run.sweep
-    console.print(f"[bold]{run.stress.name}[/bold] on {run.scenario.name}: "
+    console.print(f"[bold]{esc(run.stress.name)}[/bold] on {esc(run.scenario.name)}: "
                   f"{len(sw.metrics)} samples in {sw.seconds:.1f} s ({sw.rate:.1f}/s, "
                   f"{sw.executor}, {sw.info['workers']} worker(s)); "
                   f"{sw.info['cold_checked']} cold re-solves agreed")
@@ -157,14 +228,14 @@ def print_stress(run: StressRun) -> None:
             text = f"{value:,.0f}"
         else:
             text = f"{value:,.1f}"
-        table.add_row(label, text)
+        table.add_row(esc(label), text)
     console.print(table)
     cust = Table(title="Customers: odds of a shortfall beyond the base plan",
                  title_justify="left")
     for col in ("customer", "P(extra shortfall)", "mean extra t", "P95 extra t", "mean fill"):
         cust.add_column(col, justify="left" if col == "customer" else "right")
     for row in run.customers.itertuples():
-        cust.add_row(str(row.customer), f"{row.p_extra_shortfall:.1%}",
+        cust.add_row(esc(row.customer), f"{row.p_extra_shortfall:.1%}",
                      fmt(row.mean_extra_shortfall_t), fmt(row.p95_extra_shortfall_t),
                      f"{row.mean_fill_rate:.1%}")
     console.print(cust)
@@ -178,7 +249,7 @@ def _tornado(run: StressRun) -> None:
     for col in ("event", "numbers at P10", "numbers at P90"):
         torn.add_column(col, justify="left" if col == "event" else "right")
     for row in run.tornado.itertuples():  # one unit for the whole column
-        torn.add_row(str(row.event), f"{row.margin_change_p10 / 1e6:+,.2f}",
+        torn.add_row(esc(row.event), f"{row.margin_change_p10 / 1e6:+,.2f}",
                      f"{row.margin_change_p90 / 1e6:+,.2f}")
     console.print(torn)
 
@@ -190,14 +261,14 @@ def _named_and_mitigation(run: StressRun) -> None:
         for col in ("scenario", "margin", "shortfall t", "fill rate"):
             named.add_column(col, justify="left" if col == "scenario" else "right")
         for row in run.named.itertuples():
-            named.add_row(str(row.name), fmt(row.margin, cur), fmt(row.shortfall_t),
+            named.add_row(esc(row.name), fmt(row.margin, cur), fmt(row.shortfall_t),
                           f"{row.fill_rate:.1%}")
         console.print(named)
     if run.mitigation is not None:
         mit = Table(title="Mitigation (same samples)", title_justify="left", show_header=False)
         for row in run.mitigation.table.itertuples():
             label = str(row.statistic)
-            mit.add_row(label, fmt(float(row.value), cur) if "margin" in label
+            mit.add_row(esc(label), fmt(float(row.value), cur) if "margin" in label
                         else f"{float(row.value):,.1f}")
         console.print(mit)
 
@@ -206,14 +277,17 @@ def print_scenarios(scenarios: dict[str, Scenario]) -> None:
     """The built-in scenarios, one row each: name, periods, description."""
     table = Table("name", "periods", "description")
     for name, sc in scenarios.items():
-        table.add_row(name, f"{sc.horizon.periods} × {sc.horizon.period} from {sc.horizon.start}",
-                      sc.description)
+        table.add_row(esc(name), f"{sc.horizon.periods} × {sc.horizon.period} from "
+                      f"{sc.horizon.start}", esc(sc.description))
     console.print(table)
 
 
 def print_scenario(sc: Scenario) -> None:
-    """A scenario's header and one table per entity kind (id and a one-line detail)."""
-    console.print(f"[bold]{sc.name}[/bold]: {sc.description}")
+    """A scenario's header and one table per entity kind (id and a one-line detail).
+
+    User text is escaped, so a contract's origin ``[mined=AU, separated=MY]`` shows.
+    """
+    console.print(f"[bold]{esc(sc.name)}[/bold]: {esc(sc.description)}")
     console.print(f"horizon {sc.horizon.start} + {sc.horizon.periods} {sc.horizon.period}s, "
                   f"currency {sc.currency}, discount {sc.discount_rate:.1%}/yr")
     for entity in ("commodities", "sites", "processes", "contracts", "lanes", "customers",
@@ -223,7 +297,7 @@ def print_scenario(sc: Scenario) -> None:
         table.add_column("id")
         table.add_column("detail")
         for item in items:
-            table.add_row(item.id, _detail(entity, item))
+            table.add_row(esc(item.id), esc(_detail(entity, item)))
         console.print(table)
 
 

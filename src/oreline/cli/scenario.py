@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from oreline.cli.console import console
+from oreline.cli.console import console, esc
 from oreline.cli.handler import Command, group
 from oreline.cli.printers import print_scenario, print_scenarios
 
@@ -41,7 +41,7 @@ def scenario_validate(source: Annotated[str, typer.Argument(help="Scenario file 
 
     sc = load_scenario(source)
     net = compile_network(sc)
-    console.print(f"[green]valid[/green]: {sc.name} ({len(sc.commodities)} commodities, "
+    console.print(f"[green]valid[/green]: {esc(sc.name)} ({len(sc.commodities)} commodities, "
                   f"{len(sc.processes)} processes, {len(sc.contracts)} contracts, "
                   f"{len(sc.customers)} customers; {len(net.classes) - 1} origin classes)")
 
@@ -59,4 +59,4 @@ def scenario_export(
     sc = load_scenario(name)
     target = out or Path(f"{sc.name}{'' if fmt == 'csv' else '.' + fmt}")
     export_scenario(sc, target, fmt)
-    console.print(f"Wrote {target}")
+    console.print(f"Wrote {esc(target)}")

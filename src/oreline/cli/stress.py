@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 
-from oreline.cli.console import console
+from oreline.cli.console import console, esc
 from oreline.cli.options import check_out
 from oreline.cli.printers import print_stress
 
@@ -54,7 +54,8 @@ def stress(
             run.mitigation.table if run.mitigation else None,
             run.mitigated_sweep.metrics if run.mitigated_sweep else None)
         written = write_stress_outputs(out, run.tables(), page)
-        console.print(f"Wrote {len(written)} files to {out} (open {out / 'stress_report.html'})")
+        console.print(f"Wrote {len(written)} files to {esc(out)} "
+                      f"(open {esc(out / 'stress_report.html')})")
 
 
 @contextmanager

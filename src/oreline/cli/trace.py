@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 
-from oreline.cli.console import console, emit, print_json
+from oreline.cli.console import console, emit, esc, print_json
 from oreline.cli.handler import Command, group
 from oreline.cli.trace_printers import (
     print_account,
@@ -76,7 +76,7 @@ def capture(file: Annotated[Path, typer.Argument(help="EPCIS JSON-LD document or
         res = capture_csv(led, source, actor=actor)  # CSV problems name their lines
     console.print(f"captured {res.events} event(s) as entries {res.first_seq}..{res.last_seq}")
     for msg in res.flags:
-        console.print(f"[yellow]flagged[/]: {msg}")
+        console.print(f"[yellow]flagged[/]: {esc(msg)}")
 
 
 @app.command(cls=Command)
@@ -140,7 +140,7 @@ def site(site_id: Annotated[str, typer.Argument(help="Site URI, e.g. urn:oreline
     """
     with _ledger(db, create=True) as led:
         led.register_site(site_id, name, country, stage, policy)
-    console.print(f"site {site_id} ({name}, {country}, {stage}, policy {policy}) is declared")
+    console.print(esc(f"site {site_id} ({name}, {country}, {stage}, policy {policy}) is declared"))
 
 
 @app.command(cls=Command)
@@ -283,7 +283,8 @@ def export(db: DbOpt = None,
             console.print(f"checkpoint over {cp['upto_seq']} entries, root {cp['root'][:16]}...")
         if pack is not None:
             res = led.write_pack(pack, key, lot_id)
-            console.print(f"wrote {pack}: {res['shared']} event(s) shared of {res['entries']}")
+            console.print(f"wrote {esc(pack)}: {res['shared']} event(s) shared of "
+                          f"{res['entries']}")
             return
         doc = led.export(lot_id)
     emit(json.dumps(doc, indent=2), output, f"{len(doc['epcisBody']['eventList'])} event(s)")

@@ -12,7 +12,7 @@ from typing import Any
 from rich.table import Table
 from rich.tree import Tree
 
-from oreline.cli.console import console, print_table, print_wide
+from oreline.cli.console import console, esc, print_table, print_wide
 
 __all__ = ["print_account", "print_crma_report", "print_demo", "print_lot", "print_lots",
            "print_sites", "print_stock", "print_verdict"]
@@ -21,15 +21,15 @@ __all__ = ["print_account", "print_crma_report", "print_demo", "print_lot", "pri
 def _origin_text(part: dict[str, Any]) -> str:
     from oreline.ledger.store.queries import origin_label
 
-    return f"{part['share']:.0%} {origin_label(part['stages'])}"
+    return f"{part['share']:.0%} {esc(origin_label(part['stages']))}"
 
 
 def _tree(node: dict[str, Any], branch: Tree) -> None:
     for link in node["inputs"]:
         lot = link["lot"]
         origin = "; ".join(_origin_text(p) for p in lot["origin"][:3]) or "not controlled"
-        sub = branch.add(f"{link['kg']:,.1f} kg ({link['share']:.1%}) of [bold]{lot['lot']}"
-                         f"[/] {lot['material']} [dim]{origin}[/]")
+        sub = branch.add(f"{link['kg']:,.1f} kg ({link['share']:.1%}) of [bold]{esc(lot['lot'])}"
+                         f"[/] {esc(lot['material'])} [dim]{origin}[/]")
         _tree(lot, sub)
 
 
@@ -37,12 +37,13 @@ def print_lot(lot_id: str, info: dict[str, Any], status: str, back: dict[str, An
               fwd: dict[str, Any] | None) -> None:
     """A lot's master data and origin, its trace back as a tree, its trace forward."""
     made = ("" if back is None else " received" if not back["inputs"] else " made")
-    console.print(f"[bold]{lot_id}[/]: {info['material']} ({info['form']}), "
+    console.print(f"[bold]{esc(lot_id)}[/]: {esc(info['material'])} ({esc(info['form'])}), "
                   f"{info['kg']:,.1f} kg{made}, {info['on_hand_kg']:,.1f} kg on hand at "
-                  f"{info['site']}; custody {info['custody']}; DFARS 2027: [bold]{status}[/]"
+                  f"{esc(info['site'])}; custody {esc(info['custody'])}; DFARS 2027: "
+                  f"[bold]{esc(status)}[/]"
                   + (" [red](declared in error)[/]" if info["retracted"] else ""))
     for part in info["origin"]:
-        console.print(f"  origin {_origin_text(part)} [dim]({part['custody']})[/]")
+        console.print(f"  origin {_origin_text(part)} [dim]({esc(part['custody'])})[/]")
     if back is not None:
         tree = Tree(f"trace back ({back['depth']} stage(s) deep; each line: kg of an "
                     "input that went into the whole lot above it, and its share)")
@@ -52,35 +53,35 @@ def print_lot(lot_id: str, info: dict[str, Any], status: str, back: dict[str, An
         console.print(f"trace forward: {len(fwd['descendants'])} lot(s) made from it, "
                       f"{len(fwd['shipments'])} shipment(s)")
         for d in fwd["descendants"]:
-            console.print(f"  made {d['lot']} {d['material']} ({d['form']}), "
+            console.print(f"  made {esc(d['lot'])} {esc(d['material'])} ({esc(d['form'])}), "
                           f"{d['on_hand_kg']:,.1f} kg on hand")
         for s in fwd["shipments"]:
-            console.print(f"  {s['local_time'][:10]} {s['kg']:,.1f} kg of {s['lot']} -> "
-                          f"{', '.join(d for d in s['destination'] if d) or '?'}")
+            console.print(f"  {s['local_time'][:10]} {s['kg']:,.1f} kg of {esc(s['lot'])} -> "
+                          f"{esc(', '.join(d for d in s['destination'] if d) or '?')}")
 
 
 def print_verdict(rule: str, lot_id: str, result: dict[str, Any]) -> None:
     """A check's status in capitals, then one line per finding."""
     colour = {"pass": "green", "fail": "red", "within-benchmark": "green"}.get(
         result["status"], "yellow")
-    console.print(f"{rule} {lot_id}: [bold {colour}]{result['status'].upper()}[/]")
+    console.print(f"{esc(rule)} {esc(lot_id)}: [bold {colour}]{esc(result['status'].upper())}[/]")
     for f in result["findings"]:
         lots = ", ".join(f.get("lots", [])[:4])
-        console.print(f"  - {f.get('status', '')} {f['reason']} [dim]{f['share']:.1%} of the "
-                      f"lot{'; inputs ' + lots if lots else ''}[/]")
+        console.print(f"  - {esc(f.get('status', ''))} {esc(f['reason'])} [dim]{f['share']:.1%} "
+                      f"of the lot{'; inputs ' + esc(lots) if lots else ''}[/]")
 
 
 def print_crma_report(report: dict[str, Any]) -> None:
     """The CRMA stage-concentration report of a period as a table."""
     from oreline.origin import CRMA_CAP
 
-    console.print(f"CRMA stage concentration, {report['period']}: {report['lots']} lot(s) of "
+    console.print(f"CRMA stage concentration, {esc(report['period'])}: {report['lots']} lot(s) of "
                   f"metal, alloy or magnet, {report['kg']:,.1f} kg")
     table = Table("stage", "countries (share of the kg)", "top non-EU country",
                   f"above {CRMA_CAP:.0%}")
     for stage, row in report["stages"].items():
         shares = ", ".join(f"{c} {v:.1%}" for c, v in row["shares"].items())
-        table.add_row(stage, shares, row["top_third_country"] or "-",
+        table.add_row(esc(stage), esc(shares), esc(row["top_third_country"] or "-"),
                       "yes" if row["above_benchmark"] else
                       "no" if row["assessed"] else "not assessed")
     print_table(table)
@@ -90,7 +91,7 @@ def print_sites(rows: list[dict[str, Any]]) -> None:
     """The sites as a table."""
     table = Table("site", "name", "country", "stage", "policy")
     for r in rows:
-        table.add_row(r["id"], r["name"], r["country"], r["stage"], r["policy"])
+        table.add_row(*(esc(r[k]) for k in ("id", "name", "country", "stage", "policy")))
     print_table(table)
 
 
@@ -98,8 +99,8 @@ def print_lots(rows: list[dict[str, Any]]) -> None:
     """Every lot as a table, retracted ones marked."""
     table = Table("lot", "material", "form", "site", "kg", "on hand", "created (UTC)")
     for r in rows:
-        table.add_row(r["lot"] + (" (declared in error)" if r["retracted"] else ""),
-                      r["material"], r["form"], r["site"], f"{r['kg']:,.1f}",
+        table.add_row(esc(r["lot"]) + (" (declared in error)" if r["retracted"] else ""),
+                      esc(r["material"]), esc(r["form"]), esc(r["site"]), f"{r['kg']:,.1f}",
                       f"{r['on_hand_kg']:,.1f}", r["event_time"][:16])
     print_table(table)
 
@@ -109,11 +110,12 @@ def print_stock(rows: list[dict[str, Any]], by_lot: bool) -> None:
     if by_lot:
         table = Table("lot", "site", "material", "form", "kg")
         for r in rows:
-            table.add_row(r["lot"], r["site"], r["material"], r["form"], f"{r['kg']:,.1f}")
+            table.add_row(*(esc(r[k]) for k in ("lot", "site", "material", "form")),
+                          f"{r['kg']:,.1f}")
     else:
         table = Table("site", "material", "form", "origin", "custody", "kg")
         for r in rows:
-            table.add_row(r["site"], r["material"], r["form"], r["origin"], r["custody"],
+            table.add_row(*(esc(r[k]) for k in ("site", "material", "form", "origin", "custody")),
                           f"{r['kg']:,.1f}")
     print_table(table)
 
@@ -122,32 +124,32 @@ def print_account(site: str, element: str, acct: dict[str, Any], method: str,
                   rows: list[dict[str, Any]]) -> None:
     """A mass-balance account in one line (credit or rolling), then its rows if given."""
     if method == "credit":
-        console.print(f"{site} {element} ex-china, period {acct['period']}: opening "
+        console.print(f"{esc(site)} {esc(element)} ex-china, period {esc(acct['period'])}: opening "
                       f"{acct['opening_kg']:,.3f} kg + credits {acct['credits_kg']:,.3f} kg - "
                       f"debits {acct['debits_kg']:,.3f} kg (claims {acct['claims_kg']:,.3f} "
                       f"kg, process losses {acct['losses_kg']:,.3f} kg) = closing "
                       f"{acct['closing_kg']:,.3f} kg")
     else:
-        console.print(f"{site} {element} ex-china, {acct['window']}: "
+        console.print(f"{esc(site)} {esc(element)} ex-china, {esc(acct['window'])}: "
                       f"{acct['percentage']:.1%} of {acct['input_kg']:,.3f} kg input (net of "
                       f"{acct['lost_kg']:,.3f} kg process losses) is compliant; claimed "
                       f"{acct['claimed_kg']:,.3f} kg")
     for r in rows:
-        console.print(f"  {r['period']} entry {r['seq']} {r['kind']}: input "
+        console.print(f"  {esc(r['period'])} entry {r['seq']} {esc(r['kind'])}: input "
                       f"{r['input_kg']:,.3f} credit {r['credit_kg']:,.3f} debit "
-                      f"{r['debit_kg']:,.3f} kg ({r['event_id']})")
+                      f"{r['debit_kg']:,.3f} kg ({esc(r['event_id'])})")
 
 
 def print_demo(events: int, months: int, checkpoint: dict[str, Any], key: str,
                verdicts: dict[str, str], db: str | None) -> None:
     """What the demo captured, one alloy lot per DFARS verdict, and what to run next."""
     console.print(f"captured {events} events over {months} month(s); checkpoint signed over "
-                  f"{checkpoint['upto_seq']} entries with key {key} (public key "
+                  f"{checkpoint['upto_seq']} entries with key {esc(key)} (public key "
                   f"{checkpoint['public_key']})")
     for status, example in sorted(verdicts.items()):
-        console.print(f"  an alloy lot that is DFARS 2027 [bold]{status}[/]: {example}")
-    where = f" --db {db}" if db else ""
-    first = next(iter(verdicts.values()), "LOT")
+        console.print(f"  an alloy lot that is DFARS 2027 [bold]{esc(status)}[/]: {esc(example)}")
+    where = esc(f" --db {db}") if db else ""
+    first = esc(next(iter(verdicts.values()), "LOT"))
     console.print("next: oreline trace lot " + first + where)
     console.print("      oreline trace check " + first + where)
     console.print("      oreline trace stock" + where + "   |   oreline trace verify" + where)

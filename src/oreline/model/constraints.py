@@ -23,6 +23,7 @@ __all__ = [
     "define_node_balance",
     "define_process_capacity",
     "define_site_storage",
+    "define_stock_target",
     "define_take_or_pay",
 ]
 
@@ -62,9 +63,9 @@ def _cat(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[np.nda
 def define_node_balance(net: Network, v: Variables) -> RowBlock:
     """Stock balance per (site, commodity, origin class) and period.
 
-    ``arrivals + production - consumption + lane inflow - lane outflow - sales
-    + stock[t-1] - stock[t] = 0``, with the initial stock moved to the right-hand
-    side of period 0.
+    ``arrivals + open orders + production - consumption + lane inflow - lane outflow
+    - sales + stock[t-1] - stock[t] = 0``, with the initial stock moved to the
+    right-hand side of period 0 and shipments in transit to that of their arrival.
     """
     T, N = net.n_periods, net.n_nodes
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
@@ -93,8 +94,12 @@ def define_node_balance(net: Network, v: Variables) -> RowBlock:
     # sales
     s, t = _grid(len(net.sales.node), T)
     parts.append((net.sales.node[s] * T + t, v["Customer-sale"].cols(s, t), -np.ones(s.shape)))
-    rhs = np.zeros((N, T))
-    rhs[:, 0] = -net.nodes.initial
+    # open orders are delivered in their arrival period (a fixed column)
+    o, t = _grid(len(net.opening.order_node), T)
+    parts.append((net.opening.order_node[o] * T + t, v["Order-delivery"].cols(o, t),
+                  np.ones(o.shape)))
+    rhs = -net.opening.transit.copy()
+    rhs[:, 0] -= net.nodes.initial
     rows, cols, vals = _cat(parts)
     return RowBlock("Node-balance", N, T, rows, cols, vals, rhs.ravel(), rhs.ravel().copy())
 
@@ -188,7 +193,27 @@ def define_crma_share(net: Network, v: Variables) -> RowBlock:
                     np.zeros(n * T), names)
 
 
+def define_stock_target(net: Network, v: Variables) -> RowBlock:
+    """Soft stock target per (target, period): closing stock plus gap reach the target.
+
+    ``sum over the classes n of the target's (site, commodity) of stock[n, t]
+    + gap[k, t] >= level[k, t]``; the gap costs the target's penalty (objective). A
+    target with no node (the commodity never reaches the site) is all gap.
+    """
+    op = net.opening
+    T, K = net.n_periods, len(op.target_level)
+    pair_t, pair_n = op.target_nodes
+    p, t = _grid(len(pair_t), T)
+    k, tk = _grid(K, T)
+    rows, cols, vals = _cat([
+        (pair_t[p] * T + t, v["Stock-level"].cols(pair_n[p], t), np.ones(p.shape)),
+        (k * T + tk, v["Target-gap"].cols(k, tk), np.ones(k.shape)),
+    ])
+    return RowBlock("Target-stock", K, T, rows, cols, vals, op.target_level.ravel().copy(),
+                    np.full(K * T, np.inf), [x.id for x in net.scenario.stock_targets])
+
+
 CONSTRAINT_FAMILIES = (
     define_node_balance, define_process_capacity, define_customer_demand, define_take_or_pay,
-    define_site_storage, define_crma_share,
+    define_site_storage, define_crma_share, define_stock_target,
 )

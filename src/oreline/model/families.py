@@ -20,11 +20,11 @@ __all__ = ["CONSTRAINT_FAMILY_NAMES", "VARIABLE_FAMILIES", "ConstraintFamily", "
 
 VariableFamily = Literal[
     "Contract-buy", "Contract-deficit", "Process-run", "Lane-flow", "Stock-level",
-    "Customer-sale", "Customer-shortfall",
+    "Customer-sale", "Customer-shortfall", "Order-delivery", "Target-gap",
 ]
 ConstraintFamily = Literal[
     "Node-balance", "Process-capacity", "Customer-demand", "Contract-takeorpay",
-    "Site-storage", "Customer-crma",
+    "Site-storage", "Customer-crma", "Target-stock",
 ]
 #: Variable families in column order.
 VARIABLE_FAMILIES: tuple[VariableFamily, ...] = get_args(VariableFamily)

@@ -113,6 +113,10 @@ class LinearProgram:
                     what = f"{sc.lanes[int(net.arcs.lane[e])].id} {carried}"
                 elif name == "Stock-level":
                     what = "/".join(net.node_label(e))
+                elif name == "Order-delivery":
+                    what = sc.open_orders[e].id
+                elif name == "Target-gap":
+                    what = sc.stock_targets[e].id
                 elif name == "Customer-sale":
                     what = (f"{net.customers[net.sales.customer[e]]} <- "
                             f"{net.classes[net.nodes.cls[net.sales.node[e]]].label}")

@@ -17,7 +17,9 @@ def define_objective(net: Network, v: Variables) -> np.ndarray:
     Purchases (and take-or-pay deficits) are paid at the contract price of the period
     (fixed or indexed, :mod:`oreline.network.prices`), processes at
     their variable cost, lanes at cost plus ad valorem tariff, stock at the holding
-    cost; sales earn the customer's price of the period; shortfall costs the customer's penalty.
+    cost; sales earn the customer's price of the period; shortfall costs the customer's
+    penalty; open orders are paid at their contract's price; a stock target's gap costs its
+    penalty.
     The optimum is ``-margin``.
 
     Examples
@@ -47,4 +49,6 @@ def define_objective(net: Network, v: Variables) -> np.ndarray:
     put("Stock-level", net.nodes.hold_cost)
     put("Customer-sale", -net.sales.price[net.sales.customer])
     put("Customer-shortfall", net.sales.penalty)
+    put("Order-delivery", net.opening.order_price)
+    put("Target-gap", net.opening.target_penalty)
     return cost

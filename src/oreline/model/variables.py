@@ -82,6 +82,8 @@ def define_variables(net: Network) -> Variables:
         "Stock-level": net.n_nodes,
         "Customer-sale": len(net.sales.node),
         "Customer-shortfall": len(net.customers),
+        "Order-delivery": len(net.opening.order_node),
+        "Target-gap": len(net.opening.target_level),
     }
     blocks: dict[VariableFamily, VarBlock] = {}
     offset = 0
@@ -106,4 +108,9 @@ def define_variables(net: Network) -> Variables:
     put("Stock-level", 0.0, np.inf)
     put("Customer-sale", 0.0, np.where(net.sales.allowed, np.inf, 0.0))
     put("Customer-shortfall", 0.0, net.sales.demand)
+    # an open order is delivered in full in its arrival period: a fixed column
+    op = net.opening
+    fixed = np.where(t[None, :] == op.order_period[:, None], op.order_quantity[:, None], 0.0)
+    put("Order-delivery", fixed, fixed)
+    put("Target-gap", 0.0, np.inf)  # no upper bound: its dual is then the penalty
     return Variables(blocks, lower, upper)

@@ -7,7 +7,9 @@ contributed; :mod:`oreline.network.classes`), the labelled sets
 small frozen dataclass built by its own function: :class:`~oreline.network.tables.Nodes`,
 :class:`~oreline.network.tables.Purchases`, :class:`~oreline.network.tables.Modes`,
 :class:`~oreline.network.tables.Arcs` (:mod:`oreline.network.tables`) and
-:class:`~oreline.network.sales.Sales` (:mod:`oreline.network.sales`). The model
+:class:`~oreline.network.sales.Sales` (:mod:`oreline.network.sales`) and
+:class:`~oreline.network.opening.Opening` (:mod:`oreline.network.opening`: arrivals in
+transit, open orders, stock targets). The model
 builder turns these into CSC blocks.
 
 Examples
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from oreline.network.opening import Opening, build_opening, reserve_orders
 from oreline.network.pipeline import DemandMode
 from oreline.network.prices import index_prices
 from oreline.network.sales import Sales, build_sales
@@ -65,6 +68,7 @@ class Network:
     modes: Modes
     arcs: Arcs
     sales: Sales
+    opening: Opening
     index: np.ndarray | None = None  # (commodities, T) index price per t
     demand_mode: DemandMode = "expected"
 
@@ -107,13 +111,15 @@ def compile_network(sc: Scenario, settings: Settings | None = None,
     settings = settings or Settings.from_env()
     s = build_sets(sc, settings.max_origin_classes)
     nodes = build_nodes(s)
+    opening = build_opening(s, nodes)
     index = index_prices(s)
     return Network(
         scenario=sc, periods=s.periods, months=s.months, discount=s.discount, sites=s.sites,
         commodities=s.commodities, classes=s.classes,
         processes=pd.Index([p.id for p in sc.processes]),
         customers=pd.Index([c.id for c in (*sc.customers, *sc.enquiries)]),
-        nodes=nodes, purchases=build_purchases(s, nodes, index), modes=build_modes(s, nodes),
-        arcs=build_arcs(s, nodes), sales=build_sales(s, nodes, index, demand),
-        index=index, demand_mode=demand,
+        nodes=nodes, purchases=reserve_orders(s, build_purchases(s, nodes, index), opening),
+        modes=build_modes(s, nodes), arcs=build_arcs(s, nodes),
+        sales=build_sales(s, nodes, index, demand), opening=opening, index=index,
+        demand_mode=demand,
     )

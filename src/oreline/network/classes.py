@@ -1,7 +1,8 @@
 """Reachable origin classes: the fixed point over sources, lanes and processes.
 
-A source (contract, initial stock) puts its declared class at its site; a lane
-carries every class at its origin to its destination unchanged; a process's output
+A source (contract, initial stock, shipment in transit, open order) puts its
+declared class at its site; a lane carries every class at its origin to its
+destination unchanged; a process's output
 class is the union of its controlled inputs' classes plus its site country at its
 stage. :func:`reachable_classes` applies these rules until nothing new appears, so
 only classes that can actually be reached exist.
@@ -124,6 +125,11 @@ def reachable_classes(sc: Scenario, sites: Iterable[str], controlled: dict[str, 
         add(c.site, c.commodity, source_class(controlled, c.commodity, dict(c.origin)))
     for s in sc.initial_stock:
         add(s.site, s.commodity, source_class(controlled, s.commodity, dict(s.origin)))
+    for x in sc.in_transit:
+        add(x.site, x.commodity, source_class(controlled, x.commodity, dict(x.origin)))
+    by_id = {c.id: c for c in sc.contracts}
+    for c in (by_id[o.contract] for o in sc.open_orders):  # delivered even if disabled
+        add(c.site, c.commodity, source_class(controlled, c.commodity, dict(c.origin)))
     for com, ok in controlled.items():  # reagents are untracked everywhere
         if not ok:
             for site in sites:

@@ -193,7 +193,8 @@ def build_modes(s: Sets, nodes: Nodes) -> Modes:
                                          s.class_id.__getitem__):
             j = len(mode_process)
             mode_process.append(p)
-            mode_out_cls.append(s.class_id[out])
+            # an uncontrolled main output (made from reagents only, say) is untracked
+            mode_out_cls.append(s.class_id[out if s.controlled[proc.main_output] else untracked])
             for m, coef in proc.inputs.items():
                 m_in.append((j, nodes.of[s.key(proc.site, m, chosen.get(m, untracked))],
                              coef / proc.yield_))

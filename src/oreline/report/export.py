@@ -23,6 +23,7 @@ def _all_tables(plan: Plan) -> dict[str, pd.DataFrame]:
     tables["fill_rate"] = r.fill_rate
     tables["utilisation"] = r.utilisation
     tables["dfars_clean"] = r.dfars_clean
+    tables["stages"] = r.stages
     tables["element_balance"] = r.balance
     for key, df in r.shadow.items():
         tables[f"shadow_{key}"] = df

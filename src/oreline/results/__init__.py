@@ -9,7 +9,9 @@ import pandas as pd
 
 from oreline.model.matrix import LinearProgram
 from oreline.results.balance import element_balance
+from oreline.results.capacity import stage_table
 from oreline.results.kpis import KpiLayout, Kpis
+from oreline.results.opening import arrivals_table, stock_targets_table
 from oreline.results.prices import shadow_prices, shortfall_causes
 from oreline.results.tables import TOL, origin_class_table, plan_tables
 from oreline.solve import LiveModel, Solution
@@ -28,6 +30,7 @@ class PlanResults:
     shadow: dict[str, pd.DataFrame]
     balance: pd.DataFrame
     dfars_clean: pd.DataFrame
+    stages: pd.DataFrame = field(default_factory=pd.DataFrame)
     meta: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -88,13 +91,19 @@ def _utilisation(lp: LinearProgram, production: pd.DataFrame) -> pd.DataFrame:
 
 
 def _dfars_clean(lp: LinearProgram, k: Kpis) -> pd.DataFrame:
-    """DFARS-clean share of each product's output per period (periods it was made in)."""
+    """DFARS-clean share of each product's output per period (periods it was made in).
+
+    Only products that carry an origin are listed: an untracked product (titanium
+    sponge, a chloride...) has no stages to be clean or not.
+    """
     net = lp.net
-    if not (np.abs(k.run) > TOL).any():
-        return pd.DataFrame(columns=["product", "period", "output_t", "dfars_clean_t"])
     product = np.array([net.scenario.processes[p].main_output for p in net.modes.process],
                        dtype=object)
-    e, t = np.nonzero(np.abs(k.run) > TOL)
+    tracked = np.array([net.classes[c].tracked for c in net.modes.out_cls], dtype=bool)
+    made = (np.abs(k.run) > TOL) & tracked.reshape(-1, 1)
+    if not made.any():
+        return pd.DataFrame(columns=["product", "period", "output_t", "dfars_clean_t"])
+    e, t = np.nonzero(made)
     df = pd.DataFrame({"product": product[e], "period": np.asarray(net.periods)[t],
                        "output_t": k.run[e, t], "dfars_clean_t": k.dfars_clean[e, t]})
     return df.groupby(["product", "period"], as_index=False)[["output_t", "dfars_clean_t"]].sum()
@@ -128,6 +137,8 @@ def make_results(lp: LinearProgram, sol: Solution,
     })
     tables["opening_stock"] = opening[opening["quantity_t"] > 0].reset_index(drop=True)
     tables["origin_classes"] = origin_class_table(net)
+    tables["arrivals"] = arrivals_table(lp)
+    tables["stock_targets"] = stock_targets_table(lp, sol)
     util_by = util.groupby("process")[["output_t", "capacity_t"]].sum()
     util_by["utilisation"] = util_by["output_t"] / util_by["capacity_t"].where(
         util_by["capacity_t"] > 0)
@@ -135,7 +146,7 @@ def make_results(lp: LinearProgram, sol: Solution,
     return PlanResults(
         tables=tables, kpis={**kpi.scalars, **_pipeline_kpis(lp)}, fill_rate=_fill(lp, kpi, sol.x),
         utilisation=util_by.reset_index(), shadow=shadow, balance=balance,
-        dfars_clean=_dfars_clean(lp, kpi),
+        dfars_clean=_dfars_clean(lp, kpi), stages=stage_table(lp, sol),
         meta={"demand_mode": net.demand_mode, "columns": lp.n_cols, "rows": lp.n_rows,
               "nonzeros": int(lp.matrix.nnz),
               "iterations": sol.iterations, **{f"{k}_seconds": v for k, v in sol.timings.items()}},

@@ -1,9 +1,10 @@
 """Element mass balance of a solved plan, computed from the flows, not from the LP rows.
 
-For every element: what entered (initial stock plus purchases arriving within the
-horizon) must equal what left (sales) plus what is still held (closing stock) plus
-what processes lost (inputs minus outputs, element by element). No process may
-create an element beyond the recipe tolerance. The tolerance scales with the
+For every element: what entered (initial stock, purchases and open orders arriving
+within the horizon, shipments in transit at the start arriving within it) must
+equal what left (sales) plus what is still held (closing stock) plus what processes
+lost (inputs minus outputs, element by element). No process may create an element
+beyond the recipe tolerance. The tolerance scales with the
 largest element flow, as in flodym's ``check_mass_balance``.
 """
 
@@ -57,12 +58,17 @@ def _balance_table(lp: LinearProgram, sol: Solution) -> tuple[pd.DataFrame, np.n
     in_transit = ((flow * ~arrive_l).sum(axis=1) @ node_frac[net.arcs.source]) if len(flow) \
         else none
     loss, created = _process_terms(lp, sol.x, node_frac)
+    orders = v["Order-delivery"].values(sol.x).sum(axis=1)
+    if len(orders):
+        bought = bought + orders @ node_frac[net.opening.order_node]
     table = pd.DataFrame({
         "element": elements, "opening_t": net.nodes.initial @ node_frac, "purchased_t": bought,
+        "arriving_t": net.opening.transit.sum(axis=1) @ node_frac,
         "sold_t": sold, "closing_t": v["Stock-level"].values(sol.x)[:, -1] @ node_frac,
         "in_transit_t": in_transit, "process_loss_t": loss,
     })
-    table["imbalance_t"] = (table["opening_t"] + table["purchased_t"] - table["sold_t"]
+    table["imbalance_t"] = (table["opening_t"] + table["purchased_t"] + table["arriving_t"]
+                            - table["sold_t"]
                             - table["closing_t"] - table["in_transit_t"] - table["process_loss_t"])
     return table, created
 

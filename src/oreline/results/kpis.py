@@ -8,8 +8,9 @@ plan and the stress base sample report the same numbers.
 
 Definitions (money undiscounted, in the scenario currency):
 
-* ``revenue``, ``purchase_cost`` (purchases and take-or-pay deficits),
-  ``processing_cost``, ``transport_cost``, ``holding_cost``, ``shortfall_penalty``:
+* ``revenue``, ``purchase_cost`` (purchases, take-or-pay deficits and open orders),
+  ``processing_cost``, ``transport_cost``, ``holding_cost``, ``shortfall_penalty``,
+  ``target_penalty`` (stock below its targets):
   unit price of each column times its value, by family;
   ``margin = revenue - purchase, processing, transport and holding costs``.
 * ``objective_discounted``: minus the LP objective (discounted margin less penalty).
@@ -43,7 +44,7 @@ __all__ = ["KpiLayout", "Kpis", "fill_rate"]
 
 #: Money KPIs and the variable families they sum.
 MONEY: dict[str, tuple[VariableFamily, ...]] = {
-    "purchase_cost": ("Contract-buy", "Contract-deficit"),
+    "purchase_cost": ("Contract-buy", "Contract-deficit", "Order-delivery"),
     "processing_cost": ("Process-run",),
     "transport_cost": ("Lane-flow",),
     "holding_cost": ("Stock-level",),
@@ -127,6 +128,7 @@ class KpiLayout:
         scalars = {
             "revenue": revenue, **money, "margin": revenue - sum(money.values()),
             "shortfall_penalty": part["Customer-shortfall"],
+            "target_penalty": part["Target-gap"],
             "objective_discounted": -float(cost @ x), "demand_t": total_d,
             "served_t": total_d - total_s, "shortfall_t": total_s,
             "fill_rate": float(fill_rate(np.array(total_s), np.array(total_d))),

@@ -175,8 +175,9 @@ def _upstream(lp: LinearProgram, product: str) -> set[str]:
 def earliest_supply(lp: LinearProgram) -> dict[tuple[str, str], int]:
     """Earliest period index in which each (site, commodity) can be on hand.
 
-    Stock is there at once; a contract delivers from its start plus lead time; a
-    process output needs all its inputs and capacity; a lane adds its lead time.
+    Stock is there at once, shipments in transit and open orders at their arrival; a
+    contract delivers from its start plus lead time; a process output needs all its
+    inputs and capacity; a lane adds its lead time.
     """
     net = lp.net
     sc = net.scenario
@@ -192,6 +193,12 @@ def earliest_supply(lp: LinearProgram) -> dict[tuple[str, str], int]:
 
     for s in sc.initial_stock:
         offer((s.site, s.commodity), 0)
+    op = net.opening
+    for x, t in zip(sc.in_transit, op.transit_period, strict=True):
+        offer((x.site, x.commodity), int(t))
+    for o, t in zip(sc.open_orders, op.order_period, strict=True):
+        c = next(c for c in sc.contracts if c.id == o.contract)
+        offer((c.site, c.commodity), int(t))
     for c in sc.contracts:
         if c.enabled and not (c.end is not None and c.end < net.periods[0]):
             start = int(np.searchsorted(periods, c.start)) if c.start else 0

@@ -242,6 +242,8 @@ def _origins(sc: Scenario) -> Iterator[Finding]:
     controlled = {c.id for c in sc.commodities if c.is_controlled}
     entries = [("contracts", i, c.commodity, c.origin) for i, c in enumerate(sc.contracts)]
     entries += [("initial_stock", i, s.commodity, s.origin) for i, s in enumerate(sc.initial_stock)]
+    entries += [("in_transit", i, s.commodity, s.origin)
+                for i, s in enumerate(getattr(sc, "in_transit", []))]
     for entity, i, commodity, origin in entries:
         for stage, country in origin.items():
             if stage not in STAGES:
@@ -304,8 +306,10 @@ def check_scenario(sc: Scenario) -> list[Finding]:
     []
 
     """
+    from oreline.scenario.opening import check_opening_state  # it imports this module
+
     findings: list[Finding] = []
     for check in (_duplicates, _refs, _bases, _prices, _recipes, _countries, _origins,
-                  _horizon, commercial_findings):
+                  _horizon, check_opening_state, commercial_findings):
         findings.extend(check(sc))
     return findings

@@ -55,15 +55,16 @@ def _issue_from_pydantic(raw: Raw, err: Any) -> Issue:
     field_path = field_path.replace(".[", "[")
     kind = err["type"]
     value = err.get("input")
+    name = err["loc"][-1] if err["loc"] else ""  # a key may hold "[" ("a[1]": 2)
     msg, _, fix = err["msg"].removeprefix("Value error, ").partition(FIX_MARK)
     if kind == "extra_forbidden":
         allowed = _model_fields(loc)
-        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-        msg = f"unknown field {loc[-1]!r}"
+        close = difflib.get_close_matches(str(name), allowed, n=1)
+        msg = f"unknown field {name!r}"
         fix = f"did you mean {close[0]!r}?" if close else f"allowed fields: {', '.join(allowed)}"
     elif kind == "missing":
         msg = "required field is missing"
-        fix = f"add '{loc[-1]}'"
+        fix = f"add '{name}'"
     else:
         shown = repr(value) if not isinstance(value, dict | list) else ""
         if shown and not (isinstance(value, str) and shown in msg):
@@ -111,8 +112,8 @@ def _checks_on_valid_entries(data: dict[str, Any]) -> list[Finding]:
     kept: dict[str, Any] = {}
     positions: dict[str, list[int]] = {}
     invalid_ids: set[str] = set()
-    for entity in ("commodities", "sites", "processes", "contracts", "initial_stock", "lanes",
-                   "customers", "enquiries"):
+    for entity in ("commodities", "sites", "processes", "contracts", "initial_stock", "in_transit",
+                   "open_orders", "stock_targets", "lanes", "customers", "enquiries"):
         model = typing.get_args(Scenario.model_fields[entity].annotation)[0]
         items = data.get(entity)
         kept[entity], positions[entity] = [], []

@@ -10,6 +10,7 @@ file and line. Which file to read, and ``extends:``, are resolved in
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import json
 from dataclasses import dataclass, field
@@ -17,6 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from oreline.errors import Issue, ScenarioError
+from oreline.scenario.guards import (
+    GuardedComposer,
+    LimitExceededError,
+    check_workbook,
+    empty_table_issue,
+    flow_depth_issue,
+    folder_issue,
+    read_text,
+    reader_line,
+    value_issue,
+)
 
 __all__ = [
     "TABLES",
@@ -43,6 +55,11 @@ TABLES: dict[str, list[str]] = {
     "contracts": ["id", "supplier", "commodity", "site", "max", "min", "take_or_pay", "price",
                   "start", "end", "lead_time", "origin", "enabled", "source"],
     "initial_stock": ["site", "commodity", "quantity", "origin", "source"],
+    "in_transit": ["id", "site", "commodity", "quantity", "arrival", "origin", "price_paid",
+                   "source"],
+    "open_orders": ["id", "contract", "quantity", "arrival", "source"],
+    "stock_targets": ["id", "site", "commodity", "kind", "quantity", "start", "end", "penalty",
+                      "source"],
     "lanes": ["id", "origin", "destination", "commodities", "lead_time", "cost", "tariff",
               "source"],
     "customers": ["id", "name", "group", "site", "product", "demand", "profile", "price",
@@ -85,6 +102,13 @@ def _yaml_locs(node: Any, prefix: Loc, file: str, out: dict[Loc, str]) -> None:
                 line = node.lc.key(key)[0] + 1
             except (KeyError, TypeError):  # pragma: no cover - ruamel always records keys
                 continue
+            if not isinstance(key, str | int | float):  # "? {a: 1}" or "[1, 2]: x"
+                kind = ("list" if isinstance(key, tuple | list) else "mapping"
+                        if hasattr(key, "items") else type(key).__name__)
+                raise ScenarioError([Issue(f"{file}:{line}", "", f"a key is a {kind}, not a "
+                                           "name",
+                                           "write keys as plain names, e.g. 'name: ...'",
+                                           code="yaml.bad_key")])
             out[(*prefix, str(key))] = f"{file}:{line}"
             _yaml_locs(node[key], (*prefix, str(key)), file, out)
     elif isinstance(node, CommentedSeq):
@@ -113,7 +137,8 @@ def read_yaml(path: Path) -> Raw:
     Raises
     ------
     ScenarioError
-        If the file is not valid YAML or not a mapping.
+        If the file is not valid YAML or not a mapping, or is refused by
+        :mod:`oreline.scenario.guards` (size, encoding, nesting, aliases).
 
     Examples
     --------
@@ -127,11 +152,21 @@ def read_yaml(path: Path) -> Raw:
     from ruamel.yaml.error import YAMLError
 
     yaml = YAML(typ="rt")
+    yaml.Composer = GuardedComposer
+    text = read_text(path)
+    deep = flow_depth_issue(path, text)
+    if deep is not None:
+        raise ScenarioError([deep])
     try:
-        node = yaml.load(path.read_text(encoding="utf-8"))
+        node = yaml.load(text)
+    except LimitExceededError as exc:
+        raise ScenarioError([Issue(f"{path}:{exc.line}", "", exc.message, exc.fix,
+                                   code=exc.code)]) from None
+    except ValueError as exc:  # a number of thousands of digits (Python's int limit)
+        raise ScenarioError([value_issue(path, text, exc)]) from None
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
+        line = f":{mark.line + 1}" if mark is not None else reader_line(exc, text)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
         if context and start is not None and mark is not None and start.line != mark.line:
@@ -187,8 +222,8 @@ def _from_tables(tables: dict[str, list[tuple[str, dict[str, Any]]]], origin: st
     for place, row in tables.get("sources", []):
         data.setdefault("sources", {})[str(row.get("key"))] = row.get("value")
         locs[("sources", str(row.get("key")))] = place
-    for entity in ("commodities", "sites", "processes", "contracts", "initial_stock", "lanes",
-                   "customers", "enquiries"):
+    for entity in ("commodities", "sites", "processes", "contracts", "initial_stock", "in_transit",
+                   "open_orders", "stock_targets", "lanes", "customers", "enquiries"):
         items: list[dict[str, Any]] = []
         for place, row in tables.get(entity, []):
             idx = len(items)
@@ -242,42 +277,66 @@ def _column_fix(extra: list[str], allowed: list[str]) -> str:
     return " ".join([*hints, f"allowed columns: {', '.join(allowed)}"])
 
 
+def _csv_rows(file: Path, name: str, issues: list[Issue]) -> list[tuple[str, dict[str, Any]]]:
+    """The non-blank rows of one CSV table, appending its problems to ``issues``."""
+    text = read_text(file, rows=True)
+    if not text.strip():
+        issues.append(empty_table_issue(str(file), name, TABLES[name]))
+        return []
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    rows = []
+    try:
+        extra = [c for c in reader.fieldnames or [] if c not in TABLES[name]]
+        if extra:
+            fix = _column_fix(extra, TABLES[name])
+            if len(reader.fieldnames or []) == 1 and ";" in extra[0]:
+                fix = ("the file separates values with ';' (a regional Excel setting): save it "
+                       'as "CSV UTF-8 (comma delimited)" or replace the semicolons by commas')
+            issues.append(Issue(f"{file} row 1", "", f"unknown column(s) {extra}", fix))
+        for n, row in enumerate(reader, start=2):
+            spill = row.get(None)  # type: ignore[call-overload]
+            if spill:
+                issues.append(Issue(
+                    f"{file} row {n}", "", f"the row has {len(row) - 1 + len(spill)} cells "
+                    f"but the header has {len(row) - 1} columns (extra: {spill})",
+                    'put values holding a comma in double quotes, e.g. "A, B"'))
+            clean = {k: _cell(v) for k, v in row.items() if k in TABLES[name]}
+            if any(v is not None for v in clean.values()):
+                rows.append((f"{file} row {n}", clean))
+    except csv.Error as exc:  # a field over the csv module's size limit
+        issues.append(Issue(f"{file} row {reader.line_num}", "", f"not a readable CSV "
+                            f"file: {exc}", 'save it as "CSV UTF-8 (comma delimited)"; a '
+                            "value holding a comma, quote or line break goes in double quotes",
+                            code="table.bad_csv"))
+    return rows
+
+
 def read_csv_folder(path: Path) -> Raw:
     """Read a folder of CSV files, one per table of :data:`TABLES`, recording each row.
 
     Raises
     ------
     ScenarioError
-        Listing every unknown table or column, overfull row and a missing ``scenario.csv``.
+        If the folder holds no CSV file, or listing every unknown, empty, unreadable or
+        non-UTF-8 table, unknown column, overfull row and a missing ``scenario.csv``.
 
     """
     tables: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     known = set(TABLES)
     issues = []
-    for file in sorted(path.glob("*.csv")):
+    files = sorted(path.glob("*.csv"))
+    if not files:
+        raise ScenarioError([folder_issue(path, list(TABLES))])
+    for file in files:
         name = file.stem
         if name not in known:
             issues.append(Issue(str(file), "", f"unknown table {name!r}",
                                 f"name CSV files after: {', '.join(TABLES)}"))
             continue
-        with file.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            extra = [c for c in reader.fieldnames or [] if c not in TABLES[name]]
-            if extra:
-                issues.append(Issue(f"{file} row 1", "", f"unknown column(s) {extra}",
-                                    _column_fix(extra, TABLES[name])))
-            rows = []
-            for n, row in enumerate(reader, start=2):
-                spill = row.get(None)  # type: ignore[call-overload]
-                if spill:
-                    issues.append(Issue(
-                        f"{file} row {n}", "", f"the row has {len(row) - 1 + len(spill)} cells "
-                        f"but the header has {len(row) - 1} columns (extra: {spill})",
-                        'put values holding a comma in double quotes, e.g. "A, B"'))
-                clean = {k: _cell(v) for k, v in row.items() if k in TABLES[name]}
-                if any(v is not None for v in clean.values()):
-                    rows.append((f"{file} row {n}", clean))
-            tables[name] = rows
+        try:
+            tables[name] = _csv_rows(file, name, issues)
+        except ScenarioError as exc:  # unreadable, too large, not UTF-8, binary
+            issues += exc.issues
     if "scenario" not in tables:
         issues.append(Issue(str(path), "", "no scenario.csv in the folder",
                             "add scenario.csv with key,value rows (name, horizon.start, ...)"))
@@ -292,12 +351,13 @@ def read_excel(path: Path) -> Raw:
     Raises
     ------
     ScenarioError
-        If the workbook cannot be opened, or listing every unknown sheet or column,
-        value without a header and a missing ``scenario`` sheet.
+        If the file is not a workbook or cannot be opened, or listing every unknown sheet
+        or column, empty sheet, value without a header and a missing ``scenario`` sheet.
 
     """
     from openpyxl import load_workbook
 
+    check_workbook(path)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a bad file
@@ -313,6 +373,9 @@ def read_excel(path: Path) -> Raw:
             continue
         rows_iter = ws.iter_rows(values_only=True)
         header = [str(h) if h is not None else "" for h in next(rows_iter, ())]
+        if not any(header):
+            issues.append(empty_table_issue(f"{path} sheet {name}", name, TABLES[name]))
+            continue
         extra = [c for c in header if c and c not in TABLES[name]]
         if extra:
             issues.append(Issue(f"{path} sheet {name} row 1", "", f"unknown column(s) {extra}",

@@ -13,12 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from oreline.errors import Issue, ScenarioError
+from oreline.scenario.guards import broken_link_issue, path_exists
 from oreline.scenario.readers import Raw, read_csv_folder, read_excel, read_yaml
 
 __all__ = ["builtin_names", "builtin_path", "read_raw"]
 
 #: Entity lists keyed by id; ``extends:`` merges these entry by entry.
-KEYED = ("commodities", "sites", "processes", "contracts", "lanes", "customers", "enquiries")
+KEYED = ("commodities", "sites", "processes", "contracts", "in_transit", "open_orders",
+         "stock_targets", "lanes", "customers", "enquiries")
 
 
 # --------------------------------------------------------------------------- built-ins
@@ -136,6 +138,15 @@ def _merge_entity(entity: str, base: Raw, child: Raw, orphans: list[Any]
     return [out[k] for k in keep], locs
 
 
+def _missing(text: str, path: Path) -> ScenarioError:
+    """The error for a source that is neither a file, a folder nor a built-in name."""
+    link = broken_link_issue(path)
+    if link is not None:
+        return ScenarioError([link])
+    hint = f"built-in scenarios: {', '.join(builtin_names())}"
+    return ScenarioError([Issue(text, "", "no such file, folder or built-in scenario", hint)])
+
+
 def read_raw(source: str | Path, _seen: tuple[str, ...] = ()) -> Raw:
     """Read a scenario (built-in name, YAML, CSV folder or workbook) into raw data.
 
@@ -143,11 +154,10 @@ def read_raw(source: str | Path, _seen: tuple[str, ...] = ()) -> Raw:
     """
     text = str(source)
     path = Path(text)
-    if not path.exists() and text in builtin_names():
+    if not path_exists(path) and text in builtin_names():
         path = builtin_path(text)
-    if not path.exists():
-        hint = f"built-in scenarios: {', '.join(builtin_names())}"
-        raise ScenarioError([Issue(text, "", "no such file, folder or built-in scenario", hint)])
+    if not path_exists(path):
+        raise _missing(text, path)
     key = str(path.resolve())
     if key in _seen:
         raise ScenarioError([Issue(text, "extends", "extends forms a cycle: " +
@@ -168,7 +178,7 @@ def read_raw(source: str | Path, _seen: tuple[str, ...] = ()) -> Raw:
         # relative to the file holding 'extends' (scenario.csv inside a folder)
         anchor = path if path.is_dir() else path.parent
         candidate = Path(os.path.normpath(anchor / parent_text))
-        if candidate.exists():
+        if path_exists(candidate):
             base_source: str | Path = candidate
         elif parent_text in builtin_names():
             base_source = builtin_path(parent_text)

@@ -38,12 +38,16 @@ __all__ = [
     "Customer",
     "Enquiry",
     "Horizon",
+    "InTransit",
     "InitialStock",
     "Lane",
+    "LedgerMap",
+    "OpenOrder",
     "Policy",
     "Process",
     "Scenario",
     "Site",
+    "StockTarget",
     "YearMonth",
 ]
 
@@ -340,6 +344,65 @@ class InitialStock(_Base):
     source: Source = None
 
 
+class InTransit(_Entity):
+    """A shipment on its way at the start of the horizon, arriving into stock at its month.
+
+    It arrives whatever the plan does (it has left already), with its origin class,
+    like initial stock does at the start.
+    """
+
+    site: str
+    commodity: str
+    quantity: Stock
+    arrival: YearMonth
+    origin: StrMap = Field(default_factory=dict)
+    price_paid: PriceT | None = Field(
+        default=None, description="Price per t already paid (sunk: reported, not optimised)"
+    )
+
+
+class OpenOrder(_Entity):
+    """A committed delivery under a contract: the plan receives it and pays for it.
+
+    It counts inside the contract's limits (max, min, take-or-pay) of the period it
+    was ordered in (its arrival less the contract's lead time) when that period is in
+    the horizon.
+    """
+
+    contract: str
+    quantity: Stock
+    arrival: YearMonth
+
+
+class StockTarget(_Entity):
+    """A soft minimum of stock of one commodity at one site, with a penalty below it.
+
+    Closing stock over every origin class is kept at or above ``quantity`` from
+    ``start`` (to ``end``); each t-month below costs ``penalty``. Entries are separate
+    targets: a reserve meant to sit on top of a safety stock states the sum.
+    """
+
+    site: str
+    commodity: str
+    kind: Literal["safety", "strategic"] = "safety"
+    quantity: Stock
+    start: YearMonth | None = None
+    end: YearMonth | None = None
+    penalty: PriceT
+
+
+class LedgerMap(_Base):
+    """How an Oreline ledger's sites and lots map onto this scenario's sites and commodities.
+
+    A lot's commodity is looked up by its material first, then by its form; ``-`` as the
+    scenario side leaves a site, material or form out of the plan on purpose.
+    """
+
+    sites: StrMap = Field(default_factory=dict)
+    materials: StrMap = Field(default_factory=dict)
+    forms: StrMap = Field(default_factory=dict)
+
+
 class Lane(_Entity):
     """A transport lane between two sites."""
 
@@ -434,6 +497,10 @@ class Scenario(_Base):
     processes: list[Process] = Field(default_factory=list)
     contracts: list[Contract] = Field(default_factory=list)
     initial_stock: list[InitialStock] = Field(default_factory=list)
+    in_transit: list[InTransit] = Field(default_factory=list)
+    open_orders: list[OpenOrder] = Field(default_factory=list)
+    stock_targets: list[StockTarget] = Field(default_factory=list)
+    ledger_map: LedgerMap | None = None
     lanes: list[Lane] = Field(default_factory=list)
     customers: list[Customer] = Field(default_factory=list)
     enquiries: list[Enquiry] = Field(default_factory=list, description="Sales pipeline")

@@ -30,10 +30,10 @@ __all__ = ["FORMATS", "export_scenario", "scenario_to_data", "scenario_to_tables
 FORMATS: tuple[str, ...] = ("yaml", "csv", "xlsx")
 
 #: Top-level scalars written to the ``scenario`` table, in schema order.
-_SCALARS = ("name", "description", "currency", "discount_rate")
+_SCALARS = ("name", "description", "currency", "discount_rate", "ledger_map")
 #: Entity lists written one row per entry.
-_ENTITIES = ("commodities", "sites", "processes", "contracts", "initial_stock", "lanes",
-             "customers", "enquiries")
+_ENTITIES = ("commodities", "sites", "processes", "contracts", "initial_stock", "in_transit",
+             "open_orders", "stock_targets", "lanes", "customers", "enquiries")
 #: Columns holding a mapping written as ``key=value; key=value`` (others as JSON).
 _MAPPING_COLUMNS = frozenset({"elements", "compounds", "inputs", "co_products", "origin"})
 #: Mapping fields written inline (``flow style``) in YAML when short.

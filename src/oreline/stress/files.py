@@ -9,7 +9,8 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
-from oreline.errors import Issue, StressError
+from oreline.errors import Issue, ScenarioError, StressError
+from oreline.scenario.guards import broken_link_issue, path_exists
 from oreline.scenario.readers import Raw, read_yaml
 from oreline.stress.events import Event, StressFile
 
@@ -65,13 +66,14 @@ def _issue(raw: Raw, err: Any) -> Issue:
     path = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
     msg = err["msg"].removeprefix("Value error, ")
     fix = ""
+    name = err["loc"][-1] if err["loc"] else ""  # a key may hold "[" ("a[1]": 2)
     if err["type"] == "extra_forbidden":
         allowed = _fields_at(tuple(err["loc"]))
-        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-        msg = f"unknown field {loc[-1]!r}"
+        close = difflib.get_close_matches(str(name), allowed, n=1)
+        msg = f"unknown field {name!r}"
         fix = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(allowed)}"
     elif err["type"] == "missing":
-        msg, fix = "required field is missing", f"add '{loc[-1]}'"
+        msg, fix = "required field is missing", f"add '{name}'"
     elif err["type"] == "union_tag_invalid":
         fix = f"use one of: {', '.join(sorted(_EVENT_TYPES))}"
     elif not isinstance(err.get("input"), dict | list) and repr(err.get("input")) not in msg:
@@ -91,19 +93,21 @@ def load_stress(source: str | Path) -> tuple[StressFile, str]:
         Listing every problem with file and line.
     """
     path = Path(str(source))
-    if not path.exists() and str(source) in builtin_stress_names():
+    if not path_exists(path) and str(source) in builtin_stress_names():
         path = Path(str(resources.files("oreline.stress") / "library" / f"{source}.yaml"))
-    if not path.exists():
-        raise StressError([Issue(str(source), "", "no such stress file or built-in stress set",
-                                 f"built-in sets: {', '.join(builtin_stress_names())}")])
+    if not path_exists(path):
+        link = broken_link_issue(path)
+        raise StressError([link or Issue(
+            str(source), "", "no such stress file or built-in stress set",
+            f"built-in sets: {', '.join(builtin_stress_names())}")])
+    if path.is_dir():
+        raise StressError([Issue(str(path), "", "is a folder, not a stress file",
+                                 "give the path of a stress file (.yaml) or a built-in set: "
+                                 + ", ".join(builtin_stress_names()))])
     try:
-        raw = read_yaml(path)
-    except Exception as exc:  # ScenarioError from the shared YAML reader
-        from oreline.errors import ScenarioError
-
-        if isinstance(exc, ScenarioError):
-            raise StressError(exc.issues) from None
-        raise
+        raw = read_yaml(path)  # the guards of oreline.scenario.guards apply
+    except ScenarioError as exc:
+        raise StressError(exc.issues) from None
     try:
         stress = StressFile.model_validate(raw.data)
     except ValidationError as exc:
@@ -113,4 +117,4 @@ def load_stress(source: str | Path) -> tuple[StressFile, str]:
         raise StressError([Issue(raw.where(loc), ".".join(map(str, loc)), what, fix)
                            for loc, what, fix in problems])
     base = path.parent / stress.scenario
-    return stress, str(base) if base.exists() else stress.scenario
+    return stress, str(base) if path_exists(base) else stress.scenario

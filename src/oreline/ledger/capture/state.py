@@ -19,6 +19,7 @@ from sqlalchemy import Connection, select
 from oreline.errors import Issue
 from oreline.ledger.capture.templates import ReceiptTemplate, origin_text
 from oreline.ledger.profile.model import LotMaster, ParsedEvent
+from oreline.ledger.records import OriginPart
 from oreline.ledger.rules import campaign
 from oreline.ledger.store import balances, campaigns
 from oreline.ledger.store.schema import sites
@@ -52,7 +53,7 @@ class LotInfo:
     form: str
     custody: str
     assay: dict[str, float]
-    parts: list[dict[str, Any]]
+    parts: list[OriginPart]
     claim: float | None
     created_by: str
 

@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
 
 from oreline.ledger.epcis.memo import Memo
 from oreline.ledger.profile.model import LotMaster
+from oreline.ledger.records import OriginPart
 from oreline.ledger.rules import custody
 
 __all__ = ["ReceiptTemplate", "origin_text", "receipt_template"]
@@ -39,7 +39,7 @@ _MARK = "\x00lot\x00"  # stands for the lot ID while the origin text is cut in t
 _TEMPLATES: Memo[int, tuple[LotMaster, ReceiptTemplate]] = Memo(4096)
 
 
-def origin_text(parts: list[dict[str, Any]]) -> str:
+def origin_text(parts: list[OriginPart]) -> str:
     """Stored JSON of a lot's origin parts (sorted keys, the ``json`` module's spacing)."""
     return _dumps_sorted(parts)
 
@@ -60,7 +60,7 @@ class ReceiptTemplate:
     _origin_head: str
     _origin_tail: str
 
-    def parts(self, lot: str) -> list[dict[str, Any]]:
+    def parts(self, lot: str) -> list[OriginPart]:
         """The lot's origin parts (new objects each time)."""
         if not self.has_rare_earths:
             return []

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from oreline.errors import Issue
 from oreline.ledger.capture.state import (
@@ -24,6 +23,7 @@ from oreline.ledger.capture.state import (
     site_of,
 )
 from oreline.ledger.profile.model import OUR_STEPS, LotMaster, ParsedEvent, QtyRef, step_name
+from oreline.ledger.records import OriginPart
 from oreline.ledger.rules import campaign, custody
 
 __all__ = ["apply_transformation"]
@@ -219,7 +219,7 @@ def _out_custody(lots_in: Sequence[LotInfo], one_lot: bool) -> str:
 
 
 def _output(state: State, e: ParsedEvent, sq: int, q: QtyRef, master: LotMaster,
-            out_custody: str, parts: list[dict[str, Any]], site: SiteInfo,
+            out_custody: str, parts: list[OriginPart], site: SiteInfo,
             links: Sequence[tuple[str, float]]) -> None:
     info = LotInfo(master.material, master.form, out_custody, dict(master.assay), parts,
                    None, e.event_id)

@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from oreline.ledger.records import OriginPart
 from oreline.origin import STAGES
 
 __all__ = [
@@ -207,9 +208,9 @@ def process_losses(
 def receipt_parts(
     origin: Mapping[str, str | None], custody: str, evidence: Iterable[str],
     lot: str | None = None,
-) -> list[dict[str, Any]]:
+) -> list[OriginPart]:
     """Origin parts of a received lot: one part with the declared stage countries."""
-    stages = {stage: origin.get(stage) for stage in STAGES}
+    stages: dict[str, str | None] = {stage: origin.get(stage) for stage in STAGES}
     return [{"share": 1.0, "stages": stages, "custody": custody,
              "evidence": sorted(set(evidence)), "lots": [lot] if lot else []}]
 
@@ -219,10 +220,10 @@ def _key(part: Mapping[str, Any]) -> tuple[Any, ...]:
 
 
 def merge_parts(
-    contributions: Iterable[tuple[float, list[dict[str, Any]]]],
+    contributions: Iterable[tuple[float, list[OriginPart]]],
     stage: str | None,
     country: str | None,
-) -> list[dict[str, Any]]:
+) -> list[OriginPart]:
     """Merge input origin parts weighted by rare-earth mass and stamp this step's stage.
 
     Parameters
@@ -237,13 +238,13 @@ def merge_parts(
     """
     items = [(w, parts) for w, parts in contributions if w > 0]
     total = sum(w for w, _ in items)
-    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    merged: dict[tuple[Any, ...], OriginPart] = {}
     for weight, parts in items:
         for part in parts:
             stages = dict(part["stages"])
             if stage is not None:
                 stages[stage] = country
-            new = {"share": weight / total * part["share"], "stages": stages,
+            new: OriginPart = {"share": weight / total * part["share"], "stages": stages,
                    "custody": part["custody"], "evidence": list(part["evidence"]),
                    "lots": list(part.get("lots", []))}
             key = _key(new)
@@ -251,7 +252,8 @@ def merge_parts(
                 old = merged[key]
                 old["share"] += new["share"]
                 old["evidence"] = sorted(set(old["evidence"]) | set(new["evidence"]))
-                old["lots"] = sorted(set(old["lots"]) | set(new["lots"]))[:MAX_ROOTS]
+                old["lots"] = sorted(set(old.get("lots", [])) | set(new.get("lots", [])))[
+                    :MAX_ROOTS]
             else:
                 merged[key] = new
     return sorted(merged.values(), key=lambda p: -float(p["share"]))
