@@ -25,7 +25,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from oreline.scenario import pricing, schema
+from oreline.scenario import fields, pricing, schema, state
 from oreline.scenario.readers import TABLES
 
 DOC = Path(__file__).with_name("scenario-format.md")
@@ -40,10 +40,10 @@ MODELS: list[tuple[str, type[BaseModel], str]] = [
     ("CapacityPhase", schema.CapacityPhase, "each entry of a process's `capacity:`"),
     ("Contract", schema.Contract, "each entry of `contracts:`"),
     ("InitialStock", schema.InitialStock, "each entry of `initial_stock:`"),
-    ("InTransit", schema.InTransit, "each entry of `in_transit:`"),
-    ("OpenOrder", schema.OpenOrder, "each entry of `open_orders:`"),
-    ("StockTarget", schema.StockTarget, "each entry of `stock_targets:`"),
-    ("LedgerMap", schema.LedgerMap, "`ledger_map:`"),
+    ("InTransit", state.InTransit, "each entry of `in_transit:`"),
+    ("OpenOrder", state.OpenOrder, "each entry of `open_orders:`"),
+    ("StockTarget", state.StockTarget, "each entry of `stock_targets:`"),
+    ("LedgerMap", state.LedgerMap, "`ledger_map:`"),
     ("Lane", schema.Lane, "each entry of `lanes:`"),
     ("Customer", schema.Customer, "each entry of `customers:`"),
     ("Enquiry", schema.Enquiry, "each entry of `enquiries:`"),
@@ -206,13 +206,13 @@ NOTES: dict[str, str] = {
 
 def _aliases() -> dict[Any, str]:
     return {
-        schema.Rate: "rate",
-        schema.Stock: "mass",
-        schema.PriceT: "price",
-        schema.YearMonth: "year-month",
-        schema.FloatMap: "mapping of numbers",
-        schema.StrMap: "mapping of text",
-        schema.Source: "text or mapping",
+        fields.Rate: "rate",
+        fields.Stock: "mass",
+        fields.PriceT: "price",
+        fields.YearMonth: "year-month",
+        fields.FloatMap: "mapping of numbers",
+        fields.StrMap: "mapping of text",
+        fields.Source: "text or mapping",
         pricing.ContractPrice: "price or index formula",
         pricing.ForwardT: "text",
     }
@@ -260,7 +260,7 @@ def _field_type(info: FieldInfo) -> str:
     if name is None:
         name = _type_name(ann)
         if str(name).startswith("list of number") and any(
-            getattr(m, "func", None) is schema._list for m in info.metadata
+            getattr(m, "func", None) is fields.split_list for m in info.metadata
         ):
             name = "list of numbers"
     bounds = []

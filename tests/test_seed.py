@@ -22,7 +22,7 @@ from oreline.ledger.ledger import Ledger
 from oreline.origin import STAGES
 from oreline.planner import run_plan
 from oreline.scenario import export_scenario, load_scenario
-from oreline.scenario.schema import LedgerMap
+from oreline.scenario.state import LedgerMap
 from oreline.seed import read_ledger_map, seed_from_ledger
 
 SCENARIO = """\

@@ -53,7 +53,8 @@ from oreline.scenario import Scenario, load_scenario
 from oreline.scenario.checks import check_scenario, required_stages
 from oreline.scenario.opening import SKIP
 from oreline.scenario.readers import read_yaml
-from oreline.scenario.schema import InitialStock, LedgerMap
+from oreline.scenario.schema import InitialStock
+from oreline.scenario.state import LedgerMap
 
 # The one planner module that imports the ledger (besides the command line): the bridge
 # between the two stacks (tests/test_project.py ranks it between them).

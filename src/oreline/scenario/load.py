@@ -16,9 +16,10 @@ from pydantic import ValidationError
 
 from oreline.errors import Issue, ScenarioError
 from oreline.scenario.checks import Finding, check_scenario
+from oreline.scenario.fields import FIX_MARK
 from oreline.scenario.readers import Loc, Raw
 from oreline.scenario.resolve import read_raw
-from oreline.scenario.schema import FIX_MARK, Scenario
+from oreline.scenario.schema import Scenario
 
 __all__ = ["load_scenario", "parse_scenario"]
 

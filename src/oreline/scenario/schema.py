@@ -14,21 +14,32 @@ price a currency and a mass unit (``"123 USD/kg"``); see :mod:`oreline.units`.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
-    PlainSerializer,
     field_validator,
     model_validator,
 )
 
 from oreline.origin import CRMA_STAGES, Stage
+from oreline.scenario.fields import (
+    FIX_MARK,
+    Base,
+    Entity,
+    FloatMap,
+    PriceT,
+    Rate,
+    Source,
+    Stock,
+    StrMap,
+    YearMonth,
+    split_list,
+)
 from oreline.scenario.pricing import ContractPrice, PricePath
-from oreline.units import Price, Quantity, UnitError, parse_price, parse_quantity
+from oreline.scenario.state import InTransit, LedgerMap, OpenOrder, StockTarget
+from oreline.units import UnitError
 
 __all__ = [
     "FAMILIES",
@@ -38,17 +49,12 @@ __all__ = [
     "Customer",
     "Enquiry",
     "Horizon",
-    "InTransit",
     "InitialStock",
     "Lane",
-    "LedgerMap",
-    "OpenOrder",
     "Policy",
     "Process",
     "Scenario",
     "Site",
-    "StockTarget",
-    "YearMonth",
 ]
 
 #: Commodity families, in the order material moves down the chain.
@@ -59,105 +65,9 @@ FAMILIES: tuple[str, ...] = (
 CONTROLLED_FAMILIES: frozenset[str] = frozenset(
     {"ore", "concentrate", "oxide", "metal", "alloy", "magnet", "scrap"}
 )
-#: Splits a validator's message from its fix (the loader shows them as message and fix).
-FIX_MARK = " || fix: "
-
 Family = Literal["ore", "concentrate", "oxide", "metal", "alloy", "magnet", "reagent", "scrap"]
 
-_YM = re.compile(r"^(\d{4})-(\d{2})$")
-_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*$")
-
-
-def _ym(value: object) -> str:
-    text = str(value).strip()
-    if hasattr(value, "year") and hasattr(value, "month"):
-        text = f"{value.year:04d}-{value.month:02d}"  # dates from YAML or Excel
-    elif re.match(r"^\d{4}-\d{2}-\d{2}", text):
-        text = text[:7]
-    match = _YM.match(text)
-    if match is None or not 1 <= int(match.group(2)) <= 12:
-        raise ValueError(f"{value!r} is not a year-month; write it as 'YYYY-MM', e.g. '2026-07'")
-    return text
-
-
-def _qty(kind: bool | None) -> Any:
-    def parse(value: object) -> Quantity:
-        try:
-            quantity = parse_quantity(value, rate=kind)
-        except UnitError as exc:
-            raise ValueError(str(exc)) from None
-        if quantity.tonnes < 0:
-            raise ValueError(f"quantity {str(value)!r} is negative; quantities must be >= 0"
-                             f"{FIX_MARK}write 0 or a positive quantity, e.g. '400 t/year "
-                             "metal'")
-        return quantity
-
-    return parse
-
-
-def _price(value: object) -> Price:
-    try:
-        return parse_price(value)
-    except UnitError as exc:
-        raise ValueError(str(exc)) from None
-
-
-def _mapping(value: object) -> object:
-    """Accept ``"a=1; b=2"`` (tabular form) for a mapping field."""
-    if isinstance(value, str):
-        out: dict[str, str] = {}
-        for part in value.replace("\n", ";").split(";"):
-            if not part.strip():
-                continue
-            if "=" not in part:
-                raise ValueError(
-                    f"cannot read {part.strip()!r}; write pairs as 'key=value; key=value'"
-                )
-            key, val = part.split("=", 1)
-            out[key.strip()] = val.strip()
-        return out
-    if value is None:
-        return {}
-    return value
-
-
-def _list(value: object) -> object:
-    """Accept ``"a; b"`` (tabular form) for a list field."""
-    if isinstance(value, str):
-        return [v.strip() for v in value.split(";") if v.strip()]
-    return value
-
-
-YearMonth = Annotated[str, BeforeValidator(_ym)]
-Rate = Annotated[Quantity, BeforeValidator(_qty(True)), PlainSerializer(str, return_type=str)]
-Stock = Annotated[Quantity, BeforeValidator(_qty(False)), PlainSerializer(str, return_type=str)]
-PriceT = Annotated[Price, BeforeValidator(_price), PlainSerializer(str, return_type=str)]
-FloatMap = Annotated[dict[str, float], BeforeValidator(_mapping)]
-StrMap = Annotated[dict[str, str], BeforeValidator(_mapping)]
-Source = str | dict[str, str] | None
-
-
-class _Base(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, populate_by_name=True, arbitrary_types_allowed=True
-    )
-
-
-class _Entity(_Base):
-    id: str = Field(description="Unique identifier: a letter, then letters, digits, _ . -")
-    source: Source = Field(default=None, description="Where the numbers come from")
-
-    @field_validator("id")
-    @classmethod
-    def _check_id(cls, value: str) -> str:
-        if not _ID.match(value):
-            raise ValueError(
-                f"id {value!r} must start with a letter and hold only letters, digits, _ . -"
-            )
-        return value
-
-
-class Horizon(_Base):
+class Horizon(Base):
     """The planning horizon: first period, number of periods, period length."""
 
     start: YearMonth
@@ -170,7 +80,7 @@ class Horizon(_Base):
         return {"month": 1, "quarter": 3, "year": 12}[self.period]
 
 
-class Commodity(_Entity):
+class Commodity(Entity):
     """A material, with its family and element content by mass."""
 
     name: str = ""
@@ -219,7 +129,7 @@ class Commodity(_Entity):
         return self.family in CONTROLLED_FAMILIES
 
 
-class Site(_Entity):
+class Site(Entity):
     """A place: a plant, a warehouse, a port, a customer's receiving point."""
 
     name: str = ""
@@ -240,7 +150,7 @@ class Site(_Entity):
         return value
 
 
-class CapacityPhase(_Base):
+class CapacityPhase(Base):
     """Capacity from a date on; the latest enabled phase in force applies."""
 
     name: str = ""
@@ -253,7 +163,7 @@ class CapacityPhase(_Base):
     source: Source = None
 
 
-class Process(_Entity):
+class Process(Entity):
     """A recipe at a site: inputs per tonne of main output, yield, co-products, capacity."""
 
     name: str = ""
@@ -275,7 +185,7 @@ class Process(_Entity):
         return value
 
 
-class Policy(_Base):
+class Policy(Base):
     """A customer's provenance rule.
 
     ``any``; ``ex-china`` (no stage in China, no unknown stage); ``dfars-2027``
@@ -290,7 +200,7 @@ class Policy(_Base):
 
     rule: Literal["any", "ex-china", "dfars-2027", "crma"] = "any"
     max_share: float | None = Field(default=None, gt=0, le=1)
-    stages: Annotated[list[Stage], BeforeValidator(_list)] = Field(
+    stages: Annotated[list[Stage], BeforeValidator(split_list)] = Field(
         default_factory=lambda: list[Stage](CRMA_STAGES),
         description="crma: stages the share cap applies to",
     )
@@ -315,7 +225,7 @@ class Policy(_Base):
 
 
 
-class Contract(_Entity):
+class Contract(Entity):
     """A supply contract delivering one commodity to one site."""
 
     supplier: str
@@ -334,7 +244,7 @@ class Contract(_Entity):
     enabled: bool = True
 
 
-class InitialStock(_Base):
+class InitialStock(Base):
     """Stock on hand at the start of the horizon, by origin."""
 
     site: str
@@ -344,77 +254,18 @@ class InitialStock(_Base):
     source: Source = None
 
 
-class InTransit(_Entity):
-    """A shipment on its way at the start of the horizon, arriving into stock at its month.
-
-    It arrives whatever the plan does (it has left already), with its origin class,
-    like initial stock does at the start.
-    """
-
-    site: str
-    commodity: str
-    quantity: Stock
-    arrival: YearMonth
-    origin: StrMap = Field(default_factory=dict)
-    price_paid: PriceT | None = Field(
-        default=None, description="Price per t already paid (sunk: reported, not optimised)"
-    )
-
-
-class OpenOrder(_Entity):
-    """A committed delivery under a contract: the plan receives it and pays for it.
-
-    It counts inside the contract's limits (max, min, take-or-pay) of the period it
-    was ordered in (its arrival less the contract's lead time) when that period is in
-    the horizon.
-    """
-
-    contract: str
-    quantity: Stock
-    arrival: YearMonth
-
-
-class StockTarget(_Entity):
-    """A soft minimum of stock of one commodity at one site, with a penalty below it.
-
-    Closing stock over every origin class is kept at or above ``quantity`` from
-    ``start`` (to ``end``); each t-month below costs ``penalty``. Entries are separate
-    targets: a reserve meant to sit on top of a safety stock states the sum.
-    """
-
-    site: str
-    commodity: str
-    kind: Literal["safety", "strategic"] = "safety"
-    quantity: Stock
-    start: YearMonth | None = None
-    end: YearMonth | None = None
-    penalty: PriceT
-
-
-class LedgerMap(_Base):
-    """How an Oreline ledger's sites and lots map onto this scenario's sites and commodities.
-
-    A lot's commodity is looked up by its material first, then by its form; ``-`` as the
-    scenario side leaves a site, material or form out of the plan on purpose.
-    """
-
-    sites: StrMap = Field(default_factory=dict)
-    materials: StrMap = Field(default_factory=dict)
-    forms: StrMap = Field(default_factory=dict)
-
-
-class Lane(_Entity):
+class Lane(Entity):
     """A transport lane between two sites."""
 
     origin: str
     destination: str
-    commodities: Annotated[list[str] | None, BeforeValidator(_list)] = None
+    commodities: Annotated[list[str] | None, BeforeValidator(split_list)] = None
     lead_time: int = Field(default=0, ge=0)
     cost: PriceT
     tariff: float = Field(default=0.0, ge=0, le=5, description="Ad valorem on reference price")
 
 
-class _Demand(_Entity):
+class _Demand(Entity):
     """What a signed contract and an enquiry share: who, what, how much, at what price."""
 
     name: str = ""
@@ -422,7 +273,7 @@ class _Demand(_Entity):
     site: str
     product: str
     demand: Rate
-    profile: Annotated[list[float] | None, BeforeValidator(_list)] = Field(
+    profile: Annotated[list[float] | None, BeforeValidator(split_list)] = Field(
         default=None, description="12 month-of-year weights for a yearly demand"
     )
     demand_by_period: dict[YearMonth, Rate] = Field(default_factory=dict)
@@ -483,7 +334,7 @@ class Enquiry(_Demand):
         return number
 
 
-class Scenario(_Base):
+class Scenario(Base):
     """A complete planning scenario."""
 
     name: str

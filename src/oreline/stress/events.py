@@ -21,7 +21,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from oreline.scenario.schema import Rate, YearMonth
+from oreline.scenario.fields import Rate, YearMonth
 
 __all__ = [
     "DemandShock",
