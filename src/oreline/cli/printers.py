@@ -60,10 +60,14 @@ def _customers(plan: Plan) -> None:
     r = plan.results
     fill = Table(title=f"Customers (demand: {r.meta.get('demand_mode', 'expected')}; fill "
                        "rate of firm + expected)", title_justify="left")
-    cols = ("customer", "firm t", "expected t", "unqualified t", "served t", "fill rate",
-            "shortfall causes")
+    # two-line headers keep the seven columns readable on an 80-column terminal
+    cols = ("customer", "firm\nt", "expected\nt", "unquali-\nfied t", "served\nt", "fill\nrate",
+            "shortfall\ncauses")
     for col in cols:
-        fill.add_column(col, justify="left" if col in ("customer", "shortfall causes") else "right")
+        text = col in ("customer", "shortfall\ncauses")
+        causes = col == "shortfall\ncauses"
+        fill.add_column(col, justify="left" if text else "right", no_wrap=not causes,
+                        min_width=10 if causes else None, overflow="fold")
     causes = r.shortfalls.groupby("customer")["cause"].agg(lambda s: ", ".join(sorted(set(s))))
     for row in r.fill_rate.itertuples():
         name = esc(row.customer) + (" (enquiry)" if row.kind == "enquiry" else "")
@@ -107,11 +111,17 @@ def _processes(plan: Plan) -> None:
     for col in ("process", "output t", "capacity t", "utilisation", "binding periods"):
         util.add_column(col, justify="left" if col == "process" else "right")
     binding = r.shadow["capacity"].groupby("process")["period"].count()
+    off = [row.process for row in r.utilisation.itertuples()
+           if row.capacity_t <= 0 and row.output_t <= 0]
     for row in r.utilisation.itertuples():
+        if row.process in off:
+            continue
         util.add_row(esc(row.process), fmt(row.output_t), fmt(row.capacity_t),
                      f"{row.utilisation:.1%}" if row.capacity_t > 0 else "-",
                      str(int(binding.get(row.process, 0))))
     console.print(util)
+    if off:
+        console.print(f"Off (no capacity enabled in the horizon): {esc(', '.join(off))}.")
 
 
 def _prices(plan: Plan) -> None:
