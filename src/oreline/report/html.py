@@ -33,6 +33,12 @@ th{background:#f9fafb}td:first-child,th:first-child{text-align:left}section{marg
 """
 
 
+#: Column headers of the fill-rate table, in words (tonnes over the horizon).
+_FILL_HEADERS = {"kind": "kind", "firm_t": "firm t", "expected_t": "expected t",
+                 "unqualified_demand_t": "unqualified t", "served_t": "served t",
+                 "shortfall_t": "shortfall t"}
+
+
 def _money(x: float, cur: str) -> str:
     return f"{x / 1e6:,.1f} M {cur}"
 
@@ -64,7 +70,9 @@ def render_report(plan: Plan) -> str:
              for key, fig in figs]
     short = r.shortfalls.groupby(["customer", "cause"], as_index=False)["shortfall_t"].sum()
     fill = r.fill_rate[["customer", "kind", "firm_t", "expected_t", "unqualified_demand_t",
-                        "served_t", "shortfall_t", "fill_rate"]]
+                        "served_t", "shortfall_t"]].rename(columns=_FILL_HEADERS)
+    fill["fill rate"] = [("-" if d <= 0 else f"{v:.1%}") for d, v in
+                         zip(r.fill_rate["demand_t"], r.fill_rate["fill_rate"], strict=True)]
     shadow = []
     for key, title in (("capacity", "Capacity (+1 t/period)"), ("supply", "Supply (+1 t)"),
                        ("provenance", "Relaxing a provenance rule (+1 t of a class)")):
@@ -80,7 +88,7 @@ def render_report(plan: Plan) -> str:
 <div class="kpis">{''.join(f'<div class="kpi">{a}<b>{b}</b></div>' for a, b in cards)}</div>
 {parts[0]}<p class="sub">{html.escape(LABEL_LEGEND)} The <code>origin_classes</code> table
 decodes every class and gives its ex-china and DFARS verdicts.</p>
-<section><h2>Fill rate by customer</h2>{_table(fill, "{:,.3f}")}
+<section><h2>Fill rate by customer</h2>{_table(fill)}
 <h2>Shortfalls by customer and cause</h2>{_table(short)}</section>
 {''.join(parts[1:])}
 <section><h2>Shadow prices</h2><p>Margin gained per tonne, discounted to {sc.horizon.start},
