@@ -49,6 +49,7 @@ def print_plan(plan: Plan) -> None:
     _prices(plan)
     _stages(plan)
     _opening(plan)
+    _supply(plan)
     dfars = r.dfars_clean.groupby("product")[["output_t", "dfars_clean_t"]].sum()
     for product, row in dfars.iterrows():
         console.print(f"DFARS-clean {esc(product)}: {row['dfars_clean_t']:,.1f} of "
@@ -335,3 +336,15 @@ def _detail(entity: str, item: Any) -> str:
         text += (f", p={d(item, 'probability'):g}, qualification "
                  f"{d(item, 'qualification_months')} months")
     return text
+
+
+def _supply(plan: Plan) -> None:
+    """One line per tracked commodity: its supply by country of mining, largest first."""
+    df = plan.results.tables["supply_by_country"]
+    if df.empty:
+        return
+    console.print("Supply by country of mining (opening stock, arrivals and purchases):")
+    for commodity, rows in df.groupby("commodity", sort=True):
+        parts = ", ".join(f"{esc(str(r.country))} {r.quantity_t:,.1f} t ({r.share:.0%})"
+                          for r in rows.itertuples())
+        console.print(f"  {esc(str(commodity))}: {parts}", highlight=False)

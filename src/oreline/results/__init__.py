@@ -13,6 +13,7 @@ from oreline.results.capacity import stage_table
 from oreline.results.kpis import KpiLayout, Kpis
 from oreline.results.opening import arrivals_table, stock_targets_table
 from oreline.results.prices import shadow_prices, shortfall_causes
+from oreline.results.sources import supply_by_country
 from oreline.results.tables import TOL, origin_class_table, plan_tables
 from oreline.solve import LiveModel, Solution
 
@@ -139,6 +140,8 @@ def make_results(lp: LinearProgram, sol: Solution,
     tables["origin_classes"] = origin_class_table(net)
     tables["arrivals"] = arrivals_table(lp)
     tables["stock_targets"] = stock_targets_table(lp, sol)
+    tables["supply_by_country"] = supply_by_country(
+        [tables["opening_stock"], tables["arrivals"], tables["purchases"]])
     util_by = util.groupby("process")[["output_t", "capacity_t"]].sum()
     util_by["utilisation"] = util_by["output_t"] / util_by["capacity_t"].where(
         util_by["capacity_t"] > 0)
