@@ -14,7 +14,8 @@ from oreline.scenario import builtin_names, load_scenario
 from tests.conftest import builtin_dict
 
 #: Built-ins held to "every number cited or flagged".
-STRICT = {"exchina", "kmp", "kmp-dy-stock", "kmp-phase2-early", "kmp-base-1800"}
+STRICT = {"exchina", "kmp", "kmp-all-lines", "kmp-dy-stock", "kmp-phase2-early",
+          "kmp-base-1800"}
 
 #: Fields that hold numbers (or dates) per entity, as written in a scenario file.
 NUMBER_FIELDS: dict[str, tuple[str, ...]] = {
