@@ -13,19 +13,26 @@ from oreline.results.capacity import bottleneck_stage, process_capacity_value, s
 from oreline.scenario import builtin_names, load_scenario
 from tests.conftest import builtin_dict
 
-#: Built-ins held to "every number cited or flagged" (kmp joins when it is recalibrated).
-STRICT = {"exchina"}
+#: Built-ins held to "every number cited or flagged".
+STRICT = {"exchina", "kmp", "kmp-all-lines", "kmp-dy-stock", "kmp-phase2-early",
+          "kmp-base-1800"}
 
 #: Fields that hold numbers (or dates) per entity, as written in a scenario file.
 NUMBER_FIELDS: dict[str, tuple[str, ...]] = {
-    "commodities": ("elements", "compounds", "reference_price"),
+    "commodities": ("elements", "compounds", "reference_price", "price_path"),
     "sites": ("holding_cost", "storage_capacity"),
     "processes": ("inputs", "co_products", "yield", "variable_cost"),
     "contracts": ("max", "min", "take_or_pay", "price", "start", "end", "lead_time"),
     "initial_stock": ("quantity",),
+    "in_transit": ("quantity", "arrival", "price_paid"),
+    "open_orders": ("quantity", "arrival"),
+    "stock_targets": ("quantity", "start", "end", "penalty"),
     "lanes": ("lead_time", "cost", "tariff"),
     "customers": ("demand", "demand_by_period", "profile", "price", "shortfall_penalty",
-                  "priority", "qualified_from", "start", "end"),
+                  "priority", "qualified_from", "start", "end", "firm", "max"),
+    "enquiries": ("demand", "demand_by_period", "profile", "price", "shortfall_penalty",
+                  "priority", "start", "end", "probability", "qualification_months",
+                  "decision"),
 }
 PHASE_FIELDS = ("start", "capacity", "ramp_periods")
 

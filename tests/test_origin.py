@@ -84,7 +84,7 @@ def test_the_planner_caps_exactly_the_third_countries_the_rule_names() -> None:
     net = compile_network(sc)
     assert net.sales.crma, "kmp has a crma customer"
     for ci, share, by_country in net.sales.crma:
-        cu = sc.customers[ci]
+        cu = (*sc.customers, *sc.enquiries)[ci]  # demand lines: customers, then enquiries
         stages = list(cu.provenance.stages)
         assert share == cu.provenance.max_share
         rows = np.flatnonzero(np.asarray(net.sales.customer) == ci)

@@ -88,7 +88,7 @@ def test_summary_statistics_match_numpy(setup):
 
 
 def scenario_ids(scenario):
-    return [c.id for c in scenario.customers]
+    return [c.id for c in (*scenario.customers, *scenario.enquiries)]
 
 
 def test_dy_buffer_mitigation_has_value(setup):
