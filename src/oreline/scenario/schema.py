@@ -37,6 +37,7 @@ from oreline.scenario.fields import (
     YearMonth,
     split_list,
 )
+from oreline.scenario.investment import InvestmentOption, InvestmentSettings
 from oreline.scenario.pricing import ContractPrice, PricePath
 from oreline.scenario.state import InTransit, LedgerMap, OpenOrder, StockTarget
 from oreline.units import UnitError
@@ -355,4 +356,8 @@ class Scenario(Base):
     lanes: list[Lane] = Field(default_factory=list)
     customers: list[Customer] = Field(default_factory=list)
     enquiries: list[Enquiry] = Field(default_factory=list, description="Sales pipeline")
+    options: list[InvestmentOption] = Field(
+        default_factory=list, description="Investment options for oreline invest")
+    investment: InvestmentSettings = Field(
+        default_factory=InvestmentSettings, description="How oreline invest values options")
     sources: dict[str, str] = Field(default_factory=dict, description="Reference list")
