@@ -83,3 +83,19 @@ def test_waiting_is_worth_at_least_nothing_and_decisions_follow_history() -> Non
         z = f.types_of(s, flexible.y, len(late.types))
         for oi in range(2):
             assert sum(z[j] for j, t in enumerate(late.types) if t.option == oi) <= 1
+
+
+@pytest.mark.parametrize("weight", [0.0, 0.5, 1.0])
+@pytest.mark.parametrize("stages", [["2027-01"], ["2027-01", "2027-04"]])
+def test_benders_agrees_with_the_extensive_form(weight: float, stages: list[str]) -> None:
+    """Same decision value to 1e-6 relative, risk-neutral and with CVaR, with a wait stage."""
+    from oreline.invest.benders import solve_benders
+
+    base = _problem()
+    sc = base.scenario.model_copy(update={"investment": base.scenario.investment.model_copy(
+        update={"decision_months": stages})})
+    p = build_problem(sc, samples=base.samples)
+    ext = solve_extensive(p, risk_weight=weight, alpha=0.5)
+    ben = solve_benders(p, risk_weight=weight, alpha=0.5)
+    assert ben.objective == pytest.approx(ext.objective, rel=1e-6)
+    assert ben.bound >= ben.objective - 1e-6 * abs(ben.objective)

@@ -26,7 +26,7 @@ import scipy.sparse as sp
 from oreline.errors import SolverError
 from oreline.invest.problem import InvestProblem
 
-__all__ = ["ExtensiveSolution", "solve_extensive"]
+__all__ = ["ExtensiveSolution", "select_matrices", "solve_extensive"]
 
 
 @dataclass
@@ -42,7 +42,7 @@ class ExtensiveSolution:
     mip_gap: float
 
 
-def _select(problem: InvestProblem) -> list[sp.csr_matrix]:
+def select_matrices(problem: InvestProblem) -> list[sp.csr_matrix]:
     """``M_s`` per scenario: (types x first-stage columns), 1 where a column applies."""
     f = problem.first
     J = len(problem.types)
@@ -78,7 +78,7 @@ def solve_extensive(problem: InvestProblem, risk_weight: float = 0.0, alpha: flo
     S, n = problem.n_scenarios, lp.n_cols
     p = problem.probability
     w = float(risk_weight)
-    M = _select(problem)
+    M = select_matrices(problem)
     diff = np.asarray(abs(exp.link_upper - exp.link_lower).sum(axis=1)).ravel() > 0
     blocks_a, cols_l, cols_u, costs, rl, ru, link = [], [], [], [], [], [], []
     for s in range(S):
