@@ -99,3 +99,21 @@ def test_benders_agrees_with_the_extensive_form(weight: float, stages: list[str]
     ben = solve_benders(p, risk_weight=weight, alpha=0.5)
     assert ben.objective == pytest.approx(ext.objective, rel=1e-6)
     assert ben.bound >= ben.objective - 1e-6 * abs(ben.objective)
+
+
+@pytest.mark.parametrize(("cell_capex", "built"), [("150 k USD", 1.0), ("6 M USD", 0.0)])
+def test_salvage_decision_survives_a_horizon_one_lifetime_longer(cell_capex: str,
+                                                                  built: float) -> None:
+    """Under salvage, extending the horizon by cell2's lifetime (120 months) does not flip
+    the decision, whether the cell pays (150 k) or does not (6 M)."""
+    from oreline.scenario.schema import Horizon
+
+    base = _problem()
+    sc = base.scenario
+    cell = sc.options[0].model_validate({**sc.options[0].model_dump(), "capex": cell_capex})
+    sc = sc.model_copy(update={"options": [cell, sc.options[1]]})
+    short = solve_extensive(build_problem(sc)).y
+    assert short.tolist() == [built, 0.0]
+    longer = sc.model_copy(update={"horizon": Horizon(start="2027-01", periods=12 + 120,
+                                                      period="month")})
+    assert solve_extensive(build_problem(longer)).y.tolist() == short.tolist()

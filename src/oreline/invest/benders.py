@@ -189,4 +189,4 @@ def _master(problem: InvestProblem, M: list[sp.csr_matrix],
         raise SolverError("the Benders master ended "
                           f"{h.modelStatusToString(h.getModelStatus())}")
     x = np.asarray(h.getSolution().col_value)
-    return np.round(x[:n]), -float(h.getInfo().objective_function_value)
+    return np.round(x[:n]) + 0.0, -float(h.getInfo().objective_function_value)

@@ -150,7 +150,7 @@ def solve_extensive(problem: InvestProblem, risk_weight: float = 0.0, alpha: flo
     if status != highspy.HighsModelStatus.kOptimal:
         raise SolverError(f"the extensive form ended {h.modelStatusToString(status)}")
     x = np.asarray(h.getSolution().col_value)
-    y = np.round(x[:f.n])
+    y = np.round(x[:f.n]) + 0.0  # no -0.0
     npv = np.array([-(problem.deltas[s].vectors(lp)[2] @ x[f.n + s * n:f.n + (s + 1) * n])
                     - k @ (M[s] @ y) for s in range(S)])
     gap = float(h.getInfo().mip_gap) if f.n else 0.0
