@@ -41,7 +41,7 @@ from oreline.scenario.investment import InvestmentOption, Money
 from oreline.scenario.pricing import month_number
 from oreline.scenario.schema import Scenario
 
-__all__ = ["HorizonMonths", "investment_findings"]
+__all__ = ["HorizonMonths", "investment_findings", "money_text"]
 
 Loc = tuple[str | int, ...]
 Finding = tuple[Loc, str, str, str]
@@ -161,9 +161,26 @@ def _stock(sc: Scenario, loc: Loc, basis: str | None, commodity: str,
                "invest.bad_origin")
 
 
+def money_text(money: Money) -> str:
+    """``money`` in k, M or bn as users write it.
+
+    Examples
+    --------
+    >>> money_text(Money(60e6, "AUD")), money_text(Money(1500.0, "USD", "year"))
+    ('60 M AUD', '1.5 k USD/year')
+
+    """
+    for scale, factor in (("bn", 1e9), ("M", 1e6), ("k", 1e3), ("", 1.0)):
+        if abs(money.amount) >= factor or not scale:
+            number = f"{money.amount / factor:.6g}"
+            break
+    per = f"/{money.per}" if money.per else ""
+    return f"{number} {scale} {money.currency}{per}".replace("  ", " ")
+
+
 def _money(sc: Scenario) -> Iterator[Finding]:
     fx = sc.investment.fx
-    known = ", ".join([sc.currency, *fx])
+    known = f"it converts {', '.join(fx)}" if fx else "it is empty"
     amounts: list[tuple[Loc, str, Money | None]] = []
     for i, o in enumerate(sc.options):
         amounts += [(("options", i, "capex"), "capex", o.capex),
@@ -174,11 +191,11 @@ def _money(sc: Scenario) -> Iterator[Finding]:
         if money is None:
             continue
         if money.amount < 0:
-            yield (loc, f"{name} {str(money)!r} is negative", f"write {name} as an amount "
+            yield (loc, f"{name} {money_text(money)!r} is negative", f"write {name} as an amount "
                    ">= 0", "invest.negative_money")
         if money.currency != sc.currency and money.currency not in fx:
-            yield (loc, f"{name} {str(money)!r} is in {money.currency}, which is neither the "
-                   f"scenario currency {sc.currency} nor in investment.fx ({known})",
+            yield (loc, f"{name} {money_text(money)!r} is in {money.currency}, which is neither "
+                   f"the scenario currency {sc.currency} nor in investment.fx ({known})",
                    f"add investment.fx: {{{money.currency}: <{sc.currency} per "
                    f"{money.currency}>}}, or state it in {sc.currency}",
                    "invest.unknown_currency")
