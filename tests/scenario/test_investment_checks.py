@@ -265,3 +265,16 @@ def test_extends_merges_options_by_id(tmp_path: Path) -> None:
     assert [o.id for o in sc.options] == ["cell2"]
     assert sc.options[0].capex.amount == 200e3 and sc.options[0].lead_time == 2
     assert sc.investment.end_effect == "annuity"
+
+
+def test_the_documented_option_example_loads(tmp_path: Path) -> None:
+    """docs/scenario-format.md's options example, on tiny-invest, is a valid scenario."""
+    doc = (HERE.parents[1] / "docs" / "scenario-format.md").read_text("utf-8")
+    block = doc.split("## Investment options", 1)[1].split("```yaml\n", 1)[1].split("```")[0]
+    path = tmp_path / "doc.yaml"
+    path.write_text(f"extends: tiny-invest\nname: doc\n{block}", encoding="utf-8")
+    sc = load_scenario(path)
+    cell2 = sc.options[0]
+    assert (cell2.modules, cell2.lead_time, cell2.ramp, cell2.requires) == (2, 2, [0.5, 1.0],
+                                                                           ["au2"])
+    assert sc.investment.fx == {"AUD": 0.65} and sc.investment.budget_total is not None
