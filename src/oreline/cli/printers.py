@@ -12,6 +12,7 @@ import pandas as pd
 from rich.table import Table
 
 from oreline.cli.console import console, esc, fmt
+from oreline.cli.option_printers import print_options
 
 if TYPE_CHECKING:
     from oreline.planner import Plan
@@ -331,6 +332,7 @@ def print_scenario(sc: Scenario) -> None:
         for item in items:
             table.add_row(esc(item.id), esc(_detail(entity, item)))
         console.print(table)
+    print_options(sc)
 
 
 def _detail(entity: str, item: Any) -> str:
