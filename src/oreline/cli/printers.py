@@ -301,9 +301,14 @@ def _named_and_mitigation(run: StressRun) -> None:
         mit = Table(title="Mitigation (same samples)", title_justify="left", show_header=False)
         for row in run.mitigation.table.itertuples():
             label = str(row.statistic)
-            mit.add_row(esc(label), fmt(float(row.value), cur) if "margin" in label
-                        else f"{float(row.value):,.1f}")
+            mit.add_row(esc(label), fmt(float(row.value), cur)
+                        if "margin" in label or "cost" in label else f"{float(row.value):,.1f}")
         console.print(mit)
+        cost = run.mitigation.cost
+        for c in (cost.itertuples() if cost is not None else ()):
+            console.print(f"  cost: {c.quantity_t:+,.2f} t {esc(c.commodity)} at {esc(c.site)} "
+                          f"({esc(c.origin)}) x {fmt(c.price_per_t, cur)}/t "
+                          f"({esc(c.priced_by)}) = {fmt(c.cost, cur)}")
 
 
 def print_scenarios(scenarios: dict[str, Scenario]) -> None:
