@@ -73,7 +73,13 @@ def decision_table(problem: InvestProblem, y: np.ndarray) -> pd.DataFrame:
                      "cost_discounted": float(problem.expansion.cost[int(f.col_type[i])] * y[i])})
     cols = ["option", "name", "decide", "in_service", "modules", "scenario_share",
             "cost_discounted"]
-    return pd.DataFrame(rows, columns=cols)
+    df = pd.DataFrame(rows, columns=cols)
+    # wait decisions taken alike at several nodes are one line, with their summed share
+    keys = ["option", "name", "decide", "in_service", "modules"]
+    return (df.groupby(keys, as_index=False, sort=False)
+            .agg(scenario_share=("scenario_share", "sum"),
+                 cost_discounted=("cost_discounted", "first"))
+            .sort_values(["decide", "option", "modules"], ignore_index=True))
 
 
 def run_invest(source: str | Path | Scenario, stress: str | Path | None = None,
