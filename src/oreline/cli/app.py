@@ -17,6 +17,7 @@ from oreline.cli.console import console
 from oreline.cli.handler import Command, Group
 from oreline.cli.plan import plan
 from oreline.cli.scenario import app as scenario_app
+from oreline.cli.serve import app as serve_app
 from oreline.cli.stress import stress
 from oreline.cli.trace import app as trace_app
 
@@ -53,6 +54,7 @@ app.command("plan", cls=Command)(plan)
 app.command("stress", cls=Command)(stress)
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(trace_app, name="trace")
+app.add_typer(serve_app, name="serve")
 
 
 def main(argv: list[str] | None = None) -> None:
