@@ -19,7 +19,7 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
 __all__ = ["jobs", "metadata", "open_app_db", "plan_cache", "tokens"]
 
@@ -68,8 +68,15 @@ def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -
 
 
 def open_app_db(url: str) -> Engine:
-    """An engine on the app database, its tables created if missing."""
-    engine = create_engine(url, future=True)
+    """An engine on the app database, its tables created if missing.
+
+    ``sqlite://`` (in memory) is one connection that every thread shares.
+    """
+    if url in ("sqlite://", "sqlite:///:memory:"):  # one shared connection for all threads
+        engine = create_engine(url, poolclass=StaticPool,
+                               connect_args={"check_same_thread": False})
+    else:
+        engine = create_engine(url)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
     metadata.create_all(engine)

@@ -32,8 +32,9 @@ import pandas as pd
 
 __all__ = ["Table", "header", "money", "number", "percent", "table", "tonnes", "value"]
 
-#: Column-name endings and the unit they stand for.
-_UNITS = {"_t": "t", "_kg": "kg", "_usd": "USD", "_per_t": "per t", "_seconds": "s"}
+#: Column-name endings and the unit they stand for (longest first).
+_UNITS = {"_per_t_yr": "per t a year", "_per_t": "per t", "_seconds": "s", "_usd": "USD",
+          "_kg": "kg", "_t": "t"}
 #: Whole column names said in words where the name alone is terse.
 _WORDS = {
     "origin_class": "origin (mined>separated>refined>melted>produced)",
