@@ -20,7 +20,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -40,6 +41,13 @@ from oreline.ledger.ledger import Ledger
 __all__ = ["app_from_env", "create_app", "error_status"]
 
 _STATIC = Path(__file__).parent / "static"
+
+
+def _swagger_static() -> Path:
+    """Swagger UI's files as the swagger-ui-py package ships them (no CDN)."""
+    import swagger_ui
+
+    return Path(swagger_ui.__file__).parent / "static"
 
 
 def _plotly_js() -> Path:
@@ -121,7 +129,7 @@ def create_app(config: ServeConfig) -> FastAPI:
         app.state.runner.close()
         app.state.ledger.close()
 
-    app = FastAPI(title="Oreline", lifespan=lifespan,
+    app = FastAPI(title="Oreline", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Plans, stress tests and lot traces of critical-metal supply "
                               "chains. Every page has a JSON twin under /api. Writes need "
                               "a bearer token (`oreline serve token create`).")
@@ -151,6 +159,15 @@ def create_app(config: ServeConfig) -> FastAPI:
         return FileResponse(_plotly_js(), media_type="text/javascript",
                             headers={"Cache-Control": "public, max-age=86400"})
 
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json", title="Oreline API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png")
+
+    app.mount("/static/swagger", StaticFiles(directory=_swagger_static()), name="swagger")
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     for area in AREAS:
         app.include_router(area.html)
