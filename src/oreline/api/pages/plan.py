@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 
 from oreline.api.routing import twin
 
-__all__ = ["api", "html"]
+__all__ = ["api", "html", "plan_view"]
 
 html = APIRouter(tags=["pages"])
 api = APIRouter(tags=["plans"])
