@@ -74,15 +74,19 @@ def _dy_share(share: float) -> Callable[[Data], None]:
             "Nd": round(0.7565 * ndpr, 5), "Pr": round(0.2435 * ndpr, 5), "Dy": share,
             "B": 0.010, "Fe": 0.685}
         dyfe = share / 0.8
-        _entry(data, "processes", "strip_casting")["inputs"] = {
-            "ndpr_metal": round(ndpr, 5), "dyfe": round(dyfe, 6), "ferroboron": 0.05556,
-            "iron": round(0.685 - 0.2 * dyfe - 0.82 * 0.05556, 5)}
+        for process in ("strip_casting", "us_strip_casting"):  # the US plant's is the same
+            _entry(data, "processes", process)["inputs"] = {
+                "ndpr_metal": round(ndpr, 5), "dyfe": round(dyfe, 6), "ferroboron": 0.05556,
+                "iron": round(0.685 - 0.2 * dyfe - 0.82 * 0.05556, 5)}
     return change
 
 
 def _dubbo(data: Data) -> None:
-    for key in ("dubbo_ndpr", "dubbo_dy", "dubbo_tb"):
+    # kmp prices Dubbo's oxide at 0 at the gate, as its `dubbo` option pays the mine's capex
+    # and opex; this row buys it at the study's break-even prices [12] instead, no option
+    for key, price in (("dubbo_ndpr", 87), ("dubbo_dy", 258), ("dubbo_tb", 1160)):
         _entry(data, "contracts", key)["enabled"] = True
+        _entry(data, "contracts", key)["price"] = f"{price} USD/kg"
 
 
 #: (what changes, change)

@@ -25,7 +25,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from oreline.scenario import fields, pricing, schema, state
+from oreline.scenario import fields, investment, pricing, schema, state
 from oreline.scenario.readers import TABLES
 
 DOC = Path(__file__).with_name("scenario-format.md")
@@ -49,6 +49,10 @@ MODELS: list[tuple[str, type[BaseModel], str]] = [
     ("Enquiry", schema.Enquiry, "each entry of `enquiries:`"),
     ("Policy", schema.Policy, "a customer's or an enquiry's `provenance:`"),
     ("PricePath", pricing.PricePath, "a commodity's `price_path:`"),
+    ("InvestmentOption", investment.InvestmentOption, "each entry of `options:`"),
+    ("CapacityAddition", investment.CapacityAddition, "each entry of an option's `adds:`"),
+    ("StockAddition", investment.StockAddition, "each entry of an option's `stock:`"),
+    ("InvestmentSettings", investment.InvestmentSettings, "`investment:`"),
 ]
 
 #: Meaning of fields the schema leaves undescribed, and unit/basis notes (appended).
@@ -201,6 +205,34 @@ NOTES: dict[str, str] = {
     "Policy.rule": "See *Provenance policies*",
     "PricePath.observed": "in CSV/Excel the whole path is one JSON cell",
     "Policy.max_share": "crma: most of supply touching any one third country",
+    "Scenario.options": "(see *Investment options*)",
+    "InvestmentOption.name": "Display name",
+    "InvestmentOption.kind": "What the option is, for reports; what it does comes from "
+                             "`adds`, `supply` and `stock`",
+    "InvestmentOption.capex": "(money, see *Investment options*)",
+    "InvestmentOption.modules": "(`supply` is all or nothing: more than 1 is refused on an "
+                                "option with `supply`)",
+    "InvestmentOption.earliest": "(default: the horizon start)",
+    "InvestmentOption.latest": "(default: the last month, less `lead_time`)",
+    "InvestmentOption.ramp": "(each 0 to 1, never falling, ending at 1; CSV/Excel: "
+                             "`0.25; 0.5; 1`)",
+    "InvestmentOption.adds": "Capacity per module added to processes (CSV/Excel: the "
+                             "`option_adds` table)",
+    "InvestmentOption.supply": "(contract ids, each `enabled: false`; the option enables them)",
+    "InvestmentOption.stock": "Stock per module delivered at commissioning, a buffer "
+                              "(CSV/Excel: the `option_stock` table)",
+    "InvestmentOption.requires": "(option ids; no cycles, none it excludes)",
+    "InvestmentOption.excludes": "(option ids; an exclusion holds both ways)",
+    "CapacityAddition.process": "Process id",
+    "CapacityAddition.capacity": "Nameplate per module (rate, basis = the family of the "
+                                 "process's main output)",
+    "StockAddition.site": "Site id",
+    "StockAddition.commodity": "Commodity id",
+    "StockAddition.quantity": "Mass per module (basis = the commodity's family)",
+    "StockAddition.origin": "Country per stage, as for contracts",
+    "InvestmentSettings.decision_months": "(each the first month of a period, in the "
+                                          "horizon, sorted, once each)",
+    "InvestmentSettings.fx": "(CSV/Excel: `AUD=0.65; EUR=1.08`)",
 }
 
 
@@ -215,6 +247,8 @@ def _aliases() -> dict[Any, str]:
         fields.Source: "text or mapping",
         pricing.ContractPrice: "price or index formula",
         pricing.ForwardT: "text",
+        investment.MoneyT: "money",
+        investment.MoneyRate: "money per year or month",
     }
 
 
@@ -284,7 +318,8 @@ def _default(info: FieldInfo) -> str:
     if isinstance(value, pricing.Forward):
         return f"`{value}`"
     if isinstance(value, BaseModel):
-        return f"`{value.model_dump(exclude_defaults=True) or 'any'}`".replace("{", "").replace(
+        empty = "any" if isinstance(value, schema.Policy) else "its defaults"
+        return f"`{value.model_dump(exclude_defaults=True) or empty}`".replace("{", "").replace(
             "}", "")
     if isinstance(value, bool):
         return f"`{str(value).lower()}`"

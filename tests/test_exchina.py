@@ -33,15 +33,21 @@ NUMBER_FIELDS: dict[str, tuple[str, ...]] = {
     "enquiries": ("demand", "demand_by_period", "profile", "price", "shortfall_penalty",
                   "priority", "start", "end", "probability", "qualification_months",
                   "decision"),
+    "options": ("capex", "fixed_opex", "modules", "earliest", "latest", "lead_time", "ramp",
+                "lifetime", "adds", "stock"),
 }
 PHASE_FIELDS = ("start", "capacity", "ramp_periods")
 
 
 def _cites(text: Any, numbered: set[str]) -> bool:
-    """Whether ``text`` cites a listed [n], a brief section, a seed article or flags ⚑."""
+    """Whether ``text`` cites a listed [key], a brief section, a seed article or flags ⚑.
+
+    ``numbered`` holds the keys of the file's ``sources``: the brief's numbers and named
+    sources beyond it (``[asm-2025-04]``).
+    """
     if not isinstance(text, str):
         return False
-    refs = re.findall(r"\[(\d+)\]", text)
+    refs = re.findall(r"\[([A-Za-z0-9][\w.-]*)\]", text)
     return ("⚑" in text or "brief §" in text or re.search(r"\bseed [AB]\b", text) is not None
             or any(r in numbered for r in refs))
 
@@ -52,8 +58,9 @@ def unsourced_numbers(data: dict[str, Any]) -> list[str]:
     A field is covered by its entry's ``source`` when that is text that cites, or by
     the key of the same name in a ``source`` mapping; a capacity phase by its own
     ``source`` (or the process's ``capacity`` key); ``discount_rate`` by the key of that
-    name under ``sources``. Citing means a ``[n]`` listed under ``sources``, ``brief §``,
-    ``seed A``/``seed B`` or ``⚑``.
+    name under ``sources``, each ``investment`` setting by the key ``investment.<field>``.
+    Citing means a ``[key]`` listed under ``sources``, ``brief §``, ``seed A``/``seed B``
+    or ``⚑``.
 
     Examples
     --------
@@ -62,11 +69,13 @@ def unsourced_numbers(data: dict[str, Any]) -> list[str]:
     ['lanes:a.lead_time']
 
     """
-    numbered = {k for k in (data.get("sources") or {}) if k.isdigit()}
+    sources = data.get("sources") or {}
+    numbered = {k for k in sources if "." not in k and k != "discount_rate"}
     missing = []
-    if "discount_rate" in data and not _cites((data.get("sources") or {}).get("discount_rate"),
-                                              numbered):
+    if "discount_rate" in data and not _cites(sources.get("discount_rate"), numbered):
         missing.append("discount_rate")
+    missing += [f"investment.{k}" for k in (data.get("investment") or {})
+                if not _cites(sources.get(f"investment.{k}"), numbered)]
     for entity, fields in NUMBER_FIELDS.items():
         for i, item in enumerate(data.get(entity) or []):
             src = item.get("source")
@@ -98,6 +107,22 @@ def test_the_source_check_finds_an_uncited_number():
     assert unsourced_numbers(data) == ["processes:mt_weld_mine.capacity[0].start",
                                        "processes:mt_weld_mine.capacity[0].capacity",
                                        "lanes:mt_weld_kalgoorlie.cost"]
+
+
+def test_the_source_check_holds_kmp_options_and_investment_settings():
+    """An option's number or an investment setting without a citation is found."""
+    data = builtin_dict("kmp")
+    assert unsourced_numbers(data) == []
+    dy = next(o for o in data["options"] if o["id"] == "dy_buffer")
+    dy["source"]["capex"] = "bought from Lynas"  # no citation, no flag
+    phase3 = next(o for o in data["options"] if o["id"] == "phase3")
+    phase3["source"]["lead_time"] = "[asm-9999]"  # a key not under sources
+    del data["sources"]["investment.fx"]
+    data["investment"]["budget_per_year"] = "20 M AUD"  # a new setting, no source
+    assert unsourced_numbers(data) == ["investment.fx", "investment.budget_per_year",
+                                       "options:phase3.lead_time", "options:dy_buffer.capex"]
+    data["options"][0]["source"] = "⚑ assumption: every number of the option"
+    assert "options:phase3.lead_time" not in unsourced_numbers(data)
 
 
 def test_numbered_sources_are_listed():

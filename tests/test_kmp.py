@@ -79,7 +79,37 @@ def test_alloy_composition_matches_recipe(kmp):
 def test_capacity_phases(kmp):
     cast = next(p for p in kmp.processes if p.id == "strip_casting")
     tonnes = [(ph.capacity.tonnes, ph.enabled) for ph in cast.capacity]
-    assert tonnes == [(1300, True), (3600, True), (5600, False)]
+    assert tonnes == [(1300, True), (3600, True)]
+
+
+def test_phase3_option_takes_the_plant_to_its_full_capacity(kmp):
+    """Phase 3 is an option now: two lines from Phase 2's 3,600 t/a to the full 5,600 [4]."""
+    phase3 = next(o for o in kmp.options if o.id == "phase3")
+    cast = next(a for a in phase3.adds if a.process == "strip_casting")
+    assert 3600 + phase3.modules * cast.capacity.tonnes == 5600
+    # the electrolysis it adds feeds those lines: 0.296 t NdPr metal per t alloy
+    cell = next(a for a in phase3.adds if a.process == "electrolysis")
+    assert cell.capacity.tonnes == pytest.approx(0.296 * cast.capacity.tonnes, rel=0.02)
+    # the capex is the Phase 2 raise per t/a: A$55 M for +2,300 t/a (1,300 -> 3,600)
+    assert phase3.capex.amount == pytest.approx(55e6 * 1000 / 2300, rel=0.01)
+
+
+def test_options_only_enable_what_the_base_plan_leaves_off(kmp):
+    """The options' contracts and the US plant's own phases are off in the base plan."""
+    contracts = {c.id: c for c in kmp.contracts}
+    for option in kmp.options:
+        assert all(not contracts[c].enabled for c in option.supply), option.id
+    us = [p for p in kmp.processes if p.site == "us_plant"]
+    assert {p.id for p in us} == {"us_electrolysis", "us_strip_casting"}
+    assert all(not ph.enabled for p in us for ph in p.capacity)
+
+
+def test_dy_buffer_costs_what_kmp_dy_stock_adds(kmp):
+    """The buffer option at its 4 lots is kmp-dy-stock's 12 t at 850 USD/kg: 10.2 M USD."""
+    dy = next(o for o in kmp.options if o.id == "dy_buffer")
+    lot = dy.stock[0].quantity.tonnes
+    assert dy.modules * lot == 12.0
+    assert dy.modules * dy.capex.amount == pytest.approx(12_000 * 850)
 
 
 def test_plan_headlines(plan):
@@ -102,10 +132,13 @@ def test_defence_customer_served_dfars_clean_from_2027(plan):
 
 
 def test_switching_on_phase_three_raises_capacity():
+    """The phase3 option's lines written as a capacity phase take casting to 5,600 t/a."""
     d = builtin_dict("kmp")
-    for p in d["processes"]:
-        for ph in p["capacity"]:
-            ph["enabled"] = True
+    phase3 = next(o for o in d["options"] if o["id"] == "phase3")
+    lines = phase3["modules"] * float(phase3["adds"][0]["capacity"].split()[0])
+    cast = next(p for p in d["processes"] if p["id"] == "strip_casting")
+    cast["capacity"].append({"name": "phase 3", "start": "2028-01",
+                             "capacity": f"{3600 + lines:g} t/yr alloy"})
     from tests.conftest import scenario_from
 
     plan = run_plan(scenario_from(d))

@@ -259,6 +259,6 @@ def seed_from_ledger(source: str | Path | Scenario, ledger: str | Path | Ledger,
     out = sc.model_copy(update={"initial_stock": kept + seeded, "ledger_map": lmap})
     problems = check_scenario(out)
     if problems:
-        raise ScenarioError([Issue(where, ".".join(map(str, loc)), message, fix)
-                             for loc, message, fix in problems], title=TITLE)
+        raise ScenarioError([Issue(where, ".".join(map(str, p[0])), p[1], p[2])
+                             for p in problems], title=TITLE)
     return out

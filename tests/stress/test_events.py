@@ -183,3 +183,53 @@ def test_qualification_delay_of_a_long_qualified_customer_does_nothing():
     d["customers"][0]["qualified_from"] = "2025-01"
     ev = {"id": "e", "type": "qualification_delay", "customer": "c1", "periods": 6}
     assert objective_with(ev, scenario_from(d)) == pytest.approx(151_500)
+
+
+def test_planned_approval_scales_from_the_scenarios_own_availability():
+    """CN max 4 t/month already at a 0.5 approval rate: the licensed volume is 8 t.
+
+    With planned_approval 0.5, an approval probability of 0.5 (deterministic: the bound
+    x 0.5 / 0.5) leaves the base plan as it is, and 0.25 halves CN to 2 t/month, the
+    figure of a plain 0.5 licence on 4 t: 108,000 - (2 x 1,000 + 10.5 x 2,000) - 10,000
+    - 30,000 = 45,000 per month (as in the 8 t case above, with 2 t of CN oxide).
+    """
+    d = builtin_dict("tiny")
+    d["contracts"][1]["max"] = "4 t/month oxide"
+    sc = scenario_from(d)
+    base = Worker(sc).base["objective"]
+    ev = {"id": "e", "type": "export_control", "country": "CN", "commodities": ["oxide"],
+          "mode": "licence", "planned_approval": 0.5}
+    assert objective_with({**ev, "approval_probability": 0.5}, sc) == pytest.approx(base)
+    quarter = objective_with({**ev, "approval_probability": 0.25}, sc)
+    assert quarter == pytest.approx(objective_with(
+        {**ev, "planned_approval": 1.0, "approval_probability": 0.5}, sc))
+    assert quarter == pytest.approx(3 * 45_000)
+
+
+def test_kmp_licence_event_is_centred_on_kmps_own_availability():
+    """The built-in april-2025-licences draws approvals whose mean is kmp's ⚑ 0.6, on
+    the licensed volume (max / 0.6): the expected Chinese Dy bound equals kmp's own
+    0.4 t/month, so the event adds risk around the plan instead of compounding with it.
+    Checked by the distribution's mean and by 400 Monte Carlo draws (36 months each:
+    14,400 Bernoulli months, standard error ~0.3 % of the bound)."""
+    import numpy as np
+
+    from oreline.stress import load_stress
+
+    stress, base = load_stress("kmp")
+    ev = next(e for e in stress.events if e.id == "april-2025-licences")
+    p = ev.approval_probability
+    assert (p.low + p.high) / 2 == pytest.approx(ev.planned_approval) == pytest.approx(0.6)
+    worker = Worker(load_scenario(base))
+    ctx = worker.ctx
+    k = ctx.contract_k["china_dy"]
+    cols = ctx.cols("Contract-buy", [k], np.arange(ctx.T))
+    planned = ctx.lp.col_upper[cols]
+    assert planned.max() == pytest.approx(0.4)  # kmp: 0.675 t licensed x 0.6
+    rng = np.random.default_rng(11)
+    drawn = np.mean([ctx.apply([occurrence(ev, ctx, rng)]).col_upper[cols]
+                     for _ in range(400)], axis=0)
+    assert drawn.mean() == pytest.approx(planned.mean(), rel=0.02)
+    # deterministic runs (named cases, tornado) at the median leave the bound as planned
+    median = ctx.apply([occurrence(ev, ctx, None, 0.5)]).col_upper[cols]
+    assert median == pytest.approx(planned)

@@ -15,6 +15,7 @@ import typer
 
 from oreline.cli.console import console
 from oreline.cli.handler import Command, Group
+from oreline.cli.invest import invest
 from oreline.cli.plan import plan
 from oreline.cli.scenario import app as scenario_app
 from oreline.cli.serve import app as serve_app
@@ -52,6 +53,7 @@ def _root(
 
 app.command("plan", cls=Command)(plan)
 app.command("stress", cls=Command)(stress)
+app.command("invest", cls=Command)(invest)
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(trace_app, name="trace")
 app.add_typer(serve_app, name="serve")

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 from rich.table import Table
 
 from oreline.cli.console import console, esc, fmt
+from oreline.cli.option_printers import print_options
 
 if TYPE_CHECKING:
     from oreline.planner import Plan
@@ -18,7 +20,7 @@ if TYPE_CHECKING:
     from oreline.stress.campaign import StressRun
 
 __all__ = ["left_out_text", "print_plan", "print_scenario", "print_scenarios", "print_seeded",
-           "print_stress"]
+           "print_stress", "utilisation_by_year"]
 
 
 def print_plan(plan: Plan) -> None:
@@ -108,21 +110,41 @@ def left_out_text(kpis: dict[str, float], mode: str) -> str:
 
 def _processes(plan: Plan) -> None:
     r = plan.results
-    util = Table(title="Processes", title_justify="left")
-    for col in ("process", "output t", "capacity t", "utilisation", "binding periods"):
-        util.add_column(col, justify="left" if col == "process" else "right")
+    util = Table(title="Processes (utilisation over the horizon and by calendar year)",
+                 title_justify="left")
+    by_year = utilisation_by_year(r.tables["capacity"])
+    for col in ("process", "output t", "capacity t", "utilisation", *by_year.columns,
+                "binding periods"):
+        util.add_column(str(col), justify="left" if col == "process" else "right")
     binding = r.shadow["capacity"].groupby("process")["period"].count()
     off = [row.process for row in r.utilisation.itertuples()
            if row.capacity_t <= 0 and row.output_t <= 0]
     for row in r.utilisation.itertuples():
         if row.process in off:
             continue
+        years = [f"{u:.0%}" if u == u else "-" for u in by_year.loc[row.process]]
         util.add_row(esc(row.process), fmt(row.output_t), fmt(row.capacity_t),
-                     f"{row.utilisation:.1%}" if row.capacity_t > 0 else "-",
+                     f"{row.utilisation:.1%}" if row.capacity_t > 0 else "-", *years,
                      str(int(binding.get(row.process, 0))))
     console.print(util)
     if off:
         console.print(f"Off (no capacity enabled in the horizon): {esc(', '.join(off))}.")
+
+
+def utilisation_by_year(capacity: pd.DataFrame) -> pd.DataFrame:
+    """Output over capacity per process (rows) and calendar year (columns); NaN if no capacity.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"process": ["a"] * 3, "period": ["2027-11", "2027-12", "2028-01"],
+    ...                    "capacity_t": [10.0, 10.0, 0.0], "output_t": [5.0, 10.0, 0.0]})
+    >>> utilisation_by_year(df).loc["a"].tolist()
+    [0.75, nan]
+    """
+    df = capacity.assign(year=capacity["period"].str[:4])
+    sums = df.groupby(["process", "year"])[["output_t", "capacity_t"]].sum()
+    util = sums["output_t"] / sums["capacity_t"].where(sums["capacity_t"] > 0)
+    return util.unstack("year")
 
 
 def _prices(plan: Plan) -> None:
@@ -279,9 +301,14 @@ def _named_and_mitigation(run: StressRun) -> None:
         mit = Table(title="Mitigation (same samples)", title_justify="left", show_header=False)
         for row in run.mitigation.table.itertuples():
             label = str(row.statistic)
-            mit.add_row(esc(label), fmt(float(row.value), cur) if "margin" in label
-                        else f"{float(row.value):,.1f}")
+            mit.add_row(esc(label), fmt(float(row.value), cur)
+                        if "margin" in label or "cost" in label else f"{float(row.value):,.1f}")
         console.print(mit)
+        cost = run.mitigation.cost
+        for c in (cost.itertuples() if cost is not None else ()):
+            console.print(f"  cost: {c.quantity_t:+,.2f} t {esc(c.commodity)} at {esc(c.site)} "
+                          f"({esc(c.origin)}) x {fmt(c.price_per_t, cur)}/t "
+                          f"({esc(c.priced_by)}) = {fmt(c.cost, cur)}")
 
 
 def print_scenarios(scenarios: dict[str, Scenario]) -> None:
@@ -310,6 +337,7 @@ def print_scenario(sc: Scenario) -> None:
         for item in items:
             table.add_row(esc(item.id), esc(_detail(entity, item)))
         console.print(table)
+    print_options(sc)
 
 
 def _detail(entity: str, item: Any) -> str:

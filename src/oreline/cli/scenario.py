@@ -43,7 +43,8 @@ def scenario_validate(source: Annotated[str, typer.Argument(help="Scenario file 
     net = compile_network(sc)
     console.print(f"[green]valid[/green]: {esc(sc.name)} ({len(sc.commodities)} commodities, "
                   f"{len(sc.processes)} processes, {len(sc.contracts)} contracts, "
-                  f"{len(sc.customers)} customers; {len(net.classes) - 1} origin classes)")
+                  f"{len(sc.customers)} customers, {len(sc.options)} investment options; "
+                  f"{len(net.classes) - 1} origin classes)")
 
 
 @app.command("export", cls=Command)

@@ -24,9 +24,11 @@ VariableFamily = Literal[
 ]
 ConstraintFamily = Literal[
     "Node-balance", "Process-capacity", "Customer-demand", "Contract-takeorpay",
-    "Site-storage", "Customer-crma", "Target-stock",
+    "Site-storage", "Customer-crma", "Target-stock", "Invest-supply",
 ]
 #: Variable families in column order.
 VARIABLE_FAMILIES: tuple[VariableFamily, ...] = get_args(VariableFamily)
-#: Constraint families in row order.
-CONSTRAINT_FAMILY_NAMES: tuple[ConstraintFamily, ...] = get_args(ConstraintFamily)
+#: Constraint families of the plan's LP, in row order (``Invest-supply`` rows exist only
+#: in ``oreline invest``'s LP, appended after these).
+CONSTRAINT_FAMILY_NAMES: tuple[ConstraintFamily, ...] = tuple(
+    f for f in get_args(ConstraintFamily) if f != "Invest-supply")

@@ -19,7 +19,8 @@ from oreline.units import Price
 
 __all__ = ["Finding", "check_scenario", "required_stages"]
 
-Finding = tuple[tuple[str | int, ...], str, str]
+#: ``(loc, message, fix)``, or with a fourth item, the issue's ``code``.
+Finding = tuple[tuple[str | int, ...], str, str] | tuple[tuple[str | int, ...], str, str, str]
 
 #: Stages a lot of each family has necessarily passed through.
 _REQUIRED: dict[str, tuple[str, ...]] = {
@@ -306,10 +307,11 @@ def check_scenario(sc: Scenario) -> list[Finding]:
     []
 
     """
+    from oreline.scenario.investment_checks import investment_findings  # imports this module
     from oreline.scenario.opening import check_opening_state  # it imports this module
 
     findings: list[Finding] = []
     for check in (_duplicates, _refs, _bases, _prices, _recipes, _countries, _origins,
-                  _horizon, check_opening_state, commercial_findings):
+                  _horizon, check_opening_state, commercial_findings, investment_findings):
         findings.extend(check(sc))
     return findings

@@ -36,6 +36,7 @@ from oreline.scenario.fields import (
     FIX_MARK,
     Base,
     Entity,
+    FloatMap,
     Rate,
     Stock,
     StrMap,
@@ -205,7 +206,7 @@ class InvestmentSettings(Base):
     budget_total: MoneyT | None = Field(default=None, description="Most capex over the horizon")
     budget_per_year: MoneyT | None = Field(default=None,
                                            description="Most capex decided per calendar year")
-    fx: dict[str, float] = Field(
+    fx: FloatMap = Field(
         default_factory=dict,
         description="Scenario currency per unit of another currency, e.g. {AUD: 0.65}")
 

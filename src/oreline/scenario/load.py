@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from oreline.errors import Issue, ScenarioError
 from oreline.scenario.checks import Finding, check_scenario
 from oreline.scenario.fields import FIX_MARK
+from oreline.scenario.investment import InvestmentSettings
 from oreline.scenario.readers import Loc, Raw
 from oreline.scenario.resolve import read_raw
 from oreline.scenario.schema import Scenario
@@ -97,9 +98,10 @@ def _in_file_order(issues: list[Issue]) -> list[Issue]:
 
 
 def _finding_issue(raw: Raw, finding: Finding) -> Issue:
-    loc, message, fix = finding
+    loc, message, fix = finding[:3]
     field_path = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc)
-    return Issue(raw.where(loc), field_path.replace(".[", "["), message, fix)
+    code = finding[3] if len(finding) == 4 else ""
+    return Issue(raw.where(loc), field_path.replace(".[", "["), message, fix, code=code)
 
 
 def _checks_on_valid_entries(data: dict[str, Any]) -> list[Finding]:
@@ -114,7 +116,7 @@ def _checks_on_valid_entries(data: dict[str, Any]) -> list[Finding]:
     positions: dict[str, list[int]] = {}
     invalid_ids: set[str] = set()
     for entity in ("commodities", "sites", "processes", "contracts", "initial_stock", "in_transit",
-                   "open_orders", "stock_targets", "lanes", "customers", "enquiries"):
+                   "open_orders", "stock_targets", "lanes", "customers", "enquiries", "options"):
         model = typing.get_args(Scenario.model_fields[entity].annotation)[0]
         items = data.get(entity)
         kept[entity], positions[entity] = [], []
@@ -127,9 +129,17 @@ def _checks_on_valid_entries(data: dict[str, Any]) -> list[Finding]:
                     invalid_ids.add(str(item["id"]))
     currency = data.get("currency", Scenario.model_fields["currency"].default)
     currency_ok = isinstance(currency, str) and re.fullmatch(r"[A-Z]{3}", currency) is not None
+    try:
+        kept["investment"] = InvestmentSettings.model_validate(data.get("investment") or {})
+    except ValidationError:
+        invalid_ids.add("investment")  # its own errors first; the option checks need it
     partial = Scenario.model_construct(currency=currency, **kept)
     out: list[Finding] = []
-    for loc, message, fix in check_scenario(partial):
+    for finding in check_scenario(partial):
+        loc, message, fix = finding[:3]
+        code = finding[3] if len(finding) == 4 else ""
+        if "investment" in invalid_ids and code.startswith("invest."):
+            continue
         if any(f" {name!r}" in message for name in invalid_ids):
             continue  # e.g. "unknown site 'x'" where site x exists but is invalid
         if not currency_ok and "scenario currency" in message:
@@ -144,7 +154,7 @@ def _checks_on_valid_entries(data: dict[str, Any]) -> list[Finding]:
                 return f"{entity}[{place[int(match[1])]}]"
 
             message = re.sub(rf"{entity}\[(\d+)\]", original, message)
-        out.append((loc, message, fix))
+        out.append((loc, message, fix, code))
     return out
 
 

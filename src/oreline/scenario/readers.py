@@ -69,9 +69,21 @@ TABLES: dict[str, list[str]] = {
                   "probability", "qualification_months", "decision", "shortfall_penalty",
                   "priority", "start", "end", "provenance", "source"],
     "demand": ["customer", "period", "demand"],
+    "options": ["id", "name", "kind", "capex", "fixed_opex", "modules", "earliest", "latest",
+                "lead_time", "ramp", "lifetime", "supply", "requires", "excludes", "source"],
+    "option_adds": ["option", "process", "capacity"],
+    "option_stock": ["option", "site", "commodity", "quantity", "origin"],
 }
 _SCALARS = ("name", "description", "extends", "currency", "discount_rate")
 _HORIZON = ("start", "periods", "period")
+#: Mappings of the ``scenario`` table written one ``parent.key`` row per key.
+_NESTED = ("horizon", "investment")
+#: Child tables: table -> (parent entity, column naming the parent, list field, noun).
+_CHILDREN: dict[str, tuple[str, str, str, str]] = {
+    "capacity": ("processes", "process", "capacity", "process"),
+    "option_adds": ("options", "option", "adds", "option"),
+    "option_stock": ("options", "option", "stock", "option"),
+}
 
 
 @dataclass
@@ -205,25 +217,23 @@ def _from_tables(tables: dict[str, list[tuple[str, dict[str, Any]]]], origin: st
     """Assemble raw data from ``table -> [(place, row)]``."""
     data: dict[str, Any] = {}
     locs: dict[Loc, str] = {}
-    horizon: dict[str, Any] = {}
     for place, row in tables.get("scenario", []):
         key, value = row.get("key"), row.get("value")
         if key is None:
             continue
         key = str(key)
-        if key.startswith("horizon."):
-            horizon[key[8:]] = value
-            locs[("horizon", key[8:])] = place
+        parent, dot, sub = key.partition(".")
+        if dot and parent in _NESTED:  # horizon.start, investment.end_effect
+            data.setdefault(parent, {})[sub] = value
+            locs[(parent, sub)] = place
         else:
             data[key] = value
             locs[(key,)] = place
-    if horizon:
-        data["horizon"] = horizon
     for place, row in tables.get("sources", []):
         data.setdefault("sources", {})[str(row.get("key"))] = row.get("value")
         locs[("sources", str(row.get("key")))] = place
     for entity in ("commodities", "sites", "processes", "contracts", "initial_stock", "in_transit",
-                   "open_orders", "stock_targets", "lanes", "customers", "enquiries"):
+                   "open_orders", "stock_targets", "lanes", "customers", "enquiries", "options"):
         items: list[dict[str, Any]] = []
         for place, row in tables.get(entity, []):
             idx = len(items)
@@ -234,21 +244,8 @@ def _from_tables(tables: dict[str, list[tuple[str, dict[str, Any]]]], origin: st
                 locs[(entity, idx, k)] = f"{place}, column {k}"
         if items or entity in tables:
             data[entity] = items
-    by_id = {item.get("id"): i for i, item in enumerate(data.get("processes", []))}
-    for place, row in tables.get("capacity", []):
-        proc = row.pop("process", None)
-        if proc not in by_id:
-            locs[("capacity", proc or "")] = place
-            data.setdefault("_orphans", []).append((place, f"capacity row names unknown process "
-                                                           f"{proc!r}"))
-            continue
-        i = by_id[proc]
-        phases = data["processes"][i].setdefault("capacity", [])
-        j = len(phases)
-        phases.append({k: v for k, v in row.items() if v is not None})
-        locs[("processes", i, "capacity", j)] = place
-        for k in row:
-            locs[("processes", i, "capacity", j, k)] = f"{place}, column {k}"
+    for table in _CHILDREN:
+        _attach_children(table, tables.get(table, []), data, locs)
     # a demand row names a customer, or an enquiry (the pipeline's volumes by period)
     cust = {item.get("id"): (entity, i) for entity in ("enquiries", "customers")
             for i, item in enumerate(data.get(entity, []))}
@@ -263,6 +260,27 @@ def _from_tables(tables: dict[str, list[tuple[str, dict[str, Any]]]], origin: st
         data[entity][i].setdefault("demand_by_period", {})[period] = row.get("demand")
         locs[(entity, i, "demand_by_period", period)] = place
     return Raw(data, locs, origin)
+
+
+def _attach_children(table: str, rows: list[tuple[str, dict[str, Any]]], data: dict[str, Any],
+                     locs: dict[Loc, str]) -> None:
+    """Append each row of a child table to the list field of the entry its key column names."""
+    entity, column, field_name, noun = _CHILDREN[table]
+    by_id = {item.get("id"): i for i, item in enumerate(data.get(entity, []))}
+    for place, row in rows:
+        parent = row.pop(column, None)
+        if parent not in by_id:
+            locs[(table, parent or "")] = place
+            data.setdefault("_orphans", []).append((place, f"{table} row names unknown {noun} "
+                                                           f"{parent!r}"))
+            continue
+        i = by_id[parent]
+        children = data[entity][i].setdefault(field_name, [])
+        j = len(children)
+        children.append({k: v for k, v in row.items() if v is not None})
+        locs[(entity, i, field_name, j)] = place
+        for k in row:
+            locs[(entity, i, field_name, j, k)] = f"{place}, column {k}"
 
 
 def _column_fix(extra: list[str], allowed: list[str]) -> str:

@@ -20,7 +20,7 @@ __all__ = ["builtin_names", "builtin_path", "read_raw"]
 
 #: Entity lists keyed by id; ``extends:`` merges these entry by entry.
 KEYED = ("commodities", "sites", "processes", "contracts", "in_transit", "open_orders",
-         "stock_targets", "lanes", "customers", "enquiries")
+         "stock_targets", "lanes", "customers", "enquiries", "options")
 
 
 # --------------------------------------------------------------------------- built-ins

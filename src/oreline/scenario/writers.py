@@ -33,7 +33,12 @@ FORMATS: tuple[str, ...] = ("yaml", "csv", "xlsx")
 _SCALARS = ("name", "description", "currency", "discount_rate", "ledger_map")
 #: Entity lists written one row per entry.
 _ENTITIES = ("commodities", "sites", "processes", "contracts", "initial_stock", "in_transit",
-             "open_orders", "stock_targets", "lanes", "customers", "enquiries")
+             "open_orders", "stock_targets", "lanes", "customers", "enquiries", "options")
+#: List fields of an entity written to a child table keyed by the entity's id.
+_CHILDREN: dict[str, dict[str, tuple[str, str]]] = {
+    "processes": {"capacity": ("capacity", "process")},
+    "options": {"adds": ("option_adds", "option"), "stock": ("option_stock", "option")},
+}
 #: Columns holding a mapping written as ``key=value; key=value`` (others as JSON).
 _MAPPING_COLUMNS = frozenset({"elements", "compounds", "inputs", "co_products", "origin"})
 #: Mapping fields written inline (``flow style``) in YAML when short.
@@ -178,16 +183,19 @@ def scenario_to_tables(scenario: Scenario) -> dict[str, list[Row]]:
     for key in _SCALARS:
         if key in data:
             row("scenario", {"key": key, "value": data[key]})
-    for key, value in data["horizon"].items():
-        row("scenario", {"key": f"horizon.{key}", "value": value})
+    for parent in ("horizon", "investment"):
+        for key, value in data.get(parent, {}).items():
+            if isinstance(value, dict):  # investment.fx: "AUD=0.65; EUR=1.08"
+                value = "; ".join(f"{k}={_text(v)}" for k, v in value.items())
+            row("scenario", {"key": f"{parent}.{key}", "value": value})
     for key, value in data.get("sources", {}).items():
         row("sources", {"key": key, "value": value})
     for entity in _ENTITIES:
         for item in data.get(entity, []):
             item = dict(item)
-            if entity == "processes":
-                for phase in item.pop("capacity"):
-                    row("capacity", {"process": item["id"], **phase})
+            for field_name, (table, column) in _CHILDREN.get(entity, {}).items():
+                for child in item.pop(field_name, []):
+                    row(table, {column: item["id"], **child})
             if entity in ("customers", "enquiries"):
                 for period, demand in item.pop("demand_by_period", {}).items():
                     row("demand", {"customer": item["id"], "period": period, "demand": demand})

@@ -156,9 +156,10 @@ def _export(ctx: StressContext, occ: Occurrence, ch: Changes) -> None:
         blocked = t < t[0] + delay
         if occ.approvals is not None:
             blocked |= ~np.asarray(occ.approvals, dtype=bool)[: len(t)]
-            scale = np.where(blocked, 0.0, 1.0)
+            scale = np.where(blocked, 0.0, 1.0 / ev.planned_approval)
         else:
-            scale = np.where(blocked, 0.0, occ.values.get("approval_probability", 1.0))
+            scale = np.where(blocked, 0.0, occ.values.get("approval_probability", 1.0)
+                             / ev.planned_approval)
         ch.col_upper[cols] = ch.col_upper[cols] * np.tile(scale, len(ks))
     ch.col_lower[cols] = np.minimum(ch.col_lower[cols], ch.col_upper[cols])
     _relieve_take_or_pay(ctx, ks, t, ch)

@@ -12,6 +12,7 @@ from oreline.errors import Issue, StressError
 from oreline.scenario import Scenario, load_scenario
 from oreline.stress.events import StressFile
 from oreline.stress.files import load_stress
+from oreline.stress.mitigation import extra_stock_cost
 from oreline.stress.references import check_references
 from oreline.stress.runner import (
     SweepResult,
@@ -46,6 +47,8 @@ class StressRun:
         if self.mitigation is not None and self.mitigated_sweep is not None:
             out["mitigation"] = self.mitigation.table
             out["mitigation_samples"] = self.mitigation.per_sample
+            if self.mitigation.cost is not None:
+                out["mitigation_cost"] = self.mitigation.cost
         return out
 
 
@@ -68,6 +71,7 @@ def run_stress(
     worker = worker_for(scenario)  # the in-process executor reuses this live model
     check_references(stress, worker.lp, str(source))
     mitigated_scenario = mitigated_worker = None
+    mitigation_cost = None
     if mitigation is not None:  # checked before the long sweep, not after it
         mitigated_scenario = load_scenario(mitigation)
         if mitigated_scenario.horizon != scenario.horizon:
@@ -77,6 +81,7 @@ def run_stress(
                                      "extend the base scenario and keep its horizon")])
         mitigated_worker = worker_for(mitigated_scenario)
         check_references(stress, mitigated_worker.lp, str(mitigation))
+        mitigation_cost = extra_stock_cost(scenario, mitigated_scenario, mitigated_worker.lp.net)
     if executor not in ("inprocess", "process", "dask"):
         raise StressError([Issue("--executor", "", f"unknown executor {executor!r}",
                                  "use inprocess, process or dask")])
@@ -101,6 +106,6 @@ def run_stress(
     run = StressRun(stress, scenario, result, summary, customers, torn, named)
     if mitigated_scenario is not None and mitigated_worker is not None:
         other = sweep(mitigated_scenario, "mitigation", mitigated_worker.base)
-        run.mitigation = compare_sweeps(result, other)
+        run.mitigation = compare_sweeps(result, other, mitigation_cost)
         run.mitigated_sweep = other
     return run

@@ -192,6 +192,12 @@ class ExportControl(_Event):
     them; ``licence`` lets each period's deliveries through with ``approval_probability``
     (Monte Carlo: one draw per period; deterministic runs scale the maximum by it) and
     blocks the first ``delay_working_days`` / 21 periods; ``quota`` caps deliveries.
+
+    ``planned_approval`` is the approval rate the scenario's contract maxima already
+    assume (kmp plans Chinese Dy at 0.6 of the licensed volume): an approved period then
+    delivers ``max / planned_approval``, so the event is a shock around the scenario's own
+    availability, whose mean equals it when ``approval_probability``'s mean equals
+    ``planned_approval``. The default 1.0 reads the maxima as the full volume.
     """
 
     type: Literal["export_control"]
@@ -204,6 +210,9 @@ class ExportControl(_Event):
     approval_probability: Number = Field(default_factory=lambda: Dist(value=1.0))
     delay_working_days: Number = Field(default_factory=lambda: Dist(value=0.0))
     quota: Rate | None = None
+    planned_approval: float = Field(
+        default=1.0, gt=0.0, le=1.0,
+        description="Approval rate already in the contracts' maxima (licence mode)")
 
     @model_validator(mode="after")
     def _what(self) -> ExportControl:

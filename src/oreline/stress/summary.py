@@ -97,14 +97,22 @@ def tornado(stress: StressFile, worker: Worker, low: float = 0.1, high: float = 
 
 @dataclass
 class Comparison:
-    """A mitigation against the base on the same samples."""
+    """A mitigation against the base on the same samples, and what it costs."""
 
     table: pd.DataFrame
     per_sample: pd.DataFrame
+    cost: pd.DataFrame | None = None
 
 
-def compare_sweeps(base: SweepResult, mitigated: SweepResult) -> Comparison:
-    """Value of a mitigation: the same samples (same seeds) run on two scenarios."""
+def compare_sweeps(base: SweepResult, mitigated: SweepResult,
+                   cost: pd.DataFrame | None = None) -> Comparison:
+    """Value of a mitigation: the same samples (same seeds) run on two scenarios.
+
+    ``cost`` is the priced extra opening stock of the mitigation
+    (:func:`oreline.stress.mitigation.extra_stock_cost`); the table reports its total
+    and the mean margin gain net of it (the plan counts opening stock as free).
+    """
+    paid = 0.0 if cost is None else float(cost["cost"].sum())
     a = base.metrics.set_index("sample")
     b = mitigated.metrics.set_index("sample")
     common = a.index.intersection(b.index)
@@ -117,6 +125,8 @@ def compare_sweeps(base: SweepResult, mitigated: SweepResult) -> Comparison:
         ("mean margin gain", float(diff.mean())),
         ("P5 margin gain", float(np.percentile(diff, 5))),
         ("P95 margin gain", float(np.percentile(diff, 95))),
+        ("mitigation cost (extra opening stock)", paid),
+        ("mean net margin gain (gain - cost)", float(diff.mean()) - paid),
         ("CVaR95 margin, base", cvar(a.loc[common, "margin"].to_numpy())),
         ("CVaR95 margin, mitigated", cvar(b.loc[common, "margin"].to_numpy())),
         ("mean shortfall t, base", float(a.loc[common, "shortfall_t"].mean())),
@@ -124,4 +134,4 @@ def compare_sweeps(base: SweepResult, mitigated: SweepResult) -> Comparison:
         ("base-plan margin change", mitigated.base["margin"] - base.base["margin"]),
         ("samples", float(len(common))),
     ]
-    return Comparison(pd.DataFrame(rows, columns=["statistic", "value"]), per)
+    return Comparison(pd.DataFrame(rows, columns=["statistic", "value"]), per, cost)
