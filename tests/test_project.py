@@ -19,7 +19,6 @@ SRC = ROOT / "src" / "oreline"
 RANKS: dict[str, int] = {
     "errors": -1, "units": 0, "countries": 0, "origin": 0, "settings": 0,
     "scenario": 1, "network": 2, "model": 3, "solve": 4, "results": 5, "planner": 6,
-
     "stress": 7, "report": 8, "ledger": 1, "seed": 9, "invest": 9, "api": 10, "cli": 11,
 }
 #: Parts that may import the ledger: the command line, and ``seed``, the bridge that
