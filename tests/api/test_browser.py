@@ -209,10 +209,14 @@ def test_lot_page_shows_genealogy_and_verdicts(page: Any):
 
 def test_certificate_prints(page: Any, tmp_path: Path):
     page.goto("/trace/lots?q=alloy")
+    lot = page.locator("#results tbody tr a").first.inner_text()
     page.locator("#results tbody tr a").first.click()
-    page.click("#certificate-link")
-    page.wait_for_load_state()
-    assert "certificate" in page.content().lower()
+    page.wait_for_selector("#certificate-link")
+    with page.expect_navigation() as nav:
+        page.click("#certificate-link")
+    assert nav.value is not None and nav.value.status == 200
+    assert lot in page.locator("body").inner_text()
+    assert "Not Found" not in page.title()
     page.emulate_media(media="print")
     pdf = page.pdf(path=str(tmp_path / "cert.pdf"))
     assert pdf[:4] == b"%PDF" and len(pdf) > 2000

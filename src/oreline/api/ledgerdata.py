@@ -9,6 +9,7 @@ and returns JSON-ready data, the same for a page and its ``/api/trace/...`` twin
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 from typing import Any
 
 from oreline.errors import ChainError
@@ -92,4 +93,4 @@ def lot_page(led: Ledger, lot: str) -> dict[str, Any]:
             "downstream": forward["descendants"], "shipments": forward["shipments"],
             "dfars": led.check(lot, "dfars-2027"), "crma": led.check(lot, "crma"),
             "covered_countries": sorted(COVERED_COUNTRIES),
-            "certificate": f"/trace/lots/certificate?lot={lot}"}
+            "certificate": f"/trace/certificate?lot={quote(lot, safe='')}"}
