@@ -15,7 +15,7 @@ SOLVES = re.compile(r"^/(plan/|compare)")
 def _allowed(href: str) -> bool:
     if not href.startswith("/") or href.startswith(("/static", "/docs", "/api", "//")):
         return False
-    return not SOLVES.match(href) or "tiny" in href and "kmp" not in href
+    return not SOLVES.match(href) or ("tiny" in href and "kmp" not in href)
 
 
 def test_crawl_finds_no_broken_link(client: TestClient):

@@ -9,8 +9,8 @@ and returns JSON-ready data, the same for a page and its ``/api/trace/...`` twin
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import quote
 from typing import Any
+from urllib.parse import quote
 
 from oreline.errors import ChainError
 from oreline.ledger.ledger import Ledger
