@@ -84,6 +84,8 @@ def _dy_share(share: float) -> Callable[[Data], None]:
 def _dubbo(data: Data) -> None:
     # kmp prices Dubbo's oxide at 0 at the gate, as its `dubbo` option pays the mine's capex
     # and opex; this row buys it at the study's break-even prices [12] instead, no option
+    # (an option may only enable contracts that are off, so the option goes)
+    data["options"] = [o for o in data.get("options", []) if o["id"] != "dubbo"]
     for key, price in (("dubbo_ndpr", 87), ("dubbo_dy", 258), ("dubbo_tb", 1160)):
         _entry(data, "contracts", key)["enabled"] = True
         _entry(data, "contracts", key)["price"] = f"{price} USD/kg"
