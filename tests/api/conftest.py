@@ -67,9 +67,8 @@ class Server:
     process: subprocess.Popen[bytes]
 
 
-@pytest.fixture(scope="session")
-def server(data_dir: Path, client: TestClient) -> Iterator[Server]:
-    """A real ``oreline serve`` on a free port, and a token with the plan scope."""
+def _start(data_dir: Path) -> Iterator[Server]:
+    """A real ``oreline serve`` on a free port in ``data_dir``, with a plan token."""
     port = _free_port()
     exe = [sys.executable, "-m", "oreline.cli.app", "serve", "--data-dir", str(data_dir)]
     token = subprocess.run([*exe, "token", "create", "--scope", "plan", "--days", "1"],
@@ -98,6 +97,18 @@ def server(data_dir: Path, client: TestClient) -> Iterator[Server]:
         proc.wait(timeout=20)
         if proc.stderr is not None:
             proc.stderr.close()
+
+
+@pytest.fixture(scope="session")
+def server(data_dir: Path, client: TestClient) -> Iterator[Server]:
+    """The server of the browser tests, on the data folder the API tests use."""
+    yield from _start(data_dir)
+
+
+@pytest.fixture(scope="session")
+def clean_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server on a fresh data folder, as a newcomer sees it (for the screenshots)."""
+    yield from _start(tmp_path_factory.mktemp("serve-clean"))
 
 
 @pytest.fixture(scope="session")

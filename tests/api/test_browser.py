@@ -23,6 +23,16 @@ DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img" / "serve"
 
 @pytest.fixture
 def page(browser: Any, server: Server) -> Iterator[Any]:
+    yield from _page(browser, server)
+
+
+@pytest.fixture
+def clean_page(browser: Any, clean_server: Server) -> Iterator[Any]:
+    """A page of a server that no other test has written to (for the docs' screenshots)."""
+    yield from _page(browser, clean_server)
+
+
+def _page(browser: Any, server: Server) -> Iterator[Any]:
     ctx = browser.new_context(viewport={"width": 1300, "height": 900}, base_url=server.url,
                               accept_downloads=True)
     outside: list[str] = []
@@ -291,14 +301,15 @@ SCREENS = [("home", "/", None, 900), ("scenarios", "/scenarios", None, 1100),
 
 
 @pytest.mark.parametrize(("name", "url", "wait", "height"), SCREENS)
-def test_screenshots(page: Any, name: str, url: str, wait: str | None, height: int):
-    page.goto(url)
+def test_screenshots(clean_page: Any, name: str, url: str, wait: str | None, height: int):
+    clean_page.goto(url)
     if wait:
-        page.wait_for_selector(wait, timeout=120_000)
-    assert _shoot(page, name, height).stat().st_size > 5_000
+        clean_page.wait_for_selector(wait, timeout=120_000)
+    assert _shoot(clean_page, name, height).stat().st_size > 5_000
 
 
-def test_screenshot_lot_and_certificate(page: Any):
+def test_screenshot_lot_and_certificate(clean_page: Any):
+    page = clean_page
     page.goto("/trace/lots?q=alloy")
     page.locator("#results tbody tr a").first.click()
     page.wait_for_selector("#dfars")
