@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,25 +27,18 @@ def test_report_renders_sankey_and_charts(tmp_path: Path):
     plan = run_plan("kmp")
     write_outputs(plan, tmp_path / "out")
     page_errors: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"],
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1300, "height": 900})
-            page.on("pageerror", lambda exc: page_errors.append(str(exc)))
-            page.goto((tmp_path / "out" / "report.html").as_uri())
-            page.wait_for_selector("#plot-sankey .sankey .sankey-node", timeout=30_000)
-            nodes = page.locator("#plot-sankey .sankey-node").count()
-            links = page.locator("#plot-sankey .sankey-link").count()
-            labels = page.locator("#plot-sankey .sankey-node .node-label").all_text_contents()
-            bars = page.locator("#plot-production .bars .point").count()
-            page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
-        finally:
-            browser.close()
+    seen: dict[str, object] = {}
+
+    def drive() -> None:  # in its own thread: the API suite's session browser owns this
+        # thread's event loop, and Playwright's sync API refuses to nest in a running loop
+        with sync_playwright() as pw:
+            _drive(pw, tmp_path, page_errors, seen)
+
+    worker = threading.Thread(target=drive)
+    worker.start()
+    worker.join()
+    assert "error" not in seen, seen.get("error")
+    nodes, links, labels, bars = (seen["nodes"], seen["links"], seen["labels"], seen["bars"])
     assert page_errors == []
     sales = plan.results.tables["sales"]
     assert nodes >= 6
@@ -52,3 +47,30 @@ def test_report_renders_sankey_and_charts(tmp_path: Path):
     assert any("NdPr metal" in label for label in labels)
     assert bars > 0
     assert (tmp_path / "report.png").stat().st_size > 10_000
+
+
+def _drive(pw: Any, tmp_path: Path, page_errors: list[str], seen: dict[str, object]) -> None:
+    try:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"],
+        )
+    except Exception as exc:  # reported in the test's thread
+        seen["error"] = repr(exc)
+        return
+    try:
+        page = browser.new_page(viewport={"width": 1300, "height": 900})
+        page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+        page.goto((tmp_path / "out" / "report.html").as_uri())
+        page.wait_for_selector("#plot-sankey .sankey .sankey-node", timeout=30_000)
+        seen["nodes"] = page.locator("#plot-sankey .sankey-node").count()
+        seen["links"] = page.locator("#plot-sankey .sankey-link").count()
+        seen["labels"] = page.locator("#plot-sankey .sankey-node .node-label").all_text_contents()
+        seen["bars"] = page.locator("#plot-production .bars .point").count()
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+    except Exception as exc:
+        seen["error"] = repr(exc)
+    finally:
+        browser.close()
