@@ -22,7 +22,7 @@ from typer.core import TyperCommand, TyperGroup
 from oreline.cli.console import err_console, esc, printable
 from oreline.errors import CaptureError, Issue, OrelineError
 
-__all__ = ["Command", "Group", "group", "report"]
+__all__ = ["Command", "Group", "ReportsErrors", "group", "report"]
 
 #: Problems of a capture listed one by one (more: the first ones, then a count by kind).
 _MAX_SHOWN, _SHOWN = 40, 25
@@ -65,16 +65,20 @@ def _untyped_flags(params: list[Any]) -> list[Any]:
     return params
 
 
-class Command(TyperCommand):
-    """A command whose Oreline errors become a message and the error's exit code."""
+class ReportsErrors:
+    """Mixin for a click command or group: an OrelineError becomes a message and exit code."""
 
     def invoke(self, ctx: Any) -> Any:
-        """Run the command; an :class:`OrelineError` is reported and exits with its code."""
+        """Run; an :class:`OrelineError` is reported and exits with its code."""
         try:
-            return super().invoke(ctx)
+            return super().invoke(ctx)  # type: ignore[misc]
         except OrelineError as exc:
             report(exc)
             raise typer.Exit(exc.exit_code) from None
+
+
+class Command(ReportsErrors, TyperCommand):
+    """A command whose Oreline errors become a message and the error's exit code."""
 
     def get_params(self, ctx: Any) -> list[Any]:
         """The parameters, flags without a help type."""

@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from oreline.cli.console import console, esc
-from oreline.cli.handler import Command, Group, report
-from oreline.errors import OrelineError
+from oreline.cli.handler import Command, Group, ReportsErrors
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -21,16 +20,8 @@ if TYPE_CHECKING:
 __all__ = ["ServeGroup", "app"]
 
 
-class ServeGroup(Group):
+class ServeGroup(ReportsErrors, Group):
     """``serve`` is a command and a group: its own Oreline errors are reported too."""
-
-    def invoke(self, ctx: Any) -> Any:
-        """Run the server or a subcommand; an :class:`OrelineError` exits with its code."""
-        try:
-            return super().invoke(ctx)
-        except OrelineError as exc:
-            report(exc)
-            raise typer.Exit(exc.exit_code) from None
 
 
 app = typer.Typer(cls=ServeGroup, help="The web app: plans, stress, trace and a JSON API.",
