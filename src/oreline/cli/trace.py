@@ -23,6 +23,7 @@ from oreline.cli.trace_printers import (
     print_account,
     print_crma_report,
     print_demo,
+    print_hash_ids,
     print_lot,
     print_lots,
     print_sites,
@@ -323,3 +324,22 @@ def checkpoint_cmd(db: DbOpt = None, key: KeyOpt = Path("oreline-ledger.key")) -
 
 if __name__ == "__main__":  # pragma: no cover - the trace group on its own
     app()
+
+
+@app.command("hash-id", cls=Command)
+def hash_id(files: Annotated[list[Path], typer.Argument(
+                help="EPCIS 2.0 JSON-LD document, query document or single event")],
+            prehash: Annotated[bool, typer.Option(
+                "--prehash", "-p", help="Also print each event's pre-hash string")] = False,
+            ignore: Annotated[list[str] | None, typer.Option(
+                "--ignore", help="Leave this top-level event field out (repeatable), "
+                "e.g. a repository's own ex:captureID")] = None,
+            as_json: JsonOpt = False) -> None:
+    """Print each event's CBV 2.0 event hash ID, as the reference generator's CLI does.
+
+    Works offline on files a partner sent; no ledger is opened.
+    """
+    from oreline.ledger.epcis.hashlist import hash_file
+
+    results = [(f, hash_file(f, frozenset(ignore or ()))) for f in files]
+    print_hash_ids(results, prehash=prehash, as_json=as_json)

@@ -7,14 +7,20 @@ a printer.
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import typer
 from rich.table import Table
 from rich.tree import Tree
 
-from oreline.cli.console import console, esc, print_table, print_wide
+from oreline.cli.console import console, esc, print_json, print_table, print_wide
 
-__all__ = ["print_account", "print_crma_report", "print_demo", "print_lot", "print_lots",
+if TYPE_CHECKING:
+    from oreline.ledger.epcis.hashlist import EventHash
+
+__all__ = ["print_account", "print_crma_report", "print_demo", "print_hash_ids",
+           "print_lot", "print_lots",
            "print_sites", "print_stock", "print_verdict"]
 
 
@@ -153,3 +159,19 @@ def print_demo(events: int, months: int, checkpoint: dict[str, Any], key: str,
     console.print("next: oreline trace lot " + first + where)
     console.print("      oreline trace check " + first + where)
     console.print("      oreline trace stock" + where + "   |   oreline trace verify" + where)
+
+
+def print_hash_ids(results: list[tuple[Path, list[EventHash]]], *, prehash: bool,
+                   as_json: bool) -> None:
+    """Hash IDs per file in the reference generator's layout (``--json``: one record each)."""
+    if as_json:
+        print_json([{"file": str(path), "index": h.index, "type": h.event_type,
+                     "eventID": h.event_id, "hashID": h.hash_id,
+                     **({"prehash": h.prehash} if prehash else {})}
+                    for path, hashes in results for h in hashes])
+        return
+    for path, hashes in results:  # plain text: IDs hold ';' and '[' that markup would eat
+        typer.echo(f"\n\nHashes of the events contained in '{path}':\n"
+                   + "\n".join(h.hash_id for h in hashes))
+        if prehash:
+            typer.echo("\nPre-hash strings:\n" + "\n---\n".join(h.prehash for h in hashes))
