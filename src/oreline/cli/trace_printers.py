@@ -14,8 +14,9 @@ from rich.tree import Tree
 
 from oreline.cli.console import console, esc, print_table, print_wide
 
-__all__ = ["print_account", "print_crma_report", "print_demo", "print_lot", "print_lots",
-           "print_sites", "print_stock", "print_verdict"]
+__all__ = ["FINDINGS_SHOWN", "print_account", "print_crma_report", "print_demo",
+           "print_findings", "print_item", "print_lot", "print_lots", "print_sites",
+           "print_stock", "print_verdict"]
 
 
 def _origin_text(part: dict[str, Any]) -> str:
@@ -153,3 +154,53 @@ def print_demo(events: int, months: int, checkpoint: dict[str, Any], key: str,
     console.print("next: oreline trace lot " + first + where)
     console.print("      oreline trace check " + first + where)
     console.print("      oreline trace stock" + where + "   |   oreline trace verify" + where)
+
+
+#: Findings listed one by one; the rest are counted by code.
+FINDINGS_SHOWN = 25
+
+
+def print_findings(rows: list[tuple[str, str, str, str, str]],
+                   limit: int | None = FINDINGS_SHOWN) -> None:
+    """Findings as (event, code, field, message, fix): the first ``limit``, then counts.
+
+    Examples
+    --------
+    >>> print_findings([("urn:e:1", "finding.pieces", "quantityList[0]", "counted", "give")] * 3,
+    ...                limit=1)
+    finding urn:e:1: quantityList[0]: counted (to include it: give)
+      ... and 2 more: 2 x finding.pieces
+
+    """
+    shown = rows if limit is None else rows[:limit]
+    for event, _code, field, message, fix in shown:
+        console.print(f"[cyan]finding[/] {esc(event)}: {esc(field)}: {esc(message)} "
+                      f"[dim](to include it: {esc(fix)})[/]", highlight=False)
+    if len(shown) < len(rows):
+        counts: dict[str, int] = {}
+        for _event, code, *_rest in rows[len(shown):]:
+            counts[code] = counts.get(code, 0) + 1
+        console.print(f"  ... and {len(rows) - len(shown)} more: " + "; ".join(
+            f"{n} x {esc(code)}" for code, n in sorted(counts.items(), key=lambda kv: -kv[1])),
+            highlight=False)
+
+
+def _item_lines(trace: dict[str, Any], branch: Tree) -> None:
+    for link in trace["links"]:
+        sub = branch.add(f"{esc(link['relation'].replace('_', ' '))} [bold]"
+                         f"{esc(link['other'])}[/] [dim](entry {link['seq']})[/]")
+        if link["lot"] is not None:
+            lot = link["lot"]
+            origin = "; ".join(_origin_text(p) for p in lot["origin"][:3]) or "not controlled"
+            lot_branch = sub.add(f"lot {esc(lot['material'])} ({esc(lot['form'])}) "
+                                 f"[dim]{origin}[/]")
+            _tree(lot, lot_branch)
+        if link["item"] is not None:
+            _item_lines(link["item"], sub)
+
+
+def print_item(trace: dict[str, Any]) -> None:
+    """A serialised item's relations, down to the lots it was made from and their origin."""
+    tree = Tree(f"[bold]{esc(trace['item'])}[/]: item (serialised or counted in pieces)")
+    _item_lines(trace, tree)
+    print_wide(tree)
