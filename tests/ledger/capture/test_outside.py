@@ -168,3 +168,36 @@ def test_unknown_item_is_a_clear_error(sqlite_ledger: Ledger) -> None:
         sqlite_ledger.trace_item(SERIALS[0])
 
 
+
+
+def test_outside_events_export_and_capture_into_another_ledger(sqlite_ledger: Ledger,
+                                                               tmp_path: Any) -> None:
+    """The export holds them as captured; another ledger re-derives the same findings."""
+    sinter = _alloy_and_magnets(sqlite_ledger)
+    sqlite_ledger.capture(doc(sinter, _in("", 12, "p1")))
+    exported = sqlite_ledger.export()
+    assert len(exported["epcisBody"]["eventList"]) == 3
+    other = Ledger.open(tmp_path / "other.sqlite")
+    try:
+        res = other.capture(exported)
+        assert sorted(f.code for f in res.findings) == ["finding.pieces",
+                                                        "outside.transformation"]
+        assert other.trace_item(SERIALS[0])["links"][0]["other"] == L + "alloy1"
+        assert [r["code"] for r in other.findings()] == [r["code"] for r in
+                                                         sqlite_ledger.findings()]
+    finally:
+        other.close()
+
+
+def test_an_items_transformation_declared_in_error(sqlite_ledger: Ledger) -> None:
+    """Its consumption is reversed and its items no longer trace."""
+    sinter = _alloy_and_magnets(sqlite_ledger)
+    sinter["eventID"] = "urn:uuid:sinter-1"
+    sqlite_ledger.capture(doc(sinter))
+    declared = copy.deepcopy(sinter)
+    declared["errorDeclaration"] = {"declarationTime": t(7), "reason": "incorrect_data"}
+    sqlite_ledger.capture(doc(declared))
+    assert sqlite_ledger.lot(L + "alloy1")["on_hand_kg"] == 50.0
+    with pytest.raises(LotNotFoundError):
+        sqlite_ledger.trace_item(SERIALS[0])
+    assert sqlite_ledger.verify(deep=True)["entries"] == 3

@@ -36,6 +36,7 @@ _RELATIONS = {("AggregationEvent", False): "contained_in",
               ("AggregationEvent", True): "removed_from",
               ("AssociationEvent", False): "associated_with",
               ("AssociationEvent", True): "dissociated_from"}
+_CODES = {"AggregationEvent": "outside.aggregation", "AssociationEvent": "outside.association"}
 
 
 def add_finding(state: State, pe: ParsedEvent, seq: int, finding: Issue) -> None:
@@ -88,7 +89,7 @@ def apply_outside_event(state: State, pe: ParsedEvent, seq: int,
         pe.label, "type", f"{pe.type} kept: {len(children)} child(ren) recorded as "
         f"{relation} {pe.parent or 'no parent'}; it moves no stock and is not part of the "
         "mass balance", "move stock with ObjectEvents (receiving, shipping) to include it",
-        code="outside." + pe.type.removesuffix("Event").lower()))
+        code=_CODES[pe.type]))
 
 
 def apply_items_transformation(state: State, pe: ParsedEvent, seq: int,

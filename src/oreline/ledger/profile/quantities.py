@@ -85,7 +85,14 @@ def mass_kg(quantity: float, uom: str) -> float:
         When ``uom`` is not in :data:`MASS_UNITS`.
 
     """
-    return float(Fraction(quantity) * MASS_UNITS[uom])
+    factor = MASS_UNITS[uom]
+    if type(quantity) is float or (type(quantity) is int and abs(quantity) <= 2**53):
+        # one IEEE operation by an exact integer is the exact result rounded once
+        if factor.denominator == 1:
+            return float(quantity) * factor.numerator
+        if factor.numerator == 1:
+            return float(quantity) / factor.denominator
+    return float(Fraction(quantity) * factor)
 
 
 @dataclass(frozen=True)
