@@ -201,3 +201,21 @@ def test_an_items_transformation_declared_in_error(sqlite_ledger: Ledger) -> Non
     with pytest.raises(LotNotFoundError):
         sqlite_ledger.trace_item(SERIALS[0])
     assert sqlite_ledger.verify(deep=True)["entries"] == 3
+
+
+def test_a_shipment_in_pieces_of_a_held_lot_moves_its_mass(sqlite_ledger: Ledger) -> None:
+    """Received as 400 pieces x 0.0125 kg; 100 pieces shipped take 1.25 kg out."""
+    sqlite_ledger.capture(doc(_in("H87", 400, "mag1", massPerPiece=0.0125)))
+    ship_ev = _event("ObjectEvent", 9, action="OBSERVE", bizStep="shipping",
+                     readPoint={"id": KMP}, bizLocation={"id": KMP},
+                     quantityList=[{"epcClass": L + "mag1", "quantity": 100, "uom": "H87"}])
+    res = sqlite_ledger.capture(doc(ship_ev))
+    assert res.findings == []
+    assert sqlite_ledger.lot(L + "mag1")["on_hand_kg"] == 3.75
+    # received and shipped in one document (the receipt is not in the ledger yet)
+    ship2 = copy.deepcopy(ship_ev)
+    ship2["quantityList"] = [{"epcClass": L + "mag2", "quantity": 4, "uom": "EA"}]
+    res = sqlite_ledger.capture(doc(_in("H87", 10, "mag2", massPerPiece=0.5), ship2))
+    assert res.findings == []
+    assert sqlite_ledger.lot(L + "mag2")["on_hand_kg"] == 3.0  # 5 kg in, 4 x 0.5 kg out
+    assert sqlite_ledger.verify(deep=True)["derived_rows"]["movements"] == 4

@@ -16,19 +16,25 @@ as a *finding* (table ``findings``; code, field, message and fix, as an
   not mass-balanced;
 * a lot the ledger does not hold, named by an observation, an aggregation or a
   transaction, and a new lot without Oreline master data;
-* the quantity findings of parsing (:mod:`oreline.ledger.profile.quantities`).
+* the quantity findings of parsing (:mod:`oreline.ledger.profile.quantities`), but for
+  an ``ObjectEvent`` counting a lot the ledger holds in pieces: :func:`resolve_counts`
+  converts those by the ``massPerPiece`` the lot's creating event gave in its ILMD.
 
 See ``docs/trace.md``, "Events outside the Oreline profile".
 """
 
 from __future__ import annotations
 
+import json
+from fractions import Fraction
+from typing import Any
+
 from oreline.errors import Issue
 from oreline.ledger.capture.state import State, add_movement
-from oreline.ledger.profile.model import ParsedEvent
+from oreline.ledger.profile.model import ParsedEvent, QtyRef
 
 __all__ = ["add_finding", "add_not_held", "apply_items_transformation",
-           "apply_outside_event", "record_findings"]
+           "apply_outside_event", "record_findings", "resolve_counts"]
 
 _EPS = 1e-6
 #: The relation of each child to the parent, by event type and whether the action is DELETE.
@@ -131,3 +137,42 @@ def apply_items_transformation(state: State, pe: ParsedEvent, seq: int,
             "recorded as an item, not a lot: the transformation also lists serialised or "
             "uncounted items", "report outputs in kilograms in a transformation of their "
             "own to hold them as lots", code="finding.output_not_lot"))
+
+
+def _creating_body(state: State, event_id: str) -> Any:
+    """The event ``event_id`` as captured: from this capture's rows, else the ledger."""
+    for row in reversed(state.rows.get("entries", [])):
+        if row["event_id"] == event_id:
+            return json.loads(row["body"])
+    body = state.conn.exec_driver_sql(
+        "SELECT body FROM entries WHERE event_id = "
+        + ("?" if state.conn.dialect.paramstyle == "qmark" else "%s"), (event_id,)).scalar()
+    return json.loads(body) if body else {}
+
+
+def _mass_per_piece(state: State, lot: str) -> float | None:
+    """The ``massPerPiece`` (kg) a held lot's creating event gave it, if any."""
+    info = state.lots.get(lot)
+    if info is None:
+        return None
+    ilmd = _creating_body(state, info.created_by).get("ilmd")
+    master = ilmd.get("oreline:lotMaster", {}).get(lot) if isinstance(ilmd, dict) else None
+    value = master.get("massPerPiece") if isinstance(master, dict) else None
+    return float(value) if isinstance(value, int | float) and value > 0 else None
+
+
+def resolve_counts(state: State, pe: ParsedEvent) -> None:
+    """Convert an ``ObjectEvent``'s counts of held lots by their mass per piece.
+
+    The lot's master data, in the ILMD of the event that created it (in the hash chain),
+    gives ``massPerPiece``; the count then moves stock like kilograms, and its
+    ``finding.pieces`` is dropped. An ``ADD`` without ``bizLocation`` keeps the finding
+    (there is no site to move the lot to).
+    """
+    if pe.type != "ObjectEvent" or (pe.action == "ADD" and pe.location is None):
+        return
+    for name, lot, pieces, finding in pe.counts:
+        per_piece = _mass_per_piece(state, lot) if name == "quantityList" else None
+        if per_piece is not None:
+            pe.quantities.append(QtyRef(lot, float(Fraction(pieces) * Fraction(per_piece))))
+            pe.findings.remove(finding)

@@ -22,6 +22,7 @@ from oreline.ledger.capture.outside import (
     apply_items_transformation,
     apply_outside_event,
     record_findings,
+    resolve_counts,
 )
 from oreline.ledger.capture.retract import apply_error_declaration
 from oreline.ledger.capture.state import LotInfo, SiteInfo, State, dumps_sorted, load_state
@@ -113,6 +114,7 @@ class _Capture:
                                      "already in the ledger", "do not capture it twice; use "
                                      "errorDeclaration to correct it", code="event.captured"))
         else:
+            resolve_counts(state, pe)
             HANDLERS.get(pe.type, _other)(self, pe, seq)
             record_findings(state, pe, seq)
         state.events.add(pe.event_id)

@@ -235,6 +235,10 @@ class ParsedEvent:
     #: classes of the quantity elements without kilograms (see :attr:`findings`), by list
     uncounted: dict[str, list[str]] = field(default_factory=dict)
     parent: str | None = None
+    #: quantity elements counted in pieces without a mass per piece in this event, as
+    #: (list, lot, pieces, their finding): capture converts those of a lot the ledger
+    #: holds by the mass per piece its creating event gave
+    counts: list[tuple[str, str, float, Issue]] = field(default_factory=list)
 
     @property
     def items_transformation(self) -> bool:

@@ -10,9 +10,9 @@ hashes) and its CBV 2.0 hash ID here.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -79,18 +79,37 @@ def _event_list(doc: Mapping[str, Any], issues: list[Issue]) -> list[Any]:
     return events
 
 
-def _quantities(
-    ev: Mapping[str, Any], name: str, label: str, issues: list[Issue],
-    pe_parts: tuple[Mapping[str, LotMaster], list[Issue], dict[str, list[str]]],
-) -> list[QtyRef]:
-    """The quantity elements of list ``name`` in kilograms.
+@dataclass
+class _Lists:
+    """An event's quantity lists read: kilograms, and what is kept outside the profile.
 
-    ``pe_parts`` are the event's master data (whose ``massPerPiece`` converts counts),
-    and where findings and the classes of elements without kilograms go (valid EPCIS
-    outside our profile: a count without a mass per piece, a unit that is no mass, no
-    quantity).
+    ``findings``, ``uncounted`` and ``counts`` are as in
+    :class:`~oreline.ledger.profile.model.ParsedEvent` (valid EPCIS outside our profile:
+    a count without a mass per piece, a unit that is no mass, no quantity).
     """
-    masters, findings, uncounted = pe_parts
+
+    quantities: list[QtyRef] = field(default_factory=list)
+    inputs: list[QtyRef] = field(default_factory=list)
+    outputs: list[QtyRef] = field(default_factory=list)
+    findings: list[Issue] = field(default_factory=list)
+    uncounted: dict[str, list[str]] = field(default_factory=dict)
+    counts: list[tuple[str, str, float, Issue]] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, ev: Mapping[str, Any], label: str, masters: Mapping[str, LotMaster],
+             issues: list[Issue]) -> _Lists:
+        """The four quantity lists of ``ev`` (``massPerPiece`` of ``masters`` converts counts)."""
+        lists = cls()
+        for name in ("quantityList", "childQuantityList"):
+            lists.quantities += _quantities(ev, name, label, issues, masters, lists)
+        lists.inputs = _quantities(ev, "inputQuantityList", label, issues, masters, lists)
+        lists.outputs = _quantities(ev, "outputQuantityList", label, issues, masters, lists)
+        return lists
+
+
+def _quantities(ev: Mapping[str, Any], name: str, label: str, issues: list[Issue],
+                masters: Mapping[str, LotMaster], lists: _Lists) -> list[QtyRef]:
+    """The quantity elements of list ``name`` in kilograms (the rest go to ``lists``)."""
     out: list[QtyRef] = []
     items = ev.get(name) or []
     if not isinstance(items, list):  # reported by the standard's checks
@@ -113,8 +132,11 @@ def _quantities(
         if read.kg is not None:
             out.append(QtyRef(lot, read.kg))
         elif read.finding is not None:
-            findings.append(dataclasses.replace(read.finding, where=label))
-            uncounted.setdefault(name, []).append(lot)
+            finding = replace(read.finding, where=label)
+            lists.findings.append(finding)
+            lists.uncounted.setdefault(name, []).append(lot)
+            if finding.code == "finding.pieces":
+                lists.counts.append((name, lot, float(q["quantity"]), finding))
         else:
             issues.append(Issue(label, f"{where}.uom", f"uom {q.get('uom')!r} is not a "
                                 "UN/ECE Rec 20 code", "write a code such as KGM (kilograms), "
@@ -219,16 +241,11 @@ def _parse_event(
                                                                else None)
     frozen: dict[int, Any] = {}
     masters = _masters(ev, label, issues, frozen)
-    findings: list[Issue] = []
-    uncounted: dict[str, list[str]] = {}
-    parts = (masters, findings, uncounted)
-    quantities = _quantities(ev, "quantityList", label, issues, parts)
-    quantities += _quantities(ev, "childQuantityList", label, issues, parts)
-    inputs = _quantities(ev, "inputQuantityList", label, issues, parts)
-    outputs = _quantities(ev, "outputQuantityList", label, issues, parts)
+    lists = _Lists.read(ev, label, masters, issues)
+    quantities, inputs, outputs = lists.quantities, lists.inputs, lists.outputs
     epcs = {n: [str(e) for e in ev[n]] for n in _EPC_LISTS
             if isinstance(ev.get(n), list) and ev[n]}
-    items = is_items_transformation(kind, epcs, uncounted)
+    items = is_items_transformation(kind, epcs, lists.uncounted)
     if kind == "TransformationEvent" and not items:  # the one type our profile constrains
         _transformation_profile(ev, label, step, bool(inputs), bool(outputs), issues)
     if location is None and ((kind == "TransformationEvent" and not items) or (
@@ -252,7 +269,7 @@ def _parse_event(
         masters=masters, error_declaration=dict(errdecl) if isinstance(errdecl, Mapping)
         else None, transformation_id=ev.get("transformationID"),
         claim=dict(claim) if isinstance(claim, Mapping) else None, content=content,
-        findings=findings, epcs=epcs, uncounted=uncounted,
+        findings=lists.findings, epcs=epcs, uncounted=lists.uncounted, counts=lists.counts,
         parent=str(parent) if parent is not None else None,
     )
 
