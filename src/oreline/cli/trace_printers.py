@@ -19,8 +19,8 @@ from oreline.cli.console import console, esc, print_json, print_table, print_wid
 if TYPE_CHECKING:
     from oreline.ledger.epcis.hashlist import EventHash
 
-__all__ = ["print_account", "print_crma_report", "print_demo", "print_hash_ids",
-           "print_lot", "print_lots",
+__all__ = ["FINDINGS_SHOWN", "print_account", "print_crma_report", "print_demo",
+           "print_findings", "print_hash_ids", "print_item", "print_lot", "print_lots",
            "print_sites", "print_stock", "print_verdict"]
 
 
@@ -175,3 +175,53 @@ def print_hash_ids(results: list[tuple[Path, list[EventHash]]], *, prehash: bool
                    + "\n".join(h.hash_id for h in hashes))
         if prehash:
             typer.echo("\nPre-hash strings:\n" + "\n---\n".join(h.prehash for h in hashes))
+
+
+#: Findings listed one by one; the rest are counted by code.
+FINDINGS_SHOWN = 25
+
+
+def print_findings(rows: list[tuple[str, str, str, str, str]],
+                   limit: int | None = FINDINGS_SHOWN) -> None:
+    """Findings as (event, code, field, message, fix): the first ``limit``, then counts.
+
+    Examples
+    --------
+    >>> print_findings([("urn:e:1", "finding.pieces", "quantityList[0]", "counted", "give")] * 3,
+    ...                limit=1)
+    finding urn:e:1: quantityList[0]: counted (to include it: give)
+      ... and 2 more: 2 x finding.pieces
+
+    """
+    shown = rows if limit is None else rows[:limit]
+    for event, _code, field, message, fix in shown:
+        console.print(f"[cyan]finding[/] {esc(event)}: {esc(field)}: {esc(message)} "
+                      f"[dim](to include it: {esc(fix)})[/]", highlight=False)
+    if len(shown) < len(rows):
+        counts: dict[str, int] = {}
+        for _event, code, *_rest in rows[len(shown):]:
+            counts[code] = counts.get(code, 0) + 1
+        console.print(f"  ... and {len(rows) - len(shown)} more: " + "; ".join(
+            f"{n} x {esc(code)}" for code, n in sorted(counts.items(), key=lambda kv: -kv[1])),
+            highlight=False)
+
+
+def _item_lines(trace: dict[str, Any], branch: Tree) -> None:
+    for link in trace["links"]:
+        sub = branch.add(f"{esc(link['relation'].replace('_', ' '))} [bold]"
+                         f"{esc(link['other'])}[/] [dim](entry {link['seq']})[/]")
+        if link["lot"] is not None:
+            lot = link["lot"]
+            origin = "; ".join(_origin_text(p) for p in lot["origin"][:3]) or "not controlled"
+            lot_branch = sub.add(f"lot {esc(lot['material'])} ({esc(lot['form'])}) "
+                                 f"[dim]{origin}[/]")
+            _tree(lot, lot_branch)
+        if link["item"] is not None:
+            _item_lines(link["item"], sub)
+
+
+def print_item(trace: dict[str, Any]) -> None:
+    """A serialised item's relations, down to the lots it was made from and their origin."""
+    tree = Tree(f"[bold]{esc(trace['item'])}[/]: item (serialised or counted in pieces)")
+    _item_lines(trace, tree)
+    print_wide(tree)

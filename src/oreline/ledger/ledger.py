@@ -23,7 +23,7 @@ import re
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
@@ -46,7 +46,9 @@ from oreline.ledger.records import (
     Checkpoint,
     CrmaReport,
     EpcisDocument,
+    FindingRow,
     FlagRow,
+    ItemTrace,
     LotCheck,
     LotRecord,
     LotRow,
@@ -60,7 +62,7 @@ from oreline.ledger.records import (
     VerifyReport,
 )
 from oreline.ledger.rules import compliance
-from oreline.ledger.store import accounts, queries, reports
+from oreline.ledger.store import accounts, items, queries, reports
 from oreline.ledger.store.engine import Store
 from oreline.ledger.store.schema import entries, flags, movements, retractions, sites
 
@@ -96,6 +98,8 @@ class CaptureResult:
     last_seq: int
     event_ids: list[str]
     flags: list[str]
+    #: what keeps events (or parts of them) outside the Oreline profile: kept, reported
+    findings: list[Issue] = field(default_factory=list)
 
 
 class Ledger:
@@ -138,7 +142,9 @@ class Ledger:
                                            actor or self.actor, doc_id)
                 self.store.insert_rows(conn, rows)
         return CaptureResult(doc_id, len(events), last[0] + 1, last[0] + len(events),
-                             [e.event_id for e in events], [m for _, m in flagged])
+                             [e.event_id for e in events], [m for _, m in flagged],
+                             [Issue(r["event_id"], r["field"], r["message"], r["fix"],
+                                    code=r["code"]) for r in rows.get("findings", [])])
 
     def register_site(self, site_id: str, name: str, country: str, stage: str,
                       policy: str = "reject") -> None:
@@ -262,6 +268,17 @@ class Ledger:
         with self.store.read() as conn:
             return [{"id": r.id, "seq": r.seq, "event_id": r.event_id, "message": r.message}
                     for r in conn.execute(select(flags).order_by(flags.c.id))]
+
+    def findings(self, event_id: str | None = None,
+                 code: str | None = None) -> list[FindingRow]:
+        """What keeps captured events outside the Oreline profile (kept, not refused)."""
+        with self.store.read() as conn:
+            return items.finding_rows(conn, event_id, code)
+
+    def trace_item(self, item: str) -> ItemTrace:
+        """A serialised item traced back: what it was made from, down to its lots' mines."""
+        with self.store.read() as conn:
+            return items.item_trace(conn, item)
 
     def verify(self, trusted_key: str | None = None, deep: bool = False) -> VerifyReport:
         """Recompute every hash and checkpoint; raises ChainError naming the first break.

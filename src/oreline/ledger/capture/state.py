@@ -138,6 +138,7 @@ def load_state(state: State, events: list[ParsedEvent]) -> None:
         sorted({pe.event_id for pe in events if pe.error_declaration is not None}))
     lot_ids = sorted({q.lot for pe in events for q in (*pe.quantities, *pe.inputs,
                                                        *pe.outputs)}
+                     | {count[1] for pe in events for count in pe.counts}
                      | {lot for c in state.campaigns.values() for lot in (*c.inputs,
                                                                           *c.outputs)})
     for lot_id, material, form, custody_model, assay, origin, claim, event_id in select_in(

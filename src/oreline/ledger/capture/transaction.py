@@ -17,7 +17,13 @@ from sqlalchemy import Connection
 
 from oreline.countries import is_country, suggest_country
 from oreline.errors import CaptureError, Issue
-from oreline.ledger.capture.objects import apply_object_event, apply_other_event
+from oreline.ledger.capture.objects import apply_object_event
+from oreline.ledger.capture.outside import (
+    apply_items_transformation,
+    apply_outside_event,
+    record_findings,
+    resolve_counts,
+)
 from oreline.ledger.capture.retract import apply_error_declaration
 from oreline.ledger.capture.state import LotInfo, SiteInfo, State, dumps_sorted, load_state
 from oreline.ledger.capture.transform import apply_transformation
@@ -76,7 +82,7 @@ class _Capture:
         self.sizes: dict[str, int] = {}
         for pe in events:
             if (pe.type == "TransformationEvent" and pe.transformation_id
-                    and pe.error_declaration is None):
+                    and pe.error_declaration is None and not pe.items_transformation):
                 key = str(pe.transformation_id)
                 self.sizes[key] = self.sizes.get(key, 0) + 1
         self.pending: dict[str, list[tuple[ParsedEvent, int]]] = {}
@@ -108,11 +114,16 @@ class _Capture:
                                      "already in the ledger", "do not capture it twice; use "
                                      "errorDeclaration to correct it", code="event.captured"))
         else:
+            resolve_counts(state, pe)
             HANDLERS.get(pe.type, _other)(self, pe, seq)
+            record_findings(state, pe, seq)
         state.events.add(pe.event_id)
 
     def transformation(self, pe: ParsedEvent, seq: int) -> None:
         """Apply a transformation, or hold a campaign's event until its last one."""
+        if pe.items_transformation:
+            apply_items_transformation(self.state, pe, seq, self.issues)
+            return
         key = str(pe.transformation_id or "")
         group = self.pending.setdefault(key, []) if key else []
         group.append((pe, seq))
@@ -121,7 +132,7 @@ class _Capture:
 
 
 def _other(capture: _Capture, pe: ParsedEvent, seq: int) -> None:
-    apply_other_event(capture.state, pe, seq, capture.issues)
+    apply_outside_event(capture.state, pe, seq, capture.issues)
 
 
 HANDLERS: dict[str, Handler] = {

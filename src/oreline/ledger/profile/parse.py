@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,16 +29,18 @@ from oreline.ledger.epcis.values import DEFAULT_PREFIXES, normalise_timestamp
 from oreline.ledger.profile.model import (
     OUR_STEPS,
     OURS,
-    UOM_TO_KG,
     LotMaster,
     ParsedEvent,
     QtyRef,
+    is_items_transformation,
     step_name,
     step_uri,
-    to_kg,
 )
+from oreline.ledger.profile.quantities import read_quantity
 
 __all__ = ["parse_document"]
+
+_EPC_LISTS = ("epcList", "childEPCs", "inputEPCList", "outputEPCList")
 
 
 def _prefixes(doc: Mapping[str, Any]) -> dict[str, str]:
@@ -76,9 +79,37 @@ def _event_list(doc: Mapping[str, Any], issues: list[Issue]) -> list[Any]:
     return events
 
 
-def _quantities(
-    ev: Mapping[str, Any], name: str, label: str, issues: list[Issue]
-) -> list[QtyRef]:
+@dataclass
+class _Lists:
+    """An event's quantity lists read: kilograms, and what is kept outside the profile.
+
+    ``findings``, ``uncounted`` and ``counts`` are as in
+    :class:`~oreline.ledger.profile.model.ParsedEvent` (valid EPCIS outside our profile:
+    a count without a mass per piece, a unit that is no mass, no quantity).
+    """
+
+    quantities: list[QtyRef] = field(default_factory=list)
+    inputs: list[QtyRef] = field(default_factory=list)
+    outputs: list[QtyRef] = field(default_factory=list)
+    findings: list[Issue] = field(default_factory=list)
+    uncounted: dict[str, list[str]] = field(default_factory=dict)
+    counts: list[tuple[str, str, float, Issue]] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, ev: Mapping[str, Any], label: str, masters: Mapping[str, LotMaster],
+             issues: list[Issue]) -> _Lists:
+        """The four quantity lists of ``ev`` (``massPerPiece`` of ``masters`` converts counts)."""
+        lists = cls()
+        for name in ("quantityList", "childQuantityList"):
+            lists.quantities += _quantities(ev, name, label, issues, masters, lists)
+        lists.inputs = _quantities(ev, "inputQuantityList", label, issues, masters, lists)
+        lists.outputs = _quantities(ev, "outputQuantityList", label, issues, masters, lists)
+        return lists
+
+
+def _quantities(ev: Mapping[str, Any], name: str, label: str, issues: list[Issue],
+                masters: Mapping[str, LotMaster], lists: _Lists) -> list[QtyRef]:
+    """The quantity elements of list ``name`` in kilograms (the rest go to ``lists``)."""
     out: list[QtyRef] = []
     items = ev.get(name) or []
     if not isinstance(items, list):  # reported by the standard's checks
@@ -90,28 +121,27 @@ def _quantities(
                                 "give the lot's URI in epcClass", code="quantity.no_class"))
             continue
         lot = str(q["epcClass"])
-        if "quantity" not in q:
-            issues.append(Issue(label, f"{where}.quantity",
-                                f"lot {lot} has no quantity (our profile requires it)",
-                                "add the net mass, e.g. \"quantity\": 1200, \"uom\": \"KGM\"",
-                                code="quantity.missing"))
-            continue
-        if "uom" not in q:
-            issues.append(Issue(label, f"{where}.uom", f"lot {lot} has no uom",
-                                "add \"uom\": \"KGM\" (kilograms) or \"TNE\" (tonnes)",
-                                code="uom.missing"))
-            continue
-        if type(q["uom"]) is not str or q["uom"] not in UOM_TO_KG:
-            issues.append(Issue(label, f"{where}.uom", f"uom {q['uom']!r} is not allowed",
-                                "use KGM or TNE (UN/ECE Rec 20)", code="uom.invalid"))
-            continue
-        qty = q["quantity"]
-        if isinstance(qty, bool) or not isinstance(qty, int | float) or not (
-                0 < qty < math.inf):  # NaN fails both comparisons
+        qty = q.get("quantity")
+        if "quantity" in q and (isinstance(qty, bool) or not isinstance(qty, int | float) or
+                                not (0 < qty < math.inf)):  # NaN fails both comparisons
             issues.append(Issue(label, f"{where}.quantity", f"quantity {qty!r} is not positive",
                                 "give a positive, finite number", code="quantity.not_positive"))
             continue
-        out.append(QtyRef(lot, to_kg(qty, str(q["uom"]))))
+        master = masters.get(lot)
+        read = read_quantity(q, master.mass_per_piece if master else None, where)
+        if read.kg is not None:
+            out.append(QtyRef(lot, read.kg))
+        elif read.finding is not None:
+            finding = replace(read.finding, where=label)
+            lists.findings.append(finding)
+            lists.uncounted.setdefault(name, []).append(lot)
+            if finding.code == "finding.pieces":
+                lists.counts.append((name, lot, float(q["quantity"]), finding))
+        else:
+            issues.append(Issue(label, f"{where}.uom", f"uom {q.get('uom')!r} is not a "
+                                "UN/ECE Rec 20 code", "write a code such as KGM (kilograms), "
+                                "TNE (tonnes), LBR (pounds) or H87 (pieces)",
+                                code="uom.invalid"))
     return out
 
 
@@ -209,15 +239,17 @@ def _parse_event(
     loc = ev.get("bizLocation")
     location = loc.get("id") if isinstance(loc, Mapping) else (loc if isinstance(loc, str)
                                                                else None)
-    quantities = _quantities(ev, "quantityList", label, issues)
-    quantities += _quantities(ev, "childQuantityList", label, issues)
-    inputs = _quantities(ev, "inputQuantityList", label, issues)
-    outputs = _quantities(ev, "outputQuantityList", label, issues)
     frozen: dict[int, Any] = {}
     masters = _masters(ev, label, issues, frozen)
-    if kind == "TransformationEvent":  # the one type our profile constrains further
+    lists = _Lists.read(ev, label, masters, issues)
+    quantities, inputs, outputs = lists.quantities, lists.inputs, lists.outputs
+    epcs = {n: [str(e) for e in ev[n]] for n in _EPC_LISTS
+            if isinstance(ev.get(n), list) and ev[n]}
+    items = is_items_transformation(kind, epcs, lists.uncounted)
+    if kind == "TransformationEvent" and not items:  # the one type our profile constrains
         _transformation_profile(ev, label, step, bool(inputs), bool(outputs), issues)
-    if location is None and (kind == "TransformationEvent" or quantities):
+    if location is None and ((kind == "TransformationEvent" and not items) or (
+            kind == "ObjectEvent" and action == "ADD" and quantities)):
         issues.append(Issue(label, "bizLocation", "bizLocation is missing",
                             "give the site where the material is, e.g. "
                             "{\"id\": \"urn:oreline:site:kmp\"}", code="location.missing"))
@@ -229,6 +261,7 @@ def _parse_event(
     if hashed is None:
         return None
     content, hash_id = hashed
+    parent = ev.get("parentID")
     return ParsedEvent(
         index=i, raw=dict(ev), event_id=str(given) if given else hash_id, hash_id=hash_id,
         type=str(kind), time=moment, action=action if isinstance(action, str) else None,
@@ -236,6 +269,8 @@ def _parse_event(
         masters=masters, error_declaration=dict(errdecl) if isinstance(errdecl, Mapping)
         else None, transformation_id=ev.get("transformationID"),
         claim=dict(claim) if isinstance(claim, Mapping) else None, content=content,
+        findings=lists.findings, epcs=epcs, uncounted=lists.uncounted, counts=lists.counts,
+        parent=str(parent) if parent is not None else None,
     )
 
 
