@@ -22,6 +22,7 @@ from oreline.errors import CaptureError, Issue
 from oreline.ledger.epcis.canonical import NotPlainError, canonical_json, freeze
 from oreline.ledger.epcis.document import EVENT_TYPES, read_document
 from oreline.ledger.epcis.hashid import event_hash_id
+from oreline.ledger.epcis.identity import canonical_key
 from oreline.ledger.epcis.memo import Memo
 from oreline.ledger.epcis.standard import check_event
 from oreline.ledger.epcis.values import DEFAULT_PREFIXES, normalise_timestamp
@@ -111,7 +112,7 @@ def _quantities(
             issues.append(Issue(label, f"{where}.quantity", f"quantity {qty!r} is not positive",
                                 "give a positive, finite number", code="quantity.not_positive"))
             continue
-        out.append(QtyRef(lot, to_kg(qty, str(q["uom"]))))
+        out.append(QtyRef(canonical_key(lot), to_kg(qty, str(q["uom"]))))
     return out
 
 
@@ -136,7 +137,7 @@ def _masters(ev: Mapping[str, Any], label: str, issues: list[Issue],
         if key is not None and frozen is not None:
             frozen[id(data)] = key
         if isinstance(result, LotMaster):
-            out[lot] = result
+            out[canonical_key(str(lot))] = result
             continue
         for loc, msg in result:
             issues.append(Issue(label, f"ilmd.oreline:lotMaster[{lot}].{loc}", msg,
