@@ -21,6 +21,7 @@ from oreline.cli.console import console, emit, esc, print_json
 from oreline.cli.handler import Command, group
 from oreline.cli.trace_printers import (
     FINDINGS_SHOWN,
+    capture_summary,
     print_account,
     print_crma_report,
     print_demo,
@@ -78,7 +79,7 @@ def capture(file: Annotated[Path, typer.Argument(help="EPCIS JSON-LD document or
     source: Any = read_csv(file) if file.suffix.lower() == ".csv" else file
     with _ledger(db, create=True) as led:
         res = capture_csv(led, source, actor=actor)  # CSV problems name their lines
-    console.print(f"captured {res.events} event(s) as entries {res.first_seq}..{res.last_seq}")
+    console.print(capture_summary(res.events, res.first_seq, res.last_seq, len(res.held)))
     for msg in res.flags:
         console.print(f"[yellow]flagged[/]: {esc(msg)}")
     print_findings([(f.where, f.code, f.field, f.message, f.fix) for f in res.findings])

@@ -19,9 +19,26 @@ from oreline.cli.console import console, esc, print_json, print_table, print_wid
 if TYPE_CHECKING:
     from oreline.ledger.epcis.hashlist import EventHash
 
-__all__ = ["FINDINGS_SHOWN", "print_account", "print_crma_report", "print_demo",
-           "print_findings", "print_hash_ids", "print_item", "print_lot", "print_lots",
-           "print_sites", "print_stock", "print_verdict"]
+__all__ = ["FINDINGS_SHOWN", "capture_summary", "print_account", "print_crma_report",
+           "print_demo", "print_findings", "print_hash_ids", "print_item", "print_lot",
+           "print_lots", "print_sites", "print_stock", "print_verdict"]
+
+
+def capture_summary(new: int, first: int, last: int, held: int) -> str:
+    """The line ``trace capture`` prints: new events and those the ledger already held.
+
+    Examples
+    --------
+    >>> capture_summary(3, 5, 7, 2)
+    'captured 3 event(s) as entries 5..7; 2 already held (left as they were)'
+    >>> capture_summary(0, 8, 7, 4)
+    'captured 0 event(s): all 4 already held (nothing written)'
+
+    """
+    if new == 0:
+        return f"captured 0 event(s): all {held} already held (nothing written)"
+    text = f"captured {new} event(s) as entries {first}..{last}"
+    return text + (f"; {held} already held (left as they were)" if held else "")
 
 
 def _origin_text(part: dict[str, Any]) -> str:

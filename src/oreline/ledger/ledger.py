@@ -21,6 +21,7 @@ from __future__ import annotations
 import gc
 import re
 import uuid
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,9 +36,10 @@ from oreline.ledger.capture.transaction import SiteInfo, build_rows, site_rows_f
 from oreline.ledger.certificate import build as build_certificate
 from oreline.ledger.epcis.canonical import loads_json
 from oreline.ledger.epcis.document import make_document
+from oreline.ledger.epcis.identity import canonical_key
 from oreline.ledger.integrity import chain
 from oreline.ledger.profile.builder import site_master_data
-from oreline.ledger.profile.model import OUR_PREFIXES
+from oreline.ledger.profile.model import OUR_PREFIXES, ParsedEvent
 from oreline.ledger.profile.parse import parse_document
 from oreline.ledger.records import (
     Account,
@@ -90,7 +92,12 @@ def gc_paused() -> Iterator[None]:
 
 @dataclass(frozen=True)
 class CaptureResult:
-    """What one capture wrote."""
+    """What one capture wrote.
+
+    ``events`` counts the new events (entries ``first_seq..last_seq``); ``held`` lists
+    the eventIDs of the document's events the ledger already held, which were left as
+    they were (capturing a document again is a no-op).
+    """
 
     doc_id: str
     events: int
@@ -100,6 +107,19 @@ class CaptureResult:
     flags: list[str]
     #: what keeps events (or parts of them) outside the Oreline profile: kept, reported
     findings: list[Issue] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)
+
+
+def _held(events: list[ParsedEvent], written: list[str]) -> list[str]:
+    """EventIDs of ``events`` not among the entries ``written`` (one for one)."""
+    left = Counter(written)
+    out: list[str] = []
+    for pe in events:
+        if left[pe.event_id]:
+            left[pe.event_id] -= 1
+        else:
+            out.append(pe.event_id)
+    return out
 
 
 class Ledger:
@@ -141,10 +161,12 @@ class Ledger:
                 rows, flagged = build_rows(conn, events, new_sites, last,
                                            actor or self.actor, doc_id)
                 self.store.insert_rows(conn, rows)
-        return CaptureResult(doc_id, len(events), last[0] + 1, last[0] + len(events),
-                             [e.event_id for e in events], [m for _, m in flagged],
+        written = [r["event_id"] for r in rows.get("entries", [])]
+        return CaptureResult(doc_id, len(written), last[0] + 1, last[0] + len(written),
+                             written, [m for _, m in flagged],
                              [Issue(r["event_id"], r["field"], r["message"], r["fix"],
-                                    code=r["code"]) for r in rows.get("findings", [])])
+                                    code=r["code"]) for r in rows.get("findings", [])],
+                             _held(events, written))
 
     def register_site(self, site_id: str, name: str, country: str, stage: str,
                       policy: str = "reject") -> None:
@@ -327,6 +349,7 @@ class Ledger:
 
     def _event_ids_for(self, lot: str) -> set[str]:
         """Events that made, moved, consumed or shipped any lot in ``lot``'s genealogy."""
+        lot = canonical_key(lot)
         with self.store.read() as conn:
             ids = {lot}
             stack: list[TraceNode] = [queries.trace_back(conn, lot)]

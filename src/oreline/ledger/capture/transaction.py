@@ -4,12 +4,14 @@
 phases: register the document's sites, apply each event (each event type has its
 handler in :data:`HANDLERS`: :mod:`.objects`, :mod:`.transform`, :mod:`.retract`), chain
 its entry (:class:`EntryChain`), then either return every row to insert or raise
-:class:`~oreline.errors.CaptureError` listing every problem.
+:class:`~oreline.errors.CaptureError` listing every problem. Events the ledger holds
+already are dropped first (:mod:`.idempotence`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +19,7 @@ from sqlalchemy import Connection
 
 from oreline.countries import is_country, suggest_country
 from oreline.errors import CaptureError, Issue
+from oreline.ledger.capture.idempotence import load_held, new_events
 from oreline.ledger.capture.objects import apply_object_event
 from oreline.ledger.capture.outside import (
     apply_items_transformation,
@@ -105,19 +108,32 @@ class _Capture:
                                     "policy": site.policy})
 
     def apply(self, pe: ParsedEvent, seq: int) -> None:
-        """Check ``pe`` and apply it to the state (its problems go to :attr:`issues`)."""
+        """Check ``pe`` and apply it to the state (its problems go to :attr:`issues`).
+
+        An event whose error declaration the ledger holds already is applied, then
+        declared in error at once.
+        """
         state = self.state
         if pe.error_declaration is not None:
             apply_error_declaration(state, pe, seq, self.issues)
-        elif pe.event_id in state.events:
-            self.issues.append(Issue(pe.label, "eventID", "an event with this eventID is "
-                                     "already in the ledger", "do not capture it twice; use "
-                                     "errorDeclaration to correct it", code="event.captured"))
-        else:
-            resolve_counts(state, pe)
-            HANDLERS.get(pe.type, _other)(self, pe, seq)
-            record_findings(state, pe, seq)
+            return
+        if pe.event_id in state.events:
+            self.issues.append(Issue(pe.label, "eventID", "an event with this eventID but "
+                                     f"other content (hash ID {state.held.get(pe.event_id)}) "
+                                     "is already in the ledger", "give the new event its own "
+                                     "eventID, or use errorDeclaration to correct the held "
+                                     "one", code="event.captured"))
+            return
+        resolve_counts(state, pe)
+        HANDLERS.get(pe.type, _other)(self, pe, seq)
+        record_findings(state, pe, seq)
         state.events.add(pe.event_id)
+        state.held[pe.event_id] = pe.hash_id
+        state.held_hashes.add(pe.hash_id)
+        declared = state.pending.pop(pe.event_id, None)
+        if declared is not None:
+            apply_error_declaration(state, replace(pe, error_declaration=declared), seq,
+                                    self.issues)
 
     def transformation(self, pe: ParsedEvent, seq: int) -> None:
         """Apply a transformation, or hold a campaign's event until its last one."""
@@ -204,7 +220,9 @@ def build_rows(
     """Check events against the ledger and build the rows of one capture.
 
     ``legacy`` holds the seqs of events a replay captured under the rules before
-    revision 0004 (see :class:`State`).
+    revision 0004 (see :class:`State`). Events the ledger already holds are left out
+    (:func:`~oreline.ledger.capture.idempotence.new_events`): the rows hold an entry for
+    each new event only.
 
     Raises
     ------
@@ -214,6 +232,8 @@ def build_rows(
     """
     state = State(conn, legacy=legacy)
     load_state(state, events)
+    load_held(state, events)
+    events = new_events(state, events)
     capture = _Capture(state, events)
     capture.register_sites(new_sites)
     chain = EntryChain(last, actor, doc_id)

@@ -23,6 +23,7 @@ from oreline.errors import CaptureError, Issue
 from oreline.ledger.epcis.canonical import NotPlainError, canonical_json, freeze
 from oreline.ledger.epcis.document import EVENT_TYPES, read_document
 from oreline.ledger.epcis.hashid import event_hash_id
+from oreline.ledger.epcis.identity import canonical_key
 from oreline.ledger.epcis.memo import Memo
 from oreline.ledger.epcis.standard import check_event
 from oreline.ledger.epcis.values import DEFAULT_PREFIXES, normalise_timestamp
@@ -53,28 +54,38 @@ def _prefixes(doc: Mapping[str, Any]) -> dict[str, str]:
     return px
 
 
+def _query_body(doc: Mapping[str, Any]) -> Any:
+    """The ``resultsBody`` of an ``EPCISQueryDocument`` (where its eventList is)."""
+    body = doc.get("epcisBody")
+    results = body.get("queryResults") if isinstance(body, Mapping) else None
+    return results.get("resultsBody") if isinstance(results, Mapping) else None
+
+
 def _event_list(doc: Mapping[str, Any], issues: list[Issue]) -> list[Any]:
     kind = doc.get("type", doc.get("isA"))
     if kind in EVENT_TYPES:
         return [doc]
-    if kind != "EPCISDocument":
+    if kind not in ("EPCISDocument", "EPCISQueryDocument"):
         issues.append(Issue("document", "type", f"type is {kind!r}",
-                            "use 'EPCISDocument' or one of " + ", ".join(EVENT_TYPES),
-                            code="document.type"))
+                            "use 'EPCISDocument', 'EPCISQueryDocument' or one of "
+                            + ", ".join(EVENT_TYPES), code="document.type"))
         return []
-    body = doc.get("epcisBody")
+    # a query document (a partner's query results) holds its events one level deeper
+    body = doc.get("epcisBody") if kind == "EPCISDocument" else _query_body(doc)
+    path = ("epcisBody" if kind == "EPCISDocument"
+            else "epcisBody.queryResults.resultsBody") + ".eventList"
     events = body.get("eventList", body.get("event")) if isinstance(body, Mapping) else None
     if isinstance(events, Mapping):
         events = [events]
     if events is not None and not isinstance(events, list):
-        issues.append(Issue("document", "epcisBody.eventList",
+        issues.append(Issue("document", path,
                             f"eventList is a {type(events).__name__}, not a list",
                             "put the events in a JSON array: \"eventList\": [{...}, ...]",
                             code="document.events"))
         return []
     if not isinstance(events, list) or not events:
-        issues.append(Issue("document", "epcisBody.eventList", "no events found",
-                            "put the events in epcisBody.eventList", code="document.events"))
+        issues.append(Issue("document", path, "no events found",
+                            f"put the events in {path}", code="document.events"))
         return []
     return events
 
@@ -130,7 +141,7 @@ def _quantities(ev: Mapping[str, Any], name: str, label: str, issues: list[Issue
         master = masters.get(lot)
         read = read_quantity(q, master.mass_per_piece if master else None, where)
         if read.kg is not None:
-            out.append(QtyRef(lot, read.kg))
+            out.append(QtyRef(canonical_key(lot), read.kg))
         elif read.finding is not None:
             finding = replace(read.finding, where=label)
             lists.findings.append(finding)
@@ -166,7 +177,7 @@ def _masters(ev: Mapping[str, Any], label: str, issues: list[Issue],
         if key is not None and frozen is not None:
             frozen[id(data)] = key
         if isinstance(result, LotMaster):
-            out[lot] = result
+            out[canonical_key(str(lot))] = result
             continue
         for loc, msg in result:
             issues.append(Issue(label, f"ilmd.oreline:lotMaster[{lot}].{loc}", msg,
@@ -352,7 +363,7 @@ def parse_document(source: str | Path | Mapping[str, Any]) -> tuple[list[ParsedE
     raw_events = _event_list(doc, issues)
     prefixes = _prefixes(doc)
     custom = _custom_context(doc)
-    if custom and doc.get("type", doc.get("isA")) == "EPCISDocument":
+    if custom and doc.get("type", doc.get("isA")) in ("EPCISDocument", "EPCISQueryDocument"):
         # the event keeps the document's own prefixes so it can be re-hashed on its own
         raw_events = [dict(ev, **{"@context": [custom]}) if isinstance(ev, Mapping) and
                       "@context" not in ev else ev for ev in raw_events]

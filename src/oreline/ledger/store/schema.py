@@ -34,6 +34,7 @@ entries = Table(
     Column("entry_hash", String(64), nullable=False),
     Column("context", Text, nullable=False, server_default="{}"),
     Index("ix_entries_event_id", "event_id"),
+    Index("ix_entries_hash_id", "hash_id"),
 )
 sites = Table(
     "sites", metadata,
