@@ -11,6 +11,7 @@ refused, with a message naming the field that is wrong.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import pytest
 from oreline.errors import CaptureError, Issue
 from oreline.ledger import Ledger
 from oreline.ledger.epcis.conformance import conformance_issues
+from oreline.ledger.epcis.schema import event_base
 
 DATA = Path(__file__).parent / "data"
 VALID = sorted(DATA.glob("gs1/**/*.jsonld")) + sorted(
@@ -169,3 +171,42 @@ def test_invalid_documents_are_refused_by_the_schema_or_vocabulary_too(
                              "ObjectEvent_with_unknown_field_in_quantityList.json"]
     assert unknown_field.refused is not None
     assert "schema.unexpected" in [i.code for i in unknown_field.refused]
+
+
+def _resolve(node: Any, field: str) -> bool:
+    """Whether ``field`` (``a.b[0].c``, ``x[urn:lot].y``) names a place in ``node``.
+
+    The last part may be absent (a missing field is named by where it goes); every part
+    before it must exist.
+    """
+    parts = [p for p in re.split(r"\.(?![^\[]*\])|\[([^\]]*)\]", field) if p]
+    for k, part in enumerate(parts):
+        key: Any = int(part) if part.isdigit() and isinstance(node, list) else part
+        there = (isinstance(node, list) and isinstance(key, int) and key < len(node)) or (
+            isinstance(node, dict) and key in node)
+        if there:
+            node = node[key]
+        else:
+            return k == len(parts) - 1 and isinstance(node, dict)
+    return True
+
+
+def test_every_message_names_a_field_that_exists(outcomes: dict[str, Outcome]) -> None:
+    """No ``quantity[0]``: each refusal's field is a path into the document or its event."""
+    checked = 0
+    for name, outcome in outcomes.items():
+        doc = _load(DATA / name)
+        events = doc
+        for key in event_base(doc):
+            events = events[key]
+        events = events if event_base(doc) else [doc]
+        for issue in outcome.refused or []:
+            found = re.match(r"event\[(\d+)\]", issue.where)
+            if issue.field in ("", "(document)"):
+                continue
+            in_doc = _resolve(doc, issue.field)
+            in_event = found is not None and _resolve(events[int(found[1])], issue.field)
+            assert in_doc or in_event, f"{name}: {issue}"
+            assert "None" not in issue.message, f"{name}: {issue}"
+            checked += 1
+    assert checked > 100

@@ -23,6 +23,7 @@ from oreline.ledger.capture.state import (
     site_of,
 )
 from oreline.ledger.capture.templates import receipt_template
+from oreline.ledger.epcis.paths import quantity_field
 from oreline.ledger.profile.model import ParsedEvent, QtyRef, step_name
 from oreline.ledger.rules import custody
 
@@ -57,9 +58,10 @@ def apply_object_event(state: State, pe: ParsedEvent, seq: int, issues: list[Iss
 
 def apply_other_event(state: State, pe: ParsedEvent, seq: int, issues: list[Issue]) -> None:
     """Aggregation, association and transaction events: their lots must exist."""
-    for j, q in enumerate([*pe.quantities]):
+    for q in pe.quantities:
         if q.lot not in state.lots:
-            issues.append(Issue(pe.label, f"quantity[{j}].epcClass", f"lot {q.lot} is unknown",
+            where = quantity_field(pe.raw, q.lot, ("quantityList", "childQuantityList"))
+            issues.append(Issue(pe.label, f"{where}.epcClass", f"lot {q.lot} is unknown",
                                 "capture the lot first", code="lot.unknown"))
 
 
