@@ -175,13 +175,19 @@ def _validate_master(data: Any) -> tuple[LotMaster | list[tuple[str, str]], Any]
     return result, key
 
 
-def _custom_context(doc: Mapping[str, Any]) -> dict[str, str]:
+def _custom_context(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The document's own ``@context`` terms: prefixes and typed term definitions.
+
+    A typed definition (``{"ex:weight": {"@id": ..., "@type": "xsd:decimal"}}``) is kept
+    as given: each event carries it, and export writes it back.
+    """
     ctx = doc.get("@context")
-    out: dict[str, str] = {}
+    out: dict[str, Any] = {}
     for item in ctx if isinstance(ctx, list) else [ctx]:
         if isinstance(item, Mapping):
-            out.update({k: str(v) for k, v in item.items() if isinstance(v, str) and
-                        DEFAULT_PREFIXES.get(k) != v})
+            out.update({k: str(v) if isinstance(v, str) else dict(v)
+                        for k, v in item.items() if (isinstance(v, str) and
+                        DEFAULT_PREFIXES.get(k) != v) or isinstance(v, Mapping)})
     return out
 
 
