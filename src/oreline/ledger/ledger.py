@@ -39,8 +39,8 @@ from oreline.ledger.epcis.document import make_document
 from oreline.ledger.epcis.identity import canonical_key
 from oreline.ledger.integrity import chain
 from oreline.ledger.profile.builder import site_master_data
+from oreline.ledger.profile.conformant import parse_for_capture
 from oreline.ledger.profile.model import OUR_PREFIXES, ParsedEvent
-from oreline.ledger.profile.parse import parse_document
 from oreline.ledger.records import (
     Account,
     AccountEntry,
@@ -151,7 +151,7 @@ class Ledger:
 
         """
         with gc_paused():
-            events, master = parse_document(source)
+            events, master = parse_for_capture(source)
             new_sites, site_issues = site_rows_from_master_data(master)
             if site_issues:
                 raise CaptureError(site_issues)

@@ -51,13 +51,15 @@ def site_rows_from_master_data(master: Mapping[str, Any]) -> tuple[list[SiteInfo
     """
     found: list[SiteInfo] = []
     issues: list[Issue] = []
-    for vocab in master.get("vocabularyList", []) or []:
+    for i, vocab in enumerate(master.get("vocabularyList", []) or []):
         if "BusinessLocation" not in str(vocab.get("type", "")):
             continue
         for j, el in enumerate(vocab.get("vocabularyElementList", []) or []):
             attrs = {str(a.get("id")).removeprefix("oreline:"): a.get("attribute")
                      for a in el.get("attributes", []) or []}
-            where = f"epcisMasterData BusinessLocation[{j}] ({el.get('id')})"
+            # the element's JSON path, and the site it declares
+            where = (f"epcisHeader.epcisMasterData.vocabularyList[{i}].vocabularyElementList"
+                     f"[{j}]" + (f" ({el['id']})" if el.get("id") else ""))
             country = attrs.get("country")
             if not isinstance(country, str) or not is_country(country):
                 issues.append(Issue(where, "oreline:country", f"country is {country!r}, not "

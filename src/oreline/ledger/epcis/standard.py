@@ -189,8 +189,9 @@ class _Checker:
                      "write {\"declarationTime\": ..., \"reason\": \"incorrect_data\"}")
             return
         if not _is_time(decl.get("declarationTime")):
-            self.add("errorDeclaration.declarationTime",
-                     f"declarationTime is {decl.get('declarationTime')!r}",
+            given = decl.get("declarationTime")
+            self.add("errorDeclaration.declarationTime", "declarationTime is missing"
+                     if given is None else f"declarationTime is {given!r}",
                      "give when the error was declared, with an offset, e.g. "
                      "2026-03-02T08:00:00+09:00")
         if "reason" in decl and not _is_term(decl["reason"]):

@@ -216,13 +216,19 @@ def _validate_master(data: Any) -> tuple[LotMaster | list[tuple[str, str]], Any]
     return result, key
 
 
-def _custom_context(doc: Mapping[str, Any]) -> dict[str, str]:
+def _custom_context(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The document's own ``@context`` terms: prefixes and typed term definitions.
+
+    A typed definition (``{"ex:weight": {"@id": ..., "@type": "xsd:decimal"}}``) is kept
+    as given: each event carries it, and export writes it back.
+    """
     ctx = doc.get("@context")
-    out: dict[str, str] = {}
+    out: dict[str, Any] = {}
     for item in ctx if isinstance(ctx, list) else [ctx]:
         if isinstance(item, Mapping):
-            out.update({k: str(v) for k, v in item.items() if isinstance(v, str) and
-                        DEFAULT_PREFIXES.get(k) != v})
+            out.update({k: str(v) if isinstance(v, str) else dict(v)
+                        for k, v in item.items() if (isinstance(v, str) and
+                        DEFAULT_PREFIXES.get(k) != v) or isinstance(v, Mapping)})
     return out
 
 
@@ -307,18 +313,27 @@ def _transformation_profile(ev: Mapping[str, Any], label: str, step: str, has_in
                             has_outputs: bool, issues: list[Issue]) -> None:
     """Our profile's transformations: one of our steps; inputs and outputs (or a campaign)."""
     if step_name(step) not in OUR_STEPS or not step.startswith(OURS):
-        issues.append(Issue(label, "bizStep", f"bizStep {ev.get('bizStep')!r} is not a "
-                            "transformation step of our profile",
-                            "use one of " + ", ".join(f"oreline:BizStep-{s}"
-                                                      for s in OUR_STEPS), code="step.unknown"))
-    if not has_inputs and not ev.get("transformationID"):
-        issues.append(Issue(label, "inputQuantityList", "transformation has no inputs",
-                            "list the consumed lots with quantity and uom",
-                            code="transformation.no_inputs"))
-    if not has_outputs and not ev.get("transformationID"):
-        issues.append(Issue(label, "outputQuantityList", "transformation has no outputs",
-                            "list the produced lots with quantity and uom",
-                            code="transformation.no_outputs"))
+        given = ev.get("bizStep")
+        issues.append(Issue(label, "bizStep", "a transformation has no bizStep" if given is None
+                            else f"bizStep {given!r} is not a transformation step of our "
+                            "profile", "use one of " + ", ".join(f"oreline:BizStep-{s}"
+                                                                 for s in OUR_STEPS),
+                            code="step.unknown"))
+    for side, has, verb in (("input", has_inputs, "consumed"),
+                            ("output", has_outputs, "produced")):
+        if has or ev.get("transformationID"):
+            continue
+        epcs = ev.get(f"{side}EPCList")
+        if isinstance(epcs, list) and epcs:  # named as such: not "has no outputs"
+            issues.append(Issue(label, f"{side}EPCList", f"the {side}s are listed as "
+                                f"{len(epcs)} EPC(s) (instance level), with no lot quantities",
+                                f"our profile balances lots by mass: list the {verb} lots in "
+                                f"{side}QuantityList with quantity and uom",
+                                code=f"transformation.no_{side}s"))
+        else:
+            issues.append(Issue(label, f"{side}QuantityList", f"transformation has no {side}s",
+                                f"list the {verb} lots with quantity and uom",
+                                code=f"transformation.no_{side}s"))
 
 
 def _claim(ev: Mapping[str, Any], label: str, issues: list[Issue]) -> Any:
