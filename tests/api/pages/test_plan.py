@@ -27,8 +27,9 @@ def test_unknown_demand_mode_is_422(client: TestClient):
 
 
 def test_plotly_is_served_from_the_package(client: TestClient):
-    import plotly
     from pathlib import Path
+
+    import plotly
 
     r = client.get("/static/plotly.min.js")
     path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"

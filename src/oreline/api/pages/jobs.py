@@ -57,7 +57,7 @@ def start_job(request: Request, body: JobRequest) -> JSONResponse:
 def start_job_form(request: Request, kind: Annotated[Literal["plan", "stress"], Form()],
                    scenario: Annotated[str | None, Form(max_length=80)] = None,
                    demand: Annotated[Literal["firm", "expected", "all"], Form()] = "expected",
-                   set: Annotated[str | None, Form(max_length=80)] = None,  # noqa: A002
+                   set: Annotated[str | None, Form(max_length=80)] = None,
                    samples: Annotated[int, Form(ge=1, le=MAX_SAMPLES)] = 50,
                    seed: Annotated[int, Form()] = 2026) -> RedirectResponse:
     """The same from a page's form; goes on to the job's page."""

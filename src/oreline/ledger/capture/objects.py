@@ -24,7 +24,6 @@ from oreline.ledger.capture.state import (
     site_of,
 )
 from oreline.ledger.capture.templates import receipt_template
-from oreline.ledger.epcis.paths import quantity_field
 from oreline.ledger.profile.model import ParsedEvent, QtyRef, step_name
 from oreline.ledger.rules import custody
 
