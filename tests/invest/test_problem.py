@@ -120,3 +120,16 @@ def test_requires_excludes_and_budget_rows() -> None:
 def test_a_scenario_without_options_is_refused() -> None:
     with pytest.raises(ScenarioError, match="no investment options"):
         build_problem(load_scenario("tiny"))
+
+
+def test_invest_samples_which_enquiries_convert() -> None:
+    """kmp over the kmp-pipeline set: scenarios differ in the demand rows of enquiries, and
+    a later stage separates histories where an enquiry's conversion was already drawn."""
+    from oreline.stress.files import load_stress
+
+    stress, _ = load_stress("kmp-pipeline")
+    p = build_problem(load_scenario("kmp"), stress, 6, 2026)
+    rows = p.lp.row_slice("Customer-demand")
+    demand = [p.deltas[s].vectors(p.lp)[3][rows] for s in range(6)]
+    assert len({d.tobytes() for d in demand}) > 1
+    assert p.nodes[:, 0].tolist() == [0] * 6

@@ -74,5 +74,10 @@ def print_invest(run: InvestRun) -> None:
                   "costs)")
     v = run.values
     if v is not None:
+        noise = 1e-7 * max(1.0, abs(v.rp))  # solver tolerance: shown as 0, not -0.0
+
+        def diff(x: float) -> str:
+            return fmt(0.0 if abs(x) < noise else x, cur)
+
         console.print(f"RP {fmt(v.rp, cur)}, WS {fmt(v.ws, cur)}, EEV {fmt(v.eev, cur)}: "
-                      f"EVPI {fmt(v.evpi, cur)}, VSS {fmt(v.vss, cur)}")
+                      f"EVPI {diff(v.evpi)}, VSS {diff(v.vss)}")
