@@ -190,6 +190,12 @@ def declared_prefixes(*contexts: Any) -> dict[str, str]:
     return out
 
 
+#: The fields other than bizStep and disposition that hold vocabulary values.
+_OTHER_VOCABULARY_FIELDS = frozenset({"persistentDisposition", "bizTransactionList",
+                                        "sourceList", "destinationList", "errorDeclaration",
+                                        "sensorElementList"})
+
+
 def _fields(ev: Mapping[str, Any]) -> Iterator[tuple[tuple[str | int, ...], str, Any]]:
     """Each vocabulary value of an event: its path in the event, its list, the value."""
     for name in ("bizStep", "disposition"):
@@ -243,11 +249,17 @@ def vocabulary_issues(doc: Mapping[str, Any]) -> list[Issue]:
         events = [doc]
     issues: list[Issue] = []
     prefixes = declared_prefixes(doc.get("@context"))
+    steps, disps = VOCABULARIES["bizStep"].terms, VOCABULARIES["disposition"].terms
     for i, ev in enumerate(events if isinstance(events, list) else []):
         if not isinstance(ev, Mapping):
             continue
         own = declared_prefixes(doc.get("@context"), ev["@context"]) if "@context" in ev \
             else prefixes
+        step, disposition = ev.get("bizStep"), ev.get("disposition")
+        if (step is None or (type(step) is str and step in steps)) and (
+                disposition is None or (type(disposition) is str and disposition in disps)) \
+                and _OTHER_VOCABULARY_FIELDS.isdisjoint(ev):
+            continue  # the common event: bare CBV terms, no other vocabulary field
         for path, vocab, value in _fields(ev):
             if type(value) is not str:
                 continue
