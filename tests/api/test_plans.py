@@ -88,3 +88,16 @@ def test_cache_answers_from_the_database_in_another_process():
     other = PlanCache(engine)  # as a second worker would, with an empty memory
     assert other.get(data["key"]) == data
     assert other.solve(load_scenario("tiny"), "tiny")["made"] == data["made"]
+
+
+def test_figures_are_plain_lists_in_the_twin():
+    import numpy as np
+    import plotly.graph_objects as go
+
+    from oreline.api.plans import figure_data
+
+    fig = go.Figure(go.Heatmap(z=np.arange(6, dtype=float).reshape(2, 3)))
+    fig.add_bar(x=["a", "b"], y=np.array([1.5, float("nan")]))
+    data = figure_data(fig)["data"]
+    assert data[0]["z"] == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    assert data[1]["y"] == [1.5, None]

@@ -40,6 +40,11 @@ _WORDS = {
     "origin_class": "origin (mined>separated>refined>melted>produced)",
     "fill_rate": "fill rate", "kind": "kind", "period": "month", "seq": "entry",
     "utilisation": "utilisation", "dfars": "DFARS 2027", "crma": "CRMA",
+    "margin_change_p10": "margin change, numbers at P10 (currency)",
+    "margin_change_p90": "margin change, numbers at P90 (currency)",
+    "worst": "worst margin change (currency)", "best": "best margin change (currency)",
+    "cost": "cost (currency)", "revenue": "revenue (currency)", "margin": "margin (currency)",
+    "p_extra_shortfall": "chance of extra shortfall", "kg": "mass (kg)",
 }
 #: Columns that hold shares between 0 and 1 (shown as percentages).
 _SHARES = ("fill_rate", "utilisation", "share", "probability", "dfars_share")
@@ -116,7 +121,7 @@ def value(column: str, x: Any) -> str:
     if isinstance(x, bool) or x is None:
         return "–" if x is None else ("yes" if x else "no")
     if isinstance(x, (int, float)):
-        if any(column.endswith(s) or column == s for s in _SHARES):
+        if column.startswith("p_") or any(column.endswith(s) for s in _SHARES):
             return percent(float(x))
         return number(x, 0 if column in ("seq", "count") else 2 if column.endswith("_kg")
                       else 1)

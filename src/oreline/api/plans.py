@@ -8,6 +8,7 @@ database, which several workers share).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import threading
@@ -15,8 +16,9 @@ import time
 from collections import OrderedDict
 from typing import Any
 
+import numpy as np
+import orjson
 import pandas as pd
-import plotly.io as pio
 from sqlalchemy import Engine, insert, select
 
 from oreline.api.appdb import plan_cache
@@ -32,7 +34,12 @@ from oreline.report.figures import (
 from oreline.scenario import Scenario
 from oreline.scenario.writers import scenario_to_data
 
-__all__ = ["PlanCache", "content_key", "frame", "plan_data", "plan_names"]
+__all__ = ["DATA_VERSION", "PlanCache", "content_key", "figure_data", "frame", "plan_data",
+           "plan_names"]
+
+
+#: Version of the plan data's shape: a new shape never reads a cached old one.
+DATA_VERSION = 1
 
 
 def frame(df: pd.DataFrame) -> dict[str, Any]:
@@ -43,8 +50,34 @@ def frame(df: pd.DataFrame) -> dict[str, Any]:
     return {"columns": [str(c) for c in df.columns], "rows": rows, "total": len(rows)}
 
 
-def _figure(fig: Any) -> Any:
-    return json.loads(pio.to_json(fig, validate=False))
+def figure_data(fig: Any) -> Any:
+    """A plotly figure as plain JSON: numbers as lists, not plotly's base64 arrays.
+
+    The JSON twin stays readable by any client, and the page feeds it to plotly.js as is.
+    """
+    return orjson.loads(orjson.dumps(_decoded(fig.to_dict()), default=_listed,
+                                     option=orjson.OPT_NON_STR_KEYS))
+
+
+def _listed(value: Any) -> Any:
+    """Numpy arrays and scalars as Python lists and numbers (orjson's fallback)."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _decoded(node: Any) -> Any:
+    """``node`` with plotly's typed arrays (``{"dtype", "bdata"}``) as plain lists."""
+    if isinstance(node, dict):
+        if "bdata" in node and "dtype" in node:
+            arr = np.frombuffer(base64.b64decode(node["bdata"]), dtype=node["dtype"])
+            if "shape" in node:
+                arr = arr.reshape([int(s) for s in str(node["shape"]).split(",")])
+            return arr.tolist()
+        return {k: _decoded(v) for k, v in node.items()}
+    if isinstance(node, list | tuple):
+        return [_decoded(v) for v in node]
+    return node
 
 
 def plan_names(scenario: Scenario) -> dict[str, str]:
@@ -59,7 +92,7 @@ def plan_names(scenario: Scenario) -> dict[str, str]:
 def content_key(scenario: Scenario, demand: str) -> str:
     """SHA-256 of a scenario's content and the demand mode: the plan cache key."""
     text = json.dumps(scenario_to_data(scenario), sort_keys=True, default=str)
-    return hashlib.sha256(f"{demand}\n{text}".encode()).hexdigest()
+    return hashlib.sha256(f"{DATA_VERSION}\n{demand}\n{text}".encode()).hexdigest()
 
 
 def _purchases(plan: Plan) -> pd.DataFrame:
@@ -121,10 +154,10 @@ def plan_data(plan: Plan, name: str) -> dict[str, Any]:
         "legend": [{"origin_class": c, "colour": colours[c]} for c in colours],
         "legend_text": LABEL_LEGEND,
         "figures": {
-            "sankey": _figure(sankey_figure(r, names)),
-            "production": _figure(production_figure(r)),
-            "inventory": _figure(inventory_figure(r)),
-            "sales": _figure(sales_figure(r, names)),
+            "sankey": figure_data(sankey_figure(r, names)),
+            "production": figure_data(production_figure(r)),
+            "inventory": figure_data(inventory_figure(r)),
+            "sales": figure_data(sales_figure(r, names)),
         },
         "made": time.time(),
     }

@@ -31,6 +31,7 @@ class JSONResponse(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
+        """``content`` as JSON bytes."""
         return orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY
                             | orjson.OPT_NON_STR_KEYS)
 

@@ -124,7 +124,7 @@ def entity_rows(scenario: Scenario) -> dict[str, Any]:
     >>> from oreline.scenario import load_scenario
     >>> rows = entity_rows(load_scenario("tiny"))
     >>> rows["entities"]["customers"][0]["id"]
-    'open_market'
+    'c1'
     """
     data = scenario_to_data(scenario)
     out: dict[str, list[dict[str, Any]]] = {}

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
-import plotly.io as pio
-
 from oreline.api.jobs import Progress
-from oreline.api.plans import frame
+from oreline.api.plans import figure_data, frame
 from oreline.errors import ConfigError
 from oreline.report.stress import histogram_figure, tornado_figure
 from oreline.stress import builtin_stress_names
@@ -57,8 +54,7 @@ def run_stress_job(params: Mapping[str, Any], progress: Progress) -> dict[str, A
         "summary": frame(run.summary), "customers": frame(run.customers),
         "tornado": frame(run.tornado), "named": frame(run.named),
         "figures": {
-            "histogram": json.loads(pio.to_json(histogram_figure(run.sweep.metrics, base),
-                                                validate=False)),
-            "tornado": json.loads(pio.to_json(tornado_figure(run.tornado), validate=False)),
+            "histogram": figure_data(histogram_figure(run.sweep.metrics, base)),
+            "tornado": figure_data(tornado_figure(run.tornado)),
         },
     }

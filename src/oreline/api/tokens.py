@@ -10,10 +10,11 @@ Examples
 >>> tok = create_token(engine, ["plan"], days=1)
 >>> check_token(engine, tok.secret, "plan").id == tok.id
 True
->>> check_token(engine, tok.secret, "capture")
-Traceback (most recent call last):
-...
-oreline.api.tokens.ScopeError: this token may not capture; make one with `oreline serve token create --scope capture`
+>>> try:
+...     check_token(engine, tok.secret, "capture")
+... except ScopeError as exc:
+...     print(exc)
+this token may not capture; make one with `oreline serve token create --scope capture`
 
 """
 

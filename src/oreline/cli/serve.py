@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -13,13 +13,18 @@ from oreline.cli.console import console, esc
 from oreline.cli.handler import Command, Group, report
 from oreline.errors import OrelineError
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from oreline.api.config import ServeConfig
+
 __all__ = ["ServeGroup", "app"]
 
 
 class ServeGroup(Group):
     """``serve`` is a command and a group: its own Oreline errors are reported too."""
 
-    def invoke(self, ctx: typer.Context) -> object:
+    def invoke(self, ctx: Any) -> Any:
         """Run the server or a subcommand; an :class:`OrelineError` exits with its code."""
         try:
             return super().invoke(ctx)
@@ -44,7 +49,7 @@ DbOpt = Annotated[str | None, typer.Option(
                  "on first start)")]
 
 
-def _config(data_dir: Path | None, db: str | None):  # type: ignore[no-untyped-def]
+def _config(data_dir: Path | None, db: str | None) -> ServeConfig:
     from oreline.api.config import ServeConfig
 
     return ServeConfig.default(data_dir, db)
@@ -80,7 +85,7 @@ def serve(ctx: typer.Context,
                 workers=workers, log_level="warning")
 
 
-def _engine(ctx: typer.Context):  # type: ignore[no-untyped-def]
+def _engine(ctx: typer.Context) -> Engine:
     from oreline.api.appdb import open_app_db
 
     data_dir, db = ctx.obj or (None, None)

@@ -12,7 +12,7 @@ from oreline.api.routing import page, twin
 from oreline.api.security import TOKEN_COOKIE, check_csrf
 from oreline.api.tokens import SCOPES, ScopeError, TokenError, check_token
 
-__all__ = ["api", "html"]
+__all__ = ["api", "home", "html", "login", "login_form", "logout"]
 
 html = APIRouter(tags=["pages"])
 api = APIRouter(tags=["home"])

@@ -12,7 +12,7 @@ from oreline.api.routing import JSONResponse, twin
 from oreline.api.security import require
 from oreline.api.stressdata import MAX_SAMPLES, stress_params
 
-__all__ = ["JobRequest", "api", "html"]
+__all__ = ["JobRequest", "api", "html", "job_list", "job_view", "start_job", "start_job_form"]
 
 html = APIRouter(tags=["pages"])
 api = APIRouter(tags=["jobs"])

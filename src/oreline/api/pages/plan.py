@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
 from oreline.api.routing import twin
 
-__all__ = ["api", "html"]
+__all__ = ["api", "html", "plan_view"]
 
 html = APIRouter(tags=["pages"])
 api = APIRouter(tags=["plans"])
@@ -18,7 +18,7 @@ Demand = Literal["firm", "expected", "all"]
 
 @twin(html, api, "/plan/{name}", "plan.html", summary="The plan of a scenario")
 def plan_view(request: Request, name: str,
-              demand: Demand = Query("expected", description="firm, expected or all")
+              demand: Annotated[Demand, Query(description="firm, expected or all")] = "expected"
               ) -> dict[str, Any]:
     """Solve the scenario (or take the cached plan of the same content) and show it.
 

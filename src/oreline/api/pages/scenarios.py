@@ -11,7 +11,7 @@ from oreline.api.routing import twin
 from oreline.api.scenarios import entity_rows
 from oreline.api.security import require
 
-__all__ = ["api", "html"]
+__all__ = ["api", "export_api", "export_page", "html", "scenario_list", "scenario_view"]
 
 html = APIRouter(tags=["pages"])
 api = APIRouter(tags=["scenarios"])

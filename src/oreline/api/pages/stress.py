@@ -10,7 +10,7 @@ from oreline.api.routing import twin
 from oreline.api.stressdata import MAX_SAMPLES
 from oreline.stress import builtin_stress_names
 
-__all__ = ["api", "html"]
+__all__ = ["api", "html", "stress_home", "stress_run"]
 
 html = APIRouter(tags=["pages"])
 api = APIRouter(tags=["stress"])

@@ -12,7 +12,8 @@ from oreline.api.routing import twin
 from oreline.api.security import require
 from oreline.ledger.certificate import certificate_html
 
-__all__ = ["api", "html"]
+__all__ = ["api", "certificate_json", "certificate_page", "html", "trace_home", "trace_lot",
+           "trace_search"]
 
 html = APIRouter(tags=["pages"])
 api = APIRouter(tags=["trace"])
