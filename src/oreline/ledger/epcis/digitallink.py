@@ -49,7 +49,7 @@ def check_digit(digits: str) -> str:
 
     Examples
     --------
-    >>> check_digit("0614141107346")
+    >>> check_digit("1061414107346")
     '4'
 
     """

@@ -75,7 +75,7 @@ _LINKS: Memo[str, str] = Memo(_CACHE_SIZE)
 _TERMS: Memo[tuple[str, str], str] = Memo(_CACHE_SIZE)
 
 
-def normalise_timestamp(value: str) -> str:
+def _old_normalise_timestamp(value: str) -> str:
     """An ISO 8601 timestamp in UTC with ``Z`` and at least millisecond precision.
 
     Fractional digits beyond milliseconds are kept (CBV 2.0 does not round) except
@@ -104,7 +104,7 @@ def _normalise_timestamp(value: str) -> str:
     return f"{utc}.{frac}Z"
 
 
-def format_number(value: Any) -> str:
+def _old_format_number(value: Any) -> str:
     """A number without trailing zeros and without exponent."""
     kind = type(value)
     if (kind is float or kind is int or kind is str) and value:  # 0.0 and -0.0 differ
@@ -131,7 +131,7 @@ def _gs1_check_digit(digits: str) -> str:
     return str((10 - total % 10) % 10)
 
 
-def epc_to_digital_link(uri: str) -> str:
+def _old_epc_to_digital_link(uri: str) -> str:
     """Canonical (constrained) GS1 Digital Link URI for an EPC URN or Digital Link.
 
     Other URIs are returned unchanged.
@@ -176,7 +176,7 @@ def _epc_to_digital_link(uri: str) -> str:
     return value
 
 
-def vocab(value: str, kind: str, prefixes: Mapping[str, str]) -> str:
+def _old_vocab(value: str, kind: str, prefixes: Mapping[str, str]) -> str:
     """Full URI of a CBV vocabulary value of ``kind`` (``bizStep``, ``disposition``...)."""
     if ":" not in value:  # a bare CBV term ("receiving"): the prefixes play no part
         key = (value, kind)
@@ -193,10 +193,10 @@ def _vocab_uri(value: str, kind: str, prefixes: Mapping[str, str]) -> str:
             return _CBV + web + value[len(urn):]
     if ":" not in value:
         return _CBV + _VOCAB_PREFIX[kind] + value
-    return expand_curie(value, prefixes)
+    return _old_expand_curie(value, prefixes)
 
 
-def expand_curie(value: str, prefixes: Mapping[str, str]) -> str:
+def _old_expand_curie(value: str, prefixes: Mapping[str, str]) -> str:
     """``value`` with a known CURIE prefix (``cbv:``, ``oreline:``...) expanded."""
     head, _, tail = value.partition(":")
     if head in prefixes and not tail.startswith("//"):
@@ -204,12 +204,12 @@ def expand_curie(value: str, prefixes: Mapping[str, str]) -> str:
     return value
 
 
-def uri(value: str, prefixes: Mapping[str, str]) -> str:
+def _old_uri(value: str, prefixes: Mapping[str, str]) -> str:
     """An identifier as the pre-hash string writes it: CURIE expanded, EPC as Digital Link."""
     if type(value) is str and value.startswith("urn:") and not value.startswith("urn:epc:") \
             and value == value.strip() and "urn" not in prefixes:
         return value  # a URN outside the EPC scheme: no CURIE, no Digital Link form
-    return epc_to_digital_link(expand_curie(str(value).strip(), prefixes))
+    return _old_epc_to_digital_link(_old_expand_curie(str(value).strip(), prefixes))
 
 
 
@@ -239,9 +239,9 @@ _SENSOR_REPORT = (
 def _qty_element(el: Mapping[str, Any], prefixes: Mapping[str, str]) -> str:
     out = "quantityElement"
     if "epcClass" in el:
-        out += "epcClass=" + uri(el["epcClass"], prefixes)
+        out += "epcClass=" + _old_uri(el["epcClass"], prefixes)
     if "quantity" in el:
-        out += "quantity=" + format_number(el["quantity"])
+        out += "quantity=" + _old_format_number(el["quantity"])
     if "uom" in el:
         out += "uom=" + str(el["uom"]).strip()
     return out
@@ -253,9 +253,9 @@ def _typed_list(
     kind = "bizTransactionType" if item == "bizTransaction" else "sdt"
     parts = []
     for entry in entries:
-        text = f"{item}={uri(entry[item], prefixes)}"
+        text = f"{item}={_old_uri(entry[item], prefixes)}"
         if "type" in entry:
-            text += "type=" + vocab(str(entry["type"]), kind, prefixes)
+            text += "type=" + _old_vocab(str(entry["type"]), kind, prefixes)
         parts.append(text)
     return name + "".join(sorted(parts))
 
@@ -268,7 +268,8 @@ def _sensor_element(el: Mapping[str, Any], prefixes: Mapping[str, str]) -> str:
         for field in _SENSOR_META:
             if field in meta:
                 val = meta[field]
-                val = normalise_timestamp(val) if field.endswith("ime") else uri(val, prefixes)
+                val = (_old_normalise_timestamp(val) if field.endswith("ime")
+                       else _old_uri(val, prefixes))
                 out += f"{field}={val}"
         out += extensions(meta, frozenset(_SENSOR_META), prefixes)
     reports = []
@@ -278,14 +279,14 @@ def _sensor_element(el: Mapping[str, Any], prefixes: Mapping[str, str]) -> str:
             if field in rep:
                 val = rep[field]
                 if field in ("type", "exception"):
-                    val = expand_curie(str(val), prefixes)
+                    val = _old_expand_curie(str(val), prefixes)
                     val = val if ":" in val else GS1_VOC + str(val)
                 elif field == "time":
-                    val = normalise_timestamp(str(val))
+                    val = _old_normalise_timestamp(str(val))
                 elif isinstance(val, int | float):
-                    val = format_number(val)
+                    val = _old_format_number(val)
                 else:
-                    val = uri(str(val), prefixes)
+                    val = _old_uri(str(val), prefixes)
                 text += f"{field}={val}"
         text += extensions(rep, frozenset(_SENSOR_REPORT), prefixes)
         reports.append(text)
@@ -355,26 +356,27 @@ def legacy_prehash_string(event: Mapping[str, Any], prefixes: Mapping[str, str] 
 def _when_and_what(event: Mapping[str, Any], px: Mapping[str, str], out: list[str]) -> None:
     """The parts from ``eventTime`` to ``outputQuantityList``, in CBV order."""
     if "eventTime" in event:
-        out.append("eventTime=" + normalise_timestamp(str(event["eventTime"])))
+        out.append("eventTime=" + _old_normalise_timestamp(str(event["eventTime"])))
     if "eventTimeZoneOffset" in event:
         out.append("eventTimeZoneOffset=" + str(event["eventTimeZoneOffset"]).strip())
     if "certificationInfo" in event:
         cert = event["certificationInfo"]
         for c in sorted(cert if isinstance(cert, list) else [cert]):
-            out.append("certificationInfo=" + uri(c, px))
+            out.append("certificationInfo=" + _old_uri(c, px))
     for name in _EPC_LISTS:
         if name not in event:
             continue
         if name == "parentID":
-            out.append("parentID=" + uri(event[name], px))
+            out.append("parentID=" + _old_uri(event[name], px))
         elif event[name]:
-            out.append(name + "".join(sorted("epc=" + uri(e, px) for e in event[name])))
+            out.append(name + "".join(sorted("epc=" + _old_uri(e, px) for e in event[name])))
     for name in _QTY_LISTS_A:
         if event.get(name):
             out.append(name + "".join(sorted(_qty_element(q, px) for q in event[name])))
     if event.get("outputEPCList"):
         out.append(
-            "outputEPCList" + "".join(sorted("epc=" + uri(e, px) for e in event["outputEPCList"]))
+            "outputEPCList"
+            + "".join(sorted("epc=" + _old_uri(e, px) for e in event["outputEPCList"]))
         )
     if event.get("outputQuantityList"):
         out.append(
@@ -388,22 +390,22 @@ def _how_and_where(event: Mapping[str, Any], px: Mapping[str, str], out: list[st
     if "action" in event:
         out.append("action=" + str(event["action"]).strip())
     if "transformationID" in event:
-        out.append("transformationID=" + uri(event["transformationID"], px))
+        out.append("transformationID=" + _old_uri(event["transformationID"], px))
     for name, kind in (("bizStep", "bizStep"), ("disposition", "disposition")):
         if name in event:
-            out.append(f"{name}=" + vocab(str(event[name]), kind, px))
+            out.append(f"{name}=" + _old_vocab(str(event[name]), kind, px))
     if "persistentDisposition" in event:
         pd = event["persistentDisposition"]
         text = "persistentDisposition"
         for key in ("set", "unset"):
-            for val in sorted(vocab(str(v), "disposition", px) for v in pd.get(key, [])):
+            for val in sorted(_old_vocab(str(v), "disposition", px) for v in pd.get(key, [])):
                 text += f"{key}={val}"
         out.append(text)
     for name in ("readPoint", "bizLocation"):
         if name in event:
             loc = event[name]
             loc_id = loc["id"] if isinstance(loc, Mapping) else loc
-            out.append(f"{name}id=" + uri(loc_id, px))
+            out.append(f"{name}id=" + _old_uri(loc_id, px))
     if event.get("bizTransactionList"):
         out.append(_typed_list("bizTransactionList", "bizTransaction",
                                event["bizTransactionList"], px))
