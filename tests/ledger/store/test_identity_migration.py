@@ -1,4 +1,4 @@
-"""Revision 0008: GS1 lot IDs stored before it are re-keyed to their canonical key."""
+"""Revision 0009: GS1 lot IDs stored before it are re-keyed to their canonical key."""
 
 from __future__ import annotations
 

@@ -8,8 +8,8 @@ Link in every derived table (the events themselves, and so the hash chain, are u
 a replay derives the same keys). Should a ledger hold one lot under two spellings (two
 lots then), both are left as they are.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from alembic import op
 
 from oreline.ledger.epcis.identity import canonical_key
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
