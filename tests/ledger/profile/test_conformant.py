@@ -48,3 +48,23 @@ def test_a_document_the_profile_accepts_but_the_schema_refuses() -> None:
         parse_for_capture(d)
     assert [(i.where, i.field, i.code) for i in err.value.issues] == [
         ("document", "schemaVersion", "schema.type")]
+
+
+def test_a_bare_event_of_the_builders_is_read_with_the_standard_context() -> None:
+    event = receipt("ox1", 1000.0)
+    assert "@context" not in event
+    [parsed], _ = parse_for_capture(event)
+    assert parsed.raw == event
+    bad = dict(event, bizStep="receving")
+    with pytest.raises(CaptureError) as err:
+        parse_for_capture(bad)
+    assert [(i.field, i.fix[:28]) for i in err.value.issues] == [
+        ("bizStep", "did you mean 'receiving'? Us")]
+
+
+def test_a_document_without_context_is_refused() -> None:
+    d = doc(receipt("ox1", 1000.0))
+    del d["@context"]
+    with pytest.raises(CaptureError) as err:
+        parse_for_capture(d)
+    assert [(i.field, i.code) for i in err.value.issues] == [("@context", "schema.required")]
