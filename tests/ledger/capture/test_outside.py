@@ -219,3 +219,26 @@ def test_a_shipment_in_pieces_of_a_held_lot_moves_its_mass(sqlite_ledger: Ledger
     assert res.findings == []
     assert sqlite_ledger.lot(L + "mag2")["on_hand_kg"] == 3.0  # 5 kg in, 4 x 0.5 kg out
     assert sqlite_ledger.verify(deep=True)["derived_rows"]["movements"] == 4
+
+
+def test_bizlocation_is_needed_only_where_the_profile_places_material(
+        sqlite_ledger: Ledger) -> None:
+    """A partner's commissioning with only a readPoint is kept; a receipt needs a site."""
+    from oreline.errors import CaptureError
+
+    theirs = _event("ObjectEvent", 2, action="ADD", bizStep="commissioning",
+                    readPoint={"id": "urn:epc:id:sgln:4012345.00001.0"},
+                    quantityList=[{"epcClass": "urn:epc:class:lgtin:4012345.011111.L1",
+                                   "quantity": 20.5, "uom": "KGM"}])
+    res = sqlite_ledger.capture(doc(theirs))
+    assert [f.code for f in res.findings] == ["finding.no_master"]
+    ours = receipt("x1", 5.0)
+    del ours["bizLocation"]
+    with pytest.raises(CaptureError, match="bizLocation is missing"):
+        sqlite_ledger.capture(doc(ours))
+    sqlite_ledger.capture(doc(receipt("x2", 5.0)))
+    move = receipt("x2", 5.0, day=4)
+    del move["bizLocation"], move["ilmd"]
+    with pytest.raises(CaptureError, match="bizLocation is missing: lot urn:oreline:lot:x2 is "
+                                           "held"):
+        sqlite_ledger.capture(doc(move))

@@ -68,6 +68,11 @@ def _move_in(state: State, pe: ParsedEvent, seq: int, q: QtyRef, where: str,
                             code="lot.exists"))
         return
     if site is None:
+        if pe.location is None:  # an unknown site is reported by site_of
+            issues.append(Issue(pe.label, "bizLocation", f"bizLocation is missing: lot {q.lot} "
+                                "is held by the ledger and a receiving event moves it to a "
+                                "site", "give the site it arrives at, e.g. "
+                                "{\"id\": \"urn:oreline:site:kmp\"}", code="location.missing"))
         return
     src = holders[0]
     if state.on_hand(q.lot, src) + _EPS < q.kg:

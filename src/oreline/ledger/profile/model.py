@@ -3,7 +3,9 @@
 Reading and writing documents is the standard's part
 (:mod:`oreline.ledger.epcis.document`). Our profile adds, on top of the standard:
 
-* every quantity element of a lot needs ``quantity`` and ``uom`` (``KGM`` or ``TNE``);
+* stock and mass balance are in kilograms: quantities in any UN/ECE Rec 20 unit of mass,
+  or counted in pieces with a ``massPerPiece`` (:mod:`oreline.ledger.profile.quantities`);
+  other quantities are kept as findings, not refused;
 * ``eventTime`` must carry a zone offset and ``eventTimeZoneOffset`` is required;
 * a new lot (``ObjectEvent`` ``ADD`` or a transformation output) needs master data in
   ``ilmd["oreline:lotMaster"]``: material, form, assay by element, custody model and,
@@ -34,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from oreline.countries import is_country, suggest_country
 from oreline.errors import Issue
+from oreline.ledger.profile.quantities import mass_kg
 from oreline.origin import STAGES
 
 __all__ = [
@@ -70,8 +73,6 @@ OUR_STEPS: dict[str, str | None] = {
 }
 FORMS = ("ore", "concentrate", "carbonate", "oxide", "fluoride", "metal", "alloy", "magnet",
          "swarf", "scrap", "reagent")
-#: Units of mass our profile accepts (UN/ECE Rec 20 codes), in kilograms.
-UOM_TO_KG = {"KGM": 1.0, "TNE": 1000.0}
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -92,8 +93,8 @@ def step_name(uri: str) -> str:
 
 
 def to_kg(quantity: float, uom: str) -> float:
-    """Convert a quantity in ``KGM`` or ``TNE`` to kilograms."""
-    return float(quantity) * UOM_TO_KG[uom]
+    """Convert a quantity in a UN/ECE Rec 20 unit of mass (``KGM``, ``TNE``...) to kg."""
+    return mass_kg(quantity, uom)
 
 
 class Evidence(BaseModel):

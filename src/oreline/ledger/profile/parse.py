@@ -266,7 +266,8 @@ def _parse_event(
     if kind == "TransformationEvent" and not items:  # the one type our profile constrains
         _transformation_profile(ev, label, step, bool(inputs), bool(outputs), issues)
     if location is None and ((kind == "TransformationEvent" and not items) or (
-            kind == "ObjectEvent" and action == "ADD" and quantities)):
+            kind == "ObjectEvent" and action == "ADD"
+            and any(q.lot in masters for q in quantities))):  # a receipt of our profile
         issues.append(Issue(label, "bizLocation", "bizLocation is missing",
                             "give the site where the material is, e.g. "
                             "{\"id\": \"urn:oreline:site:kmp\"}", code="location.missing"))
