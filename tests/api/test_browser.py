@@ -157,6 +157,12 @@ def test_plan_headers_are_words(page: Any):
     assert "fill rate" in headers and not any("_" in h for h in headers)
 
 
+def test_compare_highlights_differences(page: Any):
+    page.goto("/compare?a=tiny&b=tiny-invest")
+    assert page.locator("#kpis tr.up, #kpis tr.down").count() >= 1
+    assert page.locator("#entities tr.added").count() >= 1
+
+
 def test_trace_page_shows_verified_chain(page: Any):
     page.goto("/trace")
     assert "Chain verified" in page.locator("#verify").inner_text()
@@ -253,7 +259,8 @@ def test_stress_job_shows_histogram_and_tornado(page: Any, server: Server):
 SCREENS = [("home", "/", None, 900), ("scenarios", "/scenarios", None, 1100),
            ("scenario", "/scenarios/kmp", None, 1400),
            ("plan", "/plan/kmp", "#plot-sankey .sankey-node", 1900),
-           ("trace", "/trace", None, 1300), ("jobs", "/jobs", None, 700),
+           ("trace", "/trace", None, 1300),
+           ("compare", "/compare?a=kmp&b=kmp-dy-stock", None, 1500), ("jobs", "/jobs", None, 700),
            ("stress", "/stress", None, 700)]
 
 

@@ -21,7 +21,7 @@ SAMPLES = {
     "/": "/", "/scenarios": "/scenarios", "/scenarios/{name}": "/scenarios/tiny",
     "/plan/{name}": "/plan/tiny", "/stress": "/stress", "/trace": "/trace",
     "/trace/lots": "/trace/lots?q=alloy", "/trace/lot": "/trace/lot?lot={lot}",
-    "/jobs": "/jobs", "/jobs/{job_id}": "/jobs/{job}",
+    "/jobs": "/jobs", "/jobs/{job_id}": "/jobs/{job}", "/compare": "/compare?a=tiny&b=tiny",
     # tested beside their area: a finished sweep, files and the certificate page
     "/stress/runs/{job_id}": None, "/scenarios/{name}/export.{fmt}": None,
     "/trace/certificate": None,

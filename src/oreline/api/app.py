@@ -128,6 +128,7 @@ def create_app(config: ServeConfig) -> FastAPI:
         yield
         app.state.runner.close()
         app.state.ledger.close()
+        app.state.engine.dispose()
 
     app = FastAPI(title="Oreline", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Plans, stress tests and lot traces of critical-metal supply "

@@ -122,5 +122,5 @@ class JobRunner:
         return [j for j in (self.get(i) for i in rows) if j is not None]
 
     def close(self) -> None:
-        """Stop taking jobs (running ones finish)."""
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        """Stop taking jobs; wait for the running ones (queued ones are dropped)."""
+        self.pool.shutdown(wait=True, cancel_futures=True)

@@ -13,6 +13,7 @@ from typing import Any
 
 from oreline.errors import ChainError
 from oreline.ledger.ledger import Ledger
+from oreline.origin import COVERED_COUNTRIES
 
 __all__ = ["ensure_demo_ledger", "lot_page", "overview", "search_lots"]
 
@@ -90,4 +91,5 @@ def lot_page(led: Ledger, lot: str) -> dict[str, Any]:
     return {"lot": info, "upstream": upstream,
             "downstream": forward["descendants"], "shipments": forward["shipments"],
             "dfars": led.check(lot, "dfars-2027"), "crma": led.check(lot, "crma"),
+            "covered_countries": sorted(COVERED_COUNTRIES),
             "certificate": f"/trace/lots/certificate?lot={lot}"}

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from oreline.api.compare import compare
 from oreline.api.routing import twin
 from oreline.api.scenarios import entity_rows
 from oreline.api.security import require
 
-__all__ = ["api", "export_api", "export_page", "html", "scenario_list", "scenario_view"]
+__all__ = ["api", "compare_view", "export_api", "export_page", "html", "scenario_list",
+           "scenario_view"]
 
 html = APIRouter(tags=["pages"])
 api = APIRouter(tags=["scenarios"])
@@ -54,3 +56,16 @@ def export_page(request: Request, name: str, fmt: Literal["yaml", "csv", "xlsx"]
 def export_api(request: Request, name: str, fmt: Literal["yaml", "csv", "xlsx"]) -> Response:
     """Download a scenario as YAML, a zip of CSV files or an Excel workbook."""
     return _export(request, name, fmt)
+
+
+@twin(html, api, "/compare", "compare.html", summary="Two scenarios and their plans")
+def compare_view(request: Request,
+                 a: Annotated[str, Query(max_length=80, description="reference scenario")],
+                 b: Annotated[str, Query(max_length=80, description="scenario to compare")],
+                 demand: Annotated[Literal["firm", "expected", "all"], Query()] = "expected"
+                 ) -> dict[str, Any]:
+    """KPIs, sales, purchases and DFARS-clean tonnage of two plans, and entity changes."""
+    st = request.app.state
+    sa, sb = st.library.load(a), st.library.load(b)
+    return compare(st.plans.solve(sa, a, demand), st.plans.solve(sb, b, demand),
+                   entity_rows(sa), entity_rows(sb))
