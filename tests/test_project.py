@@ -19,11 +19,11 @@ SRC = ROOT / "src" / "oreline"
 RANKS: dict[str, int] = {
     "errors": -1, "units": 0, "countries": 0, "origin": 0, "settings": 0,
     "scenario": 1, "network": 2, "model": 3, "solve": 4, "results": 5, "planner": 6,
-    "stress": 7, "report": 8, "ledger": 1, "seed": 9, "invest": 9, "cli": 10,
+    "stress": 7, "report": 8, "ledger": 1, "seed": 9, "invest": 9, "api": 10, "cli": 11,
 }
 #: Parts that may import the ledger: the command line, and ``seed``, the bridge that
 #: reads a ledger's stock as a plan's opening stock (the planner itself never does).
-MEET_LEDGER = {"cli", "seed"}
+MEET_LEDGER = {"cli", "seed", "api"}
 #: The ledger's sub-packages in import order: each may import the ones before it. ""
 #: is the façade level (ledger.py, the demo); the CSV import sits on the façade.
 LEDGER_ORDER = ["epcis", "profile", "rules", "store", "capture", "integrity", "", "csv"]

@@ -18,6 +18,7 @@ from oreline.cli.handler import Command, Group
 from oreline.cli.invest import invest
 from oreline.cli.plan import plan
 from oreline.cli.scenario import app as scenario_app
+from oreline.cli.serve import app as serve_app
 from oreline.cli.stress import stress
 from oreline.cli.trace import app as trace_app
 
@@ -55,6 +56,7 @@ app.command("stress", cls=Command)(stress)
 app.command("invest", cls=Command)(invest)
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(trace_app, name="trace")
+app.add_typer(serve_app, name="serve")
 
 
 def main(argv: list[str] | None = None) -> None:

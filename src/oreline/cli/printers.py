@@ -301,8 +301,9 @@ def _named_and_mitigation(run: StressRun) -> None:
         mit = Table(title="Mitigation (same samples)", title_justify="left", show_header=False)
         for row in run.mitigation.table.itertuples():
             label = str(row.statistic)
-            mit.add_row(esc(label), fmt(float(row.value), cur)
-                        if "margin" in label or "cost" in label else f"{float(row.value):,.1f}")
+            value = float(row.value)
+            mit.add_row(esc(label), fmt(value, cur) if "margin" in label or "cost" in label
+                        else f"{value:,.0f}" if label == "samples" else f"{value:,.1f}")
         console.print(mit)
         cost = run.mitigation.cost
         for c in (cost.itertuples() if cost is not None else ()):

@@ -9,7 +9,8 @@ from plotly.colors import qualitative
 
 from oreline.results import PlanResults
 
-__all__ = ["inventory_figure", "production_figure", "sales_figure", "sankey_figure"]
+__all__ = ["inventory_figure", "origin_colours", "production_figure", "sales_figure",
+           "sankey_figure"]
 
 _PALETTE = qualitative.Plotly + qualitative.Set2 + qualitative.Pastel1
 
@@ -20,6 +21,23 @@ def _rgba(hex_color: str, alpha: float) -> str:
         return hex_color
     r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
     return f"rgba({r},{g},{b},{alpha})"
+
+
+def origin_colours(results: PlanResults) -> dict[str, str]:
+    """The colour of each origin class the Sankey draws (the key of its legend)."""
+    t = results.tables
+    found: set[str] = set()
+    for name in ("purchases", "consumption", "sales", "opening_stock"):
+        df = t.get(name)
+        if df is not None and len(df):
+            found |= set(df["origin_class"].astype(str))
+    found.discard("untracked")
+    return {c: _PALETTE[i % len(_PALETTE)] for i, c in enumerate(sorted(found))}
+
+
+def _short(label: str, width: int = 28) -> str:
+    """A node label short enough not to run into its neighbours (full text on hover)."""
+    return label if len(label) <= width else label[: width - 1].rstrip() + "…"
 
 
 def sankey_figure(results: PlanResults, names: dict[str, str] | None = None) -> go.Figure:
@@ -52,11 +70,14 @@ def sankey_figure(results: PlanResults, names: dict[str, str] | None = None) -> 
                    r.quantity_t) for r in opening.itertuples()]
     labels = list(dict.fromkeys(itertools.chain.from_iterable((a, b) for a, b, _, _ in links)))
     idx = {n: i for i, n in enumerate(labels)}
-    classes = sorted({c for _, _, c, _ in links})
-    colour = {c: _PALETTE[i % len(_PALETTE)] for i, c in enumerate(classes)}
+    colour = origin_colours(results)
+    for c in sorted({c for _, _, c, _ in links} - set(colour)):
+        colour[c] = _PALETTE[len(colour) % len(_PALETTE)]
     fig = go.Figure(go.Sankey(
         arrangement="snap",
-        node={"label": labels, "pad": 14, "thickness": 16},
+        node={"label": [_short(n) for n in labels], "customdata": labels, "pad": 22,
+              "thickness": 16, "hovertemplate": "%{customdata}<br>%{value:,.1f} t"
+                                                 "<extra></extra>"},
         link={
             "source": [idx[a] for a, _, _, _ in links],
             "target": [idx[b] for _, b, _, _ in links],
@@ -68,7 +89,8 @@ def sankey_figure(results: PlanResults, names: dict[str, str] | None = None) -> 
         },
     ))
     fig.update_layout(title="Material flow by origin (t over the horizon; origin = mined > "
-                            "separated > refined > melted)", height=560)
+                            "separated > refined > melted)",
+                      height=max(560, 34 * len(labels)), font={"size": 12})
     return fig
 
 
@@ -103,12 +125,14 @@ def inventory_figure(results: PlanResults) -> go.Figure:
     return fig
 
 
-def sales_figure(results: PlanResults) -> go.Figure:
-    """Sales by customer and shortfall per period."""
+def sales_figure(results: PlanResults, names: dict[str, str] | None = None) -> go.Figure:
+    """Sales by customer (named when ``names`` has the customer) and shortfall per period."""
+    names = names or {}
     s = results.tables["sales"].groupby(["customer", "period"], as_index=False)["quantity_t"].sum()
     fig = go.Figure()
     for customer, grp in s.groupby("customer"):
-        fig.add_bar(x=grp["period"], y=grp["quantity_t"], name=str(customer))
+        fig.add_bar(x=grp["period"], y=grp["quantity_t"], name=names.get(str(customer),
+                                                                         str(customer)))
     d = results.tables["demand"].groupby("period", as_index=False)["shortfall_t"].sum()
     fig.add_scatter(x=d["period"], y=d["shortfall_t"], name="shortfall", mode="lines+markers",
                     line={"color": "black"})

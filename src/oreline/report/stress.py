@@ -38,7 +38,7 @@ def tornado_figure(tornado: pd.DataFrame) -> go.Figure:
     fig.add_bar(y=t["event"], x=t["margin_change_p90"] / 1e6, orientation="h",
                 name="numbers at P90")
     fig.update_layout(title="Tornado: margin change against the base plan, one event at a "
-                            "time (M)", barmode="overlay", height=120 + 40 * len(t))
+                            "time (M)", barmode="group", height=140 + 46 * len(t))
     return fig
 
 

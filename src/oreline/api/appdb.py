@@ -1,0 +1,83 @@
+"""The server's own tables: tokens, background jobs and cached plans.
+
+These live beside the ledger, never in it: the ledger holds only custody events. All
+access goes through SQLAlchemy expressions (no SQL is built from request text).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Engine,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
+
+__all__ = ["jobs", "metadata", "open_app_db", "plan_cache", "tokens"]
+
+metadata = MetaData()
+
+tokens = Table(
+    "serve_tokens", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("scopes", String(100), nullable=False),
+    Column("note", String(200), nullable=False, default=""),
+    Column("created", Float, nullable=False),
+    Column("expires", Float, nullable=False),
+    Column("revoked", Integer, nullable=False, default=0),
+)
+
+jobs = Table(
+    "serve_jobs", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("params", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("done", Integer, nullable=False, default=0),
+    Column("total", Integer, nullable=False, default=0),
+    Column("phase", String(100), nullable=False, default=""),
+    Column("message", Text, nullable=False, default=""),
+    Column("result", Text, nullable=True),
+    Column("created", Float, nullable=False),
+    Column("finished", Float, nullable=True),
+)
+
+plan_cache = Table(
+    "serve_plan_cache", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("scenario", String(200), nullable=False),
+    Column("data", Text, nullable=False),
+    Column("created", Float, nullable=False),
+)
+
+
+def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def open_app_db(url: str) -> Engine:
+    """An engine on the app database, its tables created if missing.
+
+    ``sqlite://`` (in memory) is one connection that every thread shares.
+    """
+    if url in ("sqlite://", "sqlite:///:memory:"):  # one shared connection for all threads
+        engine = create_engine(url, poolclass=StaticPool,
+                               connect_args={"check_same_thread": False})
+    else:
+        engine = create_engine(url)
+    if url.startswith("sqlite"):
+        event.listen(engine, "connect", _sqlite_pragmas)
+    metadata.create_all(engine)
+    return engine

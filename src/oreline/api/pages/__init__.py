@@ -1,0 +1,10 @@
+"""The server's pages, one module per area; each page has a JSON twin under ``/api``."""
+
+from __future__ import annotations
+
+from oreline.api.pages import home, jobs, plan, scenarios, stress, trace
+
+__all__ = ["AREAS"]
+
+#: Every area's module; each has ``html`` and ``api`` routers.
+AREAS = (home, scenarios, plan, stress, trace, jobs)

@@ -1,0 +1,118 @@
+"""Fixtures of the server tests: an in-process app (TestClient) and a real ``oreline serve``.
+
+The in-process app and the subprocess share one data folder per test session, so the
+demo ledger is built once.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from oreline.api.app import create_app
+from oreline.api.config import ServeConfig
+from oreline.api.tokens import create_token
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("serve-data")
+
+
+@pytest.fixture(scope="session")
+def config(data_dir: Path) -> ServeConfig:
+    return ServeConfig.default(data_dir)
+
+
+@pytest.fixture(scope="session")
+def client(config: ServeConfig) -> Iterator[TestClient]:
+    with TestClient(create_app(config)) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def tokens(client: TestClient) -> dict[str, str]:
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    return {s: create_token(engine, [s], days=1).secret for s in ("read", "plan", "capture",
+                                                                  "admin")}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    token: str
+    process: subprocess.Popen[bytes]
+
+
+@pytest.fixture(scope="session")
+def server(data_dir: Path, client: TestClient) -> Iterator[Server]:
+    """A real ``oreline serve`` on a free port, and a token with the plan scope."""
+    port = _free_port()
+    exe = [sys.executable, "-m", "oreline.cli.app", "serve", "--data-dir", str(data_dir)]
+    token = subprocess.run([*exe, "token", "create", "--scope", "plan", "--days", "1"],
+                           check=True, capture_output=True, text=True).stdout.split()[-1]
+    proc = subprocess.Popen([*exe, "--port", str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, env={**os.environ, "PYTHONWARNINGS": ""})
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/api/", timeout=5):
+                break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                err = proc.stderr.read().decode() if proc.stderr else ""
+                proc.kill()
+                proc.wait()
+                if proc.stderr is not None:
+                    proc.stderr.close()
+                pytest.fail(f"oreline serve did not start: {err[-2000:]}")
+            time.sleep(0.3)
+    try:
+        yield Server(url, token, proc)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        if proc.stderr is not None:
+            proc.stderr.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if CHROMIUM is None:
+        pytest.skip("needs Debian package chromium (apt-get install chromium; .ci/run "
+                    "installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update",
+            "--disable-sync"])
+        try:
+            yield b
+        finally:
+            b.close()
