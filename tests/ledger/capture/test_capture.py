@@ -235,7 +235,7 @@ CORPUS: list[tuple[str, Any, str]] = [
      "entry of sourceList has no type"),
     ("error declaration without time", [GOOD, {**ship("ox1", 1.0), "eventID": "urn:uuid:n",
                                                "errorDeclaration": {"reason": "x"}}],
-     "declarationTime is None"),
+     "declarationTime is missing"),
 ]
 
 
