@@ -26,6 +26,8 @@ def test_the_pound_and_ounce_are_exact() -> None:
     ("APZ", "31.1034768"),  # troy ounce: 480 grains
     ("LBT", "373.2417216"),  # troy pound: 5760 grains
     ("STI", "6350.29318"),  # stone: 14 lb
+    ("QTR", "12700.58636"), ("CNT", "45359.237"),  # 28 lb and 100 lb
+    ("SCR", "1.2959782"), ("M86", "500"),  # scruple: 20 grains; pfund: 500 g
     ("CWA", "45359.237"), ("CWI", "50802.34544"),  # 100 lb and 112 lb
     ("STN", "907184.74"), ("LTN", "1016046.9088"),  # 2000 lb and 2240 lb
     ("DRI", "1.7718451953125"),  # avoirdupois dram: lb / 256

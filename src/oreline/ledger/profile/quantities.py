@@ -58,14 +58,18 @@ MASS_UNITS: dict[str, Fraction] = {
     "DTN": Fraction(10**2),  # decitonne (metric centner, quintal)
     "KTN": Fraction(10**6),  # kilotonne
     "CTM": Fraction(2, 10**4),  # metric carat (200 mg)
+    "M86": Fraction(1, 2),  # pfund (500 g)
     "LBR": _LB,  # pound (avoirdupois)
     "ONZ": _LB / 16,  # ounce (avoirdupois) = 0.028349523125 kg
     "DRI": _LB / 256,  # dram (UK, avoirdupois)
     "GRN": _GRAIN,  # grain
+    "SCR": _GRAIN * 20,  # scruple
     "DRA": _GRAIN * 60,  # dram (US, apothecaries')
     "APZ": _GRAIN * 480,  # troy ounce or apothecary ounce
     "LBT": _GRAIN * 5760,  # troy pound
     "STI": _LB * 14,  # stone (UK)
+    "QTR": _LB * 28,  # quarter (UK)
+    "CNT": _LB * 100,  # cental (UK)
     "CWA": _LB * 100,  # hundred pound (cwt, US)
     "CWI": _LB * 112,  # hundredweight (UK)
     "STN": _LB * 2000,  # ton (US), short ton
