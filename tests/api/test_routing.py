@@ -24,7 +24,7 @@ SAMPLES = {
     "/jobs": "/jobs", "/jobs/{job_id}": "/jobs/{job}", "/compare": "/compare?a=tiny&b=tiny",
     # tested beside their area: a finished sweep, files and the certificate page
     "/stress/runs/{job_id}": None, "/scenarios/{name}/export.{fmt}": None,
-    "/trace/certificate": None,
+    "/trace/certificate": None, "/scenarios/{name}/edit": None,  # pages/test_whatif.py
 }
 
 

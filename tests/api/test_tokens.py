@@ -78,3 +78,8 @@ def test_bad_requests_for_a_token(engine, scopes, days):
 def test_revoking_an_unknown_token_says_so(engine):
     with pytest.raises(ConfigError, match="token list"):
         revoke_token(engine, "nope")
+
+
+def test_sign_in_accepts_any_scope(engine):
+    tok = create_token(engine, ["capture"])
+    assert check_token(engine, tok.secret, None).scopes == ("capture",)

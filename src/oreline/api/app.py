@@ -74,12 +74,15 @@ def _validation_detail(errors: Any) -> str:
 
 
 def _error(request: Request, status: int, detail: str,
-           headers: Mapping[str, str] | None = None) -> Response:
+           headers: Mapping[str, str] | None = None,
+           issues: list[dict[str, Any]] | None = None) -> Response:
     title = HTTPStatus(status).phrase
     if request.url.path.startswith("/api") or "text/html" not in request.headers.get(
             "accept", ""):
-        return JSONResponse({"error": {"status": status, "title": title, "detail": detail}},
-                            status_code=status, headers=dict(headers or {}))
+        body: dict[str, Any] = {"status": status, "title": title, "detail": detail}
+        if issues:
+            body["issues"] = issues
+        return JSONResponse({"error": body}, status_code=status, headers=dict(headers or {}))
     return page(request, "error.html", {"status": status, "title": title, "detail": detail},
                 status_code=status)
 
@@ -95,7 +98,9 @@ def _handlers(app: FastAPI) -> None:
 
     @app.exception_handler(OrelineError)
     async def library_error(request: Request, exc: OrelineError) -> Response:
-        return _error(request, error_status(exc), str(exc))
+        issues = [{"where": i.where, "field": i.field, "message": i.message, "fix": i.fix,
+                   "code": i.code} for i in getattr(exc, "issues", [])]
+        return _error(request, error_status(exc), str(exc), issues=issues)
 
 
 def _job_functions(app: FastAPI) -> dict[str, Any]:

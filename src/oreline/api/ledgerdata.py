@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from oreline.errors import ChainError
 from oreline.ledger.ledger import Ledger
@@ -92,4 +93,4 @@ def lot_page(led: Ledger, lot: str) -> dict[str, Any]:
             "downstream": forward["descendants"], "shipments": forward["shipments"],
             "dfars": led.check(lot, "dfars-2027"), "crma": led.check(lot, "crma"),
             "covered_countries": sorted(COVERED_COUNTRIES),
-            "certificate": f"/trace/lots/certificate?lot={lot}"}
+            "certificate": f"/trace/certificate?lot={quote(lot, safe='')}"}

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pandas as pd
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -39,15 +40,11 @@ class JSONResponse(Response):
 def _frame_table(frame: dict[str, Any], limit: int = 200) -> fmt.Table:
     rows = frame.get("rows", [])
     cols = frame.get("columns", [])
-    import pandas as pd
-
     return fmt.table(pd.DataFrame(rows, columns=cols), limit)
 
 
 def _records_table(records: list[dict[str, Any]], limit: int = 200,
                    columns: list[str] | None = None) -> fmt.Table:
-    import pandas as pd
-
     df = pd.DataFrame(records, columns=columns) if records or columns else pd.DataFrame()
     return fmt.table(df, limit)
 

@@ -101,8 +101,8 @@ def create_token(engine: Engine, scopes: Sequence[str], days: float = 30,
     return NewToken(tid, secret, kept, now + days * 86400)
 
 
-def check_token(engine: Engine, secret: str | None, scope: str) -> TokenRow:
-    """The stored token of ``secret`` if it is valid and holds ``scope``.
+def check_token(engine: Engine, secret: str | None, scope: str | None) -> TokenRow:
+    """The stored token of ``secret`` if it is valid and holds ``scope`` (any, for None).
 
     Raises
     ------
@@ -126,7 +126,7 @@ def check_token(engine: Engine, secret: str | None, scope: str) -> TokenRow:
         raise TokenError(f"token {tid} has expired; make a new one")
     found = TokenRow(row.id, tuple(row.scopes.split()), row.note, row.created, row.expires,
                      bool(row.revoked))
-    if scope not in found.scopes and "admin" not in found.scopes:
+    if scope is not None and scope not in found.scopes and "admin" not in found.scopes:
         raise ScopeError(f"this token may not {scope}; make one with "
                          f"`oreline serve token create --scope {scope}`")
     return found

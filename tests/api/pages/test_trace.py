@@ -36,6 +36,8 @@ def test_lot_verdicts_are_the_ledgers(client: TestClient, alloy: str):
     assert data["crma"]["status"] == led.check(alloy, "crma")["status"]
     assert data["upstream"][0]["lot"] == alloy and data["upstream"][0]["depth"] == 0
     assert len(data["upstream"]) > 1
+    cert = client.get(data["certificate"])  # the link the page gives opens the certificate
+    assert cert.status_code == 200 and alloy in cert.text
 
 
 def test_certificate_page_is_the_ledgers_renderer(client: TestClient, alloy: str):

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from oreline.api.routing import page, twin
 from oreline.api.security import TOKEN_COOKIE, check_csrf
-from oreline.api.tokens import SCOPES, ScopeError, TokenError, check_token
+from oreline.api.tokens import TokenError, check_token
 
 __all__ = ["api", "home", "html", "login", "login_form", "logout"]
 
@@ -36,18 +36,10 @@ def login_form(request: Request) -> HTMLResponse:
 @html.post("/login", include_in_schema=False, dependencies=[Depends(check_csrf)])
 def login(request: Request, token: Annotated[str, Form(max_length=200)]) -> Any:
     """Keep a valid token in an HttpOnly cookie for this browser."""
-    engine = request.app.state.engine
     try:
-        row = None
-        for scope in SCOPES:  # a token needs only one scope to sign in
-            try:
-                row = check_token(engine, token.strip(), scope)
-                break
-            except ScopeError:
-                continue
+        row = check_token(request.app.state.engine, token.strip(), None)
     except TokenError as exc:
         return page(request, "login.html", {"message": str(exc)}, status_code=401)
-    assert row is not None
     out = RedirectResponse("/", status_code=303)
     out.set_cookie(TOKEN_COOKIE, token.strip(), httponly=True, samesite="strict",
                    max_age=max(60, int(row.expires - time.time())))

@@ -1,0 +1,84 @@
+"""Page and API latency of ``oreline serve`` under a bounded load on localhost.
+
+    .venv/bin/python benchmarks/serve_bench.py                 # 4 clients, 50 requests a URL
+    .venv/bin/python benchmarks/serve_bench.py --clients 1 --requests 20
+
+Starts a real ``oreline serve`` (one worker, a fresh data folder with the demo ledger),
+opens each URL once to warm the plan cache (the first kmp plan solves; that time is
+reported apart), then sends ``--requests`` requests per URL from ``--clients`` threads
+at once and prints p50 and p95 per URL in milliseconds, as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+URLS = ["/plan/kmp", "/api/plan/kmp", "/plan/exchina", "/api/plan/exchina",
+        "/scenarios/kmp", "/api/scenarios", "/trace", "/trace/lots?q=alloy",
+        "/trace/lot?lot={lot}", "/api/trace/lot?lot={lot}", "/trace/certificate?lot={lot}"]
+
+
+def _get(url: str) -> float:
+    t = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=300) as r:
+        r.read()
+    return (time.perf_counter() - t) * 1000
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--clients", type=int, default=4)
+    ap.add_argument("--requests", type=int, default=50)
+    args = ap.parse_args()
+    port = _port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "oreline.cli.app", "serve",
+                                 "--data-dir", tmp, "--port", str(port)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            while True:
+                try:
+                    _get(base + "/api/")
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            started = time.perf_counter() - t0
+            lots = json.loads(urllib.request.urlopen(base + "/api/trace/lots?q=alloy").read())
+            lot = urllib.parse.quote(lots["lots"][0]["lot"], safe="")
+            urls = [u.format(lot=lot) for u in URLS]
+            first = {u: round(_get(base + u)) for u in urls}  # warm: the first plan solves
+            out: dict[str, object] = {"clients": args.clients, "requests": args.requests,
+                                      "start_with_demo_ledger_s": round(started, 1),
+                                      "first_visit_ms": first, "latency_ms": {}}
+            with ThreadPoolExecutor(args.clients) as pool:
+                for u in urls:
+                    times = sorted(pool.map(_get, [base + u] * args.requests))
+                    out["latency_ms"][u] = {  # type: ignore[index]
+                        "p50": round(statistics.median(times), 1),
+                        "p95": round(times[int(0.95 * (len(times) - 1))], 1)}
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    print(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()
