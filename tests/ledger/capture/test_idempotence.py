@@ -7,6 +7,7 @@ import contextlib
 import copy
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -157,3 +158,31 @@ def test_all_urn_outcome_by_hand() -> None:
     assert ox_on_hand == 450.0
     assert stock == sorted([(KMP, "NdPr oxide", 300.0), (OTHER, "NdPr oxide", 150.0),
                             (OTHER, "NdPr metal", round(METAL_KG - 50.0, 6))])
+
+
+def test_an_event_held_under_its_pre_cbv2_hash_id_is_held(sqlite_ledger: Ledger) -> None:
+    """A ledger written before the reference hash IDs stores the earlier ID; the partner
+    re-sending the event must get a no-op, not "other content under this eventID"."""
+    from sqlalchemy import text, update
+
+    from oreline.ledger.epcis.hashid import event_hash_id
+    from oreline.ledger.epcis.hashid_legacy import legacy_event_hash_id
+    from oreline.ledger.store.schema import entries
+
+    event = ship("ox1", 300.0, event_id="urn:uuid:partner-ship-1")
+    event["bizTransactionList"] = [{"type": "po", "bizTransaction": "urn:x:po:7"}]
+    ledger = sqlite_ledger
+    ledger.capture(doc(receipt("ox1", 1000.0), event))
+    old = legacy_event_hash_id(event)
+    assert old != event_hash_id(event)  # the older ID wrote the type after the value
+    with ledger.store.write() as conn:  # as the older release stored it
+        conn.execute(text("DROP TRIGGER entries_no_update"))
+        conn.execute(update(entries).where(entries.c.event_id == event["eventID"])
+                     .values(hash_id=old))
+    again = ledger.capture(doc(copy.deepcopy(event)))
+    assert (again.events, again.held) == (0, [event["eventID"]])
+    changed = copy.deepcopy(event)
+    changed["quantityList"][0]["quantity"] = 299.0
+    with pytest.raises(CaptureError, match="other content"):
+        ledger.capture(doc(changed))
+    assert ledger.lot("urn:oreline:lot:ox1")["on_hand_kg"] == 700.0

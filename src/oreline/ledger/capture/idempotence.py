@@ -2,7 +2,10 @@
 
 A partner may send a document twice, or a document that overlaps one sent before. An
 event is *held* when the ledger has an event with its eventID and its CBV 2.0 event hash
-ID, or (under another eventID) its hash ID. :func:`new_events` drops held events, so
+ID, or (under another eventID) its hash ID. An event captured before the ledger wrote
+CBV 2.0 hash IDs is held under its earlier hash ID
+(:mod:`oreline.ledger.epcis.hashid_legacy`), which is matched too. :func:`new_events`
+drops held events, so
 capturing them again is a no-op that the capture result counts (``held``); an eventID
 held with other content is still refused (``event.captured``) by
 :mod:`oreline.ledger.capture.transaction`.
@@ -19,6 +22,7 @@ from sqlalchemy import select
 
 from oreline.ledger.capture.state import State, select_in
 from oreline.ledger.epcis.canonical import loads_json
+from oreline.ledger.epcis.hashid_legacy import legacy_event_hash_id
 from oreline.ledger.profile.model import ParsedEvent
 from oreline.ledger.store.schema import entries
 
@@ -76,6 +80,8 @@ def new_events(state: State, events: list[ParsedEvent]) -> list[ParsedEvent]:
             if held == pe.hash_id or (held is None and (pe.hash_id in state.held_hashes
                                                         or pe.hash_id in hashes)):
                 continue
+            if held is not None and held == legacy_event_hash_id(pe.raw):
+                continue  # held since before the CBV 2.0 hash ID: the same event
             hashes.add(pe.hash_id)
         out.append(pe)
     return out

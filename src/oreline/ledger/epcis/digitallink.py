@@ -226,10 +226,11 @@ def _from_epc(value: str) -> str | None:
 _ALIASES = {"gtin": "01", "itip": "8006", "cpid": "8010", "gln": "414", "party": "417",
             "gsrnp": "8017", "gsrn": "8018", "gcn": "255", "sscc": "00", "gdti": "253",
             "ginc": "401", "gsin": "402", "grai": "8003", "giai": "8004", "cpv": "22",
-            "lot": "10", "ser": "21"}
+            "lot": "10", "ser": "21", "exten": "254", "upui": "235"}
 _PRIMARY = frozenset({"01", "8006", "8010", "414", "417", "8017", "8018", "255", "00", "253",
                       "401", "402", "8003", "8004"})
-_VAL = r"[\"'\-.0-9;-?A-Z_a-z]"
+#: One character of a value: a percent-escape counts as one (GS1 Digital Link 1.2 4.2).
+_VAL = r"(?:%[0-9A-Fa-f]{2}|[\"'\-.0-9;-?A-Z_a-z])"
 #: The constrained canonical forms (the most fine-grained level of every key).
 _CANONICAL = re.compile(
     r"^/(?:00/\d{18}|01/\d{14}(?:/21/" + _VAL + r"{0,20}|/10/" + _VAL + r"{0,20}|/235/"

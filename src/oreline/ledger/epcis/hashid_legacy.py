@@ -27,6 +27,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from oreline.ledger.epcis.canonical import sha256_hex
+from oreline.ledger.epcis.digitallink import check_digit
 from oreline.ledger.epcis.extensions import extensions
 from oreline.ledger.epcis.memo import Memo
 
@@ -124,13 +125,6 @@ def _format_number(value: Any) -> str:
     return format(dec.normalize(), "f")
 
 
-def _gs1_check_digit(digits: str) -> str:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        total += int(ch) * (3 if i % 2 == 0 else 1)
-    return str((10 - total % 10) % 10)
-
-
 def _old_epc_to_digital_link(uri: str) -> str:
     """Canonical (constrained) GS1 Digital Link URI for an EPC URN or Digital Link.
 
@@ -150,24 +144,24 @@ def _epc_to_digital_link(uri: str) -> str:
         prefix, item, serial = body.split(".", 2)
         gtin13 = item[0] + prefix + item[1:]
         key = "21" if value.startswith("urn:epc:id:sgtin:") else "10"
-        return f"{_DL}/01/{gtin13}{_gs1_check_digit(gtin13)}/{key}/{serial}"
+        return f"{_DL}/01/{gtin13}{check_digit(gtin13)}/{key}/{serial}"
     if value.startswith("urn:epc:idpat:sgtin:"):
         prefix, item, _ = value.split(":", 4)[4].split(".", 2)
         gtin13 = item[0] + prefix + item[1:]
-        return f"{_DL}/01/{gtin13}{_gs1_check_digit(gtin13)}"
+        return f"{_DL}/01/{gtin13}{check_digit(gtin13)}"
     if value.startswith("urn:epc:id:sscc:"):
         prefix, serial = value.split(":", 4)[4].split(".", 1)
         sscc17 = serial[0] + prefix + serial[1:]
-        return f"{_DL}/00/{sscc17}{_gs1_check_digit(sscc17)}"
+        return f"{_DL}/00/{sscc17}{check_digit(sscc17)}"
     if value.startswith("urn:epc:id:sgln:"):
         prefix, loc, ext = value.split(":", 4)[4].split(".", 2)
         gln12 = prefix + loc
-        out = f"{_DL}/414/{gln12}{_gs1_check_digit(gln12)}"
+        out = f"{_DL}/414/{gln12}{check_digit(gln12)}"
         return out if ext in ("", "0") else f"{out}/254/{ext}"
     if value.startswith("urn:epc:id:pgln:"):
         prefix, party = value.split(":", 4)[4].split(".", 1)
         gln12 = prefix + party
-        return f"{_DL}/417/{gln12}{_gs1_check_digit(gln12)}"
+        return f"{_DL}/417/{gln12}{check_digit(gln12)}"
     match = re.match(r"^https?://[^/]+((?:/\d{2,4}/[^/?#]+)+)(?:[?#].*)?$", value)
     if match and not value.startswith("https://ref.gs1.org"):
         path = match.group(1)
