@@ -180,7 +180,8 @@ def prehash_string(event: Mapping[str, Any], prefixes: Mapping[str, str] | None 
     _how_and_where(event, px, out)
     if event.get("ilmd"):
         out.append("ilmd" + extensions(event["ilmd"], frozenset(), px, px_key, frozen))
-    out.append(extensions(event, _STANDARD_FIELDS | ignore, px, px_key))
+    skip = _STANDARD_FIELDS | ignore if ignore else _STANDARD_FIELDS
+    out.append(extensions(event, skip, px, px_key))
     return "".join(out)
 
 
