@@ -134,13 +134,13 @@ def test_bad_input_gives_a_message_not_a_traceback(tmp_path: Path) -> None:
     db = tmp_path / "x.sqlite"
     _new_ledger(db)
     bad = doc(receipt("x", 5.0))
-    del bad["epcisBody"]["eventList"][0]["quantityList"][0]["uom"]
+    bad["epcisBody"]["eventList"][0]["quantityList"][0]["uom"] = "kg"
     f = tmp_path / "bad.jsonld"
     f.write_text(json.dumps(bad))
     res = runner.invoke(app, ["capture", str(f), "--db", str(db)])
     assert res.exit_code == 6
     assert "Traceback" not in res.output
-    assert "event[0]" in res.output and "has no uom" in res.output
+    assert "event[0]" in res.output and "is not a UN/ECE Rec 20 code" in res.output
     res = runner.invoke(app, ["lot", "urn:nope", "--db", str(db)])
     assert res.exit_code == 6 and "not in the ledger" in res.output
     res = runner.invoke(app, ["capture", str(tmp_path / "missing.jsonld"), "--db", str(db)])
@@ -394,7 +394,7 @@ def test_rejection_prints_ids_and_issues_literally(tmp_path):
 
     doc = {"type": "EPCISDocument", "epcisBody": {"eventList": [{
         "type": "ObjectEvent", "action": "ADD", "eventTime": "2026-01-05T10:00:00",
-        "quantityList": [{"epcClass": "urn:x:lot:1", "quantity": 5}]}]}}
+        "quantityList": [{"epcClass": "urn:x:lot:1", "quantity": 5, "uom": "kg"}]}]}}
     path = tmp_path / "bad.jsonld"
     path.write_text(json.dumps(doc), encoding="utf-8")
     res = subprocess.run([sys.executable, "-c", "from oreline.cli import main; main()", "trace",
@@ -402,7 +402,8 @@ def test_rejection_prints_ids_and_issues_literally(tmp_path):
                          capture_output=True, text=True, timeout=120,
                          env={"COLUMNS": "300", "PATH": "/usr/bin:/bin", "HOME": "/tmp"})
     assert res.returncode == 6
-    assert "lot urn:x:lot:1 has no uom" in res.stderr
+    assert "uom 'kg' is not a UN/ECE Rec 20 code" in res.stderr
+    assert "[dim]" not in res.stderr
     assert "[red]" not in res.stderr
     assert "Traceback" not in res.stderr
 

@@ -122,13 +122,14 @@ def test_many_problems_are_listed_then_counted(tmp_path: Path) -> None:
     db = _ledger(tmp_path / "m.sqlite")
     bad = doc(*[receipt(f"x{i}", 5.0) for i in range(60)])
     for ev in bad["epcisBody"]["eventList"]:
-        del ev["quantityList"][0]["uom"]
+        ev["quantityList"][0]["uom"] = "kg"
     f = tmp_path / "bad.jsonld"
     f.write_text(json.dumps(bad))
     res = runner.invoke(app, ["capture", str(f), "--db", str(db)])
     assert res.exit_code == 6 and "60 problem(s)" in res.output
-    assert res.output.count("has no uom") == 26  # 25 listed, then one line counting them
-    assert "... and 35 more: 35 x quantityList[...].uom: lot ... has no uom" in res.output
+    assert res.output.count("is not a UN/ECE Rec") == 26  # 25 listed, then a line of counts
+    assert ("... and 35 more: 35 x quantityList[...].uom: uom 'kg' is not a UN/ECE Rec ... "
+            "code") in res.output
 
 
 def test_a_missing_database_driver_says_what_to_install(tmp_path: Path) -> None:

@@ -20,9 +20,14 @@ import typer
 from oreline.cli.console import console, emit, esc, print_json
 from oreline.cli.handler import Command, group
 from oreline.cli.trace_printers import (
+    FINDINGS_SHOWN,
+    capture_summary,
     print_account,
     print_crma_report,
     print_demo,
+    print_findings,
+    print_hash_ids,
+    print_item,
     print_lot,
     print_lots,
     print_sites,
@@ -74,9 +79,10 @@ def capture(file: Annotated[Path, typer.Argument(help="EPCIS JSON-LD document or
     source: Any = read_csv(file) if file.suffix.lower() == ".csv" else file
     with _ledger(db, create=True) as led:
         res = capture_csv(led, source, actor=actor)  # CSV problems name their lines
-    console.print(f"captured {res.events} event(s) as entries {res.first_seq}..{res.last_seq}")
+    console.print(capture_summary(res.events, res.first_seq, res.last_seq, len(res.held)))
     for msg in res.flags:
         console.print(f"[yellow]flagged[/]: {esc(msg)}")
+    print_findings([(f.where, f.code, f.field, f.message, f.fix) for f in res.findings])
 
 
 @app.command(cls=Command)
@@ -94,6 +100,39 @@ def lot(lot_id: Annotated[str, typer.Argument(help="Lot URI")], db: DbOpt = None
         print_json({"back": back, "forward": fwd, "dfars_2027": status})
     else:
         print_lot(lot_id, info, status, back, fwd)
+
+
+@app.command(cls=Command)
+def item(epc: Annotated[str, typer.Argument(help="Serialised item (EPC), e.g. a magnet's "
+                                            "SGTIN")], db: DbOpt = None,
+         as_json: JsonOpt = False) -> None:
+    """Trace a serialised item back: what it was made from, down to its lots' mines."""
+    with _ledger(db) as led:
+        trace = led.trace_item(epc)
+    if as_json:
+        print_json(trace)
+    else:
+        print_item(dict(trace))
+
+
+@app.command(cls=Command)
+def findings(db: DbOpt = None,
+             event: Annotated[str | None, typer.Option(help="Only this event's findings "
+                                                       "(its eventID)")] = None,
+             code: Annotated[str | None, typer.Option(help="Only this code, e.g. "
+                                                      "finding.pieces")] = None,
+             show_all: Annotated[bool, typer.Option("--all", help="List every finding, not "
+                                                    "the first 25 and counts")] = False,
+             as_json: JsonOpt = False) -> None:
+    """What keeps captured events outside the Oreline profile (kept, not refused)."""
+    with _ledger(db) as led:
+        rows = led.findings(event, code)
+    if as_json:
+        print_json(rows)
+        return
+    console.print(f"{len(rows)} finding(s)")
+    print_findings([(r["event_id"], r["code"], r["field"], r["message"], r["fix"])
+                    for r in rows], None if show_all else FINDINGS_SHOWN)
 
 
 @app.command(cls=Command)
@@ -323,3 +362,22 @@ def checkpoint_cmd(db: DbOpt = None, key: KeyOpt = Path("oreline-ledger.key")) -
 
 if __name__ == "__main__":  # pragma: no cover - the trace group on its own
     app()
+
+
+@app.command("hash-id", cls=Command)
+def hash_id(files: Annotated[list[Path], typer.Argument(
+                help="EPCIS 2.0 JSON-LD document, query document or single event")],
+            prehash: Annotated[bool, typer.Option(
+                "--prehash", "-p", help="Also print each event's pre-hash string")] = False,
+            ignore: Annotated[list[str] | None, typer.Option(
+                "--ignore", help="Leave this top-level event field out (repeatable), "
+                "e.g. a repository's own ex:captureID")] = None,
+            as_json: JsonOpt = False) -> None:
+    """Print each event's CBV 2.0 event hash ID, as the reference generator's CLI does.
+
+    Works offline on files a partner sent; no ledger is opened.
+    """
+    from oreline.ledger.epcis.hashlist import hash_file
+
+    results = [(f, hash_file(f, frozenset(ignore or ()))) for f in files]
+    print_hash_ids(results, prehash=prehash, as_json=as_json)

@@ -7,15 +7,38 @@ a printer.
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import typer
 from rich.table import Table
 from rich.tree import Tree
 
-from oreline.cli.console import console, esc, print_table, print_wide
+from oreline.cli.console import console, esc, print_json, print_table, print_wide
 
-__all__ = ["print_account", "print_crma_report", "print_demo", "print_lot", "print_lots",
-           "print_sites", "print_stock", "print_verdict"]
+if TYPE_CHECKING:
+    from oreline.ledger.epcis.hashlist import EventHash
+
+__all__ = ["FINDINGS_SHOWN", "capture_summary", "print_account", "print_crma_report",
+           "print_demo", "print_findings", "print_hash_ids", "print_item", "print_lot",
+           "print_lots", "print_sites", "print_stock", "print_verdict"]
+
+
+def capture_summary(new: int, first: int, last: int, held: int) -> str:
+    """The line ``trace capture`` prints: new events and those the ledger already held.
+
+    Examples
+    --------
+    >>> capture_summary(3, 5, 7, 2)
+    'captured 3 event(s) as entries 5..7; 2 already held (left as they were)'
+    >>> capture_summary(0, 8, 7, 4)
+    'captured 0 event(s): all 4 already held (nothing written)'
+
+    """
+    if new == 0:
+        return f"captured 0 event(s): all {held} already held (nothing written)"
+    text = f"captured {new} event(s) as entries {first}..{last}"
+    return text + (f"; {held} already held (left as they were)" if held else "")
 
 
 def _origin_text(part: dict[str, Any]) -> str:
@@ -153,3 +176,69 @@ def print_demo(events: int, months: int, checkpoint: dict[str, Any], key: str,
     console.print("next: oreline trace lot " + first + where)
     console.print("      oreline trace check " + first + where)
     console.print("      oreline trace stock" + where + "   |   oreline trace verify" + where)
+
+
+def print_hash_ids(results: list[tuple[Path, list[EventHash]]], *, prehash: bool,
+                   as_json: bool) -> None:
+    """Hash IDs per file in the reference generator's layout (``--json``: one record each)."""
+    if as_json:
+        print_json([{"file": str(path), "index": h.index, "type": h.event_type,
+                     "eventID": h.event_id, "hashID": h.hash_id,
+                     **({"prehash": h.prehash} if prehash else {})}
+                    for path, hashes in results for h in hashes])
+        return
+    for path, hashes in results:  # plain text: IDs hold ';' and '[' that markup would eat
+        typer.echo(f"\n\nHashes of the events contained in '{path}':\n"
+                   + "\n".join(h.hash_id for h in hashes))
+        if prehash:
+            typer.echo("\nPre-hash strings:\n" + "\n---\n".join(h.prehash for h in hashes))
+
+
+#: Findings listed one by one; the rest are counted by code.
+FINDINGS_SHOWN = 25
+
+
+def print_findings(rows: list[tuple[str, str, str, str, str]],
+                   limit: int | None = FINDINGS_SHOWN) -> None:
+    """Findings as (event, code, field, message, fix): the first ``limit``, then counts.
+
+    Examples
+    --------
+    >>> print_findings([("urn:e:1", "finding.pieces", "quantityList[0]", "counted", "give")] * 3,
+    ...                limit=1)
+    finding urn:e:1: quantityList[0]: counted (to include it: give)
+      ... and 2 more: 2 x finding.pieces
+
+    """
+    shown = rows if limit is None else rows[:limit]
+    for event, _code, field, message, fix in shown:
+        console.print(f"[cyan]finding[/] {esc(event)}: {esc(field)}: {esc(message)} "
+                      f"[dim](to include it: {esc(fix)})[/]", highlight=False)
+    if len(shown) < len(rows):
+        counts: dict[str, int] = {}
+        for _event, code, *_rest in rows[len(shown):]:
+            counts[code] = counts.get(code, 0) + 1
+        console.print(f"  ... and {len(rows) - len(shown)} more: " + "; ".join(
+            f"{n} x {esc(code)}" for code, n in sorted(counts.items(), key=lambda kv: -kv[1])),
+            highlight=False)
+
+
+def _item_lines(trace: dict[str, Any], branch: Tree) -> None:
+    for link in trace["links"]:
+        sub = branch.add(f"{esc(link['relation'].replace('_', ' '))} [bold]"
+                         f"{esc(link['other'])}[/] [dim](entry {link['seq']})[/]")
+        if link["lot"] is not None:
+            lot = link["lot"]
+            origin = "; ".join(_origin_text(p) for p in lot["origin"][:3]) or "not controlled"
+            lot_branch = sub.add(f"lot {esc(lot['material'])} ({esc(lot['form'])}) "
+                                 f"[dim]{origin}[/]")
+            _tree(lot, lot_branch)
+        if link["item"] is not None:
+            _item_lines(link["item"], sub)
+
+
+def print_item(trace: dict[str, Any]) -> None:
+    """A serialised item's relations, down to the lots it was made from and their origin."""
+    tree = Tree(f"[bold]{esc(trace['item'])}[/]: item (serialised or counted in pieces)")
+    _item_lines(trace, tree)
+    print_wide(tree)

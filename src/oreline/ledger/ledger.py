@@ -21,9 +21,10 @@ from __future__ import annotations
 import gc
 import re
 import uuid
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
@@ -35,10 +36,11 @@ from oreline.ledger.capture.transaction import SiteInfo, build_rows, site_rows_f
 from oreline.ledger.certificate import build as build_certificate
 from oreline.ledger.epcis.canonical import loads_json
 from oreline.ledger.epcis.document import make_document
+from oreline.ledger.epcis.identity import canonical_key
 from oreline.ledger.integrity import chain
 from oreline.ledger.profile.builder import site_master_data
-from oreline.ledger.profile.model import OUR_PREFIXES
-from oreline.ledger.profile.parse import parse_document
+from oreline.ledger.profile.conformant import parse_for_capture
+from oreline.ledger.profile.model import OUR_PREFIXES, ParsedEvent
 from oreline.ledger.records import (
     Account,
     AccountEntry,
@@ -46,7 +48,9 @@ from oreline.ledger.records import (
     Checkpoint,
     CrmaReport,
     EpcisDocument,
+    FindingRow,
     FlagRow,
+    ItemTrace,
     LotCheck,
     LotRecord,
     LotRow,
@@ -60,7 +64,7 @@ from oreline.ledger.records import (
     VerifyReport,
 )
 from oreline.ledger.rules import compliance
-from oreline.ledger.store import accounts, queries, reports
+from oreline.ledger.store import accounts, items, queries, reports
 from oreline.ledger.store.engine import Store
 from oreline.ledger.store.schema import entries, flags, movements, retractions, sites
 
@@ -88,7 +92,12 @@ def gc_paused() -> Iterator[None]:
 
 @dataclass(frozen=True)
 class CaptureResult:
-    """What one capture wrote."""
+    """What one capture wrote.
+
+    ``events`` counts the new events (entries ``first_seq..last_seq``); ``held`` lists
+    the eventIDs of the document's events the ledger already held, which were left as
+    they were (capturing a document again is a no-op).
+    """
 
     doc_id: str
     events: int
@@ -96,6 +105,21 @@ class CaptureResult:
     last_seq: int
     event_ids: list[str]
     flags: list[str]
+    #: what keeps events (or parts of them) outside the Oreline profile: kept, reported
+    findings: list[Issue] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)
+
+
+def _held(events: list[ParsedEvent], written: list[str]) -> list[str]:
+    """EventIDs of ``events`` not among the entries ``written`` (one for one)."""
+    left = Counter(written)
+    out: list[str] = []
+    for pe in events:
+        if left[pe.event_id]:
+            left[pe.event_id] -= 1
+        else:
+            out.append(pe.event_id)
+    return out
 
 
 class Ledger:
@@ -127,7 +151,7 @@ class Ledger:
 
         """
         with gc_paused():
-            events, master = parse_document(source)
+            events, master = parse_for_capture(source)
             new_sites, site_issues = site_rows_from_master_data(master)
             if site_issues:
                 raise CaptureError(site_issues)
@@ -137,8 +161,12 @@ class Ledger:
                 rows, flagged = build_rows(conn, events, new_sites, last,
                                            actor or self.actor, doc_id)
                 self.store.insert_rows(conn, rows)
-        return CaptureResult(doc_id, len(events), last[0] + 1, last[0] + len(events),
-                             [e.event_id for e in events], [m for _, m in flagged])
+        written = [r["event_id"] for r in rows.get("entries", [])]
+        return CaptureResult(doc_id, len(written), last[0] + 1, last[0] + len(written),
+                             written, [m for _, m in flagged],
+                             [Issue(r["event_id"], r["field"], r["message"], r["fix"],
+                                    code=r["code"]) for r in rows.get("findings", [])],
+                             _held(events, written))
 
     def register_site(self, site_id: str, name: str, country: str, stage: str,
                       policy: str = "reject") -> None:
@@ -263,6 +291,17 @@ class Ledger:
             return [{"id": r.id, "seq": r.seq, "event_id": r.event_id, "message": r.message}
                     for r in conn.execute(select(flags).order_by(flags.c.id))]
 
+    def findings(self, event_id: str | None = None,
+                 code: str | None = None) -> list[FindingRow]:
+        """What keeps captured events outside the Oreline profile (kept, not refused)."""
+        with self.store.read() as conn:
+            return items.finding_rows(conn, event_id, code)
+
+    def trace_item(self, item: str) -> ItemTrace:
+        """A serialised item traced back: what it was made from, down to its lots' mines."""
+        with self.store.read() as conn:
+            return items.item_trace(conn, item)
+
     def verify(self, trusted_key: str | None = None, deep: bool = False) -> VerifyReport:
         """Recompute every hash and checkpoint; raises ChainError naming the first break.
 
@@ -310,6 +349,7 @@ class Ledger:
 
     def _event_ids_for(self, lot: str) -> set[str]:
         """Events that made, moved, consumed or shipped any lot in ``lot``'s genealogy."""
+        lot = canonical_key(lot)
         with self.store.read() as conn:
             ids = {lot}
             stack: list[TraceNode] = [queries.trace_back(conn, lot)]

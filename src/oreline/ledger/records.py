@@ -39,7 +39,10 @@ __all__ = [
     "DfarsResult",
     "EntryRef",
     "EpcisDocument",
+    "FindingRow",
     "FlagRow",
+    "ItemLink",
+    "ItemTrace",
     "LotCheck",
     "LotRecord",
     "LotRow",
@@ -394,3 +397,36 @@ class PackVerification(PackReport):
     """A verified audit pack and the key that signed it."""
 
     public_key: str
+
+
+class FindingRow(TypedDict):
+    """What keeps a captured event (or part of it) outside the Oreline profile."""
+
+    seq: int
+    event_id: str
+    code: str
+    field: str
+    message: str
+    fix: str
+
+
+class ItemLink(TypedDict):
+    """One relation of a serialised item: what it was made from or packed in.
+
+    ``lot`` is the genealogy of ``other`` when it is a lot the ledger holds, ``item`` the
+    trace of ``other`` when it is an item made from something in turn.
+    """
+
+    relation: str
+    other: str
+    event_id: str
+    seq: int
+    lot: TraceTree | None
+    item: ItemTrace | None
+
+
+class ItemTrace(TypedDict):
+    """A serialised item (EPC) or uncounted class, and its relations, oldest first."""
+
+    item: str
+    links: list[ItemLink]

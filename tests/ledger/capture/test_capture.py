@@ -145,12 +145,8 @@ MASTER_NEW1 = ["ilmd", "oreline:lotMaster", L + "new1"]
 NORMAL_METAL = round(400 * (OX["Nd"] + OX["Pr"]) * 0.96, 3)
 
 CORPUS: list[tuple[str, Any, str]] = [
-    ("missing uom", [GOOD, _edited(receipt("x1", 5.0), _del([*Q0, "uom"]))],
-     "lot urn:oreline:lot:x1 has no uom"),
-    ("missing quantity", [GOOD, _edited(receipt("x1", 5.0), _del([*Q0, "quantity"]))],
-     "has no quantity (our profile requires it)"),
-    ("uom not allowed", [GOOD, _edited(receipt("x1", 5.0), _set([*Q0, "uom"], "LBR"))],
-     "uom 'LBR' is not allowed"),
+    ("uom not a Rec 20 code", [GOOD, _edited(receipt("x1", 5.0), _set([*Q0, "uom"], "kg"))],
+     "uom 'kg' is not a UN/ECE Rec 20 code"),
     ("negative quantity", [GOOD, _edited(receipt("x1", 5.0), _set([*Q0, "quantity"], -5))],
      "quantity -5 is not positive"),
     ("unknown input lot", [GOOD, electrolysis({"ghost": 10.0}, "m1", 8.0)],
@@ -182,8 +178,6 @@ CORPUS: list[tuple[str, Any, str]] = [
      "site 'urn:oreline:site:nowhere' is unknown"),
     ("missing bizLocation", [GOOD, _edited(receipt("x1", 5.0), _del(["bizLocation"]))],
      "bizLocation is missing"),
-    ("new lot without master data", [GOOD, _edited(receipt("x1", 5.0), _del(["ilmd"]))],
-     "new lot urn:oreline:lot:x1 has no master data"),
     ("assay over 100 %", [_edited(GOOD, _set([*MASTER_NEW1, "assay"], {"Nd": 0.8, "Pr": 0.3}))],
      "assay fractions sum to 1.1000, more than 1"),
     ("assay names a non-element", [_edited(GOOD, _set([*MASTER_NEW1, "assay"], {"Xx": 0.1}))],
@@ -206,11 +200,8 @@ CORPUS: list[tuple[str, Any, str]] = [
      "origin of a transformation output is computed"),
     ("unknown event type", [GOOD, {**receipt("x1", 5.0), "type": "FooEvent"}],
      "event type 'FooEvent' is unknown"),
-    ("error declaration of unknown event", [GOOD, {**ship("ox1", 1.0), "eventID": "urn:uuid:n",
-                                                   "errorDeclaration": {
-                                                       "declarationTime": t(9),
-                                                       "reason": "incorrect_data"}}],
-     "which the ledger does not hold"),
+    # (an error declaration of an event not held yet is kept: tests/ledger/capture/
+    # test_idempotence.py)
     ("claim beyond the site's credits", [
         receipt("vn1", 5000.0, {"mined": None, "separated": "VN"}),
         ship("vn1", 5000.0, claim_share=1.0)],
@@ -244,7 +235,7 @@ CORPUS: list[tuple[str, Any, str]] = [
      "entry of sourceList has no type"),
     ("error declaration without time", [GOOD, {**ship("ox1", 1.0), "eventID": "urn:uuid:n",
                                                "errorDeclaration": {"reason": "x"}}],
-     "declarationTime is None"),
+     "declarationTime is missing"),
 ]
 
 
@@ -290,7 +281,7 @@ def test_unreadable_documents(ledger: Ledger, source: str, message: str) -> None
 
 
 def test_all_problems_reported_at_once(ledger: Ledger) -> None:
-    bad = [_edited(receipt("x1", 5.0), _del([*Q0, "uom"])),
+    bad = [_edited(receipt("x1", 5.0), _set([*Q0, "uom"], "kg")),
            _edited(receipt("x2", 5.0), _set(["eventTime"], "2026-03-02T08:00:00")),
            ship("ghost", 1.0)]
     with pytest.raises(CaptureError) as info:

@@ -16,8 +16,10 @@ from oreline.ledger.epcis.hashid import event_hash_id, prehash_string
 from oreline.ledger.epcis.values import epc_to_digital_link, format_number, normalise_timestamp
 
 # Published worked example (RalphTro/epcis-event-hash-generator, the CBV 2.0 reference
-# implementation: tests/examples/epcisDocWithSingleEvent.* at the revision whose
-# pre-hash and hash files agree).
+# implementation: tests/examples/epcisDocWithSingleEvent.*, vendored under
+# tests/ledger/vectors/hashid/). Since February 2023 (reference issue #80) the type of a
+# business transaction precedes its ID, as CBV 2.0 writes it; the value this test pinned
+# before (ID, then type) is superseded.
 SINGLE_EVENT = {
     "eventID": "_:event1",
     "isA": "ObjectEvent",
@@ -39,10 +41,10 @@ SINGLE_PREHASH = (
     "bizStep=https://ref.gs1.org/cbv/BizStep-shipping"
     "disposition=https://ref.gs1.org/cbv/Disp-in_transit"
     "readPointid=https://id.gs1.org/414/0614141073467/254/1234"
-    "bizTransactionListbizTransaction=http://transaction.acme.com/po/12345678"
-    "type=https://ref.gs1.org/cbv/BTT-po"
+    "bizTransactionListtype=https://ref.gs1.org/cbv/BTT-po"
+    "bizTransaction=http://transaction.acme.com/po/12345678"
 )
-SINGLE_HASH = "ni:///sha-256;3e0f2437f4cb5e8a1b832b769c0eed1bf3e1421f14061132e9800ded03f10182?ver=CBV2.0"
+SINGLE_HASH = "ni:///sha-256;ffa491b16867e34a7791a8d5389d826afc24e63a121026b6a4004ace38631b4b?ver=CBV2.0"
 
 # The reference example's user extensions (README example 1) and their pre-hash form.
 EXTENSIONS = {
@@ -117,7 +119,11 @@ def test_gtin_check_digit_is_valid(prefix: str, item: str) -> None:
     [
         ("2023-02-02T11:04:03+01:00", "2023-02-02T10:04:03.000Z"),
         ("2023-02-02T11:04:03.1+01:00", "2023-02-02T10:04:03.100Z"),
-        ("2023-02-02T11:04:03.001415+01:00", "2023-02-02T10:04:03.001415Z"),
+        ("2023-02-02T11:04:03.001415+01:00", "2023-02-02T10:04:03.001Z"),
+        ("2023-01-18T11:04:03.1415Z", "2023-01-18T11:04:03.142Z"),  # CBV 2.0 example
+        ("2023-01-18T11:04:03.1425Z", "2023-01-18T11:04:03.143Z"),  # half up, not to even
+        ("2023-01-18T11:04:03.14249999Z", "2023-01-18T11:04:03.142Z"),  # 4th digit only
+        ("2023-12-31T23:59:59.9995+00:00", "2024-01-01T00:00:00.000Z"),  # carried
         ("2026-01-01T00:30:00-06:00", "2026-01-01T06:30:00.000Z"),
     ],
 )

@@ -11,6 +11,7 @@ lots they name to exist. Each function appends problems to ``issues`` and change
 from __future__ import annotations
 
 from oreline.errors import Issue
+from oreline.ledger.capture.outside import add_finding, add_not_held
 from oreline.ledger.capture.state import (
     LotInfo,
     SiteInfo,
@@ -26,7 +27,7 @@ from oreline.ledger.capture.templates import receipt_template
 from oreline.ledger.profile.model import ParsedEvent, QtyRef, step_name
 from oreline.ledger.rules import custody
 
-__all__ = ["apply_object_event", "apply_other_event"]
+__all__ = ["apply_object_event"]
 
 _REMOVAL_STEPS = ("shipping", "destroying", "disposing")
 #: Slack of stock comparisons (kg), for sums of floats.
@@ -46,21 +47,15 @@ def apply_object_event(state: State, pe: ParsedEvent, seq: int, issues: list[Iss
     step = step_name(pe.step)
     for j, q in enumerate(pe.quantities):
         where = f"quantityList[{j}]"
-        if q.lot not in state.lots:
+        if q.lot not in state.lots and not (step in _REMOVAL_STEPS and pe.action in (
+                "OBSERVE", "DELETE")):  # an observation of a lot held elsewhere: kept
+            add_not_held(state, pe, seq, f"{where}.epcClass", q.lot)
+        elif q.lot not in state.lots:
             issues.append(Issue(pe.label, f"{where}.epcClass", f"lot {q.lot} is unknown",
                                 "capture the lot's receipt or production first",
                                 code="lot.unknown"))
-            continue
-        if step in _REMOVAL_STEPS and pe.action in ("OBSERVE", "DELETE"):
+        elif step in _REMOVAL_STEPS and pe.action in ("OBSERVE", "DELETE"):
             _take_out(state, pe, seq, q, where, step, issues)
-
-
-def apply_other_event(state: State, pe: ParsedEvent, seq: int, issues: list[Issue]) -> None:
-    """Aggregation, association and transaction events: their lots must exist."""
-    for j, q in enumerate([*pe.quantities]):
-        if q.lot not in state.lots:
-            issues.append(Issue(pe.label, f"quantity[{j}].epcClass", f"lot {q.lot} is unknown",
-                                "capture the lot first", code="lot.unknown"))
 
 
 def _move_in(state: State, pe: ParsedEvent, seq: int, q: QtyRef, where: str,
@@ -73,6 +68,11 @@ def _move_in(state: State, pe: ParsedEvent, seq: int, q: QtyRef, where: str,
                             code="lot.exists"))
         return
     if site is None:
+        if pe.location is None:  # an unknown site is reported by site_of
+            issues.append(Issue(pe.label, "bizLocation", f"bizLocation is missing: lot {q.lot} "
+                                "is held by the ledger and a receiving event moves it to a "
+                                "site", "give the site it arrives at, e.g. "
+                                "{\"id\": \"urn:oreline:site:kmp\"}", code="location.missing"))
         return
     src = holders[0]
     if state.on_hand(q.lot, src) + _EPS < q.kg:
@@ -88,11 +88,12 @@ def _receive(state: State, pe: ParsedEvent, seq: int, q: QtyRef, site: SiteInfo 
              issues: list[Issue]) -> None:
     """A new lot received at ``site``, with its master data and mass-balance credit."""
     master = pe.masters.get(q.lot)
-    if master is None:
-        issues.append(Issue(pe.label, "ilmd.oreline:lotMaster",
-                            f"new lot {q.lot} has no master data",
-                            "add ilmd.oreline:lotMaster[lot] with material, form, "
-                            "assay and origin", code="lot.no_master"))
+    if master is None:  # valid EPCIS (a partner's commissioning): kept, not held as a lot
+        add_finding(state, pe, seq, Issue(
+            pe.label, "ilmd.oreline:lotMaster", f"new lot {q.lot} has no master data: "
+            "kept, not held as a lot (no stock, origin or mass balance)",
+            "add ilmd.oreline:lotMaster[lot] with material, form, assay and origin to "
+            "include it", code="finding.no_master"))
         return
     if site is None:
         return

@@ -3,6 +3,10 @@
 The declared event's stock movements are reversed, and its mass-balance rows and
 campaign lines too (unless it was replayed under the rules before revision 0004), as
 long as nothing made from it has been consumed or shipped since.
+
+A declaration for an event the ledger does not hold yet is kept (its entry is chained
+like any other) and applied when the event arrives: the event is captured, then
+reversed at once (:meth:`oreline.ledger.capture.transaction._Capture.apply`).
 """
 
 from __future__ import annotations
@@ -23,10 +27,8 @@ def apply_error_declaration(state: State, pe: ParsedEvent, seq: int,
                             issues: list[Issue]) -> None:
     """Retract the event ``pe`` declares in error, or say why it cannot be."""
     target = pe.event_id
-    if target not in state.events:
-        issues.append(Issue(pe.label, "eventID", f"error declaration names event {target}, "
-                            "which the ledger does not hold",
-                            "give the eventID of the erroneous event", code="retract.unknown"))
+    if target not in state.events:  # held until the event arrives (see .idempotence)
+        state.pending[target] = dict(pe.error_declaration or {})
         return
     if target in state.retracted:
         issues.append(Issue(pe.label, "eventID", f"event {target} is already declared in error",

@@ -1,9 +1,10 @@
 """The ledger state a capture works on, and the rows it adds.
 
-:func:`load_state` reads what a document's events need (their lots, stock, sites, event
-IDs, retractions, campaigns) with a few indexed lookups; the ``add_*`` helpers record a
-new lot, a stock movement or a receipt's mass-balance credit in the state and in the rows
-the capture will insert. :mod:`oreline.ledger.capture.transaction` checks the events against it.
+:func:`load_state` reads what a document's events need (their lots, stock, sites and
+campaigns; :mod:`oreline.ledger.capture.idempotence` reads the events held) with a few
+indexed lookups; the ``add_*`` helpers record a new lot, a stock movement or a receipt's
+mass-balance credit in the state and in the rows the capture will insert.
+:mod:`oreline.ledger.capture.transaction` checks the events against it.
 """
 
 from __future__ import annotations
@@ -80,7 +81,13 @@ class State:
     lots: dict[str, LotInfo] = field(default_factory=dict)
     stock: dict[tuple[str, str], float] = field(default_factory=dict)
     sites: dict[str, SiteInfo] = field(default_factory=dict)
+    #: eventIDs of the events held (not of error declarations)
     events: set[str] = field(default_factory=set)
+    #: the hash ID of each held event by eventID, and held hash IDs (see ``idempotence``)
+    held: dict[str, str] = field(default_factory=dict)
+    held_hashes: set[str] = field(default_factory=set)
+    #: error declarations held before their event: the errorDeclaration by eventID
+    pending: dict[str, dict[str, Any]] = field(default_factory=dict)
     retracted: set[str] = field(default_factory=set)
     credit: dict[tuple[str, str, str], float] = field(default_factory=dict)
     #: each account's credit before this capture, as :meth:`available_credit` read it
@@ -138,6 +145,7 @@ def load_state(state: State, events: list[ParsedEvent]) -> None:
         sorted({pe.event_id for pe in events if pe.error_declaration is not None}))
     lot_ids = sorted({q.lot for pe in events for q in (*pe.quantities, *pe.inputs,
                                                        *pe.outputs)}
+                     | {count[1] for pe in events for count in pe.counts}
                      | {lot for c in state.campaigns.values() for lot in (*c.inputs,
                                                                           *c.outputs)})
     for lot_id, material, form, custody_model, assay, origin, claim, event_id in select_in(
@@ -153,11 +161,6 @@ def load_state(state: State, events: list[ParsedEvent]) -> None:
     for row in conn.execute(select(sites)):
         state.sites[row.site_id] = SiteInfo(row.site_id, row.name, row.country, row.stage,
                                             row.policy)
-    ids = sorted({pe.event_id for pe in events})
-    state.events |= {r[0] for r in select_in(
-        conn, "SELECT event_id FROM entries WHERE event_id IN ({marks})", ids)}
-    state.retracted |= {r[0] for r in select_in(
-        conn, "SELECT event_id FROM retractions WHERE event_id IN ({marks})", ids)}
 
 
 def period_of(pe: ParsedEvent) -> str:

@@ -4,12 +4,14 @@
 phases: register the document's sites, apply each event (each event type has its
 handler in :data:`HANDLERS`: :mod:`.objects`, :mod:`.transform`, :mod:`.retract`), chain
 its entry (:class:`EntryChain`), then either return every row to insert or raise
-:class:`~oreline.errors.CaptureError` listing every problem.
+:class:`~oreline.errors.CaptureError` listing every problem. Events the ledger holds
+already are dropped first (:mod:`.idempotence`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,7 +19,14 @@ from sqlalchemy import Connection
 
 from oreline.countries import is_country, suggest_country
 from oreline.errors import CaptureError, Issue
-from oreline.ledger.capture.objects import apply_object_event, apply_other_event
+from oreline.ledger.capture.idempotence import load_held, new_events
+from oreline.ledger.capture.objects import apply_object_event
+from oreline.ledger.capture.outside import (
+    apply_items_transformation,
+    apply_outside_event,
+    record_findings,
+    resolve_counts,
+)
 from oreline.ledger.capture.retract import apply_error_declaration
 from oreline.ledger.capture.state import LotInfo, SiteInfo, State, dumps_sorted, load_state
 from oreline.ledger.capture.transform import apply_transformation
@@ -42,13 +51,15 @@ def site_rows_from_master_data(master: Mapping[str, Any]) -> tuple[list[SiteInfo
     """
     found: list[SiteInfo] = []
     issues: list[Issue] = []
-    for vocab in master.get("vocabularyList", []) or []:
+    for i, vocab in enumerate(master.get("vocabularyList", []) or []):
         if "BusinessLocation" not in str(vocab.get("type", "")):
             continue
         for j, el in enumerate(vocab.get("vocabularyElementList", []) or []):
             attrs = {str(a.get("id")).removeprefix("oreline:"): a.get("attribute")
                      for a in el.get("attributes", []) or []}
-            where = f"epcisMasterData BusinessLocation[{j}] ({el.get('id')})"
+            # the element's JSON path, and the site it declares
+            where = (f"epcisHeader.epcisMasterData.vocabularyList[{i}].vocabularyElementList"
+                     f"[{j}]" + (f" ({el['id']})" if el.get("id") else ""))
             country = attrs.get("country")
             if not isinstance(country, str) or not is_country(country):
                 issues.append(Issue(where, "oreline:country", f"country is {country!r}, not "
@@ -76,7 +87,7 @@ class _Capture:
         self.sizes: dict[str, int] = {}
         for pe in events:
             if (pe.type == "TransformationEvent" and pe.transformation_id
-                    and pe.error_declaration is None):
+                    and pe.error_declaration is None and not pe.items_transformation):
                 key = str(pe.transformation_id)
                 self.sizes[key] = self.sizes.get(key, 0) + 1
         self.pending: dict[str, list[tuple[ParsedEvent, int]]] = {}
@@ -99,20 +110,38 @@ class _Capture:
                                     "policy": site.policy})
 
     def apply(self, pe: ParsedEvent, seq: int) -> None:
-        """Check ``pe`` and apply it to the state (its problems go to :attr:`issues`)."""
+        """Check ``pe`` and apply it to the state (its problems go to :attr:`issues`).
+
+        An event whose error declaration the ledger holds already is applied, then
+        declared in error at once.
+        """
         state = self.state
         if pe.error_declaration is not None:
             apply_error_declaration(state, pe, seq, self.issues)
-        elif pe.event_id in state.events:
-            self.issues.append(Issue(pe.label, "eventID", "an event with this eventID is "
-                                     "already in the ledger", "do not capture it twice; use "
-                                     "errorDeclaration to correct it", code="event.captured"))
-        else:
-            HANDLERS.get(pe.type, _other)(self, pe, seq)
+            return
+        if pe.event_id in state.events:
+            self.issues.append(Issue(pe.label, "eventID", "an event with this eventID but "
+                                     f"other content (hash ID {state.held.get(pe.event_id)}) "
+                                     "is already in the ledger", "give the new event its own "
+                                     "eventID, or use errorDeclaration to correct the held "
+                                     "one", code="event.captured"))
+            return
+        resolve_counts(state, pe)
+        HANDLERS.get(pe.type, _other)(self, pe, seq)
+        record_findings(state, pe, seq)
         state.events.add(pe.event_id)
+        state.held[pe.event_id] = pe.hash_id
+        state.held_hashes.add(pe.hash_id)
+        declared = state.pending.pop(pe.event_id, None)
+        if declared is not None:
+            apply_error_declaration(state, replace(pe, error_declaration=declared), seq,
+                                    self.issues)
 
     def transformation(self, pe: ParsedEvent, seq: int) -> None:
         """Apply a transformation, or hold a campaign's event until its last one."""
+        if pe.items_transformation:
+            apply_items_transformation(self.state, pe, seq, self.issues)
+            return
         key = str(pe.transformation_id or "")
         group = self.pending.setdefault(key, []) if key else []
         group.append((pe, seq))
@@ -121,7 +150,7 @@ class _Capture:
 
 
 def _other(capture: _Capture, pe: ParsedEvent, seq: int) -> None:
-    apply_other_event(capture.state, pe, seq, capture.issues)
+    apply_outside_event(capture.state, pe, seq, capture.issues)
 
 
 HANDLERS: dict[str, Handler] = {
@@ -193,7 +222,9 @@ def build_rows(
     """Check events against the ledger and build the rows of one capture.
 
     ``legacy`` holds the seqs of events a replay captured under the rules before
-    revision 0004 (see :class:`State`).
+    revision 0004 (see :class:`State`). Events the ledger already holds are left out
+    (:func:`~oreline.ledger.capture.idempotence.new_events`): the rows hold an entry for
+    each new event only.
 
     Raises
     ------
@@ -203,6 +234,8 @@ def build_rows(
     """
     state = State(conn, legacy=legacy)
     load_state(state, events)
+    load_held(state, events)
+    events = new_events(state, events)
     capture = _Capture(state, events)
     capture.register_sites(new_sites)
     chain = EntryChain(last, actor, doc_id)

@@ -53,6 +53,8 @@ _STANDARD_FIELDS = frozenset(
         "disposition", "persistentDisposition", "readPoint", "bizLocation",
         "bizTransactionList", "sourceList", "destinationList", "sensorElementList", "ilmd",
         "@context",
+        # annotations for people, left out by both reference generators
+        "comment", "rdfs:comment",
     }
 )
 _EPC_LISTS = ("epcList", "parentID", "inputEPCList", "childEPCs")
@@ -83,11 +85,9 @@ def _typed_list(
 ) -> str:
     kind = "bizTransactionType" if item == "bizTransaction" else "sdt"
     parts = []
-    for entry in entries:
-        text = f"{item}={uri(entry[item], prefixes)}"
-        if "type" in entry:
-            text += "type=" + vocab(str(entry["type"]), kind, prefixes)
-        parts.append(text)
+    for entry in entries:  # CBV 2.0: the type, then the ID, before the entries are sorted
+        text = "type=" + vocab(str(entry["type"]), kind, prefixes) if "type" in entry else ""
+        parts.append(f"{text}{item}={uri(entry[item], prefixes)}")
     return name + "".join(sorted(parts))
 
 
@@ -113,6 +113,8 @@ def _sensor_element(el: Mapping[str, Any], prefixes: Mapping[str, str]) -> str:
                     val = val if ":" in val else GS1_VOC + str(val)
                 elif field == "time":
                     val = normalise_timestamp(str(val))
+                elif field == "component":
+                    val = vocab(str(val), "component", prefixes)
                 elif isinstance(val, int | float):
                     val = format_number(val)
                 else:
@@ -152,7 +154,8 @@ def _prefixes_in_force(prefixes: Mapping[str, str] | None,
 
 
 def prehash_string(event: Mapping[str, Any], prefixes: Mapping[str, str] | None = None, *,
-                   frozen: Mapping[int, Any] | None = None) -> str:
+                   frozen: Mapping[int, Any] | None = None,
+                   ignore: frozenset[str] = frozenset()) -> str:
     """The CBV 2.0 pre-hash string of one EPCIS event given as a JSON-LD mapping.
 
     Parameters
@@ -165,6 +168,10 @@ def prehash_string(event: Mapping[str, Any], prefixes: Mapping[str, str] | None 
         :func:`~oreline.ledger.epcis.canonical.freeze` keys already computed for maps
         inside ``event``, by ``id`` of the map (valid during this call only: the maps
         must not change meanwhile).
+    ignore
+        Top-level fields of the event left out, as written in the event (such as
+        ``"ex:captureID"``): a repository's own additions that partners agree to leave
+        out, as the reference generator's ``ignoreFields`` does.
 
     """
     px, px_key = _prefixes_in_force(prefixes, event.get("@context"))
@@ -173,13 +180,8 @@ def prehash_string(event: Mapping[str, Any], prefixes: Mapping[str, str] | None 
     _how_and_where(event, px, out)
     if event.get("ilmd"):
         out.append("ilmd" + extensions(event["ilmd"], frozenset(), px, px_key, frozen))
-    ext: list[str] = []
-    for name in ("readPoint", "bizLocation"):
-        loc = event.get(name)
-        if isinstance(loc, Mapping) and any(k != "id" for k in loc):
-            ext.append(name + extensions(loc, frozenset({"id"}), px))
-    ext.append(extensions(event, _STANDARD_FIELDS, px, px_key))
-    out.append("".join(ext))
+    skip = _STANDARD_FIELDS | ignore if ignore else _STANDARD_FIELDS
+    out.append(extensions(event, skip, px, px_key))
     return "".join(out)
 
 
@@ -230,11 +232,14 @@ def _how_and_where(event: Mapping[str, Any], px: Mapping[str, str], out: list[st
             for val in sorted(vocab(str(v), "disposition", px) for v in pd.get(key, [])):
                 text += f"{key}={val}"
         out.append(text)
-    for name in ("readPoint", "bizLocation"):
+    for name in ("readPoint", "bizLocation"):  # extensions follow the ID (CBV 2.0)
         if name in event:
             loc = event[name]
             loc_id = loc["id"] if isinstance(loc, Mapping) else loc
-            out.append(f"{name}id=" + uri(loc_id, px))
+            text = f"{name}id=" + uri(loc_id, px)
+            if isinstance(loc, Mapping) and any(k != "id" for k in loc):
+                text += extensions(loc, frozenset({"id"}), px)
+            out.append(text)
     if event.get("bizTransactionList"):
         out.append(_typed_list("bizTransactionList", "bizTransaction",
                                event["bizTransactionList"], px))
@@ -248,10 +253,11 @@ def _how_and_where(event: Mapping[str, Any], px: Mapping[str, str], out: list[st
 
 
 def event_hash_id(event: Mapping[str, Any], prefixes: Mapping[str, str] | None = None, *,
-                  frozen: Mapping[int, Any] | None = None) -> str:
+                  frozen: Mapping[int, Any] | None = None,
+                  ignore: frozenset[str] = frozenset()) -> str:
     """The CBV 2.0 EPCIS Event Hash ID (``ni:///sha-256;...?ver=CBV2.0``) of an event.
 
-    ``frozen`` is passed to :func:`prehash_string`.
+    ``frozen`` and ``ignore`` are passed to :func:`prehash_string`.
     """
-    digest = sha256_hex(prehash_string(event, prefixes, frozen=frozen))
+    digest = sha256_hex(prehash_string(event, prefixes, frozen=frozen, ignore=ignore))
     return f"ni:///sha-256;{digest}?ver={CBV_VERSION}"

@@ -15,7 +15,7 @@ and capture stays fast:
   transaction lists at least one ``bizTransaction``; a transformation has inputs and
   outputs, or a ``transformationID`` and either;
 * lists are lists: EPC lists of URIs, quantity elements with ``epcClass`` (and a numeric
-  ``quantity``; the unit is left to our profile, which allows KGM and TNE), business
+  ``quantity``; the unit is left to our profile, which reads UN/ECE Rec 20 codes), business
   transactions with
   ``bizTransaction``, sources and destinations with ``type`` and the party or location,
   sensor elements with a ``sensorReport`` list; ``readPoint`` and ``bizLocation`` are
@@ -140,7 +140,7 @@ class _Checker:
                 self.add(f"{where}.quantity", f"quantity {qty!r} is not a number",
                          "write the quantity as a JSON number, e.g. 1200.5",
                          code="quantity.not_number")
-            # uom: our profile allows only KGM and TNE, and says so (one message per field)
+            # uom: our profile reads Rec 20 codes, and says so (one message per field)
 
     def location(self, name: str) -> None:
         value = self.ev[name]
@@ -189,8 +189,9 @@ class _Checker:
                      "write {\"declarationTime\": ..., \"reason\": \"incorrect_data\"}")
             return
         if not _is_time(decl.get("declarationTime")):
-            self.add("errorDeclaration.declarationTime",
-                     f"declarationTime is {decl.get('declarationTime')!r}",
+            given = decl.get("declarationTime")
+            self.add("errorDeclaration.declarationTime", "declarationTime is missing"
+                     if given is None else f"declarationTime is {given!r}",
                      "give when the error was declared, with an offset, e.g. "
                      "2026-03-02T08:00:00+09:00")
         if "reason" in decl and not _is_term(decl["reason"]):

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from oreline.ledger.epcis.digitallink import canonical_link
 from oreline.ledger.epcis.memo import Memo
 
 __all__ = [
@@ -57,6 +58,7 @@ _VOCAB_PREFIX = {
     "bizTransactionType": "BTT-",
     "sdt": "SDT-",
     "exception": "",
+    "component": "Comp-",
 }
 _URN_VOCAB = {
     "urn:epcglobal:cbv:bizstep:": "BizStep-",
@@ -79,10 +81,11 @@ _TERMS: Memo[tuple[str, str], str] = Memo(_CACHE_SIZE)
 
 
 def normalise_timestamp(value: str) -> str:
-    """An ISO 8601 timestamp in UTC with ``Z`` and at least millisecond precision.
+    """An ISO 8601 timestamp in UTC with ``Z`` and exactly millisecond precision.
 
-    Fractional digits beyond milliseconds are kept (CBV 2.0 does not round) except
-    trailing zeros.
+    More than three fractional digits are rounded to milliseconds: the third decimal
+    is rounded up when the fourth is 5 to 9 (the hash ID rule of CBV 2.0 as the
+    reference generator publishes it; see docs/trace.md, "Event hash IDs").
 
     Examples
     --------
@@ -90,6 +93,10 @@ def normalise_timestamp(value: str) -> str:
     '2005-04-04T02:33:31.116Z'
     >>> normalise_timestamp("2023-02-02T11:04:03+01:00")
     '2023-02-02T10:04:03.000Z'
+    >>> normalise_timestamp("2023-01-18T11:04:03.1415Z")
+    '2023-01-18T11:04:03.142Z'
+    >>> normalise_timestamp("2023-12-31T23:59:59.9996Z")
+    '2024-01-01T00:00:00.000Z'
 
     """
     if type(value) is not str:
@@ -104,14 +111,13 @@ def _normalise_timestamp(value: str) -> str:
     if match is None:
         raise ValueError(f"timestamp {value!r} is not ISO 8601 with a time zone offset")
     base, frac, zone = match.group(1), match.group(2) or "", match.group(3)
+    millis = int((frac + "000")[:3]) + (1 if frac[3:4] >= "5" else 0)
     try:
         moment = datetime.fromisoformat(base + ("+00:00" if zone == "Z" else zone))
-        utc = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        moment = moment.astimezone(UTC) + timedelta(milliseconds=millis)
     except OverflowError as exc:  # e.g. 0001-01-01T00:00:00+01:00 is before year 1 in UTC
         raise ValueError(f"timestamp {value!r} is out of range in UTC") from exc
-    frac = frac.rstrip("0")
-    frac = frac + "0" * max(0, 3 - len(frac))
-    return f"{utc}.{frac}Z"
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def format_number(value: Any) -> str:
@@ -141,17 +147,12 @@ def _format_number(value: Any) -> str:
     return format(dec.normalize(), "f")
 
 
-def _gs1_check_digit(digits: str) -> str:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        total += int(ch) * (3 if i % 2 == 0 else 1)
-    return str((10 - total % 10) % 10)
-
-
 def epc_to_digital_link(uri: str) -> str:
     """Canonical (constrained) GS1 Digital Link URI for an EPC URN or Digital Link.
 
-    Other URIs are returned unchanged.
+    Every EPC scheme and GS1 key is translated
+    (:func:`~oreline.ledger.epcis.digitallink.canonical_link`); other URIs are returned
+    unchanged.
 
     Examples
     --------
@@ -171,35 +172,7 @@ def epc_to_digital_link(uri: str) -> str:
 
 def _epc_to_digital_link(uri: str) -> str:
     value = uri.strip()
-    if value.startswith("urn:epc:id:sgtin:") or value.startswith("urn:epc:class:lgtin:"):
-        body = value.split(":", 4)[4]
-        prefix, item, serial = body.split(".", 2)
-        gtin13 = item[0] + prefix + item[1:]
-        key = "21" if value.startswith("urn:epc:id:sgtin:") else "10"
-        return f"{_DL}/01/{gtin13}{_gs1_check_digit(gtin13)}/{key}/{serial}"
-    if value.startswith("urn:epc:idpat:sgtin:"):
-        prefix, item, _ = value.split(":", 4)[4].split(".", 2)
-        gtin13 = item[0] + prefix + item[1:]
-        return f"{_DL}/01/{gtin13}{_gs1_check_digit(gtin13)}"
-    if value.startswith("urn:epc:id:sscc:"):
-        prefix, serial = value.split(":", 4)[4].split(".", 1)
-        sscc17 = serial[0] + prefix + serial[1:]
-        return f"{_DL}/00/{sscc17}{_gs1_check_digit(sscc17)}"
-    if value.startswith("urn:epc:id:sgln:"):
-        prefix, loc, ext = value.split(":", 4)[4].split(".", 2)
-        gln12 = prefix + loc
-        out = f"{_DL}/414/{gln12}{_gs1_check_digit(gln12)}"
-        return out if ext in ("", "0") else f"{out}/254/{ext}"
-    if value.startswith("urn:epc:id:pgln:"):
-        prefix, party = value.split(":", 4)[4].split(".", 1)
-        gln12 = prefix + party
-        return f"{_DL}/417/{gln12}{_gs1_check_digit(gln12)}"
-    match = re.match(r"^https?://[^/]+((?:/\d{2,4}/[^/?#]+)+)(?:[?#].*)?$", value)
-    if match and not value.startswith("https://ref.gs1.org"):
-        path = match.group(1)
-        if re.match(r"^/(00|01|253|255|401|402|414|417|8003|8004|8006|8010|8017|8018)/", path):
-            return _DL + path
-    return value
+    return canonical_link(value) or value
 
 
 def vocab(value: str, kind: str, prefixes: Mapping[str, str]) -> str:

@@ -40,6 +40,7 @@ from oreline.errors import ChainError, ConfigError
 from oreline.ledger.epcis.canonical import loads_json, sha256_hex
 from oreline.ledger.epcis.document import make_document
 from oreline.ledger.epcis.hashid import event_hash_id
+from oreline.ledger.epcis.hashid_legacy import legacy_event_hash_id
 from oreline.ledger.profile.model import OUR_PREFIXES
 from oreline.ledger.records import Checkpoint, PackReport, PackVerification, VerifyReport
 from oreline.ledger.store.entryhash import GENESIS_HASH, content_hash, entry_hash
@@ -180,7 +181,7 @@ def _verify_chain(rows: Iterable[Mapping[str, Any]],
                                  f"({getattr(exc, 'msg', exc)})") from exc
             if content_hash(event) != row["content_hash"]:
                 raise ChainError(f"{name}: stored event content changed (content hash differs)")
-            if event_hash_id(event) != row["hash_id"]:
+            if event_hash_id(event) != row["hash_id"] != legacy_event_hash_id(event):
                 raise ChainError(f"{name}: event hash ID differs from the recomputed CBV 2.0 "
                                  "hash ID")
             if str(event.get("eventID") or row["hash_id"]) != row["event_id"]:
@@ -289,7 +290,7 @@ def verify_pack(path: str | Path, trusted_key: str | None = None) -> PackVerific
         if content_hash(ev) != m["content_hash"]:
             raise ChainError(f"{name}: event in the pack differs from the ledger entry "
                              "(content hash)")
-        if event_hash_id(ev) != m["hash_id"]:
+        if event_hash_id(ev) != m["hash_id"] != legacy_event_hash_id(ev):
             raise ChainError(f"{name}: event hash ID differs from the recomputed one")
     if int(sig["upto_seq"]) != count or merkle_root(hashes) != sig["root"]:
         raise ChainError("pack signature covers a different set of entries (Merkle root or "

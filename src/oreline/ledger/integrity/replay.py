@@ -1,7 +1,7 @@
 """Deep verification: re-derive every derived table from the chained events.
 
-Lots, origins, genealogy edges, stock movements, retractions, flags, mass-balance
-entries and campaign lines are projections of the events. :func:`replay_check` captures
+Lots, origins, genealogy edges, stock movements, retractions, flags, findings, items,
+mass-balance entries and campaign lines are projections of the events. :func:`replay_check` captures
 the stored events again, document by document, into an in-memory ledger with the same
 sites, and compares each projection row by row, so an edited origin or stock row is
 found even though it is not itself in the hash chain.
@@ -27,7 +27,9 @@ from oreline.ledger.store.schema import (
     campaign_lines,
     edges,
     entries,
+    findings,
     flags,
+    items,
     lots,
     mb_entries,
     movements,
@@ -44,6 +46,8 @@ _COMPARED = {
     "movements": (movements, ("seq", "lot_id", "site", "kind"), ("delta_kg", "event_id")),
     "retractions": (retractions, ("event_id",), ("seq", "reason")),
     "flags": (flags, ("seq", "event_id", "message"), ()),
+    "findings": (findings, ("seq", "event_id", "code", "field"), ("message", "fix")),
+    "items": (items, ("seq", "event_id", "item", "relation", "other"), ()),
     "mb_entries": (mb_entries, ("seq", "site", "element", "characteristic", "event_id"),
                    ("period", "input_kg", "credit_kg", "debit_kg", "kind")),
     "campaign_lines": (campaign_lines, ("seq", "campaign", "event_id", "role", "lot_id"),

@@ -3,7 +3,9 @@
 Reading and writing documents is the standard's part
 (:mod:`oreline.ledger.epcis.document`). Our profile adds, on top of the standard:
 
-* every quantity element of a lot needs ``quantity`` and ``uom`` (``KGM`` or ``TNE``);
+* stock and mass balance are in kilograms: quantities in any UN/ECE Rec 20 unit of mass,
+  or counted in pieces with a ``massPerPiece`` (:mod:`oreline.ledger.profile.quantities`);
+  other quantities are kept as findings, not refused;
 * ``eventTime`` must carry a zone offset and ``eventTimeZoneOffset`` is required;
 * a new lot (``ObjectEvent`` ``ADD`` or a transformation output) needs master data in
   ``ilmd["oreline:lotMaster"]``: material, form, assay by element, custody model and,
@@ -25,6 +27,7 @@ Examples
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
@@ -32,6 +35,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from oreline.countries import is_country, suggest_country
+from oreline.errors import Issue
+from oreline.ledger.profile.quantities import mass_kg
 from oreline.origin import STAGES
 
 __all__ = [
@@ -45,6 +50,7 @@ __all__ = [
     "ParsedEvent",
     "QtyRef",
     "StageOrigin",
+    "is_items_transformation",
     "step_name",
     "step_uri",
     "to_kg",
@@ -67,8 +73,6 @@ OUR_STEPS: dict[str, str | None] = {
 }
 FORMS = ("ore", "concentrate", "carbonate", "oxide", "fluoride", "metal", "alloy", "magnet",
          "swarf", "scrap", "reagent")
-#: Units of mass our profile accepts (UN/ECE Rec 20 codes), in kilograms.
-UOM_TO_KG = {"KGM": 1.0, "TNE": 1000.0}
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -89,8 +93,8 @@ def step_name(uri: str) -> str:
 
 
 def to_kg(quantity: float, uom: str) -> float:
-    """Convert a quantity in ``KGM`` or ``TNE`` to kilograms."""
-    return float(quantity) * UOM_TO_KG[uom]
+    """Convert a quantity in a UN/ECE Rec 20 unit of mass (``KGM``, ``TNE``...) to kg."""
+    return mass_kg(quantity, uom)
 
 
 class Evidence(BaseModel):
@@ -164,6 +168,8 @@ class LotMaster(BaseModel):
     custody: Literal["identity_preserved", "segregated", "mass_balance"] = "segregated"
     origin: dict[str, StageOrigin] = Field(default_factory=dict)
     claim: Claim | None = None
+    #: kilograms per piece, for quantities counted in pieces (H87, EA, C62 or no uom)
+    mass_per_piece: float | None = Field(default=None, alias="massPerPiece", gt=0)
 
     @field_validator("assay")
     @classmethod
@@ -223,8 +229,45 @@ class ParsedEvent:
     #: RFC 8785 text of the event as captured (what the ledger stores and hashes)
     content: bytes = b""
     claim: dict[str, Any] | None = None
+    #: what keeps (parts of) the event outside the profile: kept, reported, not refused
+    findings: list[Issue] = field(default_factory=list)
+    #: the EPC lists given (``epcList``, ``childEPCs``, ``inputEPCList``...), by field
+    epcs: dict[str, list[str]] = field(default_factory=dict)
+    #: classes of the quantity elements without kilograms (see :attr:`findings`), by list
+    uncounted: dict[str, list[str]] = field(default_factory=dict)
+    parent: str | None = None
+    #: quantity elements counted in pieces without a mass per piece in this event, as
+    #: (list, lot, pieces, their finding): capture converts those of a lot the ledger
+    #: holds by the mass per piece its creating event gave
+    counts: list[tuple[str, str, float, Issue]] = field(default_factory=list)
+
+    @property
+    def items_transformation(self) -> bool:
+        """A transformation with serialised or uncounted inputs or outputs.
+
+        Its inputs are consumed and its outputs traced to them as items
+        (:mod:`oreline.ledger.capture.outside`), outside the mass balance.
+        """
+        return is_items_transformation(self.type, self.epcs, self.uncounted)
 
     @property
     def label(self) -> str:
         """How messages name this event: index and eventID."""
         return f"event[{self.index}] ({self.event_id})"
+
+
+def is_items_transformation(kind: Any, epcs: Mapping[str, Any],
+                            uncounted: Mapping[str, Any]) -> bool:
+    """Whether a transformation lists serialised EPCs or quantities without kilograms.
+
+    Examples
+    --------
+    >>> is_items_transformation("TransformationEvent", {"outputEPCList": ["urn:x"]}, {})
+    True
+    >>> is_items_transformation("TransformationEvent", {}, {"quantityList": ["urn:c"]})
+    False
+
+    """
+    return kind == "TransformationEvent" and any(
+        epcs.get(n) or uncounted.get(n.replace("EPC", "Quantity"))
+        for n in ("inputEPCList", "outputEPCList"))

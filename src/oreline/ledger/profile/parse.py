@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,22 +23,25 @@ from oreline.errors import CaptureError, Issue
 from oreline.ledger.epcis.canonical import NotPlainError, canonical_json, freeze
 from oreline.ledger.epcis.document import EVENT_TYPES, read_document
 from oreline.ledger.epcis.hashid import event_hash_id
+from oreline.ledger.epcis.identity import canonical_key
 from oreline.ledger.epcis.memo import Memo
 from oreline.ledger.epcis.standard import check_event
 from oreline.ledger.epcis.values import DEFAULT_PREFIXES, normalise_timestamp
 from oreline.ledger.profile.model import (
     OUR_STEPS,
     OURS,
-    UOM_TO_KG,
     LotMaster,
     ParsedEvent,
     QtyRef,
+    is_items_transformation,
     step_name,
     step_uri,
-    to_kg,
 )
+from oreline.ledger.profile.quantities import read_quantity
 
 __all__ = ["parse_document"]
+
+_EPC_LISTS = ("epcList", "childEPCs", "inputEPCList", "outputEPCList")
 
 
 def _prefixes(doc: Mapping[str, Any]) -> dict[str, str]:
@@ -50,35 +54,73 @@ def _prefixes(doc: Mapping[str, Any]) -> dict[str, str]:
     return px
 
 
+def _query_body(doc: Mapping[str, Any]) -> Any:
+    """The ``resultsBody`` of an ``EPCISQueryDocument`` (where its eventList is)."""
+    body = doc.get("epcisBody")
+    results = body.get("queryResults") if isinstance(body, Mapping) else None
+    return results.get("resultsBody") if isinstance(results, Mapping) else None
+
+
 def _event_list(doc: Mapping[str, Any], issues: list[Issue]) -> list[Any]:
     kind = doc.get("type", doc.get("isA"))
     if kind in EVENT_TYPES:
         return [doc]
-    if kind != "EPCISDocument":
+    if kind not in ("EPCISDocument", "EPCISQueryDocument"):
         issues.append(Issue("document", "type", f"type is {kind!r}",
-                            "use 'EPCISDocument' or one of " + ", ".join(EVENT_TYPES),
-                            code="document.type"))
+                            "use 'EPCISDocument', 'EPCISQueryDocument' or one of "
+                            + ", ".join(EVENT_TYPES), code="document.type"))
         return []
-    body = doc.get("epcisBody")
+    # a query document (a partner's query results) holds its events one level deeper
+    body = doc.get("epcisBody") if kind == "EPCISDocument" else _query_body(doc)
+    path = ("epcisBody" if kind == "EPCISDocument"
+            else "epcisBody.queryResults.resultsBody") + ".eventList"
     events = body.get("eventList", body.get("event")) if isinstance(body, Mapping) else None
     if isinstance(events, Mapping):
         events = [events]
     if events is not None and not isinstance(events, list):
-        issues.append(Issue("document", "epcisBody.eventList",
+        issues.append(Issue("document", path,
                             f"eventList is a {type(events).__name__}, not a list",
                             "put the events in a JSON array: \"eventList\": [{...}, ...]",
                             code="document.events"))
         return []
     if not isinstance(events, list) or not events:
-        issues.append(Issue("document", "epcisBody.eventList", "no events found",
-                            "put the events in epcisBody.eventList", code="document.events"))
+        issues.append(Issue("document", path, "no events found",
+                            f"put the events in {path}", code="document.events"))
         return []
     return events
 
 
-def _quantities(
-    ev: Mapping[str, Any], name: str, label: str, issues: list[Issue]
-) -> list[QtyRef]:
+@dataclass
+class _Lists:
+    """An event's quantity lists read: kilograms, and what is kept outside the profile.
+
+    ``findings``, ``uncounted`` and ``counts`` are as in
+    :class:`~oreline.ledger.profile.model.ParsedEvent` (valid EPCIS outside our profile:
+    a count without a mass per piece, a unit that is no mass, no quantity).
+    """
+
+    quantities: list[QtyRef] = field(default_factory=list)
+    inputs: list[QtyRef] = field(default_factory=list)
+    outputs: list[QtyRef] = field(default_factory=list)
+    findings: list[Issue] = field(default_factory=list)
+    uncounted: dict[str, list[str]] = field(default_factory=dict)
+    counts: list[tuple[str, str, float, Issue]] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, ev: Mapping[str, Any], label: str, masters: Mapping[str, LotMaster],
+             issues: list[Issue]) -> _Lists:
+        """The four quantity lists of ``ev`` (``massPerPiece`` of ``masters`` converts counts)."""
+        lists = cls()
+        for name in ("quantityList", "childQuantityList"):
+            lists.quantities += _quantities(ev, name, label, issues, masters, lists)
+        lists.inputs = _quantities(ev, "inputQuantityList", label, issues, masters, lists)
+        lists.outputs = _quantities(ev, "outputQuantityList", label, issues, masters, lists)
+        return lists
+
+
+def _quantities(ev: Mapping[str, Any], name: str, label: str, issues: list[Issue],
+                masters: Mapping[str, LotMaster], lists: _Lists) -> list[QtyRef]:
+    """The quantity elements of list ``name`` in kilograms (the rest go to ``lists``)."""
     out: list[QtyRef] = []
     items = ev.get(name) or []
     if not isinstance(items, list):  # reported by the standard's checks
@@ -90,28 +132,27 @@ def _quantities(
                                 "give the lot's URI in epcClass", code="quantity.no_class"))
             continue
         lot = str(q["epcClass"])
-        if "quantity" not in q:
-            issues.append(Issue(label, f"{where}.quantity",
-                                f"lot {lot} has no quantity (our profile requires it)",
-                                "add the net mass, e.g. \"quantity\": 1200, \"uom\": \"KGM\"",
-                                code="quantity.missing"))
-            continue
-        if "uom" not in q:
-            issues.append(Issue(label, f"{where}.uom", f"lot {lot} has no uom",
-                                "add \"uom\": \"KGM\" (kilograms) or \"TNE\" (tonnes)",
-                                code="uom.missing"))
-            continue
-        if type(q["uom"]) is not str or q["uom"] not in UOM_TO_KG:
-            issues.append(Issue(label, f"{where}.uom", f"uom {q['uom']!r} is not allowed",
-                                "use KGM or TNE (UN/ECE Rec 20)", code="uom.invalid"))
-            continue
-        qty = q["quantity"]
-        if isinstance(qty, bool) or not isinstance(qty, int | float) or not (
-                0 < qty < math.inf):  # NaN fails both comparisons
+        qty = q.get("quantity")
+        if "quantity" in q and (isinstance(qty, bool) or not isinstance(qty, int | float) or
+                                not (0 < qty < math.inf)):  # NaN fails both comparisons
             issues.append(Issue(label, f"{where}.quantity", f"quantity {qty!r} is not positive",
                                 "give a positive, finite number", code="quantity.not_positive"))
             continue
-        out.append(QtyRef(lot, to_kg(qty, str(q["uom"]))))
+        master = masters.get(lot)
+        read = read_quantity(q, master.mass_per_piece if master else None, where)
+        if read.kg is not None:
+            out.append(QtyRef(canonical_key(lot), read.kg))
+        elif read.finding is not None:
+            finding = replace(read.finding, where=label)
+            lists.findings.append(finding)
+            lists.uncounted.setdefault(name, []).append(lot)
+            if finding.code == "finding.pieces":
+                lists.counts.append((name, lot, float(q["quantity"]), finding))
+        else:
+            issues.append(Issue(label, f"{where}.uom", f"uom {q.get('uom')!r} is not a "
+                                "UN/ECE Rec 20 code", "write a code such as KGM (kilograms), "
+                                "TNE (tonnes), LBR (pounds) or H87 (pieces)",
+                                code="uom.invalid"))
     return out
 
 
@@ -136,7 +177,7 @@ def _masters(ev: Mapping[str, Any], label: str, issues: list[Issue],
         if key is not None and frozen is not None:
             frozen[id(data)] = key
         if isinstance(result, LotMaster):
-            out[lot] = result
+            out[canonical_key(str(lot))] = result
             continue
         for loc, msg in result:
             issues.append(Issue(label, f"ilmd.oreline:lotMaster[{lot}].{loc}", msg,
@@ -175,13 +216,19 @@ def _validate_master(data: Any) -> tuple[LotMaster | list[tuple[str, str]], Any]
     return result, key
 
 
-def _custom_context(doc: Mapping[str, Any]) -> dict[str, str]:
+def _custom_context(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The document's own ``@context`` terms: prefixes and typed term definitions.
+
+    A typed definition (``{"ex:weight": {"@id": ..., "@type": "xsd:decimal"}}``) is kept
+    as given: each event carries it, and export writes it back.
+    """
     ctx = doc.get("@context")
-    out: dict[str, str] = {}
+    out: dict[str, Any] = {}
     for item in ctx if isinstance(ctx, list) else [ctx]:
         if isinstance(item, Mapping):
-            out.update({k: str(v) for k, v in item.items() if isinstance(v, str) and
-                        DEFAULT_PREFIXES.get(k) != v})
+            out.update({k: str(v) if isinstance(v, str) else dict(v)
+                        for k, v in item.items() if (isinstance(v, str) and
+                        DEFAULT_PREFIXES.get(k) != v) or isinstance(v, Mapping)})
     return out
 
 
@@ -209,15 +256,18 @@ def _parse_event(
     loc = ev.get("bizLocation")
     location = loc.get("id") if isinstance(loc, Mapping) else (loc if isinstance(loc, str)
                                                                else None)
-    quantities = _quantities(ev, "quantityList", label, issues)
-    quantities += _quantities(ev, "childQuantityList", label, issues)
-    inputs = _quantities(ev, "inputQuantityList", label, issues)
-    outputs = _quantities(ev, "outputQuantityList", label, issues)
     frozen: dict[int, Any] = {}
     masters = _masters(ev, label, issues, frozen)
-    if kind == "TransformationEvent":  # the one type our profile constrains further
+    lists = _Lists.read(ev, label, masters, issues)
+    quantities, inputs, outputs = lists.quantities, lists.inputs, lists.outputs
+    epcs = {n: [str(e) for e in ev[n]] for n in _EPC_LISTS
+            if isinstance(ev.get(n), list) and ev[n]}
+    items = is_items_transformation(kind, epcs, lists.uncounted)
+    if kind == "TransformationEvent" and not items:  # the one type our profile constrains
         _transformation_profile(ev, label, step, bool(inputs), bool(outputs), issues)
-    if location is None and (kind == "TransformationEvent" or quantities):
+    if location is None and ((kind == "TransformationEvent" and not items) or (
+            kind == "ObjectEvent" and action == "ADD"
+            and any(q.lot in masters for q in quantities))):  # a receipt of our profile
         issues.append(Issue(label, "bizLocation", "bizLocation is missing",
                             "give the site where the material is, e.g. "
                             "{\"id\": \"urn:oreline:site:kmp\"}", code="location.missing"))
@@ -229,6 +279,7 @@ def _parse_event(
     if hashed is None:
         return None
     content, hash_id = hashed
+    parent = ev.get("parentID")
     return ParsedEvent(
         index=i, raw=dict(ev), event_id=str(given) if given else hash_id, hash_id=hash_id,
         type=str(kind), time=moment, action=action if isinstance(action, str) else None,
@@ -236,6 +287,8 @@ def _parse_event(
         masters=masters, error_declaration=dict(errdecl) if isinstance(errdecl, Mapping)
         else None, transformation_id=ev.get("transformationID"),
         claim=dict(claim) if isinstance(claim, Mapping) else None, content=content,
+        findings=lists.findings, epcs=epcs, uncounted=lists.uncounted, counts=lists.counts,
+        parent=str(parent) if parent is not None else None,
     )
 
 
@@ -261,18 +314,27 @@ def _transformation_profile(ev: Mapping[str, Any], label: str, step: str, has_in
                             has_outputs: bool, issues: list[Issue]) -> None:
     """Our profile's transformations: one of our steps; inputs and outputs (or a campaign)."""
     if step_name(step) not in OUR_STEPS or not step.startswith(OURS):
-        issues.append(Issue(label, "bizStep", f"bizStep {ev.get('bizStep')!r} is not a "
-                            "transformation step of our profile",
-                            "use one of " + ", ".join(f"oreline:BizStep-{s}"
-                                                      for s in OUR_STEPS), code="step.unknown"))
-    if not has_inputs and not ev.get("transformationID"):
-        issues.append(Issue(label, "inputQuantityList", "transformation has no inputs",
-                            "list the consumed lots with quantity and uom",
-                            code="transformation.no_inputs"))
-    if not has_outputs and not ev.get("transformationID"):
-        issues.append(Issue(label, "outputQuantityList", "transformation has no outputs",
-                            "list the produced lots with quantity and uom",
-                            code="transformation.no_outputs"))
+        given = ev.get("bizStep")
+        issues.append(Issue(label, "bizStep", "a transformation has no bizStep" if given is None
+                            else f"bizStep {given!r} is not a transformation step of our "
+                            "profile", "use one of " + ", ".join(f"oreline:BizStep-{s}"
+                                                                 for s in OUR_STEPS),
+                            code="step.unknown"))
+    for side, has, verb in (("input", has_inputs, "consumed"),
+                            ("output", has_outputs, "produced")):
+        if has or ev.get("transformationID"):
+            continue
+        epcs = ev.get(f"{side}EPCList")
+        if isinstance(epcs, list) and epcs:  # named as such: not "has no outputs"
+            issues.append(Issue(label, f"{side}EPCList", f"the {side}s are listed as "
+                                f"{len(epcs)} EPC(s) (instance level), with no lot quantities",
+                                f"our profile balances lots by mass: list the {verb} lots in "
+                                f"{side}QuantityList with quantity and uom",
+                                code=f"transformation.no_{side}s"))
+        else:
+            issues.append(Issue(label, f"{side}QuantityList", f"transformation has no {side}s",
+                                f"list the {verb} lots with quantity and uom",
+                                code=f"transformation.no_{side}s"))
 
 
 def _claim(ev: Mapping[str, Any], label: str, issues: list[Issue]) -> Any:
@@ -317,7 +379,7 @@ def parse_document(source: str | Path | Mapping[str, Any]) -> tuple[list[ParsedE
     raw_events = _event_list(doc, issues)
     prefixes = _prefixes(doc)
     custom = _custom_context(doc)
-    if custom and doc.get("type", doc.get("isA")) == "EPCISDocument":
+    if custom and doc.get("type", doc.get("isA")) in ("EPCISDocument", "EPCISQueryDocument"):
         # the event keeps the document's own prefixes so it can be re-hashed on its own
         raw_events = [dict(ev, **{"@context": [custom]}) if isinstance(ev, Mapping) and
                       "@context" not in ev else ev for ev in raw_events]

@@ -180,7 +180,8 @@ class Store:
         style = conn.dialect.paramstyle
         copy_conn = _psycopg_connection(conn)
         for name in ("entries", "sites", "lots", "edges", "movements", "retractions", "flags",
-                     "mb_entries", "mb_balances", "campaign_lines", "checkpoints"):
+                     "mb_entries", "mb_balances", "campaign_lines", "findings", "items",
+                     "checkpoints"):
             data = rows.get(name)
             if not data:
                 continue

@@ -1,6 +1,8 @@
 """Read-side queries: lots, trace back (genealogy), trace forward (recall), stock by origin.
 
-Every function takes an open SQLAlchemy connection and never writes.
+Every function takes an open SQLAlchemy connection and never writes. A lot may be
+named in any of its spellings (an EPC class URN or a GS1 Digital Link URI): lots are
+stored and found under :func:`~oreline.ledger.epcis.identity.canonical_key`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, func, literal, select
 
 from oreline.errors import LotNotFoundError
+from oreline.ledger.epcis.identity import canonical_key
 from oreline.ledger.records import (
     LotRecord,
     LotRow,
@@ -88,6 +91,7 @@ def lot_info(conn: Connection, lot: str) -> LotRecord:
         When the ledger holds no such lot.
 
     """
+    lot = canonical_key(lot)
     found = _lots(conn, [lot]).get(lot)
     if found is None:
         hint = conn.execute(select(lots.c.lot_id).where(lots.c.lot_id.like(
@@ -104,6 +108,7 @@ def trace_back(conn: Connection, lot: str, max_depth: int = 50) -> TraceTree:
     Each node lists its ``inputs``: the kilograms of each parent consumed for it and the
     parent's share of the node's inputs.
     """
+    lot = canonical_key(lot)
     start = select(edges.c.child, edges.c.parent, edges.c.kg,
                    literal(1).label("depth")).where(edges.c.child == lot)
     anc = start.cte("anc", recursive=True)
@@ -143,6 +148,7 @@ def leaves(tree: TraceNode) -> list[TraceNode]:
 
 def trace_forward(conn: Connection, lot: str, max_depth: int = 50) -> TraceForward:
     """Every lot made from ``lot`` and the shipments of those lots (the recall question)."""
+    lot = canonical_key(lot)
     lot_info(conn, lot)
     seen = {lot}
     frontier = [lot]

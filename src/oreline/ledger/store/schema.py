@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Float, Index, Integer, MetaData, String, Table, Text
 
-__all__ = ["campaign_lines", "checkpoints", "edges", "entries", "flags", "lots",
-           "mb_balances", "mb_entries", "metadata", "movements", "retractions", "sites"]
+__all__ = ["campaign_lines", "checkpoints", "edges", "entries", "findings", "flags", "items",
+           "lots", "mb_balances", "mb_entries", "metadata", "movements", "retractions",
+           "sites"]
 
 metadata = MetaData()
 
@@ -33,6 +34,7 @@ entries = Table(
     Column("entry_hash", String(64), nullable=False),
     Column("context", Text, nullable=False, server_default="{}"),
     Index("ix_entries_event_id", "event_id"),
+    Index("ix_entries_hash_id", "hash_id"),
 )
 sites = Table(
     "sites", metadata,
@@ -140,6 +142,33 @@ campaign_lines = Table(
     Column("event_id", String(300), nullable=False),
     Index("ix_campaign_lines_campaign", "campaign"),
     Index("ix_campaign_lines_event", "event_id"),
+)
+#: What keeps a captured event (or part of it) outside the Oreline profile: one row per
+#: finding, with its code (``finding.pieces``, ``outside.aggregation``...), field and fix.
+findings = Table(
+    "findings", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("seq", Integer, nullable=False),
+    Column("event_id", String(300), nullable=False),
+    Column("code", String(40), nullable=False),
+    Column("field", String(300), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("fix", Text, nullable=False),
+    Index("ix_findings_seq", "seq"),
+)
+#: Serialised items (EPCs) and uncounted classes and what they relate to: ``made_from``
+#: an input of a transformation, ``contained_in`` / ``removed_from`` an aggregation's
+#: parent, ``associated_with`` / ``dissociated_from`` an association's parent.
+items = Table(
+    "items", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("seq", Integer, nullable=False),
+    Column("event_id", String(300), nullable=False),
+    Column("item", String(300), nullable=False),
+    Column("relation", String(20), nullable=False),
+    Column("other", String(300), nullable=False),
+    Index("ix_items_item", "item"),
+    Index("ix_items_other", "other"),
 )
 checkpoints = Table(
     "checkpoints", metadata,
