@@ -34,6 +34,7 @@ __all__ = [
     "lot_info",
     "lots_on_hand",
     "origin_label",
+    "shipments_of",
     "shipped_from_origin",
     "stock_by_origin",
     "trace_back",
@@ -165,6 +166,28 @@ def trace_forward(conn: Connection, lot: str, max_depth: int = 50) -> TraceForwa
             "shipments": _shipments(conn, sorted(seen))}
 
 
+def _cbv_word(value: str) -> str:
+    """The word of a CBV term in any of its forms, other values as they are.
+
+    Examples
+    --------
+    >>> [_cbv_word(v) for v in ("https://ref.gs1.org/cbv/BTT-po",
+    ...                         "urn:epcglobal:cbv:btt:po", "po", "urn:x:my-po")]
+    ['po', 'po', 'po', 'urn:x:my-po']
+
+    """
+    if value.startswith("https://ref.gs1.org/cbv/"):
+        return value.rsplit("/", 1)[-1].split("-", 1)[-1]
+    if value.startswith("urn:epcglobal:cbv:"):
+        return value.rsplit(":", 1)[-1]
+    return value
+
+
+def shipments_of(conn: Connection, ids: list[str]) -> list[Shipment]:
+    """The shipments of lots ``ids`` (declared-in-error ones left out), oldest first."""
+    return _shipments(conn, ids)
+
+
 def _shipments(conn: Connection, ids: list[str]) -> list[Shipment]:
     m = movements.c
     retracted = select(retractions.c.event_id)
@@ -177,9 +200,13 @@ def _shipments(conn: Connection, ids: list[str]) -> list[Shipment]:
     for r in rows:
         body = json.loads(r.body)
         dest = [d.get("destination") for d in body.get("destinationList", []) or []]
+        biz = [{"type": _cbv_word(str(b.get("type", ""))), "id": str(b["bizTransaction"])}
+               for b in body.get("bizTransactionList", []) or []
+               if isinstance(b, dict) and "bizTransaction" in b]
         out.append({"lot": r.lot_id, "kg": -float(r.delta_kg), "from_site": r.site,
                     "event_id": r.event_id, "time": r.event_time, "destination": dest,
-                    "local_time": str(body.get("eventTime") or r.event_time)})
+                    "local_time": str(body.get("eventTime") or r.event_time),
+                    "business_transactions": biz})
     return out
 
 
