@@ -138,28 +138,31 @@ def build(info: LotRecord, sources: Sequence[LotRecord], chain: list[EntryRef],
     }
 
 
-def _parties(cert: Certificate) -> str:
-    """Issuer, customer and the shipments covered, as the page's opening block."""
+def _issuer(cert: Certificate) -> str:
+    """Who issues it, when and to whom."""
     e = html.escape
     iss = cert["issuer"]
     where = f", {e(iss['country'])}" if iss["country"] else ""
-    out = [f"<p>Issued by <b>{e(iss['name'])}</b> ({e(iss['id'])}{where}) on "
-           f"{e(cert['issued_at'][:10])}"
-           + (f" to <b>{e(cert['customer'])}</b>" if cert["customer"] else "") + ".</p>"]
+    return (f"<p>Issued by <b>{e(iss['name'])}</b> ({e(iss['id'])}{where}) on "
+            f"{e(cert['issued_at'][:10])}"
+            + (f" to <b>{e(cert['customer'])}</b>" if cert["customer"] else "") + ".</p>")
+
+
+def _shipments(cert: Certificate) -> str:
+    """The shipments the certificate covers, or a sentence saying there are none."""
+    e = html.escape
     if not cert["shipments"]:
-        out.append("<p>Shipment: none recorded for this lot in the ledger (the "
-                   "certificate covers the lot as held).</p>")
-        return "".join(out)
+        return ("<p>Shipment: none recorded for this lot in the ledger (the certificate "
+                "covers the lot as held).</p>")
     rows = "".join(
         f"<tr><td>{e(s['local_time'][:16].replace('T', ' '))}</td>"
         f"<td class=num>{s['kg']:,.1f}</td><td>{e(s['from_site'])}</td>"
         f"<td>{e(', '.join(str(d) for d in s['destination']) or '-')}</td>"
         f"<td>{e(', '.join(b['type'] + ' ' + b['id'] for b in s['business_transactions']) or '-')}"
         f"</td><td><code>{e(s['event_id'])}</code></td></tr>" for s in cert["shipments"])
-    out.append("<h2>Shipments covered</h2><table><tr><th>shipped</th><th>kg</th>"
-               "<th>from</th><th>to</th><th>business transactions</th><th>event</th></tr>"
-               f"{rows}</table>")
-    return "".join(out)
+    return ("<h2>Shipments covered</h2><table><tr><th>shipped</th><th>kg</th>"
+            "<th>from</th><th>to</th><th>business transactions</th><th>event</th></tr>"
+            f"{rows}</table>")
 
 
 def _stage_cell(country: str | None) -> str:
@@ -242,13 +245,17 @@ def certificate_html(cert: Certificate) -> str:
 </title><style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}
 table{{border-collapse:collapse}}td,th{{border:1px solid #999;padding:.2em .5em}}
 td.unknown{{color:#a40}}td.not-reached{{color:#999;text-align:center}}
-td.num{{text-align:right}}.note{{font-weight:bold}}</style>
+td.num{{text-align:right}}.note{{font-weight:bold}}
+table{{max-width:100%}}code{{word-break:break-all}}
+@media print{{body{{margin:0;max-width:none}}h2{{break-after:avoid}}tr{{break-inside:avoid}}}}
+</style>
 </head><body>
 <h1>{e(title)}</h1>
-{_parties(cert)}
+{_issuer(cert)}
 <p>Lot <b>{e(cert['lot'])}</b>: {e(cert['material'])} ({e(cert['form'])}),
 {cert['net_kg']:,.1f} kg at {e(cert['site'])}, custody {e(cert['custody'])}.</p>
 <p>Assay: {assay}</p>
+{_shipments(cert)}
 <h2>DFARS 252.225-7052 (2027 rule): {e(cert['dfars_2027']['status'].upper())}</h2>
 <p class="note">{e(cert['verdict_note'])}</p>
 {findings}
