@@ -222,6 +222,25 @@ class Ledger:
         with self.store.read() as conn:
             return queries.all_lots(conn, form, site)
 
+    def find_lots(self, text: str = "", limit: int = 100) -> tuple[int, list[LotRow]]:
+        """Lots whose id, material, form or site contains ``text``, newest first.
+
+        Returns how many match and the first ``limit`` (rows as :meth:`lots` gives them);
+        the search runs in the database, so it stays quick on large ledgers.
+        """
+        with self.store.read() as conn:
+            return queries.find_lots(conn, text, limit)
+
+    def head(self) -> tuple[int, str]:
+        """The number of entries and the newest entry's hash (cheap: one indexed row).
+
+        A verify result stays valid while the head does not move.
+        """
+        with self.store.read() as conn:
+            row = conn.execute(select(entries.c.seq, entries.c.entry_hash)
+                               .order_by(entries.c.seq.desc()).limit(1)).first()
+        return (0, "") if row is None else (int(row.seq), str(row.entry_hash))
+
     def lots_on_hand(self, site: str | None = None) -> list[OnHandRow]:
         """Lots with stock on hand, by site (lot, site, material, form, kg)."""
         with self.store.read() as conn:
