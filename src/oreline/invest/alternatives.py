@@ -134,7 +134,7 @@ def alternatives(problem: InvestProblem, y_rp: np.ndarray, best: np.ndarray,
                            distribution(v, p, alpha), _within(problem, y))
 
     say("alternatives: the recommended decision and doing nothing")
-    out = [make("recommended", "recommended decision", y_rp), make("nothing", "do nothing",
+    out = [make("recommended", "recommended", y_rp), make("nothing", "do nothing",
                                                                   np.zeros(f.n))]
     for oi, o in enumerate(problem.scenario.options):
         say(f"alternatives: {o.id} alone")
@@ -149,9 +149,9 @@ def alternatives(problem: InvestProblem, y_rp: np.ndarray, best: np.ndarray,
     say("alternatives: commit everything now")
     now = resolve(bounded(problem, upper=np.where(later, 0.0, np.inf)), method, risk_weight,
                   alpha)
-    out.append(make("now", "commit now (first decision month only)", now.y, now.npv))
+    out.append(make("now", "commit now", now.y, now.npv))
     say("alternatives: wait for the later decision month(s)")
     wait = resolve(bounded(problem, upper=np.where(root, 0.0, np.inf)), method, risk_weight,
                    alpha)
-    out.append(make("wait", "wait (nothing at the first decision month)", wait.y, wait.npv))
+    out.append(make("wait", "wait", wait.y, wait.npv))
     return out, Flexibility(rp, now.objective)

@@ -151,14 +151,19 @@ def analyse(run: InvestRun, scenario: Scenario, stress: StressFile | None = None
 
 
 def analysis_tables(a: Analysis) -> dict[str, pd.DataFrame]:
-    """``decisions``, ``npv``, ``options`` and ``values``, as ``--out`` writes them."""
+    """``decisions``, ``npv``, ``options`` and ``values``, as ``--out`` writes them.
+
+    ``npv`` has one row per scenario: the recommended decision's ``npv`` and ``regret``,
+    then ``npv:<alternative>`` and ``regret:<alternative>`` for each fixed alternative.
+    """
     run = a.run
     p = run.problem
-    npv = pd.DataFrame({"scenario": p.names, "alternative": "recommended", "npv": run.npv})
-    if a.alternatives:
-        npv = pd.concat([pd.DataFrame({"scenario": p.names, "alternative": alt.key,
-                                       "npv": alt.npv, "regret": alt.regret})
-                         for alt in a.alternatives], ignore_index=True)
+    npv = pd.DataFrame({"scenario": p.names, "npv": run.npv})
+    for alt in a.alternatives:
+        if alt.key == "recommended":
+            npv["regret"] = alt.regret
+        else:
+            npv[f"npv:{alt.key}"], npv[f"regret:{alt.key}"] = alt.npv, alt.regret
     return {"decisions": run.decisions, "npv": npv, "options": _options_table(a),
             "values": _values_table(a)}
 
