@@ -66,7 +66,9 @@ def test_money_and_flags_for_people() -> None:
     flags = flagged_numbers(load_scenario("kmp"))
     assert {"phase3", "us_plant", "dubbo", "dy_buffer"} <= set(flags["option"])
     assert flags.loc[(flags["option"] == "us_plant") & (flags["field"] == "capex"),
-                     "value"].tolist() == ["80000000 USD"]
+                     "value"].tolist() == ["80.00 M USD"]
+    assert "strip_casting 1000 t/year alloy; electrolysis 300 t/year metal" in \
+        flags.loc[flags["option"] == "phase3", "value"].tolist()
 
 
 @pytest.mark.browser

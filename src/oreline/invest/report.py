@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
+from pydantic import BaseModel
 
 from oreline.errors import ConfigError
 from oreline.invest.analysis import Analysis, analysis_tables
@@ -22,6 +23,7 @@ from oreline.invest.evaluate import distribution
 from oreline.report.export import write_folder, write_tables
 from oreline.report.html import _CSS
 from oreline.scenario import Scenario
+from oreline.scenario.investment import Money
 
 __all__ = [
     "FORMATS",
@@ -33,6 +35,9 @@ __all__ = [
     "timeline_figure",
     "write_invest_outputs",
 ]
+
+_EXTRA_CSS = """table.flags{font-size:.8rem}table.flags td{text-align:left;vertical-align:top}
+table.flags td:nth-child(4){max-width:640px}@media print{section{break-inside:avoid}}"""
 
 #: Table formats ``--format`` accepts (CSV is always written).
 FORMATS = ("csv", "parquet", "xlsx")
@@ -120,18 +125,30 @@ def flagged_numbers(sc: Scenario) -> pd.DataFrame:
 
 
 def _value(option: object, fld: str) -> str:
+    """An option's field as a person reads it (``24.00 M AUD``, ``12``)."""
     v = getattr(option, fld, None)
     if v is None:
         return ""
+    if isinstance(v, Money):
+        per = f"/{v.per}" if v.per else ""
+        return money(v.amount, v.currency) + per
     if isinstance(v, list):
-        return ", ".join(str(x) for x in v)
+        return "; ".join(_value_item(x) for x in v)
     return str(v)
 
 
-def _html_table(df: pd.DataFrame) -> str:
+def _value_item(x: object) -> str:
+    if isinstance(x, BaseModel):
+        d = x.model_dump(mode="json", exclude_defaults=True)
+        return " ".join(str(val) if not isinstance(val, dict) else
+                        ", ".join(f"{k} {w}" for k, w in val.items()) for val in d.values())
+    return str(x)
+
+
+def _html_table(df: pd.DataFrame, classes: str = "data") -> str:
     if df.empty:
         return "<p><i>none</i></p>"
-    return str(df.to_html(index=False, border=0, escape=True, na_rep="-"))
+    return str(df.to_html(index=False, border=0, escape=True, na_rep="-", classes=classes))
 
 
 def _options_view(a: Analysis) -> pd.DataFrame:
@@ -200,7 +217,7 @@ def render_invest_report(a: Analysis) -> str:
                     for k, v in _cards(a))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Oreline invest: {html.escape(sc.name)}</title>
-<style>{_CSS}@media print{{section{{break-inside:avoid}}}}</style>
+<style>{_CSS}{_EXTRA_CSS}</style>
 <script>{get_plotlyjs()}</script></head><body>
 <h1>Invest: {html.escape(sc.name)}</h1>
 <p class="sub">{html.escape(sc.description)}<br>{run.problem.n_scenarios} scenario(s),
@@ -219,7 +236,7 @@ gap.</p>{_html_table(_breakeven_view(a))}</section>
 <section id="budget"><h2>Budget shadow values</h2>{_html_table(budgets)}</section>
 <section id="flags"><h2>The ⚑ numbers the answer depends on</h2><p>Option figures the
 sources flag as assumptions or computations; read them with the break-even capex
-above.</p>{_html_table(flagged_numbers(sc))}</section>
+above.</p>{_html_table(flagged_numbers(sc), "flags")}</section>
 </body></html>"""
 
 
