@@ -82,4 +82,6 @@ def test_a_budget_ends_the_search() -> None:
     q = build_problem(sc, samples=p.samples)
     sol = solve_extensive(q)
     b = break_even(q, 0, sol.y, sol.npv, sol.objective)
-    assert b.break_even == pytest.approx(180_000.0, rel=1e-9)
+    assert b.break_even == pytest.approx(180_000.0, rel=1e-9) and b.by_budget
+    assert b.describe() == ("stops being chosen above 0.18 M USD (where it stops fitting the "
+                            "budget)")

@@ -49,6 +49,7 @@ class BreakEven:
     currency: str
     scale: float | None
     solves: int
+    by_budget: bool = False  # the crossing is where the decision stops fitting a budget
 
     @property
     def break_even(self) -> float | None:
@@ -61,8 +62,9 @@ class BreakEven:
             return (f"chosen at any capex up to {MAX_SCALE:,.0f}x" if self.chosen
                     else "not chosen at any capex >= 0")
         amount = _money(self.scale * self.capex, self.currency)
-        return (f"stops being chosen above {amount}" if self.chosen
-                else f"starts being chosen below {amount}")
+        why = " (where it stops fitting the budget)" if self.by_budget else ""
+        return (f"stops being chosen above {amount}{why}" if self.chosen
+                else f"starts being chosen below {amount}{why}")
 
 
 def _money(x: float, cur: str) -> str:
@@ -173,7 +175,8 @@ def break_even(problem: InvestProblem, oi: int, y: np.ndarray, npv: np.ndarray,
         trial = with_option(nxt)
         solves += 1
         if trial is None or trial.objective <= v_out + _tol(v_out):
-            return replace(out, scale=fits if by_budget else nxt, solves=solves)
+            return replace(out, scale=fits if by_budget else nxt, solves=solves,
+                           by_budget=by_budget)
         lam, cur = nxt, trial
     return replace(out, scale=lam, solves=solves)
 

@@ -36,7 +36,8 @@ __all__ = [
     "write_invest_outputs",
 ]
 
-_EXTRA_CSS = """table.flags{font-size:.8rem}table.flags td{text-align:left;vertical-align:top}
+_EXTRA_CSS = """table.flags{font-size:.8rem}
+table.flags td,table.flags th{text-align:left;vertical-align:top}
 table.flags td:nth-child(4){max-width:640px}@media print{section{break-inside:avoid}}"""
 
 #: Table formats ``--format`` accepts (CSV is always written).
