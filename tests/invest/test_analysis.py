@@ -42,6 +42,8 @@ def test_tables_hold_every_figure() -> None:
     assert a.gap is not None and len(a.gap.gaps) == 2 and a.gap.seeds == [2_005, 2_006]
     assert figures["optimality gap estimate"] >= 0
     assert a.risk is None and "risk premium" not in figures
+    assert list(a.timings) == ["alternatives", "break-even", "budget", "out of sample",
+                               "optimality gap"]
 
 
 def test_risk_figures_compare_with_the_risk_neutral_decision() -> None:

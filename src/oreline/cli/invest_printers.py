@@ -73,6 +73,10 @@ def _checks(a: Analysis, cur: str) -> None:
         console.print(f"Optimality gap of the first-month decision (MRP, {len(g.gaps)} x "
                       f"{g.samples} scenarios): estimate {fmt(g.mean, cur)}, 95 % upper "
                       f"bound {fmt(g.upper, cur)}")
+    if a.timings:
+        console.print("Analyses took " + ", ".join(f"{k} {v:,.0f} s"
+                                                   for k, v in a.timings.items())
+                      + " (skip any with the flags in `oreline invest --help`)")
     if r is not None:
         hedge = ("-" if r.cost_of_hedging is None
                  else f"{r.cost_of_hedging:,.2f} per unit of CVaR")

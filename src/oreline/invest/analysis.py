@@ -95,6 +95,7 @@ class Analysis:
     gap: GapEstimate | None = None
     risk: RiskFigures | None = None
     seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per analysis
 
 
 def analyse(run: InvestRun, scenario: Scenario, stress: StressFile | None = None,
@@ -115,17 +116,27 @@ def analyse(run: InvestRun, scenario: Scenario, stress: StressFile | None = None
     say = progress or (lambda _: None)
     p, method = run.problem, run.method
     out = Analysis(run, risk_weight, alpha)
+    clock = [time.perf_counter()]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        out.timings[name] = now - clock[0]
+        clock[0] = now
+
     if cfg.alternatives:
         best = (scenario_best(p) if p.n_scenarios <= cfg.regret_limit
                 else np.full(p.n_scenarios, np.nan))
         out.alternatives, out.flexibility = alternatives(p, run.y, best, method, risk_weight,
                                                          alpha, say)
+        lap("alternatives")
     if cfg.breakeven:
         out.break_evens = break_evens(p, run.y, run.npv, run.objective, method, risk_weight,
                                       alpha, say)
+        lap("break-even")
     if cfg.budget:
         out.budgets = budget_values(p, run.objective, method, risk_weight, alpha,
                                     cfg.budget_step, say)
+        lap("budget")
     if stress is not None and (cfg.oos or cfg.mrp):
         base = stress.seed if seed is None else seed
         root = root_decision(p, run.y)
@@ -137,15 +148,18 @@ def analyse(run: InvestRun, scenario: Scenario, stress: StressFile | None = None
             say(f"out of sample: {cfg.oos} fresh scenarios")
             out.oos = out_of_sample(sampler, root, cfg.oos, base + OOS_SEED_OFFSET,
                                     method)
+            lap("out of sample")
         if cfg.mrp:
             out.gap = gap_estimate(sampler, root, cfg.mrp, cfg.mrp_samples,
                                    base + MRP_SEED_OFFSET, method, risk_weight, alpha, say)
+            lap("optimality gap")
     if risk_weight > 0:
         say("risk figures: the risk-neutral decision")
         neutral = resolve(p, method, 0.0, alpha)
         a, b = distribution(neutral.npv, p.probability, alpha), distribution(
             run.npv, p.probability, alpha)
         out.risk = RiskFigures(risk_weight, alpha, a.mean, b.mean, a.cvar, b.cvar)
+        lap("risk")
     out.seconds = time.perf_counter() - t0
     return out
 
