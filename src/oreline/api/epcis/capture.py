@@ -30,10 +30,11 @@ from oreline.api.epcis.problems import EpcisProblem, issue_problems
 from oreline.api.routing import JSONResponse
 from oreline.api.security import require
 from oreline.errors import CaptureError, OrelineError
-from oreline.ledger.epcis.query import EVENT_TYPES
 from oreline.ledger.ledger import CaptureResult, Ledger
+from oreline.ledger.profile.query import EVENT_TYPES
 
-__all__ = ["CaptureJobs", "limit_headers", "router"]
+__all__ = ["CaptureJobs", "capture", "capture_event", "capture_job", "capture_jobs",
+           "limit_headers", "outcome", "router"]
 
 router = APIRouter()
 _JSON_TYPES = ("application/json", "application/ld+json")

@@ -24,7 +24,7 @@ from oreline.api.epcis.problems import (
 )
 from oreline.api.security import require
 
-__all__ = ["allowed", "router", "version_headers"]
+__all__ = ["allowed", "options_resource", "options_root", "router", "version_headers"]
 
 router = APIRouter(dependencies=[Depends(require("read"))])
 

@@ -24,10 +24,12 @@ from oreline.api.routing import JSONResponse
 from oreline.api.security import require
 from oreline.errors import QueryError
 from oreline.ledger.epcis.document import EPCIS_CONTEXT
-from oreline.ledger.epcis.query import EVENT_TYPES, EventQuery, parse_query
+from oreline.ledger.profile.query import EVENT_TYPES, EventQuery, parse_query
 from oreline.ledger.store.eventquery import distinct_values, event_by_id, find_events
 
-__all__ = ["MAX_PER_PAGE", "answer_query", "query_document", "router"]
+__all__ = ["MAX_PER_PAGE", "answer_query", "biz_steps", "event_location", "event_types",
+           "events", "one_event", "parse_params", "query_document", "request_params", "router",
+           "top_level"]
 
 MAX_PER_PAGE = 1000
 _PAGING = ("perPage", "nextPageToken")

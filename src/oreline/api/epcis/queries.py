@@ -31,9 +31,10 @@ from oreline.api.epcis.problems import EpcisProblem
 from oreline.api.routing import JSONResponse
 from oreline.api.security import require, token_of
 from oreline.api.tokens import ScopeError, TokenError, check_token
-from oreline.ledger.epcis.query import split_values
+from oreline.ledger.profile.query import split_values
 
-__all__ = ["router"]
+__all__ = ["create_query", "delete_query", "get_query", "list_queries", "query_events", "router",
+           "subscribe", "subscription", "subscriptions", "unsubscribe"]
 
 router = APIRouter()
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,199}$")

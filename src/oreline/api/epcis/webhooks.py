@@ -35,8 +35,8 @@ from sqlalchemy import Engine, select, update
 from oreline.api.appdb import epcis_queries, epcis_subscriptions
 from oreline.api.epcis.events import query_document
 from oreline.errors import QueryError
-from oreline.ledger.epcis.query import parse_query
 from oreline.ledger.ledger import Ledger
+from oreline.ledger.profile.query import parse_query
 from oreline.ledger.store.eventquery import find_events
 
 __all__ = ["ATTEMPTS", "BATCH", "Notifier", "signature"]

@@ -2,9 +2,11 @@
 
 The indexed columns of ``entries`` (event type, business step, eventID, record time,
 sequence) are filtered in SQL with bound parameters; the rest of the query
-(:meth:`~oreline.ledger.epcis.query.EventQuery.matches`) is tested on each event's
-stored body, a chunk of rows at a time, until a page is full. Error declarations are
-entries of their own and are not returned as events.
+(:meth:`~oreline.ledger.profile.query.EventQuery.matches`) is tested on each event's
+stored body, a chunk of rows at a time, until a page is full. An error declaration is
+an entry of its own (the event re-sent with ``errorDeclaration``): an event is returned
+with the ``errorDeclaration`` of its declaration, as the standard's queries return it,
+and an event captured without an eventID with the one the ledger gave it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, select
 
 from oreline.ledger.epcis.canonical import loads_json
-from oreline.ledger.epcis.query import EventQuery, utc_text
+from oreline.ledger.profile.query import EventQuery, utc_text
 from oreline.ledger.store.schema import entries
 
 __all__ = ["FoundEvent", "distinct_values", "event_by_id", "find_events"]
@@ -34,7 +36,7 @@ class FoundEvent:
 
 def _statement(query: EventQuery, after: int, upto: int | None) -> Select[Any]:
     e = entries.c
-    stmt = select(e.seq, e.body).where(e.kind == "event", e.seq > after)
+    stmt = select(e.seq, e.body, e.event_id).where(e.kind == "event", e.seq > after)
     if upto is not None:
         stmt = stmt.where(e.seq <= upto)
     if query.event_types:
@@ -54,10 +56,10 @@ def _scan(conn: Connection, query: EventQuery, after: int,
           upto: int | None) -> Iterator[FoundEvent]:
     while True:
         rows = conn.execute(_statement(query, after, upto).limit(_CHUNK)).all()
-        for seq, body in rows:
+        for seq, body, event_id in rows:
             event = loads_json(body)
             if query.matches(event):
-                yield FoundEvent(seq, event)
+                yield FoundEvent(seq, _with_id(event, event_id))
         if len(rows) < _CHUNK:
             return
         after = rows[-1][0]
@@ -72,22 +74,58 @@ def find_events(conn: Connection, query: EventQuery, *, after: int = 0, limit: i
     """
     if not query.needs_body:
         rows = conn.execute(_statement(query, after, upto).limit(limit + 1)).all()
-        found = [FoundEvent(seq, loads_json(body)) for seq, body in rows]
+        found = [FoundEvent(seq, _with_id(loads_json(body), event_id))
+                 for seq, body, event_id in rows]
     else:
         found = []
         for ev in _scan(conn, query, after, upto):
             found.append(ev)
             if len(found) > limit:
                 break
-    return found[:limit], len(found) > limit
+    page = found[:limit]
+    _declare(conn, [f.body for f in page])
+    return page, len(found) > limit
+
+
+def _with_id(event: dict[str, Any], event_id: str) -> dict[str, Any]:
+    """The event with the eventID the ledger gave it when it came without one."""
+    if "eventID" not in event:
+        event["eventID"] = event_id
+    return event
+
+
+def _declare(conn: Connection, events: list[dict[str, Any]]) -> None:
+    """Add the ``errorDeclaration`` of each event declared in error (in place)."""
+    ids = sorted({str(ev.get("eventID")) for ev in events if ev.get("eventID")})
+    if not ids:
+        return
+    e = entries.c
+    declared: dict[str, Any] = {}
+    for i in range(0, len(ids), _CHUNK):
+        for event_id, body in conn.execute(select(e.event_id, e.body).where(
+                e.kind == "error", e.event_id.in_(ids[i:i + _CHUNK])).order_by(e.seq)):
+            declared[event_id] = loads_json(body).get("errorDeclaration")
+    for ev in events:
+        found = declared.get(str(ev.get("eventID")))
+        if found is not None and "errorDeclaration" not in ev:
+            ev["errorDeclaration"] = found
 
 
 def event_by_id(conn: Connection, event_id: str) -> dict[str, Any] | None:
-    """The event with ``event_id`` as captured, or None."""
+    """The event with ``event_id`` as captured (with its error declaration), or None.
+
+    A declaration the ledger holds for an event it has not received is returned as it
+    was sent (the event with its ``errorDeclaration``).
+    """
     e = entries.c
-    body = conn.execute(select(e.body).where(e.event_id == event_id, e.kind == "event")
-                        .order_by(e.seq).limit(1)).scalar()
-    return None if body is None else dict(loads_json(body))
+    rows = conn.execute(select(e.kind, e.body).where(e.event_id == event_id)
+                        .order_by(e.seq)).all()
+    rows = [(k, _with_id(dict(loads_json(b)), event_id)) for k, b in rows]
+    bodies = [b for k, b in rows if k == "event"] or [b for k, b in rows if k == "error"]
+    if not bodies:
+        return None
+    _declare(conn, bodies[:1])
+    return bodies[0]
 
 
 def distinct_values(conn: Connection, column: str) -> list[str]:

@@ -14,8 +14,8 @@ parameters (:data:`NOT_SUPPORTED`) and anything else are refused with a
 Examples
 --------
 >>> q = parse_query({"eventType": ["ObjectEvent"], "EQ_bizStep": ["receiving"]})
->>> q.biz_steps
-('https://ref.gs1.org/cbv/BizStep-receiving',)
+>>> 'https://ref.gs1.org/cbv/BizStep-receiving' in q.biz_steps
+True
 >>> q.matches({"type": "ObjectEvent", "disposition": "in_transit"})
 True
 >>> parse_query({"EQ_disposition": ["in_progress"]}).matches({"disposition": "cbv:Disp-active"})
@@ -98,6 +98,21 @@ def _instant(name: str, values: list[str]) -> datetime:
         raise QueryError(name, f"{name}={values[0]!r} is not a time with its offset; give "
                                "one such as 2026-03-01T00:00:00Z or 2026-03-01T09:00:00+09:00")
     return when
+
+
+def _step_columns(value: str) -> set[str]:
+    """The ledger's ``biz_step`` column values of the spellings of a business step.
+
+    The column holds :func:`step_uri` of the bizStep as written; a CBV step may be
+    written bare, as a ``cbv:`` CURIE, as a URN or as its web URI.
+    """
+    full = vocab(value, "bizStep", DEFAULT_PREFIXES)
+    spellings = {value, full}
+    head = "https://ref.gs1.org/cbv/BizStep-"
+    if full.startswith(head):
+        name = full[len(head):]
+        spellings |= {name, f"cbv:BizStep-{name}", f"urn:epcglobal:cbv:bizstep:{name}"}
+    return {step_uri(s) for s in spellings}
 
 
 def _disposition(value: str) -> str:
@@ -186,7 +201,7 @@ class EventQuery:
         """Whether ``event`` (as captured) passes the filters that read its body.
 
         Event types, business steps, eventIDs and record times are the ledger's indexed
-        columns: :func:`oreline.ledger.store.eventquery.find_events` selects by them.
+        columns: the store selects by them (``eventquery.find_events``).
         """
         if self.ge_event_time or self.lt_event_time:
             when = _event_time(event)
@@ -255,7 +270,8 @@ def parse_query(params: Mapping[str, Iterable[str] | str]) -> EventQuery:
         for n in _MATCH_FIELDS if n in given)
     return EventQuery(
         event_types=tuple(given.get("eventType", ())),
-        biz_steps=tuple(step_uri(v) for v in given.get("EQ_bizStep", ())),
+        biz_steps=tuple(sorted({c for v in given.get("EQ_bizStep", ())
+                                for c in _step_columns(v)})),
         event_ids=tuple(given.get("EQ_eventID", ())),
         ge_record_time=times.get("GE_recordTime"), lt_record_time=times.get("LT_recordTime"),
         ge_event_time=times.get("GE_eventTime"), lt_event_time=times.get("LT_eventTime"),
