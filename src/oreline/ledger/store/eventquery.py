@@ -118,14 +118,15 @@ def event_by_id(conn: Connection, event_id: str) -> dict[str, Any] | None:
     was sent (the event with its ``errorDeclaration``).
     """
     e = entries.c
-    rows = conn.execute(select(e.kind, e.body).where(e.event_id == event_id)
-                        .order_by(e.seq)).all()
-    rows = [(k, _with_id(dict(loads_json(b)), event_id)) for k, b in rows]
+    rows: list[tuple[str, dict[str, Any]]] = [
+        (k, _with_id(dict(loads_json(b)), event_id)) for k, b in conn.execute(
+            select(e.kind, e.body).where(e.event_id == event_id).order_by(e.seq))]
     bodies = [b for k, b in rows if k == "event"] or [b for k, b in rows if k == "error"]
     if not bodies:
         return None
-    _declare(conn, bodies[:1])
-    return bodies[0]
+    first: dict[str, Any] = bodies[0]
+    _declare(conn, [first])
+    return first
 
 
 def distinct_values(conn: Connection, column: str) -> list[str]:
