@@ -98,17 +98,19 @@ def issue_problems(issues: list[Issue]) -> list[dict[str, Any]]:
 
 
 def _version(text: str) -> tuple[int, ...] | None:
+    """``2.0`` as (2, 0, 0): missing parts are zero."""
     try:
-        return tuple(int(p) for p in text.strip().split("."))
+        parts = [int(p) for p in text.strip().split(".")]
     except ValueError:
         return None
+    return tuple((parts + [0, 0, 0])[:max(3, len(parts))])
 
 
 def version_refused(headers: Mapping[str, str]) -> str | None:
     """Why the version headers of a request cannot be met (406), or None."""
     ours = (2, 0, 0)
     asked = headers.get("gs1-epcis-version")
-    if asked and _version(asked) != ours:
+    if asked and _version(asked) != ours:  # 2.0 is 2.0.0
         return f"this repository speaks EPCIS {EPCIS_VERSION} only; GS1-EPCIS-Version " \
                f"asked for {asked.strip()}"
     low, high = headers.get("gs1-epcis-min"), headers.get("gs1-epcis-max")
@@ -117,7 +119,7 @@ def version_refused(headers: Mapping[str, str]) -> str | None:
         return f"this repository speaks EPCIS {EPCIS_VERSION} only, outside the range " \
                f"GS1-EPCIS-Min {low or '-'} to GS1-EPCIS-Max {high or '-'}"
     cbv = headers.get("gs1-cbv-version")
-    if cbv and _version(cbv) != _version(CBV_VERSION):
+    if cbv and _version(cbv) != (2, 0, 0):
         return f"this repository uses CBV {CBV_VERSION} only; GS1-CBV-Version asked " \
                f"for {cbv.strip()}"
     return None
