@@ -103,7 +103,7 @@ def _version(text: str) -> tuple[int, ...] | None:
         parts = [int(p) for p in text.strip().split(".")]
     except ValueError:
         return None
-    return tuple((parts + [0, 0, 0])[:max(3, len(parts))])
+    return tuple([*parts, 0, 0, 0][:max(3, len(parts))])
 
 
 def version_refused(headers: Mapping[str, str]) -> str | None:
