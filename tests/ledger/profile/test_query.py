@@ -89,6 +89,12 @@ def test_an_sgtin_matches_in_urn_and_digital_link_spelling(company: int, item: i
         assert not q.matches({"epcList": [held + "1"]})
         assert not q.matches({"inputEPCList": [held]})
         assert parse_query({"MATCH_anyEPC": [asked]}).matches({"inputEPCList": [held]})
+    lot_urn = f"urn:epc:class:lgtin:{company}.{ref}.L{serial}"
+    lot_link = f"https://id.gs1.org/01/{gtin13}{_check_digit(gtin13)}/10/L{serial}"
+    for asked, held in ((lot_urn, lot_link), (lot_link, lot_urn)):
+        q = parse_query({"MATCH_epcClass": [asked]})
+        assert q.matches({"quantityList": [{"epcClass": held, "quantity": 1.0}]})
+        assert not q.matches({"quantityList": [{"epcClass": held + "0", "quantity": 1.0}]})
 
 
 def test_classes_match_in_quantity_lists_only_of_their_kind():
