@@ -46,19 +46,21 @@ class CutPool:
     scenario: list[int] = field(default_factory=list)
     const: list[float] = field(default_factory=list)
     slope: list[np.ndarray] = field(default_factory=list)
+    point: list[np.ndarray] = field(default_factory=list)  # the z each cut was taken at
 
     def add(self, s: np.ndarray, v: np.ndarray, g: np.ndarray, Z: np.ndarray) -> None:
         """Cuts from values ``v`` and subgradients ``g`` of scenarios ``s`` at ``Z``."""
         self.scenario += [int(x) for x in s]
         self.const += list(-v + np.einsum("ij,ij->i", g, Z))
         self.slope += list(g)
+        self.point += list(Z)
 
-    def of(self, s: int) -> tuple[np.ndarray, np.ndarray]:
-        """Constants and slopes of scenario ``s``'s cuts."""
-        idx = [i for i, x in enumerate(self.scenario) if x == s]
-        J = self.slope[0].size if self.slope else 0
-        return (np.array([self.const[i] for i in idx]),
-                np.array([self.slope[i] for i in idx]).reshape(len(idx), J))
+    def by_scenario(self) -> dict[int, np.ndarray]:
+        """Indices of the cuts of each scenario."""
+        scen = np.asarray(self.scenario, dtype=np.int64)
+        order = np.argsort(scen, kind="stable")
+        cut = np.flatnonzero(np.diff(scen[order])) + 1
+        return {int(scen[g[0]]): g for g in np.split(order, cut) if len(g)}
 
     def __len__(self) -> int:
         return len(self.scenario)
@@ -115,6 +117,22 @@ def _cvar_value(npv: np.ndarray, p: np.ndarray, w: float, alpha: float) -> float
                                                                        np.cumsum(p[order])[:-1]])))
     cvar = float(take @ npv[order]) / tail
     return (1.0 - w) * mean + w * cvar
+
+
+class _Counter:
+    """Reports scenarios solved within one iteration."""
+
+    def __init__(self, progress: Callable[[BendersProgress], None] | None, it: int, total: int,
+                 bound: float, best: float) -> None:
+        self.progress, self.it, self.total, self.bound, self.best = progress, it, total, \
+            bound, best
+        self.solved = 0
+
+    def __call__(self, n: int) -> None:
+        self.solved += n
+        if self.progress is not None:
+            self.progress(BendersProgress(self.it, self.solved, self.total, self.bound,
+                                          self.best))
 
 
 class Master:
@@ -231,13 +249,7 @@ def solve_benders(problem: InvestProblem, risk_weight: float = 0.0, alpha: float
     try:
         for it in range(1, max_iterations + 1):
             Z = np.array([m @ y for m in M]).reshape(S, len(problem.types))
-            solved = [0]
-
-            def done(n: int, it: int = it) -> None:
-                solved[0] += n
-                if progress is not None:
-                    progress(BendersProgress(it, solved[0], S, bound, best_val))
-
+            done = _Counter(progress, it, S, bound, best_val)
             t1 = time.perf_counter()
             v, g = ev.evaluate(every, Z, done)
             t2 = time.perf_counter()
