@@ -32,9 +32,10 @@ def test_values_from_cuts_equal_the_direct_values(executor: str) -> None:
         ben = solve_benders(problem, evaluator=ev)
         warm = stochastic_values(problem, (ben.objective, ben.y), ben.pool, ev)
         cold = stochastic_values(problem, evaluator=ev)
+        bare = stochastic_values(problem, (rp, ben.y), None, ev)  # an extensive run's RP
     finally:
         ev.close()
-    for v in (warm, cold):
+    for v in (warm, cold, bare):
         assert v.rp == pytest.approx(rp, rel=1e-7)
         assert v.ws == pytest.approx(ws, rel=1e-9)
         assert v.eev == pytest.approx(eev, rel=1e-9)

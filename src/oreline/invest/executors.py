@@ -26,7 +26,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 import scipy.sparse as sp
 
-from oreline.errors import ConfigError, Issue, StressError
+from oreline.errors import ConfigError
 from oreline.invest.problem import InvestProblem, ScenarioDelta
 from oreline.model import LinearProgram
 from oreline.solve import LiveModel
@@ -268,8 +268,8 @@ class DaskEvaluator(_Chunked):
         try:
             from dask.distributed import Client, LocalCluster
         except ImportError as exc:
-            raise StressError([Issue("dask", "", "dask.distributed is not installed",
-                                     "pip install 'oreline[dask]'")]) from exc
+            raise ConfigError("--executor dask: dask.distributed is not installed; "
+                              "pip install 'oreline[dask]'") from exc
         self.cluster = None
         if scheduler is None:
             self.cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1,
@@ -279,10 +279,9 @@ class DaskEvaluator(_Chunked):
             self.client = Client(scheduler or self.cluster, timeout="30s")
         except (OSError, TimeoutError) as exc:
             self._close_cluster()
-            raise StressError([Issue(str(scheduler), "",
-                                     f"cannot reach the Dask scheduler: {exc}",
-                                     "check the address (tcp://host:8786) and that it is "
-                                     "running")]) from None
+            raise ConfigError(f"--scheduler {scheduler}: cannot reach the Dask scheduler "
+                              f"({exc}); check the address (tcp://host:8786) and that it "
+                              "is running") from None
         self.workers = max(1, len(self.client.scheduler_info()["workers"]))
         self.data = self.client.scatter(data, broadcast=True)
 

@@ -114,24 +114,33 @@ def wait_and_see(problem: InvestProblem, evaluator: Evaluator, pool: CutPool | N
             masters[s].add_cuts(np.zeros(len(idx), dtype=np.int64), const[idx], slope[idx])
             at = const[idx] - np.einsum("ij,ij->i", slope[idx], point[idx]) - point[idx] @ k
             best[s] = float(at.max())
-    active = np.arange(S)
+    active = np.flatnonzero(~np.isfinite(best))  # no cuts yet: start from building nothing
+    Za = np.zeros((len(active), len(problem.types)))
+    open_ = np.arange(S)
     for _ in range(max_iterations):
+        if len(active):
+            _add(masters, best, active, Za, evaluator.evaluate(active, Za), k)
         Z, keep = [], []
-        for s in active.tolist():
+        for s in open_.tolist():
             y1, bound = masters[s].solve()
             if bound - best[s] > gap * max(1.0, abs(best[s])):
                 keep.append(s)
                 Z.append(M1 @ y1)
-        active = np.array(keep, dtype=np.int64)
+        active = open_ = np.array(keep, dtype=np.int64)
         if not len(active):
             break
         Za = np.array(Z).reshape(len(active), len(problem.types))
-        v, g = evaluator.evaluate(active, Za)
-        best[active] = np.maximum(best[active], -v - Za @ k)
-        for i, s in enumerate(active.tolist()):
-            masters[s].add_cuts(np.zeros(1, dtype=np.int64),
-                                np.array([-v[i] + g[i] @ Za[i]]), g[i:i + 1])
     return best
+
+
+def _add(masters: list[Master], best: np.ndarray, active: np.ndarray, Za: np.ndarray,
+         answer: tuple[np.ndarray, np.ndarray], k: np.ndarray) -> None:
+    """Record the evaluated values and add one cut to each evaluated scenario's master."""
+    v, g = answer
+    best[active] = np.maximum(best[active], -v - Za @ k)
+    for i, s in enumerate(active.tolist()):
+        masters[s].add_cuts(np.zeros(1, dtype=np.int64), np.array([-v[i] + g[i] @ Za[i]]),
+                            g[i:i + 1])
 
 
 def stochastic_values(problem: InvestProblem, rp: tuple[float, np.ndarray] | None = None,
