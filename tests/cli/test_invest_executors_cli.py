@@ -19,3 +19,9 @@ def test_invest_refuses_a_gap_outside_zero_one() -> None:
     assert r.returncode == 8
     assert "--gap 1.5 must be between 0 and 1" in r.stdout + r.stderr
     assert "Traceback" not in r.stdout + r.stderr
+
+
+def test_invest_no_values_skips_them() -> None:
+    r = run("invest", "tiny-invest", "--no-values")
+    assert r.returncode == 0, r.stderr
+    assert "cell2" in r.stdout and "EVPI" not in r.stdout

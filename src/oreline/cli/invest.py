@@ -48,6 +48,9 @@ def invest(
     gap: Annotated[float | None, typer.Option(
         help="Relative optimality gap to stop at, e.g. 0.01 for 1 % (default 1e-7 for "
              "Benders, 1e-9 for the extensive form)")] = None,
+    values: Annotated[bool | None, typer.Option(
+        "--values/--no-values", help="Compute RP, WS, EEV, EVPI and VSS (default: up to "
+                                     "1,000 scenarios)")] = None,
 ) -> None:
     """Decide which investment options to fund and when, over sampled scenarios."""
     from oreline.invest.runner import run_invest
@@ -55,7 +58,7 @@ def invest(
     check_out(out)
     chosen: str = "dask" if scheduler is not None else executor
     with _progress() as (status, bar):
-        run = run_invest(source, stress, samples, seed, risk_weight, alpha, method,
+        run = run_invest(source, stress, samples, seed, risk_weight, alpha, method, values,
                          progress=status, executor=chosen, workers=workers,
                          scheduler=scheduler, gap=gap, on_benders=bar)
     print_invest(run)
