@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 from rich.table import Table
@@ -13,6 +15,7 @@ from oreline.cli.invest_printers import print_analysis
 from oreline.cli.options import check_out
 
 if TYPE_CHECKING:
+    from oreline.invest.benders import BendersProgress
     from oreline.invest.runner import InvestRun
 
 __all__ = ["invest", "print_invest"]
@@ -51,6 +54,20 @@ def invest(
         min=1, help="Scenarios per MRP replication")] = 10,
     fmt_: Annotated[list[str] | None, typer.Option(
         "--format", help="Also write tables as parquet and/or xlsx (csv always)")] = None,
+    executor: Annotated[Literal["in-process", "pool", "dask"], typer.Option(
+        help="Where Benders subproblems are solved")] = "in-process",
+    workers: Annotated[int | None, typer.Option(
+        min=1, help="Processes of the pool or the local Dask cluster (default: all cores)")]
+    = None,
+    scheduler: Annotated[str | None, typer.Option(
+        help="Address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
+             "(implies --executor dask)")] = None,
+    gap: Annotated[float | None, typer.Option(
+        help="Relative optimality gap to stop at, e.g. 0.01 for 1 % (default 1e-7 for "
+             "Benders, 1e-9 for the extensive form)")] = None,
+    values: Annotated[bool | None, typer.Option(
+        "--values/--no-values", help="Compute RP, WS, EEV, EVPI and VSS (default: up to "
+                                     "1,000 scenarios)")] = None,
 ) -> None:
     """Decide which investment options to fund and when, over sampled scenarios."""
     from oreline.invest.analysis import AnalysisSettings, analyse
@@ -61,10 +78,12 @@ def invest(
 
     check_out(out)
     formats = check_formats(fmt_ or [])
-    with console.status("investing") as status:
+    chosen: str = "dask" if scheduler is not None else executor
+    with _progress() as (status, bar):
         scenario = load_scenario(source)
-        run = run_invest(scenario, stress, samples, seed, risk_weight, alpha, method,
-                         progress=lambda step: status.update(step))
+        run = run_invest(scenario, stress, samples, seed, risk_weight, alpha, method, values,
+                         progress=status, executor=chosen, workers=workers,
+                         scheduler=scheduler, gap=gap, on_benders=bar)
     print_invest(run)
     settings = AnalysisSettings(alternatives=alternatives, breakeven=breakeven,
                                 budget=budget_step > 0, budget_step=budget_step, oos=oos,
@@ -79,13 +98,47 @@ def invest(
         console.print(f"Wrote {len(written)} files to {esc(out)} (open invest.html)")
 
 
+@contextmanager
+def _progress() -> Iterator[tuple[Callable[[str], None], Callable[[BendersProgress], None]]]:
+    """A status line for the steps and a bar over each Benders iteration's scenarios."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+               MofNCompleteColumn(), TextColumn("{task.fields[gap]}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as bar:
+        step = bar.add_task("investing", total=None, gap="")
+        tasks: dict[int, Any] = {}
+
+        def status(text: str) -> None:
+            bar.update(step, description=text)
+
+        def benders(p: BendersProgress) -> None:
+            gap = f"gap {p.gap:.3%}" if p.gap != float("inf") else "gap -"
+            if p.iteration not in tasks:
+                tasks[p.iteration] = bar.add_task(f"Benders iteration {p.iteration}",
+                                                  total=p.total, gap=gap)
+            bar.update(tasks[p.iteration], completed=p.solved, gap=gap)
+
+        yield status, benders
+        bar.update(step, description="done", total=1, completed=1)
+
+
 def print_invest(run: InvestRun) -> None:
     """The decision, its NPV distribution and the stochastic values."""
     p = run.problem
     cur = p.scenario.currency
     d = run.decisions
+    how = f"{run.method}, {run.iterations} iterations on {run.executor}, gap " \
+        f"{max(0.0, run.gap):.2g}" if run.method == "benders" else run.method
     table = Table(title=f"Invest {esc(p.scenario.name)}: {p.n_scenarios} scenario(s), "
-                        f"{run.method}, {run.seconds:.1f} s", title_justify="left")
+                        f"{how}, {run.seconds:.1f} s", title_justify="left")
     for col in ("option", "decide", "in service", "modules", "share of scenarios",
                 "discounted cost"):
         table.add_column(col, justify="left" if col == "option" else "right")

@@ -1,7 +1,8 @@
 """L-shaped (Benders) decomposition, multi-cut, with a MILP master and live LP subproblems.
 
-The master is a small MILP over the decisions; one warm-started live LP solves the
-scenarios' plans.
+The master is a small MILP over the decisions, kept live in HiGHS (cuts are added as
+rows); the scenarios' plans are solved by an evaluator (:mod:`oreline.invest.executors`)
+in this process, on a process pool or on Dask, each worker with its own live LP.
 
 The plan of scenario ``s`` costs ``V_s(z)`` (minimised) where ``z = M_s y`` are the
 modules per decision type on its path; ``z`` only moves row bounds, so ``V_s`` is convex
@@ -12,13 +13,13 @@ The plan's shortfall variables keep every subproblem feasible, so no feasibility
 needed (complete recourse).
 
 The master maximises ``(1 - w) sum_s p_s (theta_s - k . M_s y) + w (eta - sum_s p_s u_s
-/ (1 - alpha))`` with ``u_s >= eta - theta_s + k . M_s y``; it stops when its bound and
-the best decision's evaluated value are within ``gap``.
+/ (1 - alpha))`` with ``u_s >= eta - theta_s + k . M_s y``; it stops when its bound (the
+MILP's dual bound, so valid even when the master stops short of optimal) and the best
+decision's evaluated value are within ``gap``.
 """
 
 from __future__ import annotations
 
-import copy
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,38 +29,59 @@ import numpy as np
 import scipy.sparse as sp
 
 from oreline.errors import SolverError
+from oreline.invest.executors import Evaluator, SubproblemData, make_evaluator
 from oreline.invest.extensive import select_matrices
 from oreline.invest.problem import InvestProblem
-from oreline.solve import LiveModel
 
-__all__ = ["BendersSolution", "Subproblems", "solve_benders"]
+__all__ = ["BendersProgress", "BendersSolution", "CutPool", "Master", "solve_benders"]
+
+#: Default relative gap at which Benders stops.
+DEFAULT_GAP = 1e-7
 
 
-class Subproblems:
-    """One live LP of the invest model; scenarios are solved in turn from its base basis."""
+@dataclass
+class CutPool:
+    """Cuts in the space of modules per type: ``theta_s <= const - slope . z``."""
 
-    def __init__(self, problem: InvestProblem) -> None:
-        self.problem = problem
-        self.live = LiveModel(copy.copy(problem.lp))
-        self.live.solve()
-        self.basis = self.live.highs.getBasis()
+    scenario: list[int] = field(default_factory=list)
+    const: list[float] = field(default_factory=list)
+    slope: list[np.ndarray] = field(default_factory=list)
+    point: list[np.ndarray] = field(default_factory=list)  # the z each cut was taken at
 
-    def solve(self, s: int, y: np.ndarray) -> tuple[float, np.ndarray]:
-        """Plan cost ``V_s`` of scenario ``s`` under ``y`` and its subgradient in ``z``."""
-        p, lp, live = self.problem, self.problem.lp, self.live
-        cl, cu, c, rl, ru = p.scenario_vectors(s, y)
-        every_col = np.arange(lp.n_cols)
-        every_row = np.arange(lp.n_rows)
-        live.set_col_bounds(every_col, cl, cu)
-        live.set_col_costs(every_col, c)
-        live.set_row_bounds(every_row, rl, ru)
-        live.highs.setBasis(self.basis)
-        sol = live.solve()
-        dual = np.asarray(live.highs.getSolution().row_dual)
-        exp = p.expansion
-        grad = exp.link_lower.T @ np.where(dual > 0, dual, 0.0) + \
-            exp.link_upper.T @ np.where(dual < 0, dual, 0.0)
-        return float(sol.objective), np.asarray(grad)
+    def add(self, s: np.ndarray, v: np.ndarray, g: np.ndarray, Z: np.ndarray) -> None:
+        """Cuts from values ``v`` and subgradients ``g`` of scenarios ``s`` at ``Z``."""
+        self.scenario += [int(x) for x in s]
+        self.const += list(-v + np.einsum("ij,ij->i", g, Z))
+        self.slope += list(g)
+        self.point += list(Z)
+
+    def by_scenario(self) -> dict[int, np.ndarray]:
+        """Indices of the cuts of each scenario."""
+        scen = np.asarray(self.scenario, dtype=np.int64)
+        order = np.argsort(scen, kind="stable")
+        cut = np.flatnonzero(np.diff(scen[order])) + 1
+        return {int(scen[g[0]]): g for g in np.split(order, cut) if len(g)}
+
+    def __len__(self) -> int:
+        return len(self.scenario)
+
+
+@dataclass(frozen=True)
+class BendersProgress:
+    """Where a Benders run is: iteration, scenarios solved in it, bound and best value."""
+
+    iteration: int
+    solved: int
+    total: int
+    bound: float
+    best: float
+
+    @property
+    def gap(self) -> float:
+        """Relative gap between bound and best value (inf before the first master)."""
+        if not np.isfinite(self.bound) or not np.isfinite(self.best):
+            return float("inf")
+        return (self.bound - self.best) / max(1.0, abs(self.best))
 
 
 @dataclass
@@ -74,6 +96,9 @@ class BendersSolution:
     cuts: int
     seconds: float
     history: list[tuple[float, float]] = field(default_factory=list)
+    pool: CutPool = field(default_factory=CutPool)
+    subproblem_seconds: float = 0.0
+    master_seconds: float = 0.0
 
     @property
     def gap(self) -> float:
@@ -94,11 +119,113 @@ def _cvar_value(npv: np.ndarray, p: np.ndarray, w: float, alpha: float) -> float
     return (1.0 - w) * mean + w * cvar
 
 
+class _Counter:
+    """Reports scenarios solved within one iteration."""
+
+    def __init__(self, progress: Callable[[BendersProgress], None] | None, it: int, total: int,
+                 bound: float, best: float) -> None:
+        self.progress, self.it, self.total, self.bound, self.best = progress, it, total, \
+            bound, best
+        self.solved = 0
+
+    def __call__(self, n: int) -> None:
+        self.solved += n
+        if self.progress is not None:
+            self.progress(BendersProgress(self.it, self.solved, self.total, self.bound,
+                                          self.best))
+
+
+class Master:
+    """The live master MILP over ``[y, theta, eta, u]``; cuts are added as rows."""
+
+    def __init__(self, problem: InvestProblem, M: list[sp.csr_matrix], w: float = 0.0,
+                 alpha: float = 0.95, mip_gap: float = 1e-9) -> None:
+        f, S, p, k = problem.first, problem.n_scenarios, problem.probability, \
+            problem.expansion.cost
+        self.n, self.S, self.M = f.n, S, M
+        n = f.n
+        ncol = n + S + 1 + S
+        self.kM = np.array([k @ m.toarray() for m in M]).reshape(S, n)  # (S, n) cost on y
+        cost = np.concatenate([(1.0 - w) * problem.first_cost(), -(1.0 - w) * p, [-w],
+                               w * p / (1.0 - alpha)])
+        rows = [sp.hstack([f.rows, sp.csr_matrix((f.rows.shape[0], ncol - n))])]
+        lo, up = [f.row_lower], [f.row_upper]
+        if w > 0:  # u_s - eta + theta_s - k M_s y >= 0
+            eye = sp.identity(S, format="csr")
+            rows.append(sp.hstack([sp.csr_matrix(-self.kM), eye,
+                                   sp.csr_matrix(-np.ones((S, 1))), eye]))
+            lo.append(np.zeros(S))
+            up.append(np.full(S, np.inf))
+        a = sp.vstack(rows, format="csc")
+        inf = highspy.kHighsInf
+        col_lower = np.concatenate([np.zeros(n), np.full(S + 1, -inf), np.zeros(S)])
+        col_upper = np.concatenate([f.upper, np.full(S + 1 + S, inf)])
+        if w == 0:
+            col_upper[n + S + 1:] = 0.0
+            col_lower[n + S] = col_upper[n + S] = 0.0
+        integrality = np.concatenate([np.ones(n, np.int32), np.zeros(ncol - n, np.int32)])
+        h = highspy.Highs()  # type: ignore[no-untyped-call]
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("mip_rel_gap", mip_gap)
+        h.passModel(ncol, a.shape[0], int(a.nnz), int(highspy.MatrixFormat.kColwise),
+                    int(highspy.ObjSense.kMinimize), 0.0, cost, np.clip(col_lower, -inf, inf),
+                    np.clip(col_upper, -inf, inf), np.clip(np.concatenate(lo), -inf, inf),
+                    np.clip(np.concatenate(up), -inf, inf), a.indptr.astype(np.int32),
+                    a.indices.astype(np.int32), a.data.astype(np.float64), integrality)
+        self.h = h
+
+    def add_cuts(self, s: np.ndarray, const: np.ndarray, slope: np.ndarray) -> None:
+        """Rows ``theta_s + (slope_i M_s) . y <= const_i``."""
+        if not len(s):
+            return
+        coef = sp.vstack([sp.csr_matrix(slope[i:i + 1]) @ self.M[int(x)]
+                          for i, x in enumerate(s)], format="csr")
+        theta = sp.csr_matrix((np.ones(len(s)), (np.arange(len(s)), self.n + np.asarray(s))),
+                              shape=(len(s), self.h.getNumCol()))
+        coef = sp.hstack([coef, sp.csr_matrix((len(s), self.h.getNumCol() - self.n))],
+                         format="csr") + theta
+        coef.eliminate_zeros()
+        self.h.addRows(len(s), np.full(len(s), -highspy.kHighsInf), np.asarray(const, float),
+                       int(coef.nnz), coef.indptr.astype(np.int32),
+                       coef.indices.astype(np.int32), coef.data.astype(np.float64))
+
+    def solve(self) -> tuple[np.ndarray, float]:
+        """Best ``y`` and the master's upper bound on the value (from its dual bound).
+
+        Raises
+        ------
+        SolverError
+            When the master ends neither optimal nor with a usable bound.
+        """
+        h = self.h
+        h.run()
+        status = h.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise SolverError(f"the Benders master ended {h.modelStatusToString(status)}")
+        x = np.asarray(h.getSolution().col_value)
+        info = h.getInfo()
+        low = float(info.mip_dual_bound) if self.n else float(info.objective_function_value)
+        if not np.isfinite(low):
+            low = float(info.objective_function_value)
+        return np.round(x[:self.n]) + 0.0, -low
+
+
 def solve_benders(problem: InvestProblem, risk_weight: float = 0.0, alpha: float = 0.95,
-                  gap: float = 1e-7, max_iterations: int = 200,
-                  progress: Callable[[int, float, float], None] | None = None
-                  ) -> BendersSolution:
-    """Solve the invest problem by multi-cut Benders, in this process.
+                  gap: float = DEFAULT_GAP, max_iterations: int = 200,
+                  progress: Callable[[BendersProgress], None] | None = None,
+                  evaluator: Evaluator | None = None) -> BendersSolution:
+    """Solve the invest problem by multi-cut Benders.
+
+    Parameters
+    ----------
+    gap
+        Relative gap between the master's bound and the best evaluated value at which to
+        stop.
+    progress
+        Called after every chunk of scenarios and after every master solve.
+    evaluator
+        Where the subproblems are solved (:func:`oreline.invest.executors.make_evaluator`);
+        default: in this process. The caller closes an evaluator it passes.
 
     Raises
     ------
@@ -106,87 +233,42 @@ def solve_benders(problem: InvestProblem, risk_weight: float = 0.0, alpha: float
         When the master or a subproblem fails.
     """
     t0 = time.perf_counter()
-    f, exp = problem.first, problem.expansion
-    S, p, w, k = problem.n_scenarios, problem.probability, float(risk_weight), exp.cost
+    f = problem.first
+    S, p, w, k = problem.n_scenarios, problem.probability, float(risk_weight), \
+        problem.expansion.cost
     M = select_matrices(problem)
-    subs = Subproblems(problem)
-    cuts: list[tuple[int, float, np.ndarray]] = []  # scenario, constant, coefficients on y
+    ev = evaluator or make_evaluator(SubproblemData.of(problem))
+    master = Master(problem, M, w, alpha, mip_gap=max(1e-9, gap / 10))
+    pool = CutPool()
     best_y, best_val, best_npv = np.zeros(f.n), -np.inf, np.zeros(S)
     bound = np.inf
-    history = []
+    history: list[tuple[float, float]] = []
     y = np.zeros(f.n)
-    it = 0
-    for it in range(1, max_iterations + 1):
-        npv = np.zeros(S)
-        for s in range(S):
-            v, g = subs.solve(s, y)
-            z = M[s] @ y
-            coef = -(g @ M[s].toarray())
-            cuts.append((s, -v + float(g @ z), coef))
-            npv[s] = -v - float(k @ z)
-        val = _cvar_value(npv, p, w, alpha)
-        if val > best_val:
-            best_y, best_val, best_npv = y.copy(), val, npv
-        y, bound = _master(problem, M, cuts, w, alpha)
-        history.append((bound, best_val))
-        if progress is not None:
-            progress(it, bound, best_val)
-        if bound - best_val <= gap * max(1.0, abs(best_val)):
-            break
-    return BendersSolution(best_y, best_val, bound, best_npv, it, len(cuts),
-                           time.perf_counter() - t0, history)
-
-
-def _master(problem: InvestProblem, M: list[sp.csr_matrix],
-            cuts: list[tuple[int, float, np.ndarray]], w: float, alpha: float
-            ) -> tuple[np.ndarray, float]:
-    """Solve the master MILP over ``[y, theta, eta, u]``; return ``y`` and its bound."""
-    f, S, p, k = problem.first, problem.n_scenarios, problem.probability, problem.expansion.cost
-    n = f.n
-    ncol = n + S + 1 + S
-    cost_y = np.zeros(n)
-    for s in range(S):
-        cost_y += (1.0 - w) * p[s] * (k @ M[s].toarray())
-    cost = np.concatenate([cost_y, -(1.0 - w) * p, [-w], w * p / (1.0 - alpha)])
-    rows = [sp.hstack([f.rows, sp.csr_matrix((f.rows.shape[0], ncol - n))])]
-    lo, up = [f.row_lower], [f.row_upper]
-    # cuts: theta_s - coef . y <= const
-    cut_rows = np.zeros((len(cuts), ncol))
-    for i, (s, _const, coef) in enumerate(cuts):
-        cut_rows[i, :n] = -coef
-        cut_rows[i, n + s] = 1.0
-    rows.append(sp.csr_matrix(cut_rows))
-    lo.append(np.full(len(cuts), -np.inf))
-    up.append(np.array([c for _, c, _ in cuts]))
-    if w > 0:  # u_s - eta + theta_s - k M_s y >= 0
-        risk = np.zeros((S, ncol))
-        for s in range(S):
-            risk[s, :n] = -(k @ M[s].toarray())
-            risk[s, n + s] = 1.0
-            risk[s, n + S] = -1.0
-            risk[s, n + S + 1 + s] = 1.0
-        rows.append(sp.csr_matrix(risk))
-        lo.append(np.zeros(S))
-        up.append(np.full(S, np.inf))
-    a = sp.vstack(rows, format="csc")
-    inf = highspy.kHighsInf
-    col_lower = np.concatenate([np.zeros(n), np.full(S + 1, -inf), np.zeros(S)])
-    col_upper = np.concatenate([f.upper, np.full(S + 1 + S, inf)])
-    if w == 0:
-        col_upper[n + S + 1:] = 0.0
-        col_lower[n + S] = col_upper[n + S] = 0.0
-    integrality = np.concatenate([np.ones(n, np.int32), np.zeros(ncol - n, np.int32)])
-    h = highspy.Highs()  # type: ignore[no-untyped-call]
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("mip_rel_gap", 1e-9)
-    h.passModel(ncol, a.shape[0], int(a.nnz), int(highspy.MatrixFormat.kColwise),
-                int(highspy.ObjSense.kMinimize), 0.0, cost, np.clip(col_lower, -inf, inf),
-                np.clip(col_upper, -inf, inf), np.clip(np.concatenate(lo), -inf, inf),
-                np.clip(np.concatenate(up), -inf, inf), a.indptr.astype(np.int32),
-                a.indices.astype(np.int32), a.data.astype(np.float64), integrality)
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        raise SolverError("the Benders master ended "
-                          f"{h.modelStatusToString(h.getModelStatus())}")
-    x = np.asarray(h.getSolution().col_value)
-    return np.round(x[:n]) + 0.0, -float(h.getInfo().objective_function_value)
+    every = np.arange(S)
+    it, sub_s, master_s = 0, 0.0, 0.0
+    try:
+        for it in range(1, max_iterations + 1):
+            Z = np.array([m @ y for m in M]).reshape(S, len(problem.types))
+            done = _Counter(progress, it, S, bound, best_val)
+            t1 = time.perf_counter()
+            v, g = ev.evaluate(every, Z, done)
+            t2 = time.perf_counter()
+            pool.add(every, v, g, Z)
+            npv = -v - Z @ k
+            val = _cvar_value(npv, p, w, alpha)
+            if val > best_val:
+                best_y, best_val, best_npv = y.copy(), val, npv
+            first = len(pool) - S
+            master.add_cuts(every, np.array(pool.const[first:]), np.array(pool.slope[first:]))
+            y, bound = master.solve()
+            sub_s, master_s = sub_s + t2 - t1, master_s + time.perf_counter() - t2
+            history.append((bound, best_val))
+            if progress is not None:
+                progress(BendersProgress(it, S, S, bound, best_val))
+            if bound - best_val <= gap * max(1.0, abs(best_val)):
+                break
+    finally:
+        if evaluator is None:
+            ev.close()
+    return BendersSolution(best_y, best_val, bound, best_npv, it, len(pool),
+                           time.perf_counter() - t0, history, pool, sub_s, master_s)

@@ -26,7 +26,21 @@ import scipy.sparse as sp
 from oreline.errors import SolverError
 from oreline.invest.problem import InvestProblem
 
-__all__ = ["ExtensiveSolution", "select_matrices", "solve_extensive"]
+__all__ = ["ExtensiveForm", "ExtensiveSolution", "build_extensive", "load_extensive",
+           "select_matrices", "solve_extensive"]
+
+
+@dataclass
+class ExtensiveForm:
+    """The extensive form's arrays, as HiGHS receives them (minimised)."""
+
+    matrix: sp.csc_matrix
+    cost: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    integrality: np.ndarray
 
 
 @dataclass
@@ -55,25 +69,9 @@ def select_matrices(problem: InvestProblem) -> list[sp.csr_matrix]:
     return out
 
 
-def solve_extensive(problem: InvestProblem, risk_weight: float = 0.0, alpha: float = 0.95,
-                    fixed: np.ndarray | None = None, mip_rel_gap: float = 1e-9
-                    ) -> ExtensiveSolution:
-    """Build the extensive form, solve it with HiGHS and read back decisions and NPVs.
-
-    Parameters
-    ----------
-    risk_weight, alpha
-        Weight ``w`` of CVaR in the objective and its level (CVaR over the worst
-        ``1 - alpha`` of scenarios).
-    fixed
-        First-stage decisions to hold (both bounds), e.g. to value a given decision.
-
-    Raises
-    ------
-    SolverError
-        When HiGHS does not reach an optimum.
-    """
-    t0 = time.perf_counter()
+def build_extensive(problem: InvestProblem, risk_weight: float = 0.0, alpha: float = 0.95,
+                    fixed: np.ndarray | None = None) -> ExtensiveForm:
+    """The extensive form's matrix and vectors (see the module docstring)."""
     lp, f, exp = problem.lp, problem.first, problem.expansion
     S, n = problem.n_scenarios, lp.n_cols
     p = problem.probability
@@ -131,7 +129,13 @@ def solve_extensive(problem: InvestProblem, risk_weight: float = 0.0, alpha: flo
         row_lower = np.concatenate([row_lower, np.zeros(S)])
         row_upper = np.concatenate([row_upper, np.full(S, np.inf)])
         integrality = np.concatenate([integrality, np.zeros(S + 1, np.int32)])
-    a = sp.vstack(parts, format="csc")
+    return ExtensiveForm(sp.vstack(parts, format="csc"), cost, col_lower, col_upper, row_lower,
+                         row_upper, integrality)
+
+
+def load_extensive(form: ExtensiveForm, mip_rel_gap: float = 1e-9) -> highspy.Highs:
+    """A HiGHS instance holding the extensive form (one ``passModel``)."""
+    a = form.matrix
     h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", mip_rel_gap)
@@ -142,9 +146,38 @@ def solve_extensive(problem: InvestProblem, risk_weight: float = 0.0, alpha: flo
         return out
 
     h.passModel(a.shape[1], a.shape[0], int(a.nnz), int(highspy.MatrixFormat.kColwise),
-                int(highspy.ObjSense.kMinimize), 0.0, fin(cost), fin(col_lower), fin(col_upper),
-                fin(row_lower), fin(row_upper), a.indptr.astype(np.int32),
-                a.indices.astype(np.int32), a.data.astype(np.float64), integrality)
+                int(highspy.ObjSense.kMinimize), 0.0, fin(form.cost), fin(form.col_lower),
+                fin(form.col_upper), fin(form.row_lower), fin(form.row_upper),
+                a.indptr.astype(np.int32), a.indices.astype(np.int32),
+                a.data.astype(np.float64), form.integrality)
+    return h
+
+
+def solve_extensive(problem: InvestProblem, risk_weight: float = 0.0, alpha: float = 0.95,
+                    fixed: np.ndarray | None = None, mip_rel_gap: float = 1e-9
+                    ) -> ExtensiveSolution:
+    """Build the extensive form, solve it with HiGHS and read back decisions and NPVs.
+
+    Parameters
+    ----------
+    risk_weight, alpha
+        Weight ``w`` of CVaR in the objective and its level (CVaR over the worst
+        ``1 - alpha`` of scenarios).
+    fixed
+        First-stage decisions to hold (both bounds), e.g. to value a given decision.
+
+    Raises
+    ------
+    SolverError
+        When HiGHS does not reach an optimum.
+    """
+    t0 = time.perf_counter()
+    lp, f, k = problem.lp, problem.first, problem.expansion.cost
+    S, n = problem.n_scenarios, lp.n_cols
+    M = select_matrices(problem)
+    form = build_extensive(problem, risk_weight, alpha, fixed)
+    a = form.matrix
+    h = load_extensive(form, mip_rel_gap)
     h.run()
     status = h.getModelStatus()
     if status != highspy.HighsModelStatus.kOptimal:

@@ -12,17 +12,22 @@ import numpy as np
 import pandas as pd
 
 from oreline.errors import ConfigError
-from oreline.invest.benders import solve_benders
+from oreline.invest.benders import DEFAULT_GAP, BendersProgress, CutPool, solve_benders
+from oreline.invest.executors import EXECUTORS, Evaluator, SubproblemData, make_evaluator
 from oreline.invest.extensive import solve_extensive
 from oreline.invest.problem import InvestProblem, build_problem
 from oreline.invest.values import Values, stochastic_values
 from oreline.scenario import Scenario, load_scenario
 from oreline.stress.files import load_stress
 
-__all__ = ["EXTENSIVE_LIMIT", "InvestRun", "decision_table", "run_invest"]
+__all__ = ["EXTENSIVE_LIMIT", "VALUES_LIMIT", "InvestRun", "decision_table", "run_invest"]
 
 #: Scenario x LP columns above which ``auto`` picks Benders over the extensive form.
 EXTENSIVE_LIMIT = 200_000
+#: Scenarios up to which RP, WS and EEV are computed unless asked otherwise.
+VALUES_LIMIT = 1000
+#: The extensive form's default relative MIP gap.
+EXTENSIVE_GAP = 1e-9
 Method = Literal["auto", "extensive", "benders"]
 
 
@@ -38,6 +43,8 @@ class InvestRun:
     values: Values | None
     seconds: float
     iterations: int = 0
+    executor: str = "in-process"
+    gap: float = 0.0  # relative gap reached (Benders) or the MIP gap (extensive)
 
     @property
     def decisions(self) -> pd.DataFrame:
@@ -85,7 +92,10 @@ def decision_table(problem: InvestProblem, y: np.ndarray) -> pd.DataFrame:
 def run_invest(source: str | Path | Scenario, stress: str | Path | None = None,
                samples: int | None = None, seed: int | None = None, risk_weight: float = 0.0,
                alpha: float = 0.95, method: Method = "auto", values: bool | None = None,
-               progress: Callable[[str], None] | None = None) -> InvestRun:
+               progress: Callable[[str], None] | None = None, executor: str = "in-process",
+               workers: int | None = None, scheduler: str | None = None,
+               gap: float | None = None,
+               on_benders: Callable[[BendersProgress], None] | None = None) -> InvestRun:
     """Decide which options to fund and when, over the scenarios of a stress set.
 
     Parameters
@@ -96,20 +106,25 @@ def run_invest(source: str | Path | Scenario, stress: str | Path | None = None,
         A stress file or built-in set whose events make the scenarios; none: one
         scenario, the base plan.
     values
-        Compute RP, WS, EEV, EVPI and VSS (one extra MILP per scenario); default when
-        there are at most 50 scenarios.
+        Compute RP, WS, EEV, EVPI and VSS; default when there are at most
+        :data:`VALUES_LIMIT` scenarios.
+    executor, workers, scheduler
+        Where Benders subproblems (and those of the values) are solved: ``in-process``,
+        ``pool`` (``workers`` processes, default all cores) or ``dask`` (a LocalCluster
+        of ``workers`` processes, or the cluster at ``scheduler``).
+    gap
+        Relative optimality gap at which to stop (Benders: bound against the best
+        evaluated decision; extensive: HiGHS's MIP gap). Default 1e-7 and 1e-9.
+    on_benders
+        Called as Benders progresses (iteration, scenarios solved, bound, best value).
 
     Raises
     ------
     ConfigError
-        For a risk weight outside [0, 1], an alpha outside (0, 1) or an unknown method.
+        For a risk weight outside [0, 1], an alpha outside (0, 1), a gap outside (0, 1),
+        an unknown method or executor.
     """
-    if not 0.0 <= risk_weight <= 1.0:
-        raise ConfigError(f"--risk-weight {risk_weight} must be between 0 and 1")
-    if not 0.0 < alpha < 1.0:
-        raise ConfigError(f"--alpha {alpha} must be between 0 and 1, e.g. 0.95")
-    if method not in ("auto", "extensive", "benders"):
-        raise ConfigError(f"unknown method {method!r}; use auto, extensive or benders")
+    _check(risk_weight, alpha, method, executor, gap, scheduler)
     say = progress or (lambda _: None)
     t0 = time.perf_counter()
     say("reading scenario")
@@ -120,17 +135,54 @@ def run_invest(source: str | Path | Scenario, stress: str | Path | None = None,
     size = problem.n_scenarios * problem.lp.n_cols
     chosen = method if method != "auto" else ("extensive" if size <= EXTENSIVE_LIMIT
                                               else "benders")
+    want_values = values if values is not None else problem.n_scenarios <= VALUES_LIMIT
     say(f"solving ({chosen}, {problem.n_scenarios} scenarios)")
-    iterations = 0
-    if chosen == "extensive":
-        ext = solve_extensive(problem, risk_weight, alpha)
-        y, objective, npv = ext.y, ext.objective, ext.npv
-    else:
-        ben = solve_benders(problem, risk_weight, alpha)
-        y, objective, npv, iterations = ben.y, ben.objective, ben.npv, ben.iterations
-    vals = None
-    if values if values is not None else problem.n_scenarios <= 50:
-        say("valuing: wait-and-see and expected-value problems")
-        vals = stochastic_values(problem)
+    evaluator: Evaluator | None = None
+    try:
+        if chosen == "benders" or want_values:
+            say(f"starting the {executor} executor")
+            evaluator = make_evaluator(SubproblemData.of(problem), executor, workers,
+                                       scheduler)
+            say(f"solving ({chosen}, {problem.n_scenarios} scenarios, {executor})")
+        iterations, pool, reached = 0, None, 0.0
+        if chosen == "extensive":
+            ext = solve_extensive(problem, risk_weight, alpha, mip_rel_gap=gap or EXTENSIVE_GAP)
+            y, objective, npv, reached = ext.y, ext.objective, ext.npv, ext.mip_gap
+        else:
+            ben = solve_benders(problem, risk_weight, alpha, gap=gap or DEFAULT_GAP,
+                                progress=on_benders, evaluator=evaluator)
+            y, objective, npv, iterations = ben.y, ben.objective, ben.npv, ben.iterations
+            pool, reached = ben.pool, ben.gap
+        vals = None
+        if want_values:
+            say("valuing: wait-and-see and expected-value problems")
+            vals = _values(problem, risk_weight, objective, y, pool, evaluator)
+    finally:
+        if evaluator is not None:
+            evaluator.close()
     return InvestRun(problem, chosen, y, objective, npv, vals, time.perf_counter() - t0,
-                     iterations)
+                     iterations, executor, reached)
+
+
+def _values(problem: InvestProblem, risk_weight: float, objective: float, y: np.ndarray,
+            pool: CutPool | None, evaluator: Evaluator | None) -> Values:
+    """The stochastic values, reusing the run's answer when it is the risk-neutral RP."""
+    rp = (objective, y) if risk_weight == 0 else None
+    return stochastic_values(problem, rp, pool, evaluator)
+
+
+def _check(risk_weight: float, alpha: float, method: str, executor: str, gap: float | None,
+           scheduler: str | None) -> None:
+    """Raise a ConfigError for an option out of range."""
+    if not 0.0 <= risk_weight <= 1.0:
+        raise ConfigError(f"--risk-weight {risk_weight} must be between 0 and 1")
+    if not 0.0 < alpha < 1.0:
+        raise ConfigError(f"--alpha {alpha} must be between 0 and 1, e.g. 0.95")
+    if method not in ("auto", "extensive", "benders"):
+        raise ConfigError(f"unknown method {method!r}; use auto, extensive or benders")
+    if executor not in EXECUTORS:
+        raise ConfigError(f"unknown executor {executor!r}; use in-process, pool or dask")
+    if gap is not None and not 0.0 < gap < 1.0:
+        raise ConfigError(f"--gap {gap} must be between 0 and 1, e.g. 0.01 for a 1 % gap")
+    if scheduler is not None and executor != "dask":
+        raise ConfigError(f"--scheduler {scheduler} needs --executor dask")

@@ -9,6 +9,13 @@
 
 ``WS >= RP >= EEV`` always holds for a maximisation; the tests check it on generated
 cases.
+
+How they are computed, cheaply enough for hundreds of scenarios: RP is the run's own
+answer (or a Benders run); WS solves each scenario's one-node problem by Benders, all
+scenarios in lockstep on the run's evaluator, each master starting from the cuts the RP
+run already made for that scenario (valid for it whatever the tree), and the RP run's
+evaluated points as its first incumbents; EEV is one small MILP (the mean scenario) and
+one pass of the subproblems at its decision.
 """
 
 from __future__ import annotations
@@ -17,11 +24,16 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from oreline.invest.extensive import solve_extensive
+from oreline.invest.benders import CutPool, Master, solve_benders
+from oreline.invest.executors import Evaluator, SubproblemData, make_evaluator
+from oreline.invest.extensive import select_matrices, solve_extensive
 from oreline.invest.problem import InvestProblem, ScenarioDelta
 from oreline.invest.tree import build_first_stage
 
-__all__ = ["Values", "mean_problem", "single_scenario", "stochastic_values"]
+__all__ = ["Values", "mean_problem", "single_scenario", "stochastic_values", "wait_and_see"]
+
+#: Relative gap to which WS and the RP of the values are solved.
+VALUES_GAP = 1e-9
 
 
 @dataclass(frozen=True)
@@ -83,12 +95,82 @@ def _spread(problem: InvestProblem, one: InvestProblem, y_one: np.ndarray) -> np
     return y
 
 
-def stochastic_values(problem: InvestProblem) -> Values:
-    """RP, WS and EEV by the extensive form (risk-neutral)."""
-    rp = solve_extensive(problem)
-    ws = float(sum(problem.probability[s] * solve_extensive(single_scenario(problem, s)).objective
-                   for s in range(problem.n_scenarios)))
-    ev = mean_problem(problem)
-    y_ev = solve_extensive(ev).y
-    eev = solve_extensive(problem, fixed=_spread(problem, ev, y_ev)).objective
-    return Values(rp.objective, ws, eev, rp.y, y_ev)
+def wait_and_see(problem: InvestProblem, evaluator: Evaluator, pool: CutPool | None = None,
+                 gap: float = VALUES_GAP, max_iterations: int = 100) -> np.ndarray:
+    """Best NPV of every scenario knowing it, by one-node Benders run in lockstep.
+
+    Each scenario's master starts from ``pool``'s cuts of that scenario and its best
+    evaluated point; every iteration evaluates the unconverged scenarios together.
+    """
+    S, k = problem.n_scenarios, problem.expansion.cost
+    one = single_scenario(problem, 0)  # the one-node first stage is the same for all
+    M1 = select_matrices(one)[0]
+    masters = [Master(one, [M1], mip_gap=max(1e-9, gap / 10)) for _ in range(S)]
+    best = np.full(S, -np.inf)
+    if pool is not None and len(pool):
+        const, slope = np.array(pool.const), np.array(pool.slope)
+        point = np.array(pool.point)
+        for s, idx in pool.by_scenario().items():
+            masters[s].add_cuts(np.zeros(len(idx), dtype=np.int64), const[idx], slope[idx])
+            at = const[idx] - np.einsum("ij,ij->i", slope[idx], point[idx]) - point[idx] @ k
+            best[s] = float(at.max())
+    active = np.flatnonzero(~np.isfinite(best))  # no cuts yet: start from building nothing
+    Za = np.zeros((len(active), len(problem.types)))
+    open_ = np.arange(S)
+    for _ in range(max_iterations):
+        if len(active):
+            _add(masters, best, active, Za, evaluator.evaluate(active, Za), k)
+        Z, keep = [], []
+        for s in open_.tolist():
+            y1, bound = masters[s].solve()
+            if bound - best[s] > gap * max(1.0, abs(best[s])):
+                keep.append(s)
+                Z.append(M1 @ y1)
+        active = open_ = np.array(keep, dtype=np.int64)
+        if not len(active):
+            break
+        Za = np.array(Z).reshape(len(active), len(problem.types))
+    return best
+
+
+def _add(masters: list[Master], best: np.ndarray, active: np.ndarray, Za: np.ndarray,
+         answer: tuple[np.ndarray, np.ndarray], k: np.ndarray) -> None:
+    """Record the evaluated values and add one cut to each evaluated scenario's master."""
+    v, g = answer
+    best[active] = np.maximum(best[active], -v - Za @ k)
+    for i, s in enumerate(active.tolist()):
+        masters[s].add_cuts(np.zeros(1, dtype=np.int64), np.array([-v[i] + g[i] @ Za[i]]),
+                            g[i:i + 1])
+
+
+def stochastic_values(problem: InvestProblem, rp: tuple[float, np.ndarray] | None = None,
+                      pool: CutPool | None = None, evaluator: Evaluator | None = None
+                      ) -> Values:
+    """RP, WS and EEV (risk-neutral).
+
+    Parameters
+    ----------
+    rp
+        The risk-neutral RP value and decision if already known (else solved by Benders).
+    pool
+        Cuts of an earlier Benders run on ``problem`` (any risk weight): WS starts from them.
+    evaluator
+        Where subproblems are solved; default in this process.
+    """
+    ev = evaluator or make_evaluator(SubproblemData.of(problem))
+    try:
+        if rp is None:
+            ben = solve_benders(problem, gap=VALUES_GAP, evaluator=ev)
+            rp, pool = (ben.objective, ben.y), ben.pool
+        ws = float(problem.probability @ wait_and_see(problem, ev, pool))
+        ev_problem = mean_problem(problem)
+        y_ev = solve_extensive(ev_problem).y
+        y = _spread(problem, ev_problem, y_ev)
+        Z = np.array([m @ y for m in select_matrices(problem)]).reshape(
+            problem.n_scenarios, len(problem.types))
+        v, _ = ev.evaluate(np.arange(problem.n_scenarios), Z)
+        eev = float(problem.probability @ (-v - Z @ problem.expansion.cost))
+    finally:
+        if evaluator is None:
+            ev.close()
+    return Values(rp[0], ws, eev, rp[1], y_ev)
