@@ -19,21 +19,29 @@ def _zero(x: float, scale: float) -> float:
     return 0.0 if abs(x) < 1e-7 * max(1.0, abs(scale)) else x
 
 
+def _millions(x: float) -> str:
+    """Millions with two decimals, no ``-0.00`` (a table cell that fits 80 columns)."""
+    text = f"{x / 1e6:,.2f}"
+    return "0.00" if text == "-0.00" else text
+
+
 def print_analysis(a: Analysis) -> None:
     """Every figure :func:`oreline.invest.analysis.analyse` computed, skipped ones omitted."""
     cur = a.run.problem.scenario.currency
     if a.alternatives:
-        t = Table(title=f"Every alternative fixed in turn, {cur} (regret: best knowing the "
-                        "scenario less this)", title_justify="left")
+        t = Table(title=f"Every alternative fixed in turn, M {cur} (regret: best knowing "
+                        "the scenario less this)", title_justify="left")
         for col in ("alternative", "E[NPV]", "P5", "P95", "CVaR 95 %", "mean regret",
                     "max regret"):
             t.add_column(col, justify="left" if col == "alternative" else "right",
-                         no_wrap=col != "alternative")
+                         no_wrap=col != "alternative",
+                         min_width=18 if col == "alternative" else None)
         for alt in a.alternatives:
             d = alt.distribution
             name = alt.label + ("" if alt.within_limits else " *")
-            t.add_row(esc(name), fmt(d.mean), fmt(d.p5), fmt(d.p95), fmt(d.cvar),
-                      fmt(float(alt.regret.mean())), fmt(float(alt.regret.max())))
+            t.add_row(esc(name), *(_millions(x) for x in (
+                d.mean, d.p5, d.p95, d.cvar, float(alt.regret.mean()),
+                float(alt.regret.max()))))
         console.print(t)
         if not all(alt.within_limits for alt in a.alternatives):
             console.print("* breaks the budget or an option rule: shown for comparison")
