@@ -9,6 +9,7 @@ and returns JSON-ready data, the same for a page and its ``/api/trace/...`` twin
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,9 +41,25 @@ def ensure_demo_ledger(path: Path, key: Path) -> bool:
     return True
 
 
-#: The last verify result of each ledger, by the head it verified (see :func:`_verify`).
-_VERIFIED: dict[int, tuple[tuple[int, str], dict[str, Any]]] = {}
-_VERIFY_LOCK = threading.Lock()
+#: Results that read the whole ledger, by ledger and name, with the head they were read at.
+_BY_HEAD: dict[tuple[int, str], tuple[tuple[int, str], Any]] = {}
+_BY_HEAD_LOCK = threading.Lock()
+
+
+def _at_head(led: Ledger, name: str, compute: Callable[[], Any]) -> Any:
+    """``compute()``, reused while the ledger's head has not moved.
+
+    The ledger only grows by captures, each of which moves the head, so a result read at
+    the current head is the current result.
+    """
+    head = led.head()
+    with _BY_HEAD_LOCK:
+        cached = _BY_HEAD.get((id(led), name))
+        if cached is not None and cached[0] == head:
+            return cached[1]
+        value = compute()
+        _BY_HEAD[(id(led), name)] = (head, value)
+        return value
 
 
 def _verify(led: Ledger) -> dict[str, Any]:
@@ -51,11 +68,7 @@ def _verify(led: Ledger) -> dict[str, Any]:
     A full verify reads every entry (minutes on a million); the page shows the result of
     the last one with when it ran, and runs it again after any capture.
     """
-    head = led.head()
-    with _VERIFY_LOCK:
-        cached = _VERIFIED.get(id(led))
-        if cached is not None and cached[0] == head:
-            return cached[1]
+    def run() -> dict[str, Any]:
         try:
             report = led.verify()
             result: dict[str, Any] = {
@@ -64,18 +77,27 @@ def _verify(led: Ledger) -> dict[str, Any]:
         except ChainError as exc:
             result = {"ok": False, "message": str(exc)}
         result["verified_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-        _VERIFIED[id(led)] = (head, result)
         return result
+
+    result: dict[str, Any] = _at_head(led, "verify", run)
+    return result
+
+
+def _stock(led: Ledger) -> list[dict[str, Any]]:
+    return [{"site": s["site"], "material": s["material"], "form": s["form"],
+             "origin": s["origin"], "custody": s["custody"], "kg": s["kg"]}
+            for s in led.stock()]
 
 
 def overview(led: Ledger, limit: int = 200) -> dict[str, Any]:
-    """The trace home page: verify status, stock by site and origin, flags, recent lots."""
+    """The trace home page: verify status, stock by site and origin, flags, recent lots.
+
+    The verify status and the stock read the whole ledger; both are reused until the next
+    capture (:func:`_at_head`).
+    """
     total, lots = led.find_lots("", limit)
-    stock = [{"site": s["site"], "material": s["material"], "form": s["form"],
-              "origin": s["origin"], "custody": s["custody"], "kg": s["kg"]}
-             for s in led.stock()]
-    return {"verify": _verify(led), "stock": stock, "flags": led.flags(),
-            "sites": led.sites(), "lots_total": total, "lots": lots}
+    return {"verify": _verify(led), "stock": _at_head(led, "stock", lambda: _stock(led)),
+            "flags": led.flags(), "sites": led.sites(), "lots_total": total, "lots": lots}
 
 
 def search_lots(led: Ledger, query: str, limit: int = 100) -> dict[str, Any]:

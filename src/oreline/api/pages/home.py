@@ -22,7 +22,7 @@ api = APIRouter(tags=["home"])
 def home(request: Request) -> dict[str, Any]:
     """Scenarios, the ledger's size and the latest jobs."""
     st = request.app.state
-    return {"scenarios": st.library.names(), "lots": len(st.ledger.lots()),
+    return {"scenarios": st.library.names(), "lots": st.ledger.find_lots("", 0)[0],
             "ledger": "demo ledger" if st.config.demo_ledger else "ledger",
             "jobs": [j.public(with_result=False) for j in st.runner.recent(5)]}
 
