@@ -64,3 +64,10 @@ def test_invest_refuses_an_unknown_format() -> None:
     r = run("invest", "tiny-invest", "--format", "json")
     assert r.returncode != 0 and "use csv, parquet or xlsx" in r.stdout + r.stderr
     assert "Traceback" not in r.stdout + r.stderr
+
+
+def test_a_risk_weight_of_one_is_refused_with_the_reason() -> None:
+    r = run("invest", "tiny-invest", "--risk-weight", "1")
+    assert r.returncode == 8
+    assert "use at most 0.99" in r.stdout + r.stderr
+    assert "Traceback" not in r.stdout + r.stderr

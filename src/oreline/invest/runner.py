@@ -176,6 +176,10 @@ def _check(risk_weight: float, alpha: float, method: str, executor: str, gap: fl
     """Raise a ConfigError for an option out of range."""
     if not 0.0 <= risk_weight <= 1.0:
         raise ConfigError(f"--risk-weight {risk_weight} must be between 0 and 1")
+    if risk_weight == 1.0:
+        raise ConfigError("--risk-weight 1 weighs only the worst scenarios (the CVaR tail): "
+                          "the plans of all others would be left unoptimised and their NPVs "
+                          "understated; use at most 0.99")
     if not 0.0 < alpha < 1.0:
         raise ConfigError(f"--alpha {alpha} must be between 0 and 1, e.g. 0.95")
     if method not in ("auto", "extensive", "benders"):
