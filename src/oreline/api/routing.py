@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import inspect
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -60,14 +62,44 @@ TEMPLATES.env.globals.update(frame_table=_frame_table, records_table=_records_ta
                              finite=_finite)
 
 
+#: Pages rendered from data that carries a content ``key`` (a cached plan), by template,
+#: key, sign-in state and URL; the CSRF value is put in per request.
+_RENDERED: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+_RENDERED_MAX = 32
+_RENDERED_LOCK = threading.Lock()
+#: Stands for the request's CSRF value in a cached page (URL-safe, never in page data).
+_CSRF_MARK = "oreline-csrf-mark-5b1f0c"
+
+
 def page(request: Request, template: str, data: Any, status_code: int = 200,
          **extra: Any) -> HTMLResponse:
-    """Render ``template`` with ``data`` and the request's CSRF value."""
+    """Render ``template`` with ``data`` and the request's CSRF value.
+
+    Data with a content ``key`` (a cached plan: the same key, the same data) is rendered
+    once per URL and sign-in state and reused, with this request's CSRF value put in:
+    rendering every table of a large plan costs more than looking the plan up.
+    """
     from oreline.api.security import csrf_token
 
-    context = {"data": data, "csrf": csrf_token(request),
-               "signed_in": bool(request.cookies.get("oreline_token")), **extra}
-    return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
+    csrf = csrf_token(request)
+    signed_in = bool(request.cookies.get("oreline_token"))
+    content_key = data.get("key") if isinstance(data, dict) and not extra else None
+    if content_key is None or status_code != 200:
+        context = {"data": data, "csrf": csrf, "signed_in": signed_in, **extra}
+        return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
+    key = (template, content_key, signed_in, request.url.path, request.url.query)
+    with _RENDERED_LOCK:
+        html = _RENDERED.get(key)
+        if html is not None:
+            _RENDERED.move_to_end(key)
+    if html is None:
+        html = TEMPLATES.get_template(template).render(
+            {"request": request, "data": data, "csrf": _CSRF_MARK, "signed_in": signed_in})
+        with _RENDERED_LOCK:
+            _RENDERED[key] = html
+            while len(_RENDERED) > _RENDERED_MAX:
+                _RENDERED.popitem(last=False)
+    return HTMLResponse(html.replace(_CSRF_MARK, csrf))
 
 
 def twin(html: APIRouter, api: APIRouter, path: str, template: str, *,

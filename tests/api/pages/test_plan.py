@@ -35,3 +35,25 @@ def test_plotly_is_served_from_the_package(client: TestClient):
     path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
     assert r.status_code == 200 and r.content == path.read_bytes()
     assert "cdn" not in client.get("/plan/tiny").text.split("<main>")[0].lower()
+
+
+def test_a_cached_page_carries_each_browsers_own_csrf_value(client: TestClient) -> None:
+    """The plan page is rendered once and reused; each browser still gets its own CSRF
+    value in every form, and the reused page equals a fresh render."""
+    import re
+
+    from fastapi.testclient import TestClient as Browser
+
+    from oreline.api import routing
+    from oreline.api.security import CSRF_COOKIE
+
+    first = client.get("/plan/tiny").text
+    with Browser(client.app) as other:  # a second browser: no cookies yet
+        page = other.get("/plan/tiny")
+        values = set(re.findall(r'name="csrf" value="([^"]+)"', page.text))
+        assert values == {page.cookies.get(CSRF_COOKIE) or other.cookies.get(CSRF_COOKIE)}
+    mine = set(re.findall(r'name="csrf" value="([^"]+)"', first))
+    assert len(mine) == 1 and mine != values
+    assert routing._CSRF_MARK not in first + page.text
+    routing._RENDERED.clear()  # a fresh render gives the same page
+    assert client.get("/plan/tiny").text == first
