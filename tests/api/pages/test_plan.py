@@ -48,10 +48,11 @@ def test_a_cached_page_carries_each_browsers_own_csrf_value(client: TestClient) 
     from oreline.api.security import CSRF_COOKIE
 
     first = client.get("/plan/tiny").text
-    with Browser(client.app) as other:  # a second browser: no cookies yet
-        page = other.get("/plan/tiny")
-        values = set(re.findall(r'name="csrf" value="([^"]+)"', page.text))
-        assert values == {page.cookies.get(CSRF_COOKIE) or other.cookies.get(CSRF_COOKIE)}
+    # a second browser, no cookies yet (no `with`: the app's lifespan is the session's)
+    other = Browser(client.app)
+    page = other.get("/plan/tiny")
+    values = set(re.findall(r'name="csrf" value="([^"]+)"', page.text))
+    assert values == {page.cookies.get(CSRF_COOKIE) or other.cookies.get(CSRF_COOKIE)}
     mine = set(re.findall(r'name="csrf" value="([^"]+)"', first))
     assert len(mine) == 1 and mine != values
     assert routing._CSRF_MARK not in first + page.text
