@@ -20,8 +20,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from oreline.api import fmt
 from oreline.api.security import require
+from oreline.report import fmt
 
 __all__ = ["TEMPLATES", "JSONResponse", "page", "twin"]
 

@@ -8,9 +8,10 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 
 from oreline.results import PlanResults
+from oreline.scenario import Scenario
 
-__all__ = ["inventory_figure", "origin_colours", "production_figure", "sales_figure",
-           "sankey_figure"]
+__all__ = ["display_names", "inventory_figure", "origin_colours", "production_figure",
+           "sales_figure", "sankey_figure"]
 
 _PALETTE = qualitative.Plotly + qualitative.Set2 + qualitative.Pastel1
 
@@ -33,6 +34,22 @@ def origin_colours(results: PlanResults) -> dict[str, str]:
             found |= set(df["origin_class"].astype(str))
     found.discard("untracked")
     return {c: _PALETTE[i % len(_PALETTE)] for i, c in enumerate(sorted(found))}
+
+
+def display_names(scenario: Scenario) -> dict[str, str]:
+    """Display names of commodities, customers, enquiries and sites (their id when unnamed).
+
+    Examples
+    --------
+    >>> from oreline.scenario import load_scenario
+    >>> display_names(load_scenario("kmp"))["usar_defence"]
+    'USA Rare Earth (US defence programmes)'
+    """
+    out: dict[str, str] = {}
+    for items in (scenario.commodities, scenario.customers, scenario.enquiries, scenario.sites):
+        for e in items:
+            out[e.id] = getattr(e, "name", None) or e.id
+    return out
 
 
 def _short(label: str, width: int = 28) -> str:
@@ -65,6 +82,7 @@ def sankey_figure(results: PlanResults, names: dict[str, str] | None = None) -> 
     links += [(names.get(r.product, r.product), names.get(r.customer, r.customer),
                r.origin_class, r.quantity_t) for r in sales.itertuples()]
     opening = t["opening_stock"]
+    opening = opening[opening["origin_class"] != "untracked"]
     if len(opening):
         links += [("opening stock", names.get(r.commodity, r.commodity), r.origin_class,
                    r.quantity_t) for r in opening.itertuples()]
@@ -112,16 +130,20 @@ def production_figure(results: PlanResults) -> go.Figure:
     return fig
 
 
-def inventory_figure(results: PlanResults) -> go.Figure:
-    """Closing stock by site and commodity."""
+def inventory_figure(results: PlanResults, names: dict[str, str] | None = None) -> go.Figure:
+    """Closing stock by site and commodity (named when ``names`` has them)."""
+    names = names or {}
     inv = results.tables["inventory"]
-    g = inv.assign(item=inv["site"] + " " + inv["commodity"]).groupby(
+    label = inv["site"].map(lambda v: names.get(v, v)) + ": " + inv["commodity"].map(
+        lambda v: names.get(v, v))
+    g = inv.assign(item=label).groupby(
         ["item", "period"], as_index=False)["stock_t"].sum()
     fig = go.Figure()
     for item, grp in g.groupby("item"):
         fig.add_scatter(x=grp["period"], y=grp["stock_t"], name=str(item), mode="lines",
                         stackgroup="stock")
-    fig.update_layout(title="Closing stock (t)", height=380)
+    fig.update_layout(title="Closing stock (t)", height=440,
+                      legend={"orientation": "h", "y": -0.15, "yanchor": "top"})
     return fig
 
 
@@ -137,5 +159,5 @@ def sales_figure(results: PlanResults, names: dict[str, str] | None = None) -> g
     fig.add_scatter(x=d["period"], y=d["shortfall_t"], name="shortfall", mode="lines+markers",
                     line={"color": "black"})
     fig.update_layout(title="Sales by customer and shortfall (t per period)", barmode="stack",
-                      height=420)
+                      height=520, legend={"orientation": "h", "y": -0.15, "yanchor": "top"})
     return fig

@@ -8,7 +8,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from oreline.api import fmt
+from oreline.report import fmt
 
 
 def test_float_noise_is_rounded_away():

@@ -1,8 +1,9 @@
-"""Numbers and tables for people: the one formatting module every page uses.
+"""Numbers and tables for people: the one formatting module every page and report uses.
 
-Every template formats through these functions (registered as Jinja filters in
-:mod:`oreline.api.pages`), so a tonnage, a price or a share reads the same everywhere:
-thousands separators, a unit, no ``-0.0`` and no ``29.999999999999996``.
+The server's templates format through these functions (registered as Jinja filters in
+:mod:`oreline.api.routing`) and so does the static ``report.html``
+(:mod:`oreline.report.html`), so a tonnage, a price or a share reads the same
+everywhere: thousands separators, a unit, no ``-0.0`` and no ``29.999999999999996``.
 
 Examples
 --------
@@ -116,13 +117,21 @@ def header(column: str) -> str:
     return column.replace("_", " ")
 
 
-def value(column: str, x: Any) -> str:
-    """One cell: shares as percentages, masses and prices as numbers, text as it is."""
+def value(column: str, x: Any, digits: int | None = None) -> str:
+    """One cell: shares as percentages, masses and prices as numbers, text as it is.
+
+    ``digits`` overrides the decimals a number column gets by its name.
+
+    >>> value("opening_t", 0.0085), value("opening_t", 0.0085, 3)
+    ('0', '0.009')
+    """
     if isinstance(x, bool) or x is None:
         return "–" if x is None else ("yes" if x else "no")
     if isinstance(x, (int, float)):
         if column.startswith("p_") or any(column.endswith(s) for s in _SHARES):
             return percent(float(x))
+        if digits is not None:
+            return number(x, digits)
         return number(x, 0 if column in ("seq", "count") else 2 if column.endswith("_kg")
                       else 1)
     return str(x)
@@ -154,8 +163,8 @@ def _plain(x: Any) -> Any:
 
 
 def table(data: pd.DataFrame | Sequence[Mapping[str, Any]], limit: int = 500,
-          columns: Sequence[str] | None = None) -> Table:
-    """The first ``limit`` rows of ``data`` formatted for people.
+          columns: Sequence[str] | None = None, digits: int | None = None) -> Table:
+    """The first ``limit`` rows of ``data`` formatted for people (``digits``: see :func:`value`).
 
     >>> t = table(pd.DataFrame({"customer": ["a", "b"], "quantity_t": [1.0, -0.0]}), limit=1)
     >>> t.headers, t.rows, t.truncated
@@ -166,5 +175,5 @@ def table(data: pd.DataFrame | Sequence[Mapping[str, Any]], limit: int = 500,
     shown = df.head(limit)
     raw = [[_plain(v) for v in row] for row in shown[cols].itertuples(index=False)] \
         if cols else []
-    rows = [[value(c, v) for c, v in zip(cols, r, strict=True)] for r in raw]
+    rows = [[value(c, v, digits) for c, v in zip(cols, r, strict=True)] for r in raw]
     return Table(cols, [header(c) for c in cols], rows, raw, len(df))
