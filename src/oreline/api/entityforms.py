@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
@@ -31,6 +32,8 @@ from oreline.api.scenarios import ScenarioLibrary, UnknownScenarioError
 from oreline.api.whatif import save_scenario_text, scenario_text
 from oreline.errors import ConfigError, Issue
 from oreline.scenario import Scenario
+from oreline.scenario.investment import InvestmentOption
+from oreline.scenario.schema import CapacityPhase, Contract, Customer, Enquiry
 
 __all__ = [
     "KINDS",
@@ -47,6 +50,13 @@ __all__ = [
 ]
 
 _COPIED = re.compile(r"^what-if copy of ([A-Za-z][A-Za-z0-9_.-]*)\. ")
+#: What an empty box means where the model's default does not say it.
+_SAID = {("customers", "firm"): "default: the demand", ("customers", "max"): "default: the demand",
+         ("enquiries", "decision"): "default: horizon start",
+         ("options", "earliest"): "default: horizon start",
+         ("options", "latest"): "default: horizon end less lead time",
+         ("contracts", "start"): "default: horizon start",
+         ("contracts", "end"): "default: horizon end"}
 #: The note a form edit leaves in the source of the field it changed.
 EDIT_NOTE = "⚑ what-if edit"
 
@@ -66,6 +76,27 @@ class EntityKind:
     required: tuple[str, ...]
     nested: str | None = None
     help: str = ""
+    model: type[BaseModel] | None = None
+
+    def defaults(self) -> dict[str, str]:
+        """What an empty box means for each optional field, as the form shows it.
+
+        Examples
+        --------
+        >>> KINDS["contracts"].defaults()["enabled"], KINDS["contracts"].defaults()["min"]
+        ('default true', 'none')
+        """
+        out: dict[str, str] = {}
+        fields = self.model.model_fields if self.model else {}
+        for name in self.fields:
+            info = fields.get(name) or fields.get(f"{name}_")
+            value = None if info is None or info.is_required() else info.get_default(
+                call_default_factory=True)
+            if isinstance(value, BaseModel) and hasattr(value, "rule"):
+                value = value.rule  # a provenance policy reads as its rule
+            out[name] = _SAID.get((self.name, name)) or (
+                "none" if value in (None, [], {}, "") else f"default {_text(value)}")
+        return out
 
 
 KINDS: dict[str, EntityKind] = {k.name: k for k in (
@@ -74,29 +105,31 @@ KINDS: dict[str, EntityKind] = {k.name: k for k in (
                 "start", "end", "lead_time", "origin", "enabled"),
                ("supplier", "commodity", "site", "max", "price"),
                help="Volumes as '<number> t/<period> <basis>', a price or a price formula "
-                    "('ndpr_oxide + 0 USD/t'), origin as 'mined=AU; separated=MY'."),
+                    "('ndpr_oxide + 0 USD/t'), origin as 'mined=AU; separated=MY'; lead time "
+                    "in periods.", model=Contract),
     EntityKind("capacities", "Process capacities", "processes",
                ("name", "start", "capacity", "enabled", "ramp_periods"),
                ("start", "capacity"), nested="capacity",
-               help="One row per capacity phase; the latest enabled phase in force applies."),
+               help="One row per capacity phase; the latest enabled phase in force applies.",
+               model=CapacityPhase),
     EntityKind("customers", "Demand (signed offtake contracts)", "customers",
                ("site", "product", "demand", "firm", "max", "price", "start", "end",
                 "qualified_from", "priority", "provenance"),
                ("site", "product", "demand", "price"),
                help="Demand, firm and max as rates; provenance as 'any', 'ex-china', "
-                    "'dfars-2027' or 'crma:0.65'."),
+                    "'dfars-2027' or 'crma:0.65'.", model=Customer),
     EntityKind("enquiries", "Enquiries (sales pipeline)", "enquiries",
                ("site", "product", "demand", "probability", "price", "start", "decision",
                 "qualification_months", "provenance"),
                ("site", "product", "demand", "price", "probability"),
                help="Probability of conversion 0 to 1; first delivery at max(start, decision "
-                    "+ qualification months)."),
+                    "+ qualification months).", model=Enquiry),
     EntityKind("options", "Investment options", "options",
                ("kind", "capex", "fixed_opex", "modules", "lead_time", "earliest", "latest",
                 "lifetime"),
                ("capex",),
                help="Capex per module ('40 M USD'); decision window earliest..latest; "
-                    "lead time in months."),
+                    "lead time in months.", model=InvestmentOption),
 )}
 
 

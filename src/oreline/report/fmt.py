@@ -38,7 +38,7 @@ _UNITS = {"_per_t_yr": "per t a year", "_per_t": "per t", "_seconds": "s", "_usd
           "_kg": "kg", "_t": "t"}
 #: Whole column names said in words where the name alone is terse.
 _WORDS = {
-    "origin_class": "origin (mined>separated>refined>melted>produced)",
+    "origin_class": "origin class",
     "fill_rate": "fill rate", "kind": "kind", "period": "month", "seq": "entry",
     "utilisation": "utilisation", "dfars": "DFARS 2027", "crma": "CRMA",
     "margin_change_p10": "margin change, numbers at P10 (currency)",
@@ -47,6 +47,10 @@ _WORDS = {
     "cost": "cost (currency)", "revenue": "revenue (currency)", "margin": "margin (currency)",
     "p_extra_shortfall": "chance of extra shortfall", "kg": "mass (kg)",
 }
+#: Columns shown as whole numbers (counts, and sums of money).
+_WHOLE = ("seq", "count", "cost", "revenue", "margin", "price_per_t")
+#: Most decimals a small non-zero amount gets.
+_SMALL_DIGITS = 4
 #: Columns that hold shares between 0 and 1 (shown as percentages).
 _SHARES = ("fill_rate", "utilisation", "share", "probability", "dfars_share")
 
@@ -122,18 +126,22 @@ def value(column: str, x: Any, digits: int | None = None) -> str:
 
     ``digits`` overrides the decimals a number column gets by its name.
 
-    >>> value("opening_t", 0.0085), value("opening_t", 0.0085, 3)
-    ('0', '0.009')
+    A small amount that would round to 0 gets up to four decimals (solver noise below
+    that still reads 0); sums of money are whole.
+
+    >>> value("quantity_t", 0.00046), value("imbalance_t", -1e-9), value("cost", 910.24)
+    ('0.0005', '0', '910')
     """
     if isinstance(x, bool) or x is None:
         return "–" if x is None else ("yes" if x else "no")
     if isinstance(x, (int, float)):
         if column.startswith("p_") or any(column.endswith(s) for s in _SHARES):
             return percent(float(x))
-        if digits is not None:
-            return number(x, digits)
-        return number(x, 0 if column in ("seq", "count") else 2 if column.endswith("_kg")
-                      else 1)
+        if digits is None:
+            digits = 0 if column in _WHOLE else 2 if column.endswith("_kg") else 1
+        if 0 < abs(x) < 0.5 * 10.0 ** -digits:  # not a misleading 0 for a small amount
+            digits = min(_SMALL_DIGITS, max(digits, 1 - math.floor(math.log10(abs(x)))))
+        return number(x, digits)
     return str(x)
 
 

@@ -53,6 +53,7 @@ def _view(request: Request, name: str, kind: str) -> dict[str, Any]:
     return {"name": name, "source": copied_from(lib.load(name)), "kind": form.name,
             "title": form.title, "help": form.help,
             "fields": list(form.fields), "required": list(form.required),
+            "defaults": form.defaults(),
             "nested": form.nested, "kinds": {k.name: k.title for k in KINDS.values()},
             "rows": rows(lib, name, kind), "issues": [],
             "errors": {}, "failed": None}
