@@ -120,6 +120,13 @@ def _footer(cert: Certificate) -> str:
             f"above in the pack's <code>manifest.json</code>.</p>")
 
 
+def _when(iso: str) -> str:
+    """``2026-12-03T14:40:36+00:00`` as ``2026-12-03 14:40 UTC`` (other text as it is)."""
+    if len(iso) >= 16 and iso[10] == "T" and iso.endswith(("+00:00", "Z")):
+        return f"{iso[:10]} {iso[11:16]} UTC"
+    return iso
+
+
 def certificate_html(cert: Certificate) -> str:
     """Render a certificate (from :func:`build`) as a standalone HTML page.
 
@@ -144,7 +151,7 @@ def certificate_html(cert: Certificate) -> str:
         for p in cert["origin"])
     findings = "".join(f"<li>{e(f['status'])}: {e(f['reason'])} "
                        f"({e(', '.join(f['lots'][:5]))})</li>"
-                       for f in cert["dfars_2027"]["findings"]) or "<li>none</li>"
+                       for f in cert["dfars_2027"]["findings"]) or "<li>no findings</li>"
     evidence = "".join(f"<li><code>{e(h)}</code></li>" for h in cert["evidence_sha256"]) or (
         "<li>none</li>")
     chain = "".join(f"<tr><td>{r['seq']}</td><td><code>{e(r['event_id'])}</code></td>"
@@ -156,12 +163,13 @@ def certificate_html(cert: Certificate) -> str:
 <html lang="en"><head><meta charset="utf-8"><title>Certificate of conformance {e(cert['lot'])}
 </title><style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}
 table{{border-collapse:collapse}}td,th{{border:1px solid #999;padding:.2em .5em}}
-td.unknown{{color:#a40}}td.not-reached{{color:#999;text-align:center}}</style>
+td.unknown{{color:#a40}}td.not-reached{{color:#999;text-align:center}}
+code{{word-break:break-all}}</style>
 </head><body>
 <h1>Certificate of conformance</h1>
 <p>Lot <b>{e(cert['lot'])}</b>: {e(cert['material'])} ({e(cert['form'])}),
 {cert['net_kg']:,.1f} kg at {e(cert['site'])}, custody {e(cert['custody'])}.
-Issued {e(cert['issued_at'])}.</p>
+Issued {e(_when(cert['issued_at']))}.</p>
 <p>Assay: {assay}</p>
 <h2>DFARS 252.225-7052 (2027 rule): {e(cert['dfars_2027']['status'].upper())}</h2>
 <ul>{findings}</ul>

@@ -25,13 +25,15 @@ Examples
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["Table", "header", "money", "number", "percent", "table", "tonnes", "value"]
+__all__ = ["Table", "header", "money", "number", "percent", "table", "timestamp", "tonnes",
+           "value"]
 
 #: Column-name endings and the unit they stand for (longest first).
 _UNITS = {"_per_t_yr": "per t a year", "_per_t": "per t", "_seconds": "s", "_usd": "USD",
@@ -121,6 +123,22 @@ def header(column: str) -> str:
     return column.replace("_", " ")
 
 
+_ISO = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
+
+
+def timestamp(text: str) -> str:
+    """An ISO 8601 time as a person reads it (minutes, and UTC named); other text as it is.
+
+    >>> timestamp("2026-12-23T01:40:00+00:00"), timestamp("2026-12-23T01:40:00.5+02:00")
+    ('2026-12-23 01:40 UTC', '2026-12-23 01:40 +02:00')
+    """
+    match = _ISO.match(text)
+    if not match:
+        return text
+    day, minute, zone = match.groups()
+    return f"{day} {minute} {'UTC' if zone in ('Z', '+00:00') else zone}"
+
+
 def value(column: str, x: Any, digits: int | None = None) -> str:
     """One cell: shares as percentages, masses and prices as numbers, text as it is.
 
@@ -142,7 +160,7 @@ def value(column: str, x: Any, digits: int | None = None) -> str:
         if 0 < abs(x) < 0.5 * 10.0 ** -digits:  # not a misleading 0 for a small amount
             digits = min(_SMALL_DIGITS, max(digits, 1 - math.floor(math.log10(abs(x)))))
         return number(x, digits)
-    return str(x)
+    return timestamp(x) if isinstance(x, str) else str(x)
 
 
 @dataclass(frozen=True)
