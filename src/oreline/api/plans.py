@@ -39,7 +39,7 @@ __all__ = ["DATA_VERSION", "PlanCache", "content_key", "figure_data", "frame", "
 
 
 #: Version of the plan data's shape: a new shape never reads a cached old one.
-DATA_VERSION = 1
+DATA_VERSION = 2  # 2: names in the stock chart, label widths, utilisation map
 
 
 def frame(df: pd.DataFrame) -> dict[str, Any]:

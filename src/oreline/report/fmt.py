@@ -50,7 +50,8 @@ _WORDS = {
     "p_extra_shortfall": "chance of extra shortfall", "kg": "mass (kg)",
 }
 #: Columns shown as whole numbers (counts, and sums of money).
-_WHOLE = ("seq", "count", "cost", "revenue", "margin", "price_per_t")
+_WHOLE = ("seq", "count", "cost", "revenue", "margin", "price_per_t", "objective", "penalty",
+          "margin_change_p10", "margin_change_p90", "worst", "best")
 #: Most decimals a small non-zero amount gets.
 _SMALL_DIGITS = 4
 #: Columns that hold shares between 0 and 1 (shown as percentages).
