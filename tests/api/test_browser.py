@@ -395,3 +395,18 @@ def test_screenshot_lot_and_certificate(clean_page: Any):
     page.click("#certificate-link")
     page.wait_for_load_state()
     _shoot(page, "certificate", 1600)
+
+
+def test_screenshot_forms(clean_page: Any, clean_server: Server):
+    """A contract form of a what-if copy, with a bad value refused next to its field."""
+    page = clean_page
+    _sign_in(page, clean_server.token)
+    page.goto("/scenarios/kmp")
+    page.fill("#copy input[name=new_name]", "kmp-whatif")
+    page.click("#copy button")
+    page.wait_for_url("**/scenarios/kmp-whatif/edit")
+    page.goto("/scenarios/kmp-whatif/edit/contracts")
+    _row_input(page, "ucore_ndpr", "max").fill("-20 t/month oxide")
+    _save_row(page, "ucore_ndpr")
+    assert page.locator(".field-error[data-field=max]").count() == 1
+    _shoot(page, "forms", 900)
