@@ -227,7 +227,7 @@ def _locate(data: Any, kind: EntityKind, key: str) -> tuple[Any, str]:
             if phase.isdigit() and 1 <= int(phase) <= len(phases):
                 n = int(phase) - 1
                 return phases[n], f"{kind.key}[{i}].{kind.nested}[{n}]"
-    raise UnknownEntityError(f"no {kind.name} row {key!r} in this scenario; the rows are: "
+    raise UnknownEntityError(f"no row {key!r} in the {kind.name} of this scenario; it has: "
                              f"{', '.join(r['key'] for r in _rows(data, kind)) or 'none'}")
 
 

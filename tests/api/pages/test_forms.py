@@ -103,3 +103,16 @@ def test_form_post_saves_or_shows_the_message_next_to_the_field(client: TestClie
     assert r.status_code == 303 and r.headers["location"].startswith(f"{url}?saved={key}")
     lib = client.app.state.library  # type: ignore[attr-defined]
     assert lib.load(name).customers[0].priority == 2
+
+
+def test_form_add_for_an_unknown_process_says_so_by_the_id(client: TestClient,
+                                                           tokens: dict[str, str]):
+    name = _copy(client, tokens["plan"])
+    client.get("/login")
+    csrf = client.cookies.get("oreline_csrf")
+    r = client.post(f"/scenarios/{name}/edit/capacities", headers=bearer(tokens["plan"]),
+                    data={"csrf": csrf, "action": "add", "key": "nope", "v.start": "2030-01",
+                          "v.capacity": "1 t/month metal"}, follow_redirects=False)
+    assert r.status_code == 422
+    assert "data-field=\"id\">no row &#39;nope&#39; in the processes" in r.text
+    assert 'value="nope"' in r.text

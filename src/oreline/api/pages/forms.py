@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from oreline.api.entityforms import (
     KINDS,
+    UnknownEntityError,
     add_row,
     copied_from,
     delete_row,
@@ -28,7 +29,7 @@ from oreline.api.entityforms import (
 )
 from oreline.api.routing import JSONResponse, page, twin
 from oreline.api.security import require
-from oreline.errors import ScenarioError
+from oreline.errors import Issue, ScenarioError
 
 __all__ = ["NewRow", "api", "form_post", "form_view", "html"]
 
@@ -90,19 +91,36 @@ async def form_post(request: Request, name: str, kind: str) -> Response:
             key, _ = add_row(lib, name, kind, key, values)
         else:
             update_row(lib, name, kind, key, values)
+    except UnknownEntityError as exc:
+        if action != "add":
+            raise
+        unknown = ScenarioError([Issue("form", "id", str(exc))])  # no such process
+        return _refused(request, data, unknown, "", action, key, values)
     except ScenarioError as exc:
-        if action == "add":
-            prefix = _new_prefix(data, kind, key)
-        errors = field_issues(exc.issues, prefix) if prefix else {}
-        rest = [i for i in _issue_dicts(exc)
-                if not (prefix and i["field"].startswith(prefix + "."))]
-        if action != "delete":
-            _keep_sent(data, action, key, values)
-        return page(request, "forms.html", {**data, "saved": None, "issues": rest,
-                                            "errors": errors, "failed": key,
-                                            "action": action}, status_code=422)
+        prefix = _new_prefix(data, kind, key) if action == "add" else prefix
+        return _refused(request, data, exc, prefix, action, key, values)
     return RedirectResponse(f"/scenarios/{name}/edit/{kind}?saved={key}#row-{key}",
                             status_code=303)
+
+
+def _refused(request: Request, data: dict[str, Any], exc: ScenarioError, prefix: str,
+             action: str, key: str, values: dict[str, str]) -> Response:
+    """The form again (422) with what the user typed still in the boxes.
+
+    The loader's messages about the row at ``prefix`` go by their fields; the others
+    above the table.
+    """
+    errors = field_issues(exc.issues, prefix) if prefix else {}
+    if not prefix and action == "add":
+        errors = {"id": [i.message for i in exc.issues if i.field == "id"]}
+    rest = [i for i in _issue_dicts(exc)
+            if not (prefix and i["field"].startswith(prefix + "."))
+            and not (not prefix and i["field"] == "id")]
+    if action != "delete":
+        _keep_sent(data, action, key, values)
+    return page(request, "forms.html", {**data, "saved": None, "issues": rest,
+                                        "errors": errors, "failed": key, "action": action},
+                status_code=422)
 
 
 def _new_prefix(data: dict[str, Any], kind: str, key: str) -> str:
