@@ -227,7 +227,7 @@ def test_whatif_contract_form_then_plan_then_compare(page: Any, server: Server):
     purchases = page.locator("#purchases").inner_text()
     assert "cn" in purchases
     changed = page.locator("#entities tr.changed").all_inner_texts()
-    assert any("cn" in row and "enabled: unset (default) → False" in row
+    assert any("cn" in row and "enabled: unset (default) → no" in row
                for row in changed), changed
 
 
