@@ -22,6 +22,7 @@ import json
 import os
 import queue
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -151,7 +152,7 @@ def bench_writers(backend: str, tmp: Path, events: int, batch: int, writers: int
     try:
         for p in procs:
             p.start()
-        spans = []
+        spans: list[tuple[float, float]] = []
         while len(spans) < writers:
             try:
                 spans.append(out.get(timeout=1))
@@ -225,6 +226,8 @@ def main() -> None:
     ap.add_argument("--writers", type=int, default=2,
                     help="processes capturing into one ledger at once (0 to skip)")
     ap.add_argument("--out", type=Path, default=None, help="write results as JSON here")
+    ap.add_argument("--keep-sqlite", type=Path, default=None,
+                    help="keep the SQLite trace ledger at this path (for serve_bench --db)")
     args = ap.parse_args()
     backends = ["sqlite"] + (["postgres"] if os.environ.get("ORELINE_PG_URL") else [])
     results: dict[str, Any] = {"python": sys.version.split()[0], "cpus": os.cpu_count(),
@@ -247,6 +250,10 @@ def main() -> None:
         for backend in backends:
             lots = args.lots if backend == "sqlite" or args.pg_lots is None else args.pg_lots
             res = bench_trace(backend, tmp, lots, args.batch, args.samples, keep=False)
+            if backend == "sqlite" and args.keep_sqlite is not None:
+                built = max(tmp.glob("bench-*.sqlite"), key=lambda p: p.stat().st_mtime)
+                shutil.move(built, args.keep_sqlite)
+                print(f"kept the trace ledger at {args.keep_sqlite}", flush=True)
             print(f"trace {backend}: {res['lots']:,} lots, six stages deep: median "
                   f"{res['trace_ms_median']:.2f} ms, p95 {res['trace_ms_p95']:.2f} ms "
                   f"(built at {res['build_events_per_s']:,.0f} events/s)", flush=True)

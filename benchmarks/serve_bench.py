@@ -2,6 +2,8 @@
 
     .venv/bin/python benchmarks/serve_bench.py                 # 4 clients, 50 requests a URL
     .venv/bin/python benchmarks/serve_bench.py --clients 1 --requests 20
+    .venv/bin/python benchmarks/ledger_bench.py --lots 1000000 --keep-sqlite /tmp/1m.sqlite
+    .venv/bin/python benchmarks/serve_bench.py --db /tmp/1m.sqlite     # lot look-ups there
 
 Starts a real ``oreline serve`` (one worker, a fresh data folder with the demo ledger),
 opens each URL once to warm the plan cache (the first kmp plan solves; that time is
@@ -26,6 +28,8 @@ from concurrent.futures import ThreadPoolExecutor
 URLS = ["/plan/kmp", "/api/plan/kmp", "/plan/exchina", "/api/plan/exchina",
         "/scenarios/kmp", "/api/scenarios", "/trace", "/trace/lots?q=alloy",
         "/trace/lot?lot={lot}", "/api/trace/lot?lot={lot}", "/trace/certificate?lot={lot}"]
+TRACE_URLS = ["/trace", "/trace/lots?q=c12345-", "/trace/lot?lot={lot}",
+              "/api/trace/lot?lot={lot}", "/trace/certificate?lot={lot}"]
 
 
 def _get(url: str) -> float:
@@ -45,13 +49,17 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--requests", type=int, default=50)
+    ap.add_argument("--db", default=None,
+                    help="serve this ledger (e.g. ledger_bench --keep-sqlite) and time the "
+                         "trace pages only, on random lots of it")
     args = ap.parse_args()
     port = _port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
+        extra = ["--db", args.db] if args.db else []
         proc = subprocess.Popen([sys.executable, "-m", "oreline.cli.app", "serve",
-                                 "--data-dir", tmp, "--port", str(port)],
+                                 "--data-dir", tmp, "--port", str(port), *extra],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             while True:
@@ -62,8 +70,11 @@ def main() -> None:
                     time.sleep(0.2)
             started = time.perf_counter() - t0
             lots = json.loads(urllib.request.urlopen(base + "/api/trace/lots?q=alloy").read())
-            lot = urllib.parse.quote(lots["lots"][0]["lot"], safe="")
-            urls = [u.format(lot=lot) for u in URLS]
+            if lots["lots"]:
+                lot = urllib.parse.quote(lots["lots"][0]["lot"], safe="")
+            else:  # a ledger_bench ledger: the last lot of a chain, six stages deep
+                lot = urllib.parse.quote("urn:oreline:lot:c12345-6", safe="")
+            urls = [u.format(lot=lot) for u in (TRACE_URLS if args.db else URLS)]
             first = {u: round(_get(base + u)) for u in urls}  # warm: the first plan solves
             out: dict[str, object] = {"clients": args.clients, "requests": args.requests,
                                       "start_with_demo_ledger_s": round(started, 1),

@@ -19,7 +19,8 @@ def _commands() -> dict[str, object]:
 
 
 @pytest.mark.parametrize(("command", "doc"), [("plan", "docs/plan.md"),
-                                               ("stress", "docs/stress.md")])
+                                               ("stress", "docs/stress.md"),
+                                               ("invest", "docs/invest.md")])
 def test_every_option_is_documented(command, doc):
     text = (ROOT / doc).read_text(encoding="utf-8")
     cmd = _commands()[command]

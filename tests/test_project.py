@@ -189,3 +189,30 @@ def test_tests_mirror_the_package() -> None:
              if d.is_dir() and "__pycache__" not in d.parts and any(d.glob("test_*.py"))
              and not (d / "__init__.py").exists()]
     assert not loose, f"test folders that are not packages: {loose}"
+
+
+def test_every_data_file_in_the_package_is_installed() -> None:
+    """A file the code reads from the package (a built-in scenario, a stress set, a
+    template) must be in ``package-data``, or a non-editable install lacks it."""
+    import fnmatch
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    globs = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))[
+        "tool"]["setuptools"]["package-data"]["oreline"]
+    pkg = root / "src" / "oreline"
+    data = [p.relative_to(pkg).as_posix() for p in pkg.rglob("*")
+            if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts]
+    assert data, "no data files found: the test looks in the wrong place"
+
+    def covered(rel: str) -> bool:
+        # setuptools globs: "**/" spans zero or more folders, "*" stays within one
+        for g in globs:
+            for pattern in {g, g.replace("**/", "")}:
+                if fnmatch.fnmatch(rel, pattern) and (
+                        "**" in pattern or pattern.count("/") == rel.count("/")):
+                    return True
+        return False
+
+    missing = [rel for rel in data if not covered(rel)]
+    assert not missing, f"add to [tool.setuptools.package-data] in pyproject.toml: {missing}"

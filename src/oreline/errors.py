@@ -11,6 +11,7 @@ class to an exit code and prints its message, never a traceback::
     ├── LedgerError                   exit 6   lot ledger problems
     │   ├── CaptureError                       a document was rejected; nothing was written
     │   ├── LotNotFoundError                   a query names a lot the ledger does not hold
+    │   ├── QueryError                         an EPCIS query parameter is unknown or malformed
     │   └── ChainError                exit 9   tamper evidence does not verify
     ├── StressError                   exit 7   bad stress file or sweep failure
     ├── ConfigError                   exit 8   settings, paths or environment
@@ -41,6 +42,7 @@ __all__ = [
     "MassBalanceError",
     "ModelError",
     "OrelineError",
+    "QueryError",
     "ScenarioError",
     "SolverError",
     "StressError",
@@ -148,6 +150,18 @@ class CaptureError(_IssueListError, LedgerError):
 
 class LotNotFoundError(LedgerError):
     """A query names a lot that the ledger does not hold."""
+
+
+class QueryError(LedgerError):
+    """An EPCIS query names a parameter the ledger does not know, or a malformed value.
+
+    ``parameter`` is the parameter's name (the REST binding answers 400
+    ``QueryParameterException`` naming it).
+    """
+
+    def __init__(self, parameter: str, message: str) -> None:
+        self.parameter = parameter
+        super().__init__(message)
 
 
 class CheckFailedError(OrelineError):

@@ -25,6 +25,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from oreline.api import epcis
 from oreline.api.appdb import open_app_db
 from oreline.api.config import ServeConfig
 from oreline.api.jobs import JobRunner, Progress
@@ -76,6 +77,11 @@ def _validation_detail(errors: Any) -> str:
 def _error(request: Request, status: int, detail: str,
            headers: Mapping[str, str] | None = None,
            issues: list[dict[str, Any]] | None = None) -> Response:
+    if request.url.path.startswith(epcis.PREFIX):  # the binding's problem details
+        extra = {"errors": issues} if issues else None
+        return epcis.problems.problem_response(400 if status == 422 else status, detail,
+                                               instance=request.url.path,
+                                               headers=headers, extra=extra)
     title = HTTPStatus(status).phrase
     if request.url.path.startswith("/api") or "text/html" not in request.headers.get(
             "accept", ""):
@@ -131,6 +137,7 @@ def create_app(config: ServeConfig) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        epcis.close(app)
         app.state.runner.close()
         app.state.ledger.close()
         app.state.engine.dispose()
@@ -158,7 +165,9 @@ def create_app(config: ServeConfig) -> FastAPI:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
-    app.add_middleware(BodyLimit, limit=config.max_body_bytes)
+    # EPCIS capture reads its body with its own, larger limit (413 as problem details)
+    app.add_middleware(BodyLimit, limit=config.max_body_bytes,
+                       exempt=(f"{epcis.PREFIX}/capture", f"{epcis.PREFIX}/events"))
 
     @app.get("/static/plotly.min.js", include_in_schema=False)
     def plotly_js() -> FileResponse:
@@ -178,9 +187,7 @@ def create_app(config: ServeConfig) -> FastAPI:
     for area in AREAS:
         app.include_router(area.html)
         app.include_router(area.api, prefix="/api")
-    # /epcis: the GS1 EPCIS 2.0 REST binding (issue 12, item 3) mounts its router here,
-    # app.include_router(epcis_router, prefix="/epcis"), on the ledger's one write path
-    # (app.state.ledger.capture) and the token scope "capture".
+    epcis.install(app)  # /epcis: the GS1 EPCIS 2.0 REST binding
     return app
 
 

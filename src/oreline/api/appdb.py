@@ -1,4 +1,7 @@
-"""The server's own tables: tokens, background jobs and cached plans.
+"""The server's own tables: tokens, jobs, cached plans, and the EPCIS binding's state.
+
+The EPCIS REST binding keeps its capture jobs, named queries, webhook subscriptions and
+the key that signs its page tokens here (``epcis_*`` and ``serve_settings``).
 
 These live beside the ledger, never in it: the ledger holds only custody events. All
 access goes through SQLAlchemy expressions (no SQL is built from request text).
@@ -21,7 +24,8 @@ from sqlalchemy import (
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
-__all__ = ["jobs", "metadata", "open_app_db", "plan_cache", "tokens"]
+__all__ = ["epcis_captures", "epcis_queries", "epcis_subscriptions", "jobs", "metadata",
+           "open_app_db", "plan_cache", "settings", "tokens"]
 
 metadata = MetaData()
 
@@ -57,6 +61,45 @@ plan_cache = Table(
     Column("scenario", String(200), nullable=False),
     Column("data", Text, nullable=False),
     Column("created", Float, nullable=False),
+)
+
+#: EPCIS capture jobs (``/epcis/capture/{id}``): the document is not kept, only the outcome
+epcis_captures = Table(
+    "epcis_captures", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("status", String(10), nullable=False),  # running | success | failed
+    Column("created", Float, nullable=False),
+    Column("finished", Float, nullable=True),
+    Column("result", Text, nullable=False, default="{}"),  # counts and errors, as JSON
+)
+
+epcis_queries = Table(
+    "epcis_queries", metadata,
+    Column("name", String(200), primary_key=True),
+    Column("query", Text, nullable=False),  # the parameters as JSON
+    Column("created", Float, nullable=False),
+)
+
+epcis_subscriptions = Table(
+    "epcis_subscriptions", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("query_name", String(200), nullable=False),
+    Column("dest", String(2000), nullable=False),
+    Column("secret", String(500), nullable=False),
+    Column("report_if_empty", Integer, nullable=False, default=0),
+    Column("created", Float, nullable=False),
+    Column("last_notified", Float, nullable=True),
+    Column("deliveries", Integer, nullable=False, default=0),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("last_status", String(20), nullable=False, default=""),
+    Column("last_error", Text, nullable=False, default=""),
+)
+
+#: Values the server makes once and every worker shares (the page-token key)
+settings = Table(
+    "serve_settings", metadata,
+    Column("key", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
 )
 
 

@@ -51,7 +51,11 @@ class ServeConfig:
     reads_open
         Whether pages and GET endpoints answer without a token.
     max_body_bytes
-        Largest request body accepted (413 beyond).
+        Largest request body accepted (413 beyond), except EPCIS captures.
+    epcis_capture_events
+        Most events in one EPCIS capture (``GS1-EPCIS-Capture-Limit``; 413 beyond).
+    epcis_capture_bytes
+        Largest EPCIS capture body (``GS1-EPCIS-Capture-File-Size-Limit``; 413 beyond).
     """
 
     data_dir: str
@@ -59,6 +63,8 @@ class ServeConfig:
     app_url: str
     reads_open: bool = True
     max_body_bytes: int = 5 * 1024 * 1024
+    epcis_capture_events: int = 10_000
+    epcis_capture_bytes: int = 32 * 1024 * 1024
 
     @classmethod
     def default(cls, data_dir: Path | None = None, db: str | None = None) -> ServeConfig:

@@ -80,16 +80,19 @@ class BodyLimit:
     """ASGI middleware: 413 for a request body over ``limit`` bytes.
 
     The body is read (up to the limit) before the app runs, so an over-long stream is
-    refused before any handler sees a byte of it.
+    refused before any handler sees a byte of it. Paths under ``exempt`` prefixes pass
+    through: their routes read the body with their own limit (EPCIS capture).
     """
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, exempt: tuple[str, ...] = ()) -> None:
         self.app = app
         self.limit = limit
+        self.exempt = exempt
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass the request on with its body read, or answer 413."""
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS") or \
+                str(scope.get("path", "")).startswith(self.exempt):
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")

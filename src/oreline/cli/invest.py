@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from oreline.cli.console import console, esc, fmt
+from oreline.cli.invest_printers import print_analysis
 from oreline.cli.options import check_out
 
 if TYPE_CHECKING:
@@ -32,25 +33,50 @@ def invest(
     = 0.95,
     method: Annotated[Literal["auto", "extensive", "benders"], typer.Option(
         help="Solution method (auto: by size)")] = "auto",
-    out: Annotated[Path | None, typer.Option(help="Write the decision and NPV tables here")]
+    out: Annotated[Path | None, typer.Option(
+        help="Write the tables (decisions, npv, options, values) and invest.html here")]
     = None,
+    alternatives: Annotated[bool, typer.Option(
+        help="Value every option fixed in turn, with regret, and waiting")] = True,
+    breakeven: Annotated[bool, typer.Option(
+        help="Break-even capex of every option (a few MILPs each)")] = True,
+    budget_step: Annotated[float, typer.Option(
+        min=0.0, help="Budget shadow values: raise each budget by this share (0: skip)")]
+    = 0.1,
+    oos: Annotated[int, typer.Option(
+        min=0, help="Out-of-sample check on this many fresh scenarios (0: skip)")] = 100,
+    mrp: Annotated[int, typer.Option(
+        min=0, help="Optimality-gap replications (MRP; 0: skip)")] = 5,
+    mrp_samples: Annotated[int, typer.Option(
+        min=1, help="Scenarios per MRP replication")] = 10,
+    fmt_: Annotated[list[str] | None, typer.Option(
+        "--format", help="Also write tables as parquet and/or xlsx (csv always)")] = None,
 ) -> None:
     """Decide which investment options to fund and when, over sampled scenarios."""
+    from oreline.invest.analysis import AnalysisSettings, analyse
+    from oreline.invest.report import check_formats, write_invest_outputs
     from oreline.invest.runner import run_invest
+    from oreline.scenario import load_scenario
+    from oreline.stress.files import load_stress
 
     check_out(out)
+    formats = check_formats(fmt_ or [])
     with console.status("investing") as status:
-        run = run_invest(source, stress, samples, seed, risk_weight, alpha, method,
+        scenario = load_scenario(source)
+        run = run_invest(scenario, stress, samples, seed, risk_weight, alpha, method,
                          progress=lambda step: status.update(step))
     print_invest(run)
+    settings = AnalysisSettings(alternatives=alternatives, breakeven=breakeven,
+                                budget=budget_step > 0, budget_step=budget_step, oos=oos,
+                                mrp=mrp, mrp_samples=mrp_samples)
+    with console.status("analysing") as status:
+        analysis = analyse(run, scenario, load_stress(stress)[0] if stress else None, seed,
+                           risk_weight, alpha, settings,
+                           progress=lambda step: status.update(step))
+    print_analysis(analysis)
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        run.decisions.to_csv(out / "decisions.csv", index=False)
-        import pandas as pd
-
-        pd.DataFrame({"scenario": run.problem.names, "npv": run.npv}).to_csv(
-            out / "npv.csv", index=False)
-        console.print(f"Wrote decisions.csv and npv.csv to {esc(out)}")
+        written = write_invest_outputs(out, analysis, formats)
+        console.print(f"Wrote {len(written)} files to {esc(out)} (open invest.html)")
 
 
 def print_invest(run: InvestRun) -> None:

@@ -255,12 +255,21 @@ def certificate(lot_id: Annotated[str, typer.Argument(help="Lot URI")], db: DbOp
                 fmt: Annotated[Literal["html", "json"], typer.Option(
                     "--format", help="HTML page or JSON")] = "html",
                 output: Annotated[Path | None, typer.Option("--out", help="File to write")] = (
+                    None),
+                customer: Annotated[str | None, typer.Option(
+                    help="The buyer's name, written on the certificate")] = None,
+                shipment: Annotated[str | None, typer.Option(
+                    help="eventID of the shipment it covers (default: all of the lot's)")] = (
                     None)) -> None:
-    """Certificate of conformance of a lot (HTML or JSON) listing evidence hashes."""
+    """A lot's certificate (HTML or JSON): issuer, shipments, verdicts, evidence hashes.
+
+    Titled a certificate of conformance only when the lot passes DFARS 2027; otherwise an
+    origin statement saying why.
+    """
     from oreline.ledger.certificate import certificate_html
 
     with _ledger(db) as led:
-        cert = led.certificate(lot_id)
+        cert = led.certificate(lot_id, customer=customer, shipment=shipment)
     text = certificate_html(cert) if fmt == "html" else json.dumps(cert, indent=2)
     emit(text, output, f"DFARS 2027 {cert['dfars_2027']['status']}")
 

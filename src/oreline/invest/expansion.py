@@ -26,7 +26,8 @@ from oreline.errors import Issue, ScenarioError
 from oreline.model import LinearProgram
 from oreline.scenario.investment import InvestmentOption, Money, StockAddition
 
-__all__ = ["DecisionType", "Expansion", "build_expansion", "ramp_profile", "to_currency"]
+__all__ = ["DecisionType", "Expansion", "build_expansion", "capex_share", "ramp_profile",
+           "to_currency"]
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,23 @@ def _cost(option: InvestmentOption, dt: DecisionType, capex: float, opex_month: 
     salvage = capex * max(0.0, 1.0 - used) * _discount(rate, months, np.array([T]))[0]
     spent = capex * _discount(rate, months, np.array([dt.period]))[0]
     return float(spent + opex - salvage)
+
+
+def capex_share(option: InvestmentOption, dt: DecisionType, rate: float, months: int, T: int,
+                end_effect: str) -> float:
+    """Discounted first-stage cost of one unit of capex (a module's cost is linear in capex).
+
+    Examples
+    --------
+    >>> from oreline.scenario.investment import InvestmentOption
+    >>> o = InvestmentOption(id="x", capex="1 M USD", lifetime=10)
+    >>> round(capex_share(o, DecisionType(0, 0, 0, 2), 0.0, 1, 12, "salvage"), 6)
+    0.083333
+    """
+    def at(capex: float) -> float:
+        return _cost(option, dt, capex, 0.0, rate, months, T, end_effect)
+
+    return at(1.0) - at(0.0)
 
 
 def build_expansion(lp: LinearProgram, types: list[DecisionType],

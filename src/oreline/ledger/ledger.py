@@ -222,6 +222,25 @@ class Ledger:
         with self.store.read() as conn:
             return queries.all_lots(conn, form, site)
 
+    def find_lots(self, text: str = "", limit: int = 100) -> tuple[int, list[LotRow]]:
+        """Lots whose id, material, form or site contains ``text``, newest first.
+
+        Returns how many match and the first ``limit`` (rows as :meth:`lots` gives them);
+        the search runs in the database, so it stays quick on large ledgers.
+        """
+        with self.store.read() as conn:
+            return queries.find_lots(conn, text, limit)
+
+    def head(self) -> tuple[int, str]:
+        """The number of entries and the newest entry's hash (cheap: one indexed row).
+
+        A verify result stays valid while the head does not move.
+        """
+        with self.store.read() as conn:
+            row = conn.execute(select(entries.c.seq, entries.c.entry_hash)
+                               .order_by(entries.c.seq.desc()).limit(1)).first()
+        return (0, "") if row is None else (int(row.seq), str(row.entry_hash))
+
     def lots_on_hand(self, site: str | None = None) -> list[OnHandRow]:
         """Lots with stock on hand, by site (lot, site, material, form, kg)."""
         with self.store.read() as conn:
@@ -251,18 +270,42 @@ class Ledger:
         with self.store.read() as conn:
             return compliance.crma_report(period, reports.lots_made_in(conn, period))
 
-    def certificate(self, lot: str) -> Certificate:
-        """Certificate of conformance (JSON-ready mapping).
+    def certificate(self, lot: str, customer: str | None = None,
+                    shipment: str | None = None) -> Certificate:
+        """A lot's certificate (JSON-ready mapping): verdicts, issuer, shipments, origin.
 
+        The issuer is the site that holds or made the lot, by its registered name. The
+        shipments are the lot's shipping events (destinations and business transactions
+        such as the purchase order); ``shipment`` (an eventID) keeps only that one, and its
+        ledger entry is cited. ``customer`` is written as given (the buyer's name).
         :func:`oreline.ledger.certificate.certificate_html` renders it as a page.
+
+        Raises
+        ------
+        LedgerError
+            For an unknown lot, or a ``shipment`` that is no shipment of this lot.
+
         """
         with self.store.read() as conn:
             info = queries.lot_info(conn, lot)
             tree = queries.trace_back(conn, lot)
             sources = queries.leaves(tree) if tree["inputs"] else [tree]
-            ids = [info["event_id"]] + [s["event_id"] for s in sources]
+            shipped = queries.shipments_of(conn, [info["lot"]])
+            if shipment is not None:
+                shipped = [s for s in shipped if s["event_id"] == shipment]
+                if not shipped:
+                    raise LedgerError(f"{shipment!r} is no shipment of lot {info['lot']}; "
+                                      "omit --shipment or give the eventID of one "
+                                      "(trace lot lists them)")
+            ids = ([info["event_id"]] + [s["event_id"] for s in sources]
+                   + [s["event_id"] for s in shipped])
+            site = _site_rows(conn, [info["site"]])
+            issuer: SiteRow = site[0] if site else {
+                "id": info["site"], "name": info["site"], "country": "", "stage": "",
+                "policy": ""}
             return build_certificate(info, sources, reports.entry_refs(conn, ids),
-                                     reports.latest_checkpoint(conn))
+                                     reports.latest_checkpoint(conn), issuer=issuer,
+                                     shipments=shipped, customer=customer)
 
     def account(self, site: str, element: str, period: str | None = None,
                 method: str = "credit") -> Account:

@@ -128,6 +128,9 @@ class Shipment(TypedDict):
     time: str
     destination: list[Any]
     local_time: str
+    #: the event's business transactions (purchase order, despatch advice ...): CBV type
+    #: (``po``, ``desadv`` ...) and ID
+    business_transactions: list[dict[str, str]]
 
 
 class TraceForward(TypedDict):
@@ -345,9 +348,18 @@ class CertificateSource(TypedDict):
 
 
 class Certificate(TypedDict):
-    """A certificate of conformance of a lot (JSON-ready)."""
+    """A lot's certificate (JSON-ready).
+
+    ``certificate`` is the document's title: "certificate of conformance" only for a lot
+    that passes the DFARS rule and is not retracted; otherwise an origin statement that
+    says why (``verdict_note`` says it in a sentence, for a pass too).
+    """
 
     certificate: str
+    verdict_note: str
+    issuer: SiteRow
+    customer: str | None
+    shipments: list[Shipment]
     issued_at: str
     lot: str
     material: str

@@ -53,3 +53,23 @@ def test_unknown_lot_is_404(client: TestClient):
         r = client.get(url, params={"lot": "urn:nope"})
         assert r.status_code == 404 and "not in the ledger" in r.json()["error"]["detail"]
     assert client.get("/api/trace/lot").status_code == 422
+
+
+def test_the_verify_status_is_reused_until_the_head_moves(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The overview does not re-read the whole chain on every view, only after a capture."""
+    from oreline.api.ledgerdata import overview
+    from oreline.ledger import Ledger
+    from tests.ledger.ledgerkit import KMP, doc, receipt
+
+    led = Ledger.open(tmp_path / "l.sqlite")
+    try:
+        led.register_site(KMP, "KMP", "KR", "alloying")
+        led.capture(doc(receipt("ox1", 10.0)))
+        first = overview(led)["verify"]
+        again = overview(led)["verify"]
+        assert first is again and first["entries"] == 1  # the cached result, not a re-run
+        led.capture(doc(receipt("ox2", 10.0)))
+        moved = overview(led)["verify"]
+        assert moved is not first and moved["ok"] and moved["entries"] == 2
+    finally:
+        led.close()

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import ast
+import copy
 from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from oreline.ledger.epcis import extensions, standard, values
 from oreline.ledger.epcis.memo import Memo
@@ -47,3 +51,22 @@ def test_every_module_level_cache_of_the_ledger_is_a_memo() -> None:
                  extensions._BODIES, standard._KNOWN_URIS, standard._KNOWN_TERMS):
         assert isinstance(memo, Memo)
         assert memo.size > 0
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**63, 2**63 - 1)
+    | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner,
+                                                                max_size=3),
+    max_leaves=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON, _JSON)
+def test_freeze_by_json_equals_freeze_by_walking(a: object, b: object) -> None:
+    """The orjson key tells two values apart exactly when walking them does (1 and 1.0,
+    True and 1, -0.0 and 0.0, NaN and null, key order)."""
+    from oreline.ledger.epcis.canonical import _freeze_walk, freeze
+
+    assert (freeze(a) == freeze(b)) == (_freeze_walk(a) == _freeze_walk(b))
+    assert freeze(a) == freeze(copy.deepcopy(a)) or a != a  # NaN is not equal to itself

@@ -19,6 +19,9 @@ html = APIRouter(tags=["pages"])
 api = APIRouter(tags=["trace"])
 
 Lot = Query(..., min_length=1, max_length=500, description="Lot URI")
+Customer = Query(None, max_length=200, description="The buyer's name, written on it")
+ShipmentId = Query(None, max_length=500,
+                   description="eventID of the shipment it covers (default: all of the lot's)")
 
 
 @twin(html, api, "/trace", "trace.html", summary="Verify status, stock, flags, lots")
@@ -43,15 +46,18 @@ def trace_lot(request: Request, lot: str = Lot) -> dict[str, Any]:
 
 @api.get("/trace/certificate", dependencies=[Depends(require("read"))],
          summary="A lot's certificate (JSON)")
-def certificate_json(request: Request, lot: str = Lot) -> Any:
+def certificate_json(request: Request, lot: str = Lot, customer: str | None = Customer,
+                     shipment: str | None = ShipmentId) -> Any:
     """The certificate as data (the page renders the same mapping)."""
     from oreline.api.routing import JSONResponse
 
-    return JSONResponse(request.app.state.ledger.certificate(lot))
+    return JSONResponse(request.app.state.ledger.certificate(lot, customer, shipment))
 
 
 @html.get("/trace/certificate", response_class=HTMLResponse, include_in_schema=False,
           dependencies=[Depends(require("read"))])
-def certificate_page(request: Request, lot: str = Lot) -> HTMLResponse:
+def certificate_page(request: Request, lot: str = Lot, customer: str | None = Customer,
+                     shipment: str | None = ShipmentId) -> HTMLResponse:
     """The printable certificate page (the ledger's own renderer)."""
-    return HTMLResponse(certificate_html(request.app.state.ledger.certificate(lot)))
+    return HTMLResponse(certificate_html(request.app.state.ledger.certificate(
+        lot, customer, shipment)))

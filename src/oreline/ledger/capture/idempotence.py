@@ -49,9 +49,13 @@ def load_held(state: State, events: list[ParsedEvent]) -> None:
         conn, "SELECT event_id FROM retractions WHERE event_id IN ({marks})", ids)}
     hashes = sorted({pe.hash_id for pe in events if pe.error_declaration is None}
                     - set(state.held.values()))
+    # an event captured without eventID has its hash ID as eventID (the eventID index
+    # finds it); the hash index holds only the entries whose two IDs differ
     state.held_hashes |= set(state.held.values()) | {r[0] for r in select_in(
+        conn, "SELECT event_id FROM entries WHERE event_id IN ({marks}) "
+        "AND hash_id = event_id AND kind = 'event'", hashes)} | {r[0] for r in select_in(
         conn, "SELECT hash_id FROM entries WHERE hash_id IN ({marks}) "
-        "AND kind = 'event'", hashes)}
+        "AND hash_id <> event_id AND kind = 'event'", hashes)}
     waiting = sorted(seq for event_id, seq in declared.items()
                      if event_id not in state.retracted and event_id not in state.events)
     if waiting:

@@ -287,20 +287,46 @@ class NotPlainError(ValueError):
     """A value holds something other than the exact JSON types."""
 
 
+#: orjson hands anything but the exact JSON types to ``default`` (which refuses them).
+_PLAIN_ONLY = (orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+               | orjson.OPT_PASSTHROUGH_SUBCLASS)
+
+
+def _refuse(_: Any) -> Any:
+    raise TypeError
+
+
 def freeze(value: Any) -> Any:
     """A hashable key of a JSON value, equal only for values equal in type and content.
 
     Exact JSON types only (``dict`` with ``str`` keys, ``list``, ``str``, ``int``,
-    ``float``, ``bool``, ``None``); numbers are tagged with their type (and floats keyed by
-    ``repr`` so that ``-0.0`` and ``0.0`` differ), maps keep their key order. Raises
-    :class:`NotPlainError` for anything else. Keys of caches of pure functions of JSON.
+    ``float``, ``bool``, ``None``); numbers keep their type (``1`` and ``1.0`` differ, and
+    so do ``-0.0`` and ``0.0``), maps keep their key order. Raises :class:`NotPlainError`
+    for anything else. Keys of caches of pure functions of JSON.
+
+    The key is the value's compact JSON by orjson (one C call, where walking the value in
+    Python cost several microseconds an event); a value whose JSON holds ``null`` (which
+    orjson also writes for NaN and infinities) is keyed by walking it instead. Tuples,
+    UUIDs and enums, which never come out of parsed JSON, are keyed as the list or string
+    orjson writes for them rather than refused.
 
     Examples
     --------
     >>> freeze({"a": [1, 1.0, True]}) == freeze({"a": [1.0, 1, True]})
     False
+    >>> freeze({"x": float("nan")}) == freeze({"x": None})
+    False
 
     """
+    try:
+        key = orjson.dumps(value, default=_refuse, option=_PLAIN_ONLY)
+    except TypeError:
+        raise NotPlainError from None
+    return _freeze_walk(value) if b"null" in key else key
+
+
+def _freeze_walk(value: Any) -> Any:
+    """:func:`freeze` by walking the value (tuples tagged with their type)."""
     kind = type(value)
     if kind is str:
         return value
@@ -309,10 +335,10 @@ def freeze(value: Any) -> Any:
         for key, item in value.items():
             if type(key) is not str:
                 raise NotPlainError
-            items.append((key, freeze(item)))
+            items.append((key, _freeze_walk(item)))
         return (dict, tuple(items))
     if kind is list:
-        return (list, tuple([freeze(item) for item in value]))
+        return (list, tuple([_freeze_walk(item) for item in value]))
     if kind is float:
         return (float, repr(value))
     if kind is int or kind is bool or value is None:

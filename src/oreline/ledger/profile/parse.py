@@ -42,6 +42,9 @@ from oreline.ledger.profile.quantities import read_quantity
 __all__ = ["parse_document"]
 
 _EPC_LISTS = ("epcList", "childEPCs", "inputEPCList", "outputEPCList")
+_EPC_SET = frozenset(_EPC_LISTS)
+#: Integers up to this convert to float exactly (kilograms of the KGM fast path).
+_EXACT_INT = 2**53
 
 
 def _prefixes(doc: Mapping[str, Any]) -> dict[str, str]:
@@ -112,9 +115,13 @@ class _Lists:
         """The four quantity lists of ``ev`` (``massPerPiece`` of ``masters`` converts counts)."""
         lists = cls()
         for name in ("quantityList", "childQuantityList"):
-            lists.quantities += _quantities(ev, name, label, issues, masters, lists)
-        lists.inputs = _quantities(ev, "inputQuantityList", label, issues, masters, lists)
-        lists.outputs = _quantities(ev, "outputQuantityList", label, issues, masters, lists)
+            if ev.get(name):
+                lists.quantities += _quantities(ev, name, label, issues, masters, lists)
+        if ev.get("inputQuantityList"):
+            lists.inputs = _quantities(ev, "inputQuantityList", label, issues, masters, lists)
+        if ev.get("outputQuantityList"):
+            lists.outputs = _quantities(ev, "outputQuantityList", label, issues, masters,
+                                        lists)
         return lists
 
 
@@ -138,10 +145,15 @@ def _quantities(ev: Mapping[str, Any], name: str, label: str, issues: list[Issue
             issues.append(Issue(label, f"{where}.quantity", f"quantity {qty!r} is not positive",
                                 "give a positive, finite number", code="quantity.not_positive"))
             continue
-        master = masters.get(lot)
+        key = canonical_key(lot)
+        if q.get("uom") == "KGM" and (type(qty) is float or (
+                type(qty) is int and qty <= _EXACT_INT)):
+            out.append(QtyRef(key, float(qty)))  # the common case, as read_quantity reads it
+            continue
+        master = masters.get(key)
         read = read_quantity(q, master.mass_per_piece if master else None, where)
         if read.kg is not None:
-            out.append(QtyRef(canonical_key(lot), read.kg))
+            out.append(QtyRef(key, read.kg))
         elif read.finding is not None:
             finding = replace(read.finding, where=label)
             lists.findings.append(finding)
@@ -261,7 +273,7 @@ def _parse_event(
     lists = _Lists.read(ev, label, masters, issues)
     quantities, inputs, outputs = lists.quantities, lists.inputs, lists.outputs
     epcs = {n: [str(e) for e in ev[n]] for n in _EPC_LISTS
-            if isinstance(ev.get(n), list) and ev[n]}
+            if isinstance(ev.get(n), list) and ev[n]} if not _EPC_SET.isdisjoint(ev) else {}
     items = is_items_transformation(kind, epcs, lists.uncounted)
     if kind == "TransformationEvent" and not items:  # the one type our profile constrains
         _transformation_profile(ev, label, step, bool(inputs), bool(outputs), issues)

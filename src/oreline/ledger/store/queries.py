@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Connection, func, literal, select
+from sqlalchemy import Connection, func, literal, or_, select
 
 from oreline.errors import LotNotFoundError
 from oreline.ledger.epcis.identity import canonical_key
@@ -30,10 +30,12 @@ from oreline.origin import STAGES
 
 __all__ = [
     "all_lots",
+    "find_lots",
     "leaves",
     "lot_info",
     "lots_on_hand",
     "origin_label",
+    "shipments_of",
     "shipped_from_origin",
     "stock_by_origin",
     "trace_back",
@@ -165,6 +167,28 @@ def trace_forward(conn: Connection, lot: str, max_depth: int = 50) -> TraceForwa
             "shipments": _shipments(conn, sorted(seen))}
 
 
+def _cbv_word(value: str) -> str:
+    """The word of a CBV term in any of its forms, other values as they are.
+
+    Examples
+    --------
+    >>> [_cbv_word(v) for v in ("https://ref.gs1.org/cbv/BTT-po",
+    ...                         "urn:epcglobal:cbv:btt:po", "po", "urn:x:my-po")]
+    ['po', 'po', 'po', 'urn:x:my-po']
+
+    """
+    if value.startswith("https://ref.gs1.org/cbv/"):
+        return value.rsplit("/", 1)[-1].split("-", 1)[-1]
+    if value.startswith("urn:epcglobal:cbv:"):
+        return value.rsplit(":", 1)[-1]
+    return value
+
+
+def shipments_of(conn: Connection, ids: list[str]) -> list[Shipment]:
+    """The shipments of lots ``ids`` (declared-in-error ones left out), oldest first."""
+    return _shipments(conn, ids)
+
+
 def _shipments(conn: Connection, ids: list[str]) -> list[Shipment]:
     m = movements.c
     retracted = select(retractions.c.event_id)
@@ -177,9 +201,13 @@ def _shipments(conn: Connection, ids: list[str]) -> list[Shipment]:
     for r in rows:
         body = json.loads(r.body)
         dest = [d.get("destination") for d in body.get("destinationList", []) or []]
+        biz = [{"type": _cbv_word(str(b.get("type", ""))), "id": str(b["bizTransaction"])}
+               for b in body.get("bizTransactionList", []) or []
+               if isinstance(b, dict) and "bizTransaction" in b]
         out.append({"lot": r.lot_id, "kg": -float(r.delta_kg), "from_site": r.site,
                     "event_id": r.event_id, "time": r.event_time, "destination": dest,
-                    "local_time": str(body.get("eventTime") or r.event_time)})
+                    "local_time": str(body.get("eventTime") or r.event_time),
+                    "business_transactions": biz})
     return out
 
 
@@ -215,6 +243,40 @@ def all_lots(conn: Connection, form: str | None = None,
     return [{"lot": r.lot_id, "material": r.material, "form": r.form, "site": r.site,
              "kg": float(r.kg), "on_hand_kg": round(float(r.on_hand or 0.0), 6) + 0.0,
              "event_time": r.event_time, "retracted": r.event_id in gone} for r in rows]
+
+
+def find_lots(conn: Connection, text: str = "", limit: int = 100) -> tuple[int, list[LotRow]]:
+    """Lots whose id, material, form or site contains ``text`` (any case), newest first.
+
+    Returns the number found and at most ``limit`` of them, as :func:`all_lots` writes
+    them. The filter and the page are SQL (``LIKE`` with bound, escaped parameters), and
+    stock is summed for the page's lots only, so a ledger of a million lots answers
+    without reading them all.
+    """
+    cond = None
+    needle = text.strip().lower()
+    if needle:
+        escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        cond = or_(*(func.lower(c).like(pattern, escape="\\")
+                     for c in (lots.c.lot_id, lots.c.material, lots.c.form, lots.c.site)))
+    count = select(func.count()).select_from(lots)
+    total = int(conn.execute(count if cond is None else count.where(cond)).scalar_one())
+    stmt = (select(lots.c.lot_id, lots.c.material, lots.c.form, lots.c.site, lots.c.kg,
+                   lots.c.event_time, lots.c.event_id)
+            .order_by(lots.c.seq.desc(), lots.c.lot_id).limit(limit))
+    rows = conn.execute(stmt if cond is None else stmt.where(cond)).all()
+    ids = [r.lot_id for r in rows]
+    m = movements.c
+    on_hand = dict(conn.execute(select(m.lot_id, func.sum(m.delta_kg)).where(
+        m.lot_id.in_(ids)).group_by(m.lot_id)).all()) if ids else {}
+    gone = set(conn.execute(select(retractions.c.event_id).where(
+        retractions.c.event_id.in_([r.event_id for r in rows]))).scalars()) if ids else set()
+    return total, [{"lot": r.lot_id, "material": r.material, "form": r.form, "site": r.site,
+                    "kg": float(r.kg),
+                    "on_hand_kg": round(float(on_hand.get(r.lot_id) or 0.0), 6) + 0.0,
+                    "event_time": r.event_time, "retracted": r.event_id in gone}
+                   for r in rows]
 
 
 def lots_on_hand(conn: Connection, site: str | None = None) -> list[OnHandRow]:

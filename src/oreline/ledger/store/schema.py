@@ -8,7 +8,7 @@ here.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Float, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import Column, Float, Index, Integer, MetaData, String, Table, Text, text
 
 __all__ = ["campaign_lines", "checkpoints", "edges", "entries", "findings", "flags", "items",
            "lots", "mb_balances", "mb_entries", "metadata", "movements", "retractions",
@@ -34,7 +34,9 @@ entries = Table(
     Column("entry_hash", String(64), nullable=False),
     Column("context", Text, nullable=False, server_default="{}"),
     Index("ix_entries_event_id", "event_id"),
-    Index("ix_entries_hash_id", "hash_id"),
+    # partial: an entry whose eventID is its hash ID is found by the eventID index
+    Index("ix_entries_hash_id", "hash_id", sqlite_where=text("hash_id <> event_id"),
+          postgresql_where=text("hash_id <> event_id")),
 )
 sites = Table(
     "sites", metadata,

@@ -1,7 +1,9 @@
 """Index entries by hash ID, and store GS1 lot IDs under their canonical key.
 
 Idempotent capture finds an event the ledger already holds by its CBV 2.0 hash ID
-(:mod:`oreline.ledger.capture.idempotence`), so ``entries.hash_id`` is indexed. Lots are
+(:mod:`oreline.ledger.capture.idempotence`), so ``entries.hash_id`` is indexed where it
+differs from the eventID (an event captured without eventID has its hash ID as eventID,
+and the eventID index finds it; a partial index costs capture less). Lots are
 stored under :func:`oreline.ledger.epcis.identity.canonical_key` since this revision: a
 lot captured before as ``urn:epc:class:lgtin:...`` is re-keyed to its canonical GS1 Digital
 Link in every derived table (the events themselves, and so the hash chain, are unchanged;
@@ -36,7 +38,9 @@ def upgrade() -> None:
     bind = op.get_bind()
     if "ix_entries_hash_id" not in {ix["name"] for ix in sa.inspect(bind).get_indexes(
             "entries")}:
-        op.create_index("ix_entries_hash_id", "entries", ["hash_id"])
+        op.create_index("ix_entries_hash_id", "entries", ["hash_id"],
+                        sqlite_where=sa.text("hash_id <> event_id"),
+                        postgresql_where=sa.text("hash_id <> event_id"))
     lots = sa.table("lots", sa.column("lot_id"), sa.column("origin"))
     held = set(bind.execute(sa.select(lots.c.lot_id)).scalars())
     renamed = {old: new for old in held if (new := canonical_key(old)) != old
