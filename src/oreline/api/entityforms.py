@@ -167,8 +167,10 @@ def _yaml() -> YAML:
     return yaml
 
 
-def _read(library: ScenarioLibrary, name: str) -> Any:
-    return _yaml().load(scenario_text(library, name))
+def _read(library: ScenarioLibrary, name: str, *, for_edit: bool = True) -> Any:
+    """The copy's data: round trip (layout and comments kept) to edit, else the fast reader."""
+    text = scenario_text(library, name)
+    return _yaml().load(text) if for_edit else YAML(typ="safe").load(text)
 
 
 def _save(library: ScenarioLibrary, name: str, data: Any) -> Scenario:
@@ -249,7 +251,7 @@ def rows(library: ScenarioLibrary, name: str, kind: str) -> list[dict[str, Any]]
 
     ``values`` holds each editable field as the text a form shows (``""`` when unset).
     """
-    return _rows(_read(library, name), kind_of(kind))
+    return _rows(_read(library, name, for_edit=False), kind_of(kind))
 
 
 def _check_fields(kind: EntityKind, values: Mapping[str, object]) -> None:
@@ -369,7 +371,7 @@ def delete_row(library: ScenarioLibrary, name: str, kind: str, key: str) -> Scen
 def row_path(library: ScenarioLibrary, name: str, kind: str, key: str) -> str:
     """The loader's field path of row ``key`` (``contracts[2]``), for :func:`field_issues`."""
     form = kind_of(kind)
-    return _locate(_read(library, name), form, key)[1]
+    return _locate(_read(library, name, for_edit=False), form, key)[1]
 
 
 def field_issues(issues: list[Issue], prefix: str) -> dict[str, list[str]]:
