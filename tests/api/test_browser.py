@@ -189,6 +189,84 @@ def test_whatif_copy_edit_and_compare(page: Any, server: Server):
         page.locator("#kpis").inner_text()
 
 
+def _copy_in_browser(page: Any, source: str, prefix: str) -> str:
+    page.goto(f"/scenarios/{source}")
+    name = f"{prefix}{int(time.time() * 1000) % 10**8}"
+    page.fill("#copy input[name=new_name]", name)
+    page.click("#copy button")
+    page.wait_for_url(f"**/scenarios/{name}/edit")
+    return name
+
+
+def _row_input(page: Any, key: str, field: str) -> Any:
+    return page.locator(f"tr[id='row-{key}'] input[name='v.{field}']")
+
+
+def _save_row(page: Any, key: str) -> None:
+    page.locator(f"tr[id='row-{key}'] button[value=save]").click()
+    page.wait_for_load_state()
+
+
+def test_whatif_contract_form_then_plan_then_compare(page: Any, server: Server):
+    """Copy tiny, switch off a contract in its form, plan the copy, compare with tiny."""
+    _sign_in(page, server.token)
+    name = _copy_in_browser(page, "tiny", "tiny-f")
+    page.click("#forms >> text=supply contracts")
+    page.wait_for_url(f"**/scenarios/{name}/edit/contracts")
+    _row_input(page, "cn", "enabled").fill("false")
+    _save_row(page, "cn")
+    assert "Saved cn" in page.locator("#saved").inner_text()
+    assert _row_input(page, "cn", "enabled").input_value() == "false"
+    page.click("text=plan it")
+    page.wait_for_url(f"**/plan/{name}")
+    page.wait_for_selector("#plot-sankey .sankey-node", timeout=120_000)
+    page.go_back()
+    page.click("#compare-link")
+    page.wait_for_url(f"**/compare?a=tiny&b={name}")
+    assert page.locator("#kpis tr.down, #kpis tr.up").count() >= 1  # dearer supply only
+    purchases = page.locator("#purchases").inner_text()
+    assert "cn" in purchases
+    changed = page.locator("#entities tr.changed").all_inner_texts()
+    assert any("cn" in row and "enabled: unset (default) → no" in row
+               for row in changed), changed
+
+
+#: One case per form: scenario to copy, form, row, field, a good value, a bad value and
+#: words of the loader's message for it.
+FORM_CASES = [
+    ("tiny", "contracts", "au", "max", "25 t/month oxide", "-5 t/month oxide", "negative"),
+    ("tiny", "capacities", "electrolysis/1", "capacity", "12 t/month metal", "lots",
+     "cannot read quantity"),
+    ("tiny", "customers", "c1", "start", "2027-03", "2027-13", "is not a year-month"),
+    ("kmp", "enquiries", "kr_kangwon", "probability", "0.7", "1.5", "between 0 and 1"),
+    ("tiny-invest", "options", None, "capex", "3 M USD", "cheap", "cannot read amount"),
+]
+
+
+@pytest.mark.parametrize(("source", "kind", "key", "field", "good", "bad", "words"),
+                         FORM_CASES, ids=[c[1] for c in FORM_CASES])
+def test_entity_form_saves_a_good_value_and_refuses_a_bad_one(
+        page: Any, server: Server, source: str, kind: str, key: str | None, field: str,
+        good: str, bad: str, words: str):
+    _sign_in(page, server.token)
+    name = _copy_in_browser(page, source, f"{kind[:4]}-")
+    page.goto(f"/scenarios/{name}/edit/{kind}")
+    key = key or page.locator("#rows tbody tr td:first-child b").first.inner_text()
+    _row_input(page, key, field).fill(bad)
+    _save_row(page, key)
+    error = page.locator(f"tr[id='row-{key}'] .field-error[data-field={field}]")
+    assert words in error.inner_text()
+    assert "Not saved" in page.locator("#issues").inner_text()
+    assert _row_input(page, key, field).input_value() == bad  # what was typed stays
+    page.goto(f"/scenarios/{name}/edit/{kind}")
+    assert _row_input(page, key, field).input_value() != bad  # nothing was written
+    _row_input(page, key, field).fill(good)
+    _save_row(page, key)
+    assert f"Saved {key}" in page.locator("#saved").inner_text()
+    page.reload()
+    assert _row_input(page, key, field).input_value() == good
+
+
 def test_compare_highlights_differences(page: Any):
     page.goto("/compare?a=tiny&b=tiny-invest")
     assert page.locator("#kpis tr.up, #kpis tr.down").count() >= 1
@@ -317,3 +395,18 @@ def test_screenshot_lot_and_certificate(clean_page: Any):
     page.click("#certificate-link")
     page.wait_for_load_state()
     _shoot(page, "certificate", 1600)
+
+
+def test_screenshot_forms(clean_page: Any, clean_server: Server):
+    """A contract form of a what-if copy, with a bad value refused next to its field."""
+    page = clean_page
+    _sign_in(page, clean_server.token)
+    page.goto("/scenarios/kmp")
+    page.fill("#copy input[name=new_name]", "kmp-whatif")
+    page.click("#copy button")
+    page.wait_for_url("**/scenarios/kmp-whatif/edit")
+    page.goto("/scenarios/kmp-whatif/edit/contracts")
+    _row_input(page, "ucore_ndpr", "max").fill("-20 t/month oxide")
+    _save_row(page, "ucore_ndpr")
+    assert page.locator(".field-error[data-field=max]").count() == 1
+    _shoot(page, "forms", 900)

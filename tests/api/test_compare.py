@@ -30,7 +30,8 @@ def test_entity_changes_name_the_field():
     b = _rows({"c1": {"demand": "12 t/month"}, "c3": {"demand": "1 t/month"}})
     changes = {(c["id"], c["change"]): c["fields"] for c in entity_changes(a, b)}
     assert changes == {("c1", "changed"): {"demand": ["10 t/month", "12 t/month"]},
-                       ("c2", "removed"): {}, ("c3", "added"): {}}
+                       ("c2", "removed"): {"demand": ["1 t/month", None]},
+                       ("c3", "added"): {"demand": [None, "1 t/month"]}}
 
 
 def test_compare_page_against_itself_shows_no_change(client):

@@ -13,6 +13,7 @@ from oreline.planner import run_plan
 from oreline.report import write_outputs
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 
 pytestmark = [
     pytest.mark.browser,
@@ -43,7 +44,8 @@ def test_report_renders_sankey_and_charts(tmp_path: Path):
     sales = plan.results.tables["sales"]
     assert nodes >= 6
     assert links >= len(sales.groupby(["customer", "origin_class"]))
-    assert "usar_defence" in labels
+    defence = next(c.name for c in plan.scenario.customers if c.id == "usar_defence")
+    assert any(defence.startswith(label.rstrip("…")) for label in labels)  # named, not ids
     assert any("NdPr metal" in label for label in labels)
     assert bars > 0
     assert (tmp_path / "report.png").stat().st_size > 10_000
@@ -70,6 +72,10 @@ def _drive(pw: Any, tmp_path: Path, page_errors: list[str], seen: dict[str, obje
         seen["labels"] = page.locator("#plot-sankey .sankey-node .node-label").all_text_contents()
         seen["bars"] = page.locator("#plot-production .bars .point").count()
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        DOCS_IMG.mkdir(parents=True, exist_ok=True)  # the picture in docs/plan.md
+        full = int(page.evaluate("document.documentElement.scrollHeight"))
+        page.screenshot(path=str(DOCS_IMG / "report-kmp.png"), full_page=True,
+                        clip={"x": 0, "y": 0, "width": 1300, "height": min(full, 2000)})
     except Exception as exc:
         seen["error"] = repr(exc)
     finally:

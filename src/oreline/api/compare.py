@@ -53,9 +53,11 @@ def entity_changes(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]
         eb = {e["id"]: e["fields"] for e in b["entities"].get(kind, [])}
         for eid in sorted(set(ea) | set(eb)):
             if eid not in eb:
-                out.append({"kind": kind, "id": eid, "change": "removed", "fields": {}})
+                out.append({"kind": kind, "id": eid, "change": "removed",
+                            "fields": {k: [v, None] for k, v in ea[eid].items()}})
             elif eid not in ea:
-                out.append({"kind": kind, "id": eid, "change": "added", "fields": {}})
+                out.append({"kind": kind, "id": eid, "change": "added",
+                            "fields": {k: [None, v] for k, v in eb[eid].items()}})
             elif ea[eid] != eb[eid]:
                 fields = {k: [ea[eid].get(k), eb[eid].get(k)]
                           for k in sorted(set(ea[eid]) | set(eb[eid]))

@@ -25,6 +25,7 @@ from oreline.api.appdb import plan_cache
 from oreline.origin import DFARS_ALL_STAGES_FROM, LABEL_LEGEND
 from oreline.planner import Plan, run_plan
 from oreline.report.figures import (
+    display_names,
     inventory_figure,
     origin_colours,
     production_figure,
@@ -34,12 +35,11 @@ from oreline.report.figures import (
 from oreline.scenario import Scenario
 from oreline.scenario.writers import scenario_to_data
 
-__all__ = ["DATA_VERSION", "PlanCache", "content_key", "figure_data", "frame", "plan_data",
-           "plan_names"]
+__all__ = ["DATA_VERSION", "PlanCache", "content_key", "figure_data", "frame", "plan_data"]
 
 
 #: Version of the plan data's shape: a new shape never reads a cached old one.
-DATA_VERSION = 1
+DATA_VERSION = 2  # 2: names in the stock chart, label widths, utilisation map
 
 
 def frame(df: pd.DataFrame) -> dict[str, Any]:
@@ -80,15 +80,6 @@ def _decoded(node: Any) -> Any:
     return node
 
 
-def plan_names(scenario: Scenario) -> dict[str, str]:
-    """Display names of commodities, customers and sites (their id when unnamed)."""
-    out: dict[str, str] = {}
-    for items in (scenario.commodities, scenario.customers, scenario.enquiries, scenario.sites):
-        for e in items:
-            out[e.id] = getattr(e, "name", None) or e.id
-    return out
-
-
 def content_key(scenario: Scenario, demand: str) -> str:
     """SHA-256 of a scenario's content and the demand mode: the plan cache key."""
     text = json.dumps(scenario_to_data(scenario), sort_keys=True, default=str)
@@ -126,7 +117,7 @@ def plan_data(plan: Plan, name: str) -> dict[str, Any]:
     """Everything the plan page shows, JSON-ready."""
     r = plan.results
     sc = plan.scenario
-    names = plan_names(sc)
+    names = display_names(sc)
     fill = r.fill_rate.assign(name=r.fill_rate["customer"].map(lambda c: names.get(c, c)))
     short = r.shortfalls.groupby(["customer", "cause"], as_index=False)["shortfall_t"].sum()
     inv = r.tables["inventory"].groupby(["site", "commodity", "origin_class"],
@@ -156,7 +147,7 @@ def plan_data(plan: Plan, name: str) -> dict[str, Any]:
         "figures": {
             "sankey": figure_data(sankey_figure(r, names)),
             "production": figure_data(production_figure(r)),
-            "inventory": figure_data(inventory_figure(r)),
+            "inventory": figure_data(inventory_figure(r, names)),
             "sales": figure_data(sales_figure(r, names)),
         },
         "made": time.time(),

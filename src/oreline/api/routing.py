@@ -22,8 +22,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from oreline.api import fmt
 from oreline.api.security import require
+from oreline.report import fmt
 
 __all__ = ["TEMPLATES", "JSONResponse", "page", "twin"]
 
@@ -57,7 +57,8 @@ def _finite(x: Any) -> bool:
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.filters.update(number=fmt.number, tonnes=fmt.tonnes, money=fmt.money,
-                             percent=fmt.percent, header=fmt.header, cell=fmt.value)
+                             percent=fmt.percent, header=fmt.header, cell=fmt.value,
+                             when=fmt.timestamp)
 TEMPLATES.env.globals.update(frame_table=_frame_table, records_table=_records_table,
                              finite=_finite)
 

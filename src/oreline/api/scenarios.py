@@ -111,9 +111,24 @@ def _source_text(source: Any) -> list[dict[str, Any]]:
     return [{"field": "", "text": str(source), "flagged": FLAG in str(source)}]
 
 
+def _text(value: Any) -> str:
+    """A field value as a person reads it: ``a: 1; b: 2``, not a Python dict."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_nested(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "; ".join(_nested(v) for v in value)
+    return str(value)
+
+
+def _nested(value: Any) -> str:
+    text = _text(value)
+    return f"({text})" if isinstance(value, dict | list) and ";" in text else text
+
+
 def _fields(item: dict[str, Any]) -> dict[str, str]:
-    return {k: v if isinstance(v, str) else str(v) for k, v in item.items()
-            if k not in ("id", "source")}
+    return {k: _text(v) for k, v in item.items() if k not in ("id", "source")}
 
 
 def entity_rows(scenario: Scenario) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from oreline.report import fmt
 from oreline.report.export import write_folder, write_tables
 from oreline.report.html import _CSS, _table
 
@@ -44,10 +45,10 @@ def tornado_figure(tornado: pd.DataFrame) -> go.Figure:
 
 def _statistic(label: str, value: float) -> str:
     if "margin" in label:
-        return f"{value / 1e6:,.2f} M"
+        return f"{fmt.number(value / 1e6, 2)} M"
     if label.startswith("P(") or "fill" in label:
-        return f"{value:.1%}"
-    return f"{value:,.1f}"
+        return fmt.percent(value)
+    return fmt.number(value)
 
 
 def render_stress_report(name: str, description: str, summary: pd.DataFrame,
@@ -65,7 +66,7 @@ def render_stress_report(name: str, description: str, summary: pd.DataFrame,
                                   zip(summary["statistic"], summary["value"], strict=True)])
     named_html = "" if named is None or named.empty else (
         "<h2>Named scenarios</h2>" + _table(named[["name", "margin", "shortfall_t",
-                                                   "fill_rate", "events"]], "{:,.3f}"))
+                                                   "fill_rate", "events"]], digits=3))
     comp_html = "" if comparison is None else (
         "<h2>Mitigation value (same samples)</h2>" + _table(comparison))
     return f"""<!DOCTYPE html>
@@ -74,7 +75,7 @@ def render_stress_report(name: str, description: str, summary: pd.DataFrame,
 <h1>Stress: {html.escape(name)}</h1><p class="sub">{html.escape(description)}</p>
 <section><h2>Risk summary</h2>{_table(shown)}</section>
 <section>{parts['histogram']}</section>
-<section><h2>Shortfall by customer (beyond the base plan)</h2>{_table(customers, "{:,.3f}")}
+<section><h2>Shortfall by customer (beyond the base plan)</h2>{_table(customers, digits=3)}
 </section>
 <section>{parts['tornado']}{_table(tornado)}</section>
 <section>{named_html}{comp_html}</section>

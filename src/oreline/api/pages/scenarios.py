@@ -35,7 +35,9 @@ def scenario_list(request: Request) -> dict[str, Any]:
 @twin(html, api, "/scenarios/{name}", "scenario.html", summary="One scenario's entities")
 def scenario_view(request: Request, name: str) -> dict[str, Any]:
     """Every entity of a scenario with its fields, sources and flags."""
-    return {"id": name, **entity_rows(request.app.state.library.load(name))}
+    lib = request.app.state.library
+    return {"id": name, **entity_rows(lib.load(name)),
+            "editable": lib.path(name).parent == lib.folder}
 
 
 def _export(request: Request, name: str, fmt: str) -> Response:

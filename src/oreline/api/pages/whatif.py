@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from oreline.api.entityforms import copied_from
 from oreline.api.routing import JSONResponse, page, twin
 from oreline.api.scenarios import entity_rows
 from oreline.api.security import require
@@ -56,8 +57,9 @@ def copy_form(request: Request, name: str,
 @twin(html, api, "/scenarios/{name}/edit", "edit.html", summary="A saved scenario's text")
 def edit_view(request: Request, name: str) -> dict[str, Any]:
     """The YAML text of a saved what-if scenario (built-in ones are not editable)."""
-    return {"name": name, "yaml": scenario_text(request.app.state.library, name),
-            "issues": []}
+    lib = request.app.state.library
+    return {"name": name, "yaml": scenario_text(lib, name), "issues": [],
+            "source": copied_from(lib.load(name))}
 
 
 @api.put("/scenarios/{name}", dependencies=PLAN,
@@ -77,6 +79,6 @@ def edit_form(request: Request, name: str,
     except ScenarioError as exc:
         issues = [{"where": i.where, "field": i.field, "message": i.message, "fix": i.fix}
                   for i in exc.issues]
-        return page(request, "edit.html", {"name": name, "yaml": text, "issues": issues},
-                    status_code=422)
+        return page(request, "edit.html", {"name": name, "yaml": text, "issues": issues,
+                                           "source": None}, status_code=422)
     return RedirectResponse(f"/scenarios/{name}", status_code=303)

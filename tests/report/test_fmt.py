@@ -8,7 +8,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from oreline.api import fmt
+from oreline.report import fmt
 
 
 def test_float_noise_is_rounded_away():
@@ -53,4 +53,4 @@ def test_number_reads_back_close(x):
 def test_probabilities_and_money_columns():
     assert fmt.value("p_extra_shortfall", 0.8) == "80 %"
     assert fmt.header("margin_change_p10").startswith("margin change")
-    assert fmt.value("margin_change_p10", -8224446.12) == "-8,224,446.1"
+    assert fmt.value("margin_change_p10", -8224446.12) == "-8,224,446"  # money: whole

@@ -1,8 +1,9 @@
-"""Numbers and tables for people: the one formatting module every page uses.
+"""Numbers and tables for people: the one formatting module every page and report uses.
 
-Every template formats through these functions (registered as Jinja filters in
-:mod:`oreline.api.pages`), so a tonnage, a price or a share reads the same everywhere:
-thousands separators, a unit, no ``-0.0`` and no ``29.999999999999996``.
+The server's templates format through these functions (registered as Jinja filters in
+:mod:`oreline.api.routing`) and so does the static ``report.html``
+(:mod:`oreline.report.html`), so a tonnage, a price or a share reads the same
+everywhere: thousands separators, a unit, no ``-0.0`` and no ``29.999999999999996``.
 
 Examples
 --------
@@ -24,20 +25,22 @@ Examples
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["Table", "header", "money", "number", "percent", "table", "tonnes", "value"]
+__all__ = ["Table", "header", "money", "number", "percent", "table", "timestamp", "tonnes",
+           "value"]
 
 #: Column-name endings and the unit they stand for (longest first).
 _UNITS = {"_per_t_yr": "per t a year", "_per_t": "per t", "_seconds": "s", "_usd": "USD",
           "_kg": "kg", "_t": "t"}
 #: Whole column names said in words where the name alone is terse.
 _WORDS = {
-    "origin_class": "origin (mined>separated>refined>melted>produced)",
+    "origin_class": "origin class",
     "fill_rate": "fill rate", "kind": "kind", "period": "month", "seq": "entry",
     "utilisation": "utilisation", "dfars": "DFARS 2027", "crma": "CRMA",
     "margin_change_p10": "margin change, numbers at P10 (currency)",
@@ -46,6 +49,11 @@ _WORDS = {
     "cost": "cost (currency)", "revenue": "revenue (currency)", "margin": "margin (currency)",
     "p_extra_shortfall": "chance of extra shortfall", "kg": "mass (kg)",
 }
+#: Columns shown as whole numbers (counts, and sums of money).
+_WHOLE = ("seq", "count", "cost", "revenue", "margin", "price_per_t", "objective", "penalty",
+          "margin_change_p10", "margin_change_p90", "worst", "best")
+#: Most decimals a small non-zero amount gets.
+_SMALL_DIGITS = 4
 #: Columns that hold shares between 0 and 1 (shown as percentages).
 _SHARES = ("fill_rate", "utilisation", "share", "probability", "dfars_share")
 
@@ -116,16 +124,44 @@ def header(column: str) -> str:
     return column.replace("_", " ")
 
 
-def value(column: str, x: Any) -> str:
-    """One cell: shares as percentages, masses and prices as numbers, text as it is."""
+_ISO = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
+
+
+def timestamp(text: str) -> str:
+    """An ISO 8601 time as a person reads it (minutes, and UTC named); other text as it is.
+
+    >>> timestamp("2026-12-23T01:40:00+00:00"), timestamp("2026-12-23T01:40:00.5+02:00")
+    ('2026-12-23 01:40 UTC', '2026-12-23 01:40 +02:00')
+    """
+    match = _ISO.match(text)
+    if not match:
+        return text
+    day, minute, zone = match.groups()
+    return f"{day} {minute} {'UTC' if zone in ('Z', '+00:00') else zone}"
+
+
+def value(column: str, x: Any, digits: int | None = None) -> str:
+    """One cell: shares as percentages, masses and prices as numbers, text as it is.
+
+    ``digits`` overrides the decimals a number column gets by its name.
+
+    A small amount that would round to 0 gets up to four decimals (solver noise below
+    that still reads 0); sums of money are whole.
+
+    >>> value("quantity_t", 0.00046), value("imbalance_t", -1e-9), value("cost", 910.24)
+    ('0.0005', '0', '910')
+    """
     if isinstance(x, bool) or x is None:
         return "–" if x is None else ("yes" if x else "no")
     if isinstance(x, (int, float)):
         if column.startswith("p_") or any(column.endswith(s) for s in _SHARES):
             return percent(float(x))
-        return number(x, 0 if column in ("seq", "count") else 2 if column.endswith("_kg")
-                      else 1)
-    return str(x)
+        if digits is None:
+            digits = 0 if column in _WHOLE else 2 if column.endswith("_kg") else 1
+        if 0 < abs(x) < 0.5 * 10.0 ** -digits:  # not a misleading 0 for a small amount
+            digits = min(_SMALL_DIGITS, max(digits, 1 - math.floor(math.log10(abs(x)))))
+        return number(x, digits)
+    return timestamp(x) if isinstance(x, str) else str(x)
 
 
 @dataclass(frozen=True)
@@ -154,8 +190,8 @@ def _plain(x: Any) -> Any:
 
 
 def table(data: pd.DataFrame | Sequence[Mapping[str, Any]], limit: int = 500,
-          columns: Sequence[str] | None = None) -> Table:
-    """The first ``limit`` rows of ``data`` formatted for people.
+          columns: Sequence[str] | None = None, digits: int | None = None) -> Table:
+    """The first ``limit`` rows of ``data`` formatted for people (``digits``: see :func:`value`).
 
     >>> t = table(pd.DataFrame({"customer": ["a", "b"], "quantity_t": [1.0, -0.0]}), limit=1)
     >>> t.headers, t.rows, t.truncated
@@ -166,5 +202,5 @@ def table(data: pd.DataFrame | Sequence[Mapping[str, Any]], limit: int = 500,
     shown = df.head(limit)
     raw = [[_plain(v) for v in row] for row in shown[cols].itertuples(index=False)] \
         if cols else []
-    rows = [[value(c, v) for c, v in zip(cols, r, strict=True)] for r in raw]
+    rows = [[value(c, v, digits) for c, v in zip(cols, r, strict=True)] for r in raw]
     return Table(cols, [header(c) for c in cols], rows, raw, len(df))
