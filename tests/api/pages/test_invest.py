@@ -66,6 +66,8 @@ def test_run_page_shows_the_decision(client: TestClient, tokens: dict[str, str])
     assert "1.05 M USD" in text and "break-even" in text.lower()
     kpis = text.split('id="kpis"')[1].split("<section")[0]
     assert "VSS" in kpis and "-0 " not in kpis and "e-10" not in kpis  # 2.3e-10 shown as 0
+    values = text.split('id="values"')[1].split("</section>")[0]
+    assert values.count("<tr>") == 1 + 13 and "EVPI" in values and "WS - RP" in values
     listing = client.get("/api/invest").json()
     assert job["id"] in [r["id"] for r in listing["runs"]]
     assert "tiny-invest" in listing["scenarios"] and "tiny" not in listing["scenarios"]
