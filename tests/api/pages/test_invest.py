@@ -68,6 +68,9 @@ def test_run_page_shows_the_decision(client: TestClient, tokens: dict[str, str])
     assert "VSS" in kpis and "-0 " not in kpis and "e-10" not in kpis  # 2.3e-10 shown as 0
     values = text.split('id="values"')[1].split("</section>")[0]
     assert values.count("<tr>") == 1 + 13 and "EVPI" in values and "WS - RP" in values
+    twin = client.get(f"/api/invest/runs/{job['id']}").json()  # the page shows the twin
+    assert all(alt["label"] in text for alt in twin["alternatives"])
+    assert all(row[0] in text for row in twin["values"]["rows"])
     listing = client.get("/api/invest").json()
     assert job["id"] in [r["id"] for r in listing["runs"]]
     assert "tiny-invest" in listing["scenarios"] and "tiny" not in listing["scenarios"]
