@@ -92,6 +92,7 @@ def test_the_form_needs_its_csrf_value(client: TestClient, tokens: dict[str, str
 
 @pytest.mark.parametrize(("body", "field"), [
     ({"samples": 0}, "samples"), ({"risk_weight": 2}, "risk_weight"),
+    ({"risk_weight": 1}, "risk_weight"),
     ({"alpha": 1.0}, "alpha"), ({"oos": -1}, "oos"), ({"colour": "red"}, "colour")])
 def test_bad_input_is_422_naming_the_field(client: TestClient, tokens: dict[str, str],
                                            body: dict[str, Any], field: str):

@@ -33,7 +33,8 @@ class InvestRequest(BaseModel):
     samples: int | None = Field(None, ge=1, le=MAX_SAMPLES,
                                 description="Monte Carlo scenarios (the set's default)")
     seed: int | None = Field(None, description="random seed (the set's default)")
-    risk_weight: float = Field(0.0, ge=0.0, le=1.0, description="weight of CVaR, 0 to 1")
+    risk_weight: float = Field(0.0, ge=0.0, lt=1.0, description="weight of CVaR, 0 to 0.99 "
+                               "(at 1 only the worst scenarios would count)")
     alpha: float = Field(0.95, gt=0.0, lt=1.0, description="CVaR level")
     alternatives: bool = True
     breakeven: bool = True
@@ -70,7 +71,7 @@ def start_invest_form(
         stress: Annotated[str, Form(max_length=80)] = "",
         samples: Annotated[int | None, Form(ge=1, le=MAX_SAMPLES)] = None,
         seed: Annotated[int | None, Form()] = None,
-        risk_weight: Annotated[float, Form(ge=0.0, le=1.0)] = 0.0,
+        risk_weight: Annotated[float, Form(ge=0.0, lt=1.0)] = 0.0,
         alpha: Annotated[float, Form(gt=0.0, lt=1.0)] = 0.95,
         alternatives: Annotated[bool, Form()] = False,
         breakeven: Annotated[bool, Form()] = False,
