@@ -22,6 +22,7 @@ SAMPLES = {
     "/plan/{name}": "/plan/tiny", "/stress": "/stress", "/trace": "/trace",
     "/trace/lots": "/trace/lots?q=alloy", "/trace/lot": "/trace/lot?lot={lot}",
     "/jobs": "/jobs", "/jobs/{job_id}": "/jobs/{job}", "/compare": "/compare?a=tiny&b=tiny",
+    "/invest": "/invest", "/invest/runs/{job_id}": None,  # pages/test_invest.py
     # tested beside their area: a finished sweep, files and the certificate page
     "/stress/runs/{job_id}": None, "/scenarios/{name}/export.{fmt}": None,
     "/trace/certificate": None, "/scenarios/{name}/edit": None,  # pages/test_whatif.py

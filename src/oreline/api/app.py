@@ -28,6 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from oreline.api import epcis
 from oreline.api.appdb import open_app_db
 from oreline.api.config import ServeConfig
+from oreline.api.investdata import run_invest_job
 from oreline.api.jobs import JobRunner, Progress
 from oreline.api.ledgerdata import ensure_demo_ledger
 from oreline.api.pages import AREAS
@@ -124,7 +125,10 @@ def _job_functions(app: FastAPI) -> dict[str, Any]:
         return {"scenario": name, "demand": demand, "key": data.get("key"),
                 "kpis": data["kpis"], "page": f"/plan/{name}?demand={demand}"}
 
-    return {"plan": plan_job, "stress": run_stress_job}
+    def invest_job(params: Mapping[str, Any], progress: Progress) -> dict[str, Any]:
+        return run_invest_job(params, progress, app.state.library)
+
+    return {"plan": plan_job, "stress": run_stress_job, "invest": invest_job}
 
 
 def create_app(config: ServeConfig) -> FastAPI:

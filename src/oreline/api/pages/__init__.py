@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from oreline.api.pages import forms, home, jobs, plan, scenarios, stress, trace, whatif
+from oreline.api.pages import forms, home, invest, jobs, plan, scenarios, stress, trace, whatif
 
 __all__ = ["AREAS"]
 
 #: Every area's module; each has ``html`` and ``api`` routers.
-AREAS = (home, scenarios, whatif, forms, plan, stress, trace, jobs)
+AREAS = (home, scenarios, whatif, forms, plan, stress, invest, trace, jobs)
