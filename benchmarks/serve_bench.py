@@ -24,6 +24,7 @@ import time
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 URLS = ["/plan/kmp", "/api/plan/kmp", "/plan/exchina", "/api/plan/exchina",
         "/scenarios/kmp", "/api/scenarios", "/trace", "/trace/lots?q=alloy",
@@ -58,9 +59,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         extra = ["--db", args.db] if args.db else []
+        log = Path(tmp, "server.log").open("w+")  # noqa: SIM115 (closed below)
         proc = subprocess.Popen([sys.executable, "-m", "oreline.cli.app", "serve",
                                  "--data-dir", tmp, "--port", str(port), *extra],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                stdout=log, stderr=subprocess.STDOUT)
         try:
             while True:
                 try:
@@ -85,9 +87,14 @@ def main() -> None:
                     out["latency_ms"][u] = {  # type: ignore[index]
                         "p50": round(statistics.median(times), 1),
                         "p95": round(times[int(0.95 * (len(times) - 1))], 1)}
+        except Exception:
+            log.seek(0)
+            print(log.read()[-6000:], file=sys.stderr)  # the server's side of the failure
+            raise
         finally:
             proc.terminate()
             proc.wait(timeout=30)
+            log.close()
     print(json.dumps(out, indent=1))
 
 
