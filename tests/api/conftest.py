@@ -16,6 +16,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -127,3 +128,36 @@ def browser() -> Iterator[object]:
             yield b
         finally:
             b.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: Server) -> Iterator[Any]:
+    yield from _page(browser, server)
+
+
+@pytest.fixture
+def clean_page(browser: Any, clean_server: Server) -> Iterator[Any]:
+    """A page of a server that no other test has written to (for the docs' screenshots)."""
+    yield from _page(browser, clean_server)
+
+
+def _page(browser: Any, server: Server) -> Iterator[Any]:
+    ctx = browser.new_context(viewport={"width": 1300, "height": 900}, base_url=server.url,
+                              accept_downloads=True)
+    outside: list[str] = []
+
+    def air_gap(route: Any) -> None:  # users run air-gapped: nothing may leave the host
+        if route.request.url.startswith(server.url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    ctx.route("**/*", air_gap)
+    p = ctx.new_page()
+    errors: list[str] = []
+    p.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield p
+    ctx.close()
+    assert errors == [], errors
+    assert outside == [], f"requests outside the server: {outside}"

@@ -8,7 +8,6 @@ a write without a token refused. ``test_screenshots`` saves docs/img/serve/*.png
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,39 +18,6 @@ from tests.api.conftest import Server
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img" / "serve"
-
-
-@pytest.fixture
-def page(browser: Any, server: Server) -> Iterator[Any]:
-    yield from _page(browser, server)
-
-
-@pytest.fixture
-def clean_page(browser: Any, clean_server: Server) -> Iterator[Any]:
-    """A page of a server that no other test has written to (for the docs' screenshots)."""
-    yield from _page(browser, clean_server)
-
-
-def _page(browser: Any, server: Server) -> Iterator[Any]:
-    ctx = browser.new_context(viewport={"width": 1300, "height": 900}, base_url=server.url,
-                              accept_downloads=True)
-    outside: list[str] = []
-
-    def air_gap(route: Any) -> None:  # users run air-gapped: nothing may leave the host
-        if route.request.url.startswith(server.url):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    ctx.route("**/*", air_gap)
-    p = ctx.new_page()
-    errors: list[str] = []
-    p.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield p
-    ctx.close()
-    assert errors == [], errors
-    assert outside == [], f"requests outside the server: {outside}"
 
 
 def _points(page: Any, div: str) -> int:

@@ -7,25 +7,14 @@ and invest-run.png.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.api.conftest import Server
-from tests.api.test_browser import _page, _points, _shoot, _sign_in
+from tests.api.test_browser import _points, _shoot, _sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-@pytest.fixture
-def page(browser: Any, server: Server) -> Iterator[Any]:
-    yield from _page(browser, server)
-
-
-@pytest.fixture
-def clean_page(browser: Any, clean_server: Server) -> Iterator[Any]:
-    yield from _page(browser, clean_server)
 
 
 def _start_from_form(page: Any, scenario: str, stress: str = "", samples: int = 10,
