@@ -130,3 +130,27 @@ def test_processes_opening_a_new_postgresql_ledger_at_once_all_succeed() -> None
         with engine.begin() as conn:
             conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         engine.dispose()
+
+
+def test_a_long_read_blocks_neither_a_capture_nor_another_read(tmp_path: Path) -> None:
+    """On SQLite a read begins deferred: a page reading the whole ledger (a verify of a
+    million entries takes minutes) must not hold the write lock, or every capture and
+    every other page would wait and then fail with "database is locked"."""
+    import time
+
+    led = Ledger.open(tmp_path / "l.sqlite")
+    try:
+        led.register_site(KMP, "KMP", "KR", "alloying")
+        led.capture(doc(receipt("ox1", 10.0)))
+        with led.store.read() as reader:
+            assert reader.execute(select(func.count()).select_from(entries)).scalar() == 1
+            assert reader.in_transaction()  # a read transaction stays open meanwhile
+            t = time.perf_counter()
+            led.capture(doc(receipt("ox2", 10.0)))  # another connection writes
+            assert led.lots_on_hand()  # and another reads
+            assert time.perf_counter() - t < 10  # not a busy wait on the 30 s timeout
+            # the open read keeps its snapshot (WAL): it still sees one entry
+            assert reader.execute(select(func.count()).select_from(entries)).scalar() == 1
+        assert led.verify()["entries"] == 2
+    finally:
+        led.close()

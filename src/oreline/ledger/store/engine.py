@@ -122,7 +122,7 @@ class Store:
         cfg = Config()
         cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
         try:
-            with self.engine.begin() as conn:
+            with self._begin_write() as conn:
                 if self.dialect == "postgresql":
                     _pg_schema_lock(conn, self.schema or "public")
                 if self.dialect == "postgresql" and self.schema:
@@ -140,9 +140,22 @@ class Store:
                               "database name) and that you may write there") from exc
 
     @contextmanager
+    def _begin_write(self) -> Iterator[Connection]:
+        """A transaction that takes SQLite's write lock at its start (``BEGIN IMMEDIATE``).
+
+        Reads begin deferred, so on WAL they run beside a writer and each other instead of
+        queueing for the write lock (a long read then never makes a capture or another read
+        fail with "database is locked").
+        """
+        with self.engine.connect() as conn:
+            conn.execution_options(oreline_write=True)
+            with conn.begin():
+                yield conn
+
+    @contextmanager
     def write(self) -> Iterator[Connection]:
         """One write transaction holding the ledger's write lock; commits or rolls back."""
-        with self.engine.begin() as conn:
+        with self._begin_write() as conn:
             if self.dialect == "postgresql":
                 conn.exec_driver_sql("LOCK TABLE entries IN SHARE ROW EXCLUSIVE MODE")
                 # Capture only looks rows up by indexed keys (lists of up to 1,000 IDs).
@@ -244,7 +257,8 @@ def _sqlite_hooks(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        write = conn.get_execution_options().get("oreline_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def _pg_schema_lock(conn: Any, schema: str) -> None:
