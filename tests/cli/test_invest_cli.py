@@ -71,3 +71,12 @@ def test_a_risk_weight_of_one_is_refused_with_the_reason() -> None:
     assert r.returncode == 8
     assert "use at most 0.99" in r.stdout + r.stderr
     assert "Traceback" not in r.stdout + r.stderr
+
+
+def test_a_stress_set_made_for_another_scenario_is_named_not_a_traceback() -> None:
+    r = run("invest", "tiny-invest", "--stress", "kmp", "--samples", "2", "--oos", "0",
+            "--mrp", "0", "--no-breakeven")
+    assert r.returncode == 7  # a stress input error
+    out = r.stdout + r.stderr
+    assert "made for scenario 'kmp') applied to 'tiny-invest'" in out
+    assert "unknown process 'strip_casting'" in out and "Traceback" not in out

@@ -15,7 +15,7 @@ from typing import Any
 from oreline.api.jobs import Progress
 from oreline.api.plans import figure_data, frame
 from oreline.api.scenarios import ScenarioLibrary
-from oreline.errors import ConfigError, OrelineError
+from oreline.errors import OrelineError
 from oreline.invest.analysis import Analysis, AnalysisSettings, analyse, analysis_tables
 from oreline.invest.report import flagged_numbers, npv_figure, timeline_figure
 from oreline.invest.runner import run_invest
@@ -63,8 +63,9 @@ def run_invest_job(params: Mapping[str, Any], progress: Progress,
 
     Raises
     ------
-    ConfigError
-        When the stress set names a site, process or contract the scenario lacks.
+    StressError
+        When the stress set names a contract, process or customer group the scenario
+        lacks (a set made for another scenario).
     """
     say = _stage_progress(progress)
     scenario = library.load(params["scenario"])
@@ -73,18 +74,13 @@ def run_invest_job(params: Mapping[str, Any], progress: Progress,
         alternatives=params["alternatives"], breakeven=params["breakeven"],
         budget=params["budget_step"] > 0, budget_step=params["budget_step"] or 0.1,
         oos=params["oos"], mrp=params["mrp"], mrp_samples=params["mrp_samples"])
-    try:
-        run = run_invest(scenario, stress=params["stress"], samples=params["samples"],
-                         seed=params["seed"], risk_weight=params["risk_weight"],
-                         alpha=params["alpha"], progress=say)
-        analysis = analyse(run, scenario, stress, params["seed"], params["risk_weight"],
-                           params["alpha"], settings, progress=say)
-    except KeyError as exc:  # an event of the set names an entity this scenario lacks
-        raise ConfigError(
-            f"stress set {params['stress']!r} names {exc.args[0]!r}, which scenario "
-            f"{params['scenario']!r} does not have; pick the set made for this scenario "
-            f"(the {params['stress']} set is for {stress.scenario if stress else '-'}) "
-            "or none") from None
+    # a stress set made for another scenario is refused by the library (StressError,
+    # naming each entity the scenario lacks), and the job fails with that message
+    run = run_invest(scenario, stress=params["stress"], samples=params["samples"],
+                     seed=params["seed"], risk_weight=params["risk_weight"],
+                     alpha=params["alpha"], progress=say)
+    analysis = analyse(run, scenario, stress, params["seed"], params["risk_weight"],
+                       params["alpha"], settings, progress=say)
     progress("done", len(STAGES), len(STAGES))
     seed = params["seed"] if params["seed"] is not None else (stress.seed if stress else None)
     return invest_data(analysis, {**params, "seed": seed})

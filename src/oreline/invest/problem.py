@@ -40,6 +40,7 @@ from oreline.scenario.schema import InitialStock
 from oreline.settings import Settings
 from oreline.stress.apply import Occurrence, StressContext
 from oreline.stress.events import StressFile
+from oreline.stress.references import check_references
 from oreline.stress.runner import draw_samples
 
 __all__ = ["InvestProblem", "ScenarioDelta", "build_problem", "decision_types", "invest_lp"]
@@ -241,6 +242,9 @@ def build_problem(scenario: Scenario, stress: StressFile | None = None,
     ctx = StressContext(lp)
     names: list[str] | None = None
     if stress is not None:
+        # a stress set names the entities of the scenario it was made for
+        check_references(stress, lp, f"stress set {stress.name!r} (made for scenario "
+                                     f"{stress.scenario!r}) applied to {sc.name!r}")
         drawn = draw_samples(stress, ctx, n_samples, seed)
         draws = [d.occurrences for d in drawn]
         names = [d.name for d in drawn]

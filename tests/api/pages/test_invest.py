@@ -117,7 +117,8 @@ def test_a_stress_set_of_another_scenario_fails_with_a_message(client: TestClien
     job = _run(client, tokens["plan"], {"scenario": "tiny-invest", "stress": "kmp",
                                         "samples": 2, "oos": 0, "mrp": 0})
     assert job["status"] == "failed"
-    assert "stress set 'kmp' names" in job["message"] and "for kmp" in job["message"]
+    assert "made for scenario 'kmp') applied to 'tiny-invest'" in job["message"]
+    assert "unknown process 'strip_casting'" in job["message"]
 
 
 def test_unknown_or_unfinished_run_is_not_a_result(client: TestClient):
