@@ -31,9 +31,14 @@ def test_job_reports_progress_and_keeps_its_result():
     runner = JobRunner(open_app_db("sqlite://"), {"count": count}, threads=1)
     job = runner.submit("count", {"n": 4})
     assert job.status in ("queued", "running")
-    time.sleep(0.2)
     mid = runner.get(job.id)
+    for _ in range(200):  # the job thread reports while it waits at the gate
+        if mid is not None and mid.done == 4:
+            break
+        time.sleep(0.05)
+        mid = runner.get(job.id)
     assert mid is not None and (mid.done, mid.total, mid.phase) == (4, 4, "counting")
+    assert mid.status == "running"
     gate.set()
     done = _wait(runner, job.id)
     assert done.status == "done" and done.result == {"sum": 6}  # type: ignore[attr-defined]
