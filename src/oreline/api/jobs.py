@@ -75,7 +75,7 @@ class JobRunner:
         """
         fn = self.functions[kind]
         jid = uuid.uuid4().hex
-        with self.engine.begin() as conn:
+        with self._lock, self.engine.begin() as conn:
             conn.execute(insert(jobs).values(
                 id=jid, kind=kind, params=json.dumps(dict(params)), status="queued",
                 done=0, total=0, phase="", message="", result=None, created=time.time()))
@@ -105,8 +105,13 @@ class JobRunner:
             self._set(jid, status="done", result=json.dumps(result), finished=time.time())
 
     def get(self, jid: str) -> Job | None:
-        """The job with id ``jid``, or None."""
-        with self.engine.connect() as conn:
+        """The job with id ``jid``, or None.
+
+        Reads take the runner's lock as writes do: on an in-memory app database every
+        thread shares one connection, and a read closing it mid-write would roll the job's
+        status back.
+        """
+        with self._lock, self.engine.connect() as conn:
             r = conn.execute(select(jobs).where(jobs.c.id == jid)).first()
         if r is None:
             return None
@@ -116,7 +121,7 @@ class JobRunner:
 
     def recent(self, limit: int = 50) -> list[Job]:
         """The latest jobs, newest first (without their results)."""
-        with self.engine.connect() as conn:
+        with self._lock, self.engine.connect() as conn:
             rows = conn.execute(select(jobs.c.id).order_by(jobs.c.created.desc())
                                 .limit(limit)).scalars().all()
         return [j for j in (self.get(i) for i in rows) if j is not None]
