@@ -21,7 +21,7 @@ from sqlalchemy import Engine, insert, select, update
 from oreline.api.appdb import jobs
 from oreline.errors import OrelineError
 
-__all__ = ["Job", "JobFunction", "JobRunner", "Progress"]
+__all__ = ["Job", "JobFunction", "JobRunner", "Progress", "finished_run"]
 
 Progress = Callable[[str, int, int], None]
 JobFunction = Callable[[Mapping[str, Any], Progress], Any]
@@ -129,3 +129,23 @@ class JobRunner:
     def close(self) -> None:
         """Stop taking jobs; wait for the running ones (queued ones are dropped)."""
         self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def finished_run(runner: JobRunner, job_id: str, kind: str) -> dict[str, Any]:
+    """The result of a finished job of ``kind``, with the job itself under ``"job"``.
+
+    Raises
+    ------
+    HTTPException
+        404 for no such job of this kind, 409 for one not done yet (with where to follow
+        it).
+    """
+    from fastapi import HTTPException
+
+    job = runner.get(job_id)
+    if job is None or job.kind != kind:
+        raise HTTPException(404, f"no {kind} run {job_id!r}; /{kind} lists them")
+    if job.status != "done":
+        raise HTTPException(409, f"{kind} run {job_id} is {job.status}; follow it at "
+                                 f"/jobs/{job_id}")
+    return {"job": job.public(with_result=False), **(job.result or {})}

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from oreline.api.investdata import MAX_MRP, MAX_OOS, MAX_SAMPLES, invest_scenarios
+from oreline.api.jobs import finished_run
 from oreline.api.routing import JSONResponse, twin
 from oreline.api.security import require
 from oreline.errors import ConfigError
@@ -98,11 +99,4 @@ def invest_home(request: Request) -> dict[str, Any]:
 @twin(html, api, "/invest/runs/{job_id}", "invest_run.html", summary="A finished invest run")
 def invest_run(request: Request, job_id: str) -> dict[str, Any]:
     """The decision, its NPV distribution and values, regret, break-even capex, ⚑ numbers."""
-    job = request.app.state.runner.get(job_id)
-    if job is None or job.kind != "invest":
-        raise HTTPException(404, f"no invest run {job_id!r}; /invest lists them")
-    if job.status != "done":
-        raise HTTPException(409, f"invest run {job_id} is {job.status}; follow it at "
-                                 f"/jobs/{job_id}")
-    data: dict[str, Any] = {"job": job.public(with_result=False), **job.result}
-    return data
+    return finished_run(request.app.state.runner, job_id, "invest")

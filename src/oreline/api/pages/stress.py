@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 
+from oreline.api.jobs import finished_run
 from oreline.api.routing import twin
 from oreline.api.stressdata import MAX_SAMPLES
 from oreline.stress import builtin_stress_names
@@ -27,11 +28,4 @@ def stress_home(request: Request) -> dict[str, Any]:
 @twin(html, api, "/stress/runs/{job_id}", "stress_run.html", summary="A finished sweep")
 def stress_run(request: Request, job_id: str) -> dict[str, Any]:
     """Risk summary, margin histogram, tornado and per-customer shortfall of a sweep."""
-    job = request.app.state.runner.get(job_id)
-    if job is None or job.kind != "stress":
-        raise HTTPException(404, f"no stress run {job_id!r}; /stress lists them")
-    if job.status != "done":
-        raise HTTPException(409, f"stress run {job_id} is {job.status}; follow it at "
-                                 f"/jobs/{job_id}")
-    data: dict[str, Any] = {"job": job.public(with_result=False), **job.result}
-    return data
+    return finished_run(request.app.state.runner, job_id, "stress")
