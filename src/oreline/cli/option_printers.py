@@ -38,7 +38,7 @@ def option_lines(sc: Scenario, option: InvestmentOption) -> list[str]:
     expansion, a second electrolysis cell: capex 150 k USD, fixed opex 12 k USD/year
     decide 2027-01 to 2027-10, lead time 2 months, ramp 50% 100%, lifetime 10 years
     adds electrolysis +4 t/month metal
-    source: illustrative
+    source: ⚑ illustrative: a toy number chosen for easy arithmetic
 
     """
     from oreline.scenario.investment_checks import HorizonMonths, money_text
