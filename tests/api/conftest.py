@@ -161,3 +161,15 @@ def _page(browser: Any, server: Server) -> Iterator[Any]:
     ctx.close()
     assert errors == [], errors
     assert outside == [], f"requests outside the server: {outside}"
+
+
+def copy_scenario(client: TestClient, token: str, source: str = "tiny",
+                  prefix: str = "wi") -> str:
+    """A what-if copy of ``source`` under a fresh name (made through the API)."""
+    import uuid
+
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    r = client.post(f"/api/scenarios/{source}/copy", json={"name": name},
+                    headers=bearer(token))
+    assert r.status_code == 201, r.text
+    return name

@@ -14,14 +14,17 @@ import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, insert, select, update
 
 from oreline.api.appdb import jobs
 from oreline.errors import OrelineError
 
-__all__ = ["Job", "JobFunction", "JobRunner", "Progress", "finished_run"]
+if TYPE_CHECKING:
+    from oreline.api.routing import JSONResponse
+
+__all__ = ["Job", "JobFunction", "JobRunner", "Progress", "accepted", "finished_run"]
 
 Progress = Callable[[str, int, int], None]
 JobFunction = Callable[[Mapping[str, Any], Progress], Any]
@@ -149,3 +152,11 @@ def finished_run(runner: JobRunner, job_id: str, kind: str) -> dict[str, Any]:
         raise HTTPException(409, f"{kind} run {job_id} is {job.status}; follow it at "
                                  f"/jobs/{job_id}")
     return {"job": job.public(with_result=False), **(job.result or {})}
+
+
+def accepted(job: Job) -> JSONResponse:
+    """The 202 answer to a started job: the job, and its status URL in ``Location``."""
+    from oreline.api.routing import JSONResponse
+
+    return JSONResponse(job.public(), status_code=202,
+                        headers={"Location": f"/api/jobs/{job.id}"})

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import bearer
+from tests.api.conftest import bearer, copy_scenario
 
 
 def _copy(client: TestClient, token: str, source: str = "tiny") -> str:
-    name = f"wf-{uuid.uuid4().hex[:8]}"
-    r = client.post(f"/api/scenarios/{source}/copy", json={"name": name},
-                    headers=bearer(token))
-    assert r.status_code == 201, r.text
-    return name
+    return copy_scenario(client, token, source, "wf")
 
 
 def test_form_page_and_its_twin_hold_the_same_rows(client: TestClient, tokens: dict[str, str]):

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
-
 from fastapi.testclient import TestClient
 
 from oreline.scenario import load_scenario
-from tests.api.conftest import bearer
+from tests.api.conftest import bearer, copy_scenario
 
 
 def _copy(client: TestClient, token: str, source: str = "tiny") -> str:
-    name = f"wi-{uuid.uuid4().hex[:8]}"
-    r = client.post(f"/api/scenarios/{source}/copy", json={"name": name},
-                    headers=bearer(token))
-    assert r.status_code == 201, r.text
-    return name
+    return copy_scenario(client, token, source, "wi")
 
 
 def test_copy_is_listed_and_equal_but_for_its_name(client: TestClient, tokens: dict[str, str]):

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from oreline.api.investdata import MAX_MRP, MAX_OOS, MAX_SAMPLES, invest_scenarios
-from oreline.api.jobs import finished_run
+from oreline.api.jobs import accepted, finished_run
 from oreline.api.routing import JSONResponse, twin
 from oreline.api.security import require
 from oreline.errors import ConfigError
@@ -61,9 +61,7 @@ def _start(request: Request, body: InvestRequest) -> Any:
           dependencies=[Depends(require("plan"))])
 def start_invest(request: Request, body: InvestRequest) -> JSONResponse:
     """Start ``oreline invest`` as a job; answers 202 with the job and its status URL."""
-    job = _start(request, body)
-    return JSONResponse(job.public(), status_code=202,
-                        headers={"Location": f"/api/jobs/{job.id}"})
+    return accepted(_start(request, body))
 
 
 @html.post("/invest/runs", include_in_schema=False, dependencies=[Depends(require("plan"))])

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from oreline.api.jobs import accepted
 from oreline.api.routing import JSONResponse, twin
 from oreline.api.security import require
 from oreline.api.stressdata import MAX_SAMPLES, stress_params
@@ -48,9 +49,7 @@ def _start(request: Request, body: JobRequest) -> Any:
           dependencies=[Depends(require("plan"))])
 def start_job(request: Request, body: JobRequest) -> JSONResponse:
     """Start a plan or stress job; answers 202 with the job and its status URL."""
-    job = _start(request, body)
-    return JSONResponse(job.public(), status_code=202,
-                        headers={"Location": f"/api/jobs/{job.id}"})
+    return accepted(_start(request, body))
 
 
 @html.post("/jobs", include_in_schema=False, dependencies=[Depends(require("plan"))])
