@@ -272,6 +272,37 @@ def test_orjson_path_is_taken_for_events_and_refuses_what_it_cannot_prove() -> N
     assert fast(1.0) is None  # scalars go through the general serialiser
 
 
+@settings(max_examples=300)
+@given(st.lists(orjson_values | json_values, max_size=5))
+def test_canonical_json_many_proves_each_value_or_leaves_it(values: list[object]) -> None:
+    """What the proof over the whole list gives is each value's RFC 8785 text."""
+    from oreline.ledger.epcis.canonical import canonical_json_many, canonical_json_reference
+
+    out = canonical_json_many(values)
+    assert len(out) == len(values)
+    for value, text in zip(values, out, strict=True):
+        if text is not None:
+            assert isinstance(value, dict | list)
+            assert text == canonical_json_reference(value)
+
+
+def test_canonical_json_many_takes_the_fast_path_for_a_documents_events() -> None:
+    from oreline.ledger.epcis.canonical import canonical_json_many, canonical_json_reference
+
+    events = []
+    for i in range(3):
+        ev = copy.deepcopy(SINGLE_EVENT)
+        ev["quantityList"] = [{"epcClass": f"urn:oreline:lot:{i}", "quantity": 1200.0,
+                               "uom": "KGM"}]
+        events.append(ev)
+    assert canonical_json_many(events) == [canonical_json_reference(e) for e in events]
+    # one value that cannot be proven (a string holding ".0,") leaves all to the caller
+    assert canonical_json_many([*events, {"a": "v1.0,", "b": 2.0}]) == [None] * 4
+    assert canonical_json_many([events[0], 3.0]) == [canonical_json_reference(events[0]),
+                                                     None]
+    assert canonical_json_many([{"n": 2**60}]) == [None]  # beyond I-JSON: refused later
+
+
 
 def test_format_number_is_exact_for_large_integral_floats() -> None:
     from oreline.ledger.epcis.values import format_number

@@ -50,10 +50,13 @@ def load_held(state: State, events: list[ParsedEvent]) -> None:
     hashes = sorted({pe.hash_id for pe in events if pe.error_declaration is None}
                     - set(state.held.values()))
     # an event captured without eventID has its hash ID as eventID (the eventID index
-    # finds it); the hash index holds only the entries whose two IDs differ
+    # finds it: the first query above did for the hash IDs that are eventIDs here); the
+    # hash index holds only the entries whose two IDs differ
+    asked = set(ids)
     state.held_hashes |= set(state.held.values()) | {r[0] for r in select_in(
         conn, "SELECT event_id FROM entries WHERE event_id IN ({marks}) "
-        "AND hash_id = event_id AND kind = 'event'", hashes)} | {r[0] for r in select_in(
+        "AND hash_id = event_id AND kind = 'event'", [h for h in hashes if h not in asked])
+    } | {r[0] for r in select_in(
         conn, "SELECT hash_id FROM entries WHERE hash_id IN ({marks}) "
         "AND hash_id <> event_id AND kind = 'event'", hashes)}
     waiting = sorted(seq for event_id, seq in declared.items()

@@ -20,7 +20,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from oreline.errors import CaptureError, Issue
-from oreline.ledger.epcis.canonical import NotPlainError, canonical_json, freeze
+from oreline.ledger.epcis.canonical import (
+    NotPlainError,
+    canonical_json,
+    canonical_json_many,
+    freeze,
+)
 from oreline.ledger.epcis.document import EVENT_TYPES, read_document
 from oreline.ledger.epcis.hashid import event_hash_id
 from oreline.ledger.epcis.identity import canonical_key
@@ -245,9 +250,13 @@ def _custom_context(doc: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _parse_event(
-    i: int, ev: Any, prefixes: Mapping[str, str], issues: list[Issue]
+    i: int, ev: Any, prefixes: Mapping[str, str], issues: list[Issue],
+    content: bytes | None = None,
 ) -> ParsedEvent | None:
-    """One event checked (standard, then profile), or ``None`` with its problems."""
+    """One event checked (standard, then profile), or ``None`` with its problems.
+
+    ``content`` is the event's RFC 8785 text when the caller has it already.
+    """
     if not isinstance(ev, Mapping):
         issues.append(Issue(f"event[{i}]", "", "is not a JSON object", "remove or fix it",
                             code="event.not_object"))
@@ -287,7 +296,7 @@ def _parse_event(
     errdecl = ev.get("errorDeclaration")
     if len(issues) > start or moment is None:
         return None
-    hashed = _hashed(ev, label, prefixes, frozen, issues)
+    hashed = _hashed(ev, label, prefixes, frozen, issues, content)
     if hashed is None:
         return None
     content, hash_id = hashed
@@ -362,10 +371,12 @@ def _claim(ev: Mapping[str, Any], label: str, issues: list[Issue]) -> Any:
 
 
 def _hashed(ev: Mapping[str, Any], label: str, prefixes: Mapping[str, str],
-            frozen: Mapping[int, Any], issues: list[Issue]) -> tuple[bytes, str] | None:
-    """The stored text and the hash ID of an event (I-JSON values only)."""
+            frozen: Mapping[int, Any], issues: list[Issue],
+            content: bytes | None = None) -> tuple[bytes, str] | None:
+    """The stored text (``content`` when already known) and the hash ID of an event."""
     try:
-        return canonical_json(ev), event_hash_id(ev, prefixes, frozen=frozen)
+        return (canonical_json(ev) if content is None else content,
+                event_hash_id(ev, prefixes, frozen=frozen))
     except (ValueError, TypeError) as exc:
         issues.append(Issue(label, "", f"the event cannot be hashed as JSON: {exc}",
                             "use finite numbers (no NaN or Infinity), integers within "
@@ -397,8 +408,10 @@ def parse_document(source: str | Path | Mapping[str, Any]) -> tuple[list[ParsedE
                       "@context" not in ev else ev for ev in raw_events]
     parsed: list[ParsedEvent] = []
     seen: dict[str, int] = {}
+    # the stored texts, proven RFC 8785 once for the whole list (None: each on its own)
+    contents = canonical_json_many(raw_events)
     for i, ev in enumerate(raw_events):
-        pe = _parse_event(i, ev, prefixes, issues)
+        pe = _parse_event(i, ev, prefixes, issues, contents[i])
         if pe is None:
             continue
         if pe.error_declaration is None:
