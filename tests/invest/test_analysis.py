@@ -71,3 +71,26 @@ def test_a_risk_averse_decision_pays_a_premium_for_a_better_tail() -> None:
         assert a.risk is not None
         assert a.risk.premium >= -1e-6 and a.risk.delta_cvar >= -1e-6
         assert np.isfinite(a.risk.mean_neutral)
+
+
+def test_regret_comes_from_the_runs_wait_and_see_values_beyond_the_limit() -> None:
+    """The run's values hold WS per scenario (Benders in lockstep): equal to one MILP per
+    scenario (1,053,500 and 837,983.33 by hand), and used for regret even when the
+    scenarios exceed the limit that one MILP each would need."""
+    from oreline.invest.alternatives import scenario_best
+    from oreline.invest.values import stochastic_values
+
+    p = _case(150, 4.0, 8.0, [0.0, 1.0], False)
+    sol = solve_extensive(p)
+    values = stochastic_values(p, (sol.objective, sol.y))
+    assert values.ws_scenarios is not None
+    assert values.ws_scenarios == pytest.approx(scenario_best(p), rel=1e-8)
+    assert values.ws == pytest.approx(float(p.probability @ values.ws_scenarios))
+    run = InvestRun(p, "extensive", sol.y, sol.objective, sol.npv, values, 0.0)
+    none = AnalysisSettings(regret_limit=0, breakeven=False, budget=False, oos=0, mrp=0)
+    a = analyse(run, load_scenario("tiny-invest"), None, settings=none)
+    au2 = {alt.key: alt for alt in a.alternatives}["au2"]
+    assert au2.regret == pytest.approx([451_166.667, 435_000.0], abs=0.01)
+    without = analyse(InvestRun(p, "extensive", sol.y, sol.objective, sol.npv, None, 0.0),
+                      load_scenario("tiny-invest"), None, settings=none)
+    assert np.isnan({alt.key: alt for alt in without.alternatives}["au2"].regret).all()

@@ -44,7 +44,9 @@ class AnalysisSettings:
     """Which analyses to run and how large (the CLI's flags)."""
 
     alternatives: bool = True
-    regret_limit: int = 50  # scenarios above which regret (one MILP each) is skipped
+    # scenarios above which regret is skipped when the run has no WS per scenario (it
+    # then takes one MILP per scenario); with the run's values, regret is always given
+    regret_limit: int = 50
     breakeven: bool = True
     budget: bool = True
     budget_step: float = DEFAULT_STEP
@@ -124,8 +126,9 @@ def analyse(run: InvestRun, scenario: Scenario, stress: StressFile | None = None
         clock[0] = now
 
     if cfg.alternatives:
-        best = (scenario_best(p) if p.n_scenarios <= cfg.regret_limit
-                else np.full(p.n_scenarios, np.nan))
+        known = run.values.ws_scenarios if run.values is not None else None
+        best = (known if known is not None else scenario_best(p)
+                if p.n_scenarios <= cfg.regret_limit else np.full(p.n_scenarios, np.nan))
         out.alternatives, out.flexibility = alternatives(p, run.y, best, method, risk_weight,
                                                          alpha, say)
         lap("alternatives")

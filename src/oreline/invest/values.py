@@ -45,6 +45,7 @@ class Values:
     eev: float
     y_rp: np.ndarray
     y_ev: np.ndarray
+    ws_scenarios: np.ndarray | None = None  # best NPV of each scenario knowing it
 
     @property
     def evpi(self) -> float:
@@ -162,7 +163,8 @@ def stochastic_values(problem: InvestProblem, rp: tuple[float, np.ndarray] | Non
         if rp is None:
             ben = solve_benders(problem, gap=VALUES_GAP, evaluator=ev)
             rp, pool = (ben.objective, ben.y), ben.pool
-        ws = float(problem.probability @ wait_and_see(problem, ev, pool))
+        ws_scenarios = wait_and_see(problem, ev, pool)
+        ws = float(problem.probability @ ws_scenarios)
         ev_problem = mean_problem(problem)
         y_ev = solve_extensive(ev_problem).y
         y = _spread(problem, ev_problem, y_ev)
@@ -173,4 +175,4 @@ def stochastic_values(problem: InvestProblem, rp: tuple[float, np.ndarray] | Non
     finally:
         if evaluator is None:
             ev.close()
-    return Values(rp[0], ws, eev, rp[1], y_ev)
+    return Values(rp[0], ws, eev, rp[1], y_ev, ws_scenarios)
