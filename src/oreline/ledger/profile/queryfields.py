@@ -5,7 +5,8 @@ as ``{prefix}:{local}`` (as JSON events do). Both sides are read as one name: a 
 is expanded through the prefixes the repository knows (``cbv``, ``gs1``, ``oreline``...)
 and those an event's own ``@context`` declares, and trailing ``/``, ``#`` or ``:`` of a
 namespace do not count (``https://ex.com/voc/#lot`` is ``ex:lot`` when ``ex`` is
-``https://ex.com/voc/``). A prefix known to neither side is matched as written.
+``https://ex.com/voc/``). A name is also matched as written, so a prefix the repository
+does not know (``example:myField``) finds the events that use that prefix.
 
 The families (``{op}`` is ``EQ``, ``GT``, ``GE``, ``LT`` or ``LE``):
 
@@ -103,17 +104,21 @@ def _scoped(event: Mapping[str, Any], path: tuple[str, ...]) -> Iterator[Mapping
     return (n for n in nodes if isinstance(n, Mapping))
 
 
-def _inner(value: Any, prefixes: Mapping[str, str]) -> Iterator[tuple[str, Any]]:
+def _inner(value: Any, prefixes: Mapping[str, str]) -> Iterator[tuple[str, str, Any]]:
     for node in _children(value):
         for key, got in node.items():
             name = field_name(key, prefixes)
             if name is not None:
-                yield name, got
+                yield key, name, got
             yield from _inner(got, prefixes)
 
 
-def field_values(event: Mapping[str, Any], scope: str, inner: bool, name: str) -> list[Any]:
-    """The values of extension field ``name`` in ``scope`` of the event (see SCOPES)."""
+def field_values(event: Mapping[str, Any], scope: str, inner: bool,
+                 names: frozenset[str]) -> list[Any]:
+    """The values of the extension field in ``scope`` of the event (see SCOPES).
+
+    ``names`` holds the field's one name (:func:`field_name`) and its name as written.
+    """
     prefixes = {**DEFAULT_PREFIXES, **declared_prefixes(event["@context"])} \
         if "@context" in event else DEFAULT_PREFIXES
     found: list[Any] = []
@@ -122,10 +127,10 @@ def field_values(event: Mapping[str, Any], scope: str, inner: bool, name: str) -
             own = field_name(key, prefixes)
             if own is None:
                 continue
-            if not inner and own == name:
+            if not inner and (own in names or key in names):
                 found.append(got)
             elif inner:
-                found += [v for n, v in _inner(got, prefixes) if n == name]
+                found += [v for k, n, v in _inner(got, prefixes) if n in names or k in names]
     return found
 
 
@@ -146,11 +151,12 @@ class FieldFilter(Filter):
     op: str
     scope: str
     inner: bool
-    name: str
+    names: frozenset[str]
     wants: tuple[Any, ...] = ()
 
-    def hit(self, event: Mapping[str, Any]) -> bool:  # noqa: D102
-        found = field_values(event, self.scope, self.inner, self.name)
+    def hit(self, event: Mapping[str, Any]) -> bool:
+        """Whether ``event`` passes this filter."""
+        found = field_values(event, self.scope, self.inner, self.names)
         if self.op == "EXISTS":
             return bool(found)
         return any(compare(self.op, got, want) for value in found
@@ -173,13 +179,14 @@ def field_filter(name: str, values: list[str]) -> FieldFilter:
         raise QueryError(name, f"{name} names no extension field; write it as "
                                "EQ_{prefix}:{name} or EQ_{namespace}#{name}")
     op, inner, scope = got.group(1), bool(got.group(2)), got.group(3) or ""
+    names = frozenset({key, got.group(4)})
     if op == "EXISTS":
         flag(name, values)
-        return FieldFilter(op, scope, inner, key)
+        return FieldFilter(op, scope, inner, names)
     if op != "EQ" and len(values) != 1:
         raise QueryError(name, f"{name} takes one value, got {len(values)}; give one "
                                "number or time")
-    return FieldFilter(op, scope, inner, key, tuple(scalar(v) for v in values))
+    return FieldFilter(op, scope, inner, names, tuple(scalar(v) for v in values))
 
 
 @dataclass(frozen=True)
@@ -205,7 +212,8 @@ class MasterFilter(Filter):
                     compare("EQ", attrs[a], scalar(v)) for v in self.values))
                 for a in self.attrs)))
 
-    def hit(self, event: Mapping[str, Any]) -> bool:  # noqa: D102
+    def hit(self, event: Mapping[str, Any]) -> bool:
+        """Whether ``event`` passes this filter."""
         got = event.get(self.field)
         if isinstance(got, Mapping):
             got = got.get("id")

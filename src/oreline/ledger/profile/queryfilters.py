@@ -137,6 +137,7 @@ class Compare(Filter):
                     yield got
 
     def hit(self, event: Mapping[str, Any]) -> bool:
+        """Whether ``event`` passes this filter."""
         return any(compare(self.op, v, w) for v in self.values(event) for w in self.wants)
 
 
@@ -171,6 +172,7 @@ class Persistent(Filter):
     terms: frozenset[str]
 
     def hit(self, event: Mapping[str, Any]) -> bool:
+        """Whether ``event`` passes this filter."""
         got = event.get("persistentDisposition")
         items = got.get(self.part) if isinstance(got, Mapping) else None
         return any(isinstance(v, str) and _disposition(v) in self.terms
@@ -193,6 +195,7 @@ class Declared(Filter):
     corrective: frozenset[str] = frozenset()
 
     def hit(self, event: Mapping[str, Any]) -> bool:
+        """Whether ``event`` passes this filter."""
         got = event.get("errorDeclaration")
         if not isinstance(got, Mapping):
             return not self.exists
@@ -234,6 +237,7 @@ class Typed(Filter):
     ids: frozenset[str]
 
     def hit(self, event: Mapping[str, Any]) -> bool:
+        """Whether ``event`` passes this filter."""
         for item in event.get(self.field) or ():
             if not isinstance(item, Mapping) or not isinstance(item.get("type"), str) or \
                     cbv_uri(item["type"], self.code) != self.type:
@@ -267,7 +271,8 @@ class Located(Filter):
     field: str
     ids: frozenset[str]
 
-    def hit(self, event: Mapping[str, Any]) -> bool:  # noqa: D102
+    def hit(self, event: Mapping[str, Any]) -> bool:
+        """Whether ``event`` passes this filter."""
         got = event.get(self.field)
         if isinstance(got, Mapping):
             got = got.get("id")

@@ -47,6 +47,8 @@ class Order:
     field: str
     descending: bool = True
     limit: int | None = None
+    #: a field's name as written (it matches events that write it so)
+    written: str = ""
 
     @property
     def column(self) -> bool:
@@ -78,7 +80,7 @@ def order_of(params: Mapping[str, list[str]]) -> Order | None:
                                     "nor an extension field; give one of them (a field as "
                                     "prefix:name or namespace#name)")
     field = by[0] if by[0] in ("eventTime", "recordTime") else str(field_name(by[0]))
-    return Order(field, direction != ["ASC"], limit)
+    return Order(field, direction != ["ASC"], limit, by[0])
 
 
 def limits_of(params: Mapping[str, list[str]]) -> int | None:
@@ -103,7 +105,7 @@ def sort_key(value: Any) -> SortKey | None:
 
 def event_key(order: Order, event: Mapping[str, Any]) -> SortKey | None:
     """The sort key of ``event`` under a field order (the first value that sorts)."""
-    for value in field_values(event, "", False, order.field):
+    for value in field_values(event, "", False, frozenset({order.field, order.written})):
         got = sort_key(value)
         if got is not None:
             return got

@@ -99,7 +99,8 @@ class SensorFilter(Filter):
             got = convert(got, part.get("uom"), self.uom)
         return got is not None and any(compare(self.op, got, w) for w in self.wants)
 
-    def hit(self, event: Mapping[str, Any]) -> bool:  # noqa: D102
+    def hit(self, event: Mapping[str, Any]) -> bool:
+        """Whether ``event`` passes this filter."""
         if self.key == "sensorElementList":
             return bool(event.get("sensorElementList"))
         return any(self.key in part and self._answers(part[self.key], part)
