@@ -46,20 +46,9 @@ from oreline.ledger.epcis.values import DEFAULT_PREFIXES, vocab
 from oreline.ledger.profile.quantities import MASS_UNITS
 from oreline.ledger.profile.queryvalues import compare, flag, instant, number, parse_time
 
-__all__ = [
-    "QUANTITY_LISTS",
-    "TYPED_LISTS",
-    "Filter",
-    "Located",
-    "cbv_uri",
-    "convert",
-    "error_filter",
-    "location_filter",
-    "persistent_filter",
-    "quantity_filter",
-    "typed_filter",
-    "unit_of",
-]
+__all__ = ["QUANTITY_LISTS", "TYPED_LISTS", "Compare", "Declared", "Filter", "Located",
+           "Persistent", "Typed", "cbv_uri", "convert", "error_filter", "location_filter",
+           "persistent_filter", "quantity_filter", "typed_filter", "unit_of"]
 
 #: The lists of quantity elements an event may carry.
 QUANTITY_LISTS = ("quantityList", "childQuantityList", "inputQuantityList",
