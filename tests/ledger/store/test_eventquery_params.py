@@ -20,6 +20,7 @@ from oreline.ledger import Ledger
 from oreline.ledger.profile.query import parse_query
 from oreline.ledger.store.eventorder import Position
 from oreline.ledger.store.eventquery import count_events, find_events, find_page
+from tests.ledger.conftest import _pg_ledger
 from tests.ledger.querykit import SITE, documents, event_id
 
 N = {"S1b": event_id("SensorDataExample1b"), "S2": event_id("SensorDataExample2"),
@@ -38,13 +39,21 @@ RS = [f"R{i}" for i in range(5)]
 _DL = "https://identifiers.org/inchikey:CZMRCDWAGMRECN-UGDNZRGBSA-N"
 
 
-@pytest.fixture(scope="module")
-def led() -> Iterator[Ledger]:
-    led = Ledger.open("sqlite://")
-    for doc in documents():
-        led.capture(doc)
-    yield led
-    led.close()
+@pytest.fixture(scope="module", params=[
+    "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def led(request: pytest.FixtureRequest) -> Iterator[Ledger]:
+    """The query ledger on SQLite and (when ORELINE_PG_URL is set) on PostgreSQL."""
+    if request.param == "sqlite":
+        led = Ledger.open("sqlite://")
+        for doc in documents():
+            led.capture(doc)
+        yield led
+        led.close()
+        return
+    for led in _pg_ledger():
+        for doc in documents():
+            led.capture(doc)
+        yield led
 
 
 def names(led: Ledger, params: dict[str, list[str]], per_page: int = 1000) -> list[str]:

@@ -106,7 +106,7 @@ def unit_of(name: str, stem: str) -> str | None:
 
 @dataclass(frozen=True)
 class Compare(Filter):
-    """``op`` against ``wants`` (EQ: any of them) of numbers read by ``read``."""
+    """``op`` of the event's quantities against ``wants`` (EQ: any of them)."""
 
     op: str
     wants: tuple[float, ...]
