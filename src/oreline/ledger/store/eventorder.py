@@ -28,7 +28,7 @@ from sqlalchemy import ColumnElement, and_, or_
 from oreline.ledger.profile.queryorder import Order
 from oreline.ledger.store.schema import entries, event_times
 
-__all__ = ["Position", "after_position", "sort_column", "sortable_utc"]
+__all__ = ["Position", "after_position", "sort_column", "sortable_utc", "tie_column"]
 
 
 def sortable_utc(when: datetime) -> str:
@@ -62,10 +62,17 @@ def sort_column(order: Order | None) -> Any:
     return event_times.c.event_at if order.field == "eventTime" else entries.c.recorded_at
 
 
+def tie_column(order: Order | None) -> Any:
+    """The ``seq`` that breaks ties: the sort column's own table's, so one index serves."""
+    if order is not None and order.field == "eventTime":
+        return event_times.c.seq
+    return entries.c.seq
+
+
 def after_position(order: Order | None, pos: Position) -> ColumnElement[bool] | None:
     """The bound that starts a page strictly after ``pos`` (None: from the start)."""
     column = sort_column(order)
-    seq = entries.c.seq
+    seq = tie_column(order)
     if column is None:
         return seq > pos.seq if pos.seq else None
     if pos.at_start or pos.key is None:

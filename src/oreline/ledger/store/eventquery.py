@@ -25,7 +25,7 @@ from oreline.ledger.epcis.identity import canonical_key
 from oreline.ledger.profile.query import EventQuery, utc_text
 from oreline.ledger.profile.queryfields import field_name
 from oreline.ledger.profile.queryorder import SortKey, event_key
-from oreline.ledger.store.eventorder import Position, after_position, sort_column
+from oreline.ledger.store.eventorder import Position, after_position, sort_column, tie_column
 from oreline.ledger.store.schema import entries, event_times, sites
 
 __all__ = ["FoundEvent", "Page", "count_events", "distinct_values", "event_by_id",
@@ -54,9 +54,12 @@ class Page:
 def _statement(query: EventQuery, pos: Position, upto: int | None) -> Select[Any]:
     e = entries.c
     column = sort_column(query.order)
+    tie = tie_column(query.order)
     stmt = select(e.seq, e.body, e.event_id, column if column is not None else e.seq)
     if column is not None and query.order is not None and query.order.field == "eventTime":
-        stmt = stmt.join(event_times, event_times.c.seq == e.seq)
+        # event_times first (a left join keeps SQLite from reordering): its index gives the order
+        stmt = stmt.select_from(event_times).join(entries, event_times.c.seq == e.seq,
+                                                  isouter=True)
     stmt = stmt.where(e.kind == "event")
     bound = after_position(query.order, pos)
     if bound is not None:
@@ -76,8 +79,8 @@ def _statement(query: EventQuery, pos: Position, upto: int | None) -> Select[Any
     if column is None:
         return stmt.order_by(e.seq)
     if query.order is not None and query.order.descending:
-        return stmt.order_by(column.desc(), e.seq.desc())
-    return stmt.order_by(column, e.seq)
+        return stmt.order_by(column.desc(), tie.desc())
+    return stmt.order_by(column, tie)
 
 
 def _scan(conn: Connection, query: EventQuery, pos: Position,

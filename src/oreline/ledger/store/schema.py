@@ -34,6 +34,8 @@ entries = Table(
     Column("entry_hash", String(64), nullable=False),
     Column("context", Text, nullable=False, server_default="{}"),
     Index("ix_entries_event_id", "event_id"),
+    # orderBy=recordTime pages through it (the entries of one capture share a record time)
+    Index("ix_entries_recorded", "recorded_at", "seq"),
     # partial: an entry whose eventID is its hash ID is found by the eventID index
     Index("ix_entries_hash_id", "hash_id", sqlite_where=text("hash_id <> event_id"),
           postgresql_where=text("hash_id <> event_id")),

@@ -4,7 +4,9 @@
 (``2026-03-01T09:00:00+09:00``), which does not sort as text across offsets, and
 ``entries`` is append-only. The new derived table ``event_times`` holds, for each event
 entry, its time as fixed-width UTC text, indexed with ``seq``. This revision fills it
-for the events already held; captures write it from now on.
+for the events already held; captures write it from now on. ``orderBy=recordTime``
+pages through the new index ``ix_entries_recorded`` (``recorded_at``, ``seq``): an index
+only, the append-only entries are not changed.
 
 Revision ID: 0010
 Revises: 0009
@@ -31,7 +33,10 @@ _BATCH = 5000
 def upgrade() -> None:
     """Create ``event_times`` where it is missing and fill it from the event entries."""
     bind = op.get_bind()
-    if "event_times" not in sa.inspect(bind).get_table_names():
+    inspector = sa.inspect(bind)
+    if "ix_entries_recorded" not in {ix["name"] for ix in inspector.get_indexes("entries")}:
+        op.create_index("ix_entries_recorded", "entries", ["recorded_at", "seq"])
+    if "event_times" not in inspector.get_table_names():
         event_times.create(bind)
     held = bind.execute(sa.select(sa.func.count()).select_from(event_times)).scalar()
     if held:
@@ -51,5 +56,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Drop the table."""
+    """Drop the table and the index."""
     op.drop_table("event_times")
+    op.drop_index("ix_entries_recorded", "entries")
