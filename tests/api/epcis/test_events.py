@@ -93,7 +93,7 @@ def test_record_time_bounds(filled: TestClient):
 
 @pytest.mark.parametrize(("query", "parameter"), [
     ("EQ_colour=red", "EQ_colour"),
-    ("EQ_quantity=5", "EQ_quantity"),
+    ("EQ_quantity=five", "EQ_quantity"),
     ("GE_eventTime=yesterday", "GE_eventTime"),
     ("GE_eventTime=2026-01-01T00:00:00", "GE_eventTime"),
     ("eventType=ThingEvent", "eventType"),

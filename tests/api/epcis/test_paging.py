@@ -38,3 +38,13 @@ def test_the_key_is_made_once_and_shared():
     metadata.create_all(engine)
     first = page_key(engine)
     assert len(first) == 32 and page_key(engine) == first
+
+
+@given(seq=st.integers(0, 10**12), key=st.one_of(st.none(), st.text(max_size=40)),
+       count=st.integers(0, 10**6))
+def test_a_position_comes_back_whole(seq: int, key: str | None, count: int):
+    from oreline.api.epcis.paging import read_position
+    from oreline.ledger.store.eventorder import Position
+    pos = Position(seq, key, count)
+    assert read_position(KEY, make_token(KEY, pos, "fp"), "fp") == pos
+    assert read_position(KEY, make_token(KEY, pos, "fp"), "fp2") is None

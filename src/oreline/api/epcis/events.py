@@ -1,8 +1,10 @@
 """Reading events: ``GET /events`` with the query parameters, one event, the top level.
 
 Results are ``EPCISQueryDocument``s of ``perPage`` events (30 unless asked, at most
-:data:`MAX_PER_PAGE`) in capture order; when more follow, a ``Link: <...>; rel="next"``
-header carries the URL of the next page with its ``nextPageToken``
+:data:`MAX_PER_PAGE`) in capture order, or in the ``orderBy`` / ``orderDirection``
+asked (``eventCountLimit`` cuts the whole answer, across pages; ``maxEventCount``
+refuses a larger answer with 413 ``QueryTooLargeException``); when more follow, a
+``Link: <...>; rel="next"`` header carries the URL of the next page with its ``nextPageToken``
 (:mod:`oreline.api.epcis.paging`). ``/eventTypes/{t}/events``, ``/bizSteps/{s}/events``,
 ``/epcs/{epc}/events``, ``/bizLocations/{l}/events``, ``/readPoints/{r}/events`` and
 ``/dispositions/{d}/events`` are the same query with one parameter set by the path.
@@ -18,14 +20,15 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from oreline.api.epcis.paging import make_token, page_key, read_token
+from oreline.api.epcis.paging import make_token, page_key, read_position
 from oreline.api.epcis.problems import EpcisProblem
 from oreline.api.routing import JSONResponse
 from oreline.api.security import require
 from oreline.errors import QueryError
 from oreline.ledger.epcis.document import EPCIS_CONTEXT
 from oreline.ledger.profile.query import EVENT_TYPES, EventQuery, parse_query
-from oreline.ledger.store.eventquery import distinct_values, event_by_id, find_events
+from oreline.ledger.store.eventorder import Position
+from oreline.ledger.store.eventquery import count_events, distinct_values, event_by_id, find_page
 
 __all__ = ["MAX_PER_PAGE", "answer_query", "biz_steps", "event_location", "event_types",
            "events", "one_event", "parse_params", "query_document", "request_params", "router",
@@ -81,10 +84,10 @@ def answer_query(request: Request, params: Mapping[str, list[str]],
     query = parse_params(params)
     per_page = _per_page(request)
     key = page_key(request.app.state.engine)
-    after = 0
+    after = Position()
     token = request.query_params.get("nextPageToken")
     if token is not None:
-        got = read_token(key, token, query.fingerprint)
+        got = read_position(key, token, query.fingerprint)
         if got is None:
             raise EpcisProblem(400, "nextPageToken is not one this server made for this "
                                     "query; follow the Link header of the previous page, "
@@ -93,13 +96,20 @@ def answer_query(request: Request, params: Mapping[str, list[str]],
                                extra={"parameter": "nextPageToken"})
         after = got
     with request.app.state.ledger.store.read() as conn:
-        found, more = find_events(conn, query, after=after, limit=per_page)
+        if query.max_events is not None and \
+                count_events(conn, query, query.max_events + 1) > query.max_events:
+            raise EpcisProblem(413, f"the query answers more than maxEventCount="
+                                    f"{query.max_events} events; narrow it (a time window, "
+                                    "an event type) or raise maxEventCount",
+                               name="QueryTooLargeException",
+                               extra={"parameter": "maxEventCount"})
+        page = find_page(conn, query, after=after, limit=per_page)
     headers: dict[str, str] = {}
-    if more:
+    if page.more:
         kept = [(k, v) for k, v in request.query_params.multi_items() if k != "nextPageToken"]
-        kept.append(("nextPageToken", make_token(key, found[-1].seq, query.fingerprint)))
+        kept.append(("nextPageToken", make_token(key, page.next, query.fingerprint)))
         headers["Link"] = f'<{request.url.path}?{urlencode(kept)}>; rel="next"'
-    return JSONResponse(query_document([f.body for f in found], query_name),
+    return JSONResponse(query_document([f.body for f in page.events], query_name),
                         headers=headers)
 
 

@@ -86,7 +86,7 @@ class Notifier:
             ).all()
         for sub in subs:
             try:
-                query = parse_query(json.loads(sub.query))
+                query = parse_query(json.loads(sub.query)).in_capture_order()
             except QueryError:
                 continue  # a stored query was checked when it was made
             after = first_seq - 1

@@ -7,9 +7,15 @@ column. Values are compared as the ledger compares them: identifiers through the
 canonical key (a lot written as an EPC URN or as a GS1 Digital Link is the same lot),
 business steps and dispositions as full CBV URIs, times as instants.
 
-Parameters the ledger supports are listed in :data:`SUPPORTED`; the standard's other
-parameters (:data:`NOT_SUPPORTED`) and anything else are refused with a
-:class:`~oreline.errors.QueryError` naming the parameter.
+Parameters with fixed names are listed in :data:`SUPPORTED`; the families named by a
+pattern (``EQ_bizTransaction_{type}``, ``GE_quantity_{uom}``, ``EQ_{field}``,
+``EQATTR_{field}_{attr}``, ``GT_value_{uom}``...) are recognised by :func:`is_parameter`.
+Their filters live in :mod:`~oreline.ledger.profile.queryfilters` (standard fields),
+:mod:`~oreline.ledger.profile.querysensors` (sensor data),
+:mod:`~oreline.ledger.profile.queryfields` (extension fields, master data) and
+:mod:`~oreline.ledger.profile.queryorder` (``orderBy`` and the limits). Every parameter
+of the EPCIS 2.0 SimpleEventQuery is answered (:data:`NOT_SUPPORTED` is empty); anything
+else is refused with a :class:`~oreline.errors.QueryError` naming the parameter.
 
 Examples
 --------
@@ -32,8 +38,9 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,9 +48,28 @@ from oreline.errors import QueryError
 from oreline.ledger.epcis.identity import canonical_key
 from oreline.ledger.epcis.values import DEFAULT_PREFIXES, vocab
 from oreline.ledger.profile.model import step_uri
+from oreline.ledger.profile.queryfields import (
+    FieldFilter,
+    MasterFilter,
+    field_filter,
+    is_field,
+    master_filter,
+)
+from oreline.ledger.profile.queryfilters import (
+    Declared,
+    Filter,
+    error_filter,
+    location_filter,
+    persistent_filter,
+    quantity_filter,
+    typed_filter,
+)
+from oreline.ledger.profile.queryorder import ORDER_PARAMETERS, Order, limits_of, order_of
+from oreline.ledger.profile.querysensors import SENSOR_LISTS, SENSOR_TIMES, is_sensor, sensor_filter
+from oreline.ledger.profile.queryvalues import instant
 
 __all__ = ["EVENT_TYPES", "NOT_SUPPORTED", "SUPPORTED", "EventQuery", "epcs_of",
-           "parse_query", "split_values", "utc_text"]
+           "is_parameter", "parse_query", "split_values", "utc_text"]
 
 EVENT_TYPES = ("ObjectEvent", "AggregationEvent", "TransactionEvent", "TransformationEvent",
                "AssociationEvent")
@@ -65,39 +91,26 @@ _MATCH_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
 _TIMES = ("GE_eventTime", "LT_eventTime", "GE_recordTime", "LT_recordTime")
 _LISTS = ("eventType", "EQ_action", "EQ_bizStep", "EQ_disposition", "EQ_readPoint",
           "EQ_bizLocation", "EQ_transformationID", "EQ_eventID")
-#: Every query parameter the ledger answers (paging ones are the REST binding's).
-SUPPORTED = frozenset((*_TIMES, *_LISTS, *_MATCH_FIELDS))
-#: Parameters of the standard's SimpleEventQuery the ledger does not answer (yet).
-NOT_SUPPORTED = frozenset({
-    "EQ_persistentDisposition_set", "EQ_persistentDisposition_unset", "WD_readPoint",
-    "WD_bizLocation", "EQ_quantity", "GT_quantity", "GE_quantity", "LT_quantity",
-    "LE_quantity", "EXISTS_errorDeclaration", "GE_errorDeclarationTime",
-    "LT_errorDeclarationTime", "EQ_errorReason", "EQ_correctiveEventID", "orderBy",
-    "orderDirection", "eventCountLimit", "maxEventCount", "GE_startTime", "LT_startTime",
-    "GE_endTime", "LT_endTime", "EQ_type", "EQ_deviceID", "EQ_dataProcessingMethod",
-    "EQ_microorganism", "EQ_chemicalSubstance", "EQ_bizRules", "EQ_stringValue",
-    "EQ_hexBinaryValue", "EQ_uriValue", "EQ_booleanValue"})
+_PERSISTENT = ("EQ_persistentDisposition_set", "EQ_persistentDisposition_unset")
+_ERRORS = ("EXISTS_errorDeclaration", "GE_errorDeclarationTime", "LT_errorDeclarationTime",
+           "EQ_errorReason", "EQ_correctiveEventID")
+_QUANTITY = re.compile(r"^(EQ|GT|GE|LT|LE)_quantity(_.*)?$")
+_TYPED = ("EQ_bizTransaction_", "EQ_source_", "EQ_destination_")
+#: Every query parameter with a fixed name the ledger answers (paging ones are the REST
+#: binding's); the families named by a pattern are recognised by :func:`is_parameter`.
+SUPPORTED = frozenset((
+    *_TIMES, *_LISTS, *_MATCH_FIELDS, *_PERSISTENT, *_ERRORS, *ORDER_PARAMETERS,
+    "WD_readPoint", "WD_bizLocation", *(f"{op}_quantity" for op in ("EQ", "GT", "GE", "LT",
+                                                                     "LE")),
+    *SENSOR_LISTS, *SENSOR_TIMES, "EXISTS_sensorElementList"))
+#: Parameters of the standard's SimpleEventQuery the ledger does not answer: none.
+NOT_SUPPORTED: frozenset[str] = frozenset()
 
 
 def split_values(values: Iterable[str] | str) -> list[str]:
     """Values of a parameter given once pipe-delimited (``a|b``), repeated, or both."""
     items = [values] if isinstance(values, str) else list(values)
     return [v.strip() for item in items for v in str(item).split("|") if v.strip()]
-
-
-def _instant(name: str, values: list[str]) -> datetime:
-    if len(values) != 1:
-        raise QueryError(name, f"{name} takes one time, got {len(values)}; give one "
-                               "such as 2026-03-01T00:00:00Z")
-    text = values[0].replace("Z", "+00:00").replace(" ", "+")
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        when = None
-    if when is None or when.tzinfo is None:
-        raise QueryError(name, f"{name}={values[0]!r} is not a time with its offset; give "
-                               "one such as 2026-03-01T00:00:00Z or 2026-03-01T09:00:00+09:00")
-    return when
 
 
 def _step_columns(value: str) -> set[str]:
@@ -181,6 +194,12 @@ class EventQuery:
     biz_locations: frozenset[str] = frozenset()
     transformation_ids: frozenset[str] = frozenset()
     epc_matches: tuple[_Match, ...] = ()
+    #: the filters of the other parameters (queryfilters, querysensors, queryfields)
+    filters: tuple[Filter, ...] = ()
+    #: orderBy, orderDirection and eventCountLimit (None: capture order)
+    order: Order | None = None
+    #: maxEventCount (None: no limit)
+    max_events: int | None = None
     #: the parameters as given, in a stable order (for named queries and page tokens)
     given: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
 
@@ -195,7 +214,28 @@ class EventQuery:
         """Whether some filter reads the event body (beyond the indexed columns)."""
         return bool(self.ge_event_time or self.lt_event_time or self.actions
                     or self.dispositions or self.read_points or self.biz_locations
-                    or self.transformation_ids or self.epc_matches)
+                    or self.transformation_ids or self.epc_matches or self.filters
+                    or (self.order is not None and not self.order.column))
+
+    @property
+    def reads_declarations(self) -> bool:
+        """Whether some filter reads the ``errorDeclaration`` the ledger keeps apart."""
+        return any(isinstance(f, Declared) or (isinstance(f, FieldFilter) and f.scope ==
+                                               "ERROR_DECLARATION_") for f in self.filters)
+
+    @property
+    def reads_master_data(self) -> bool:
+        """Whether some filter needs the master data of locations (:meth:`bind`)."""
+        return any(isinstance(f, MasterFilter) for f in self.filters)
+
+    def bind(self, master: Mapping[str, Mapping[str, str]]) -> EventQuery:
+        """The query with its master-data filters resolved against ``master``."""
+        return replace(self, filters=tuple(f.bind(master) if isinstance(f, MasterFilter)
+                                           else f for f in self.filters))
+
+    def in_capture_order(self) -> EventQuery:
+        """The query without orderBy and the limits (a subscription's new events)."""
+        return replace(self, order=None, max_events=None)
 
     def matches(self, event: Mapping[str, Any]) -> bool:
         """Whether ``event`` (as captured) passes the filters that read its body.
@@ -223,7 +263,8 @@ class EventQuery:
         if self.transformation_ids and event.get("transformationID") not in \
                 self.transformation_ids:
             return False
-        return all(m.hit(event) for m in self.epc_matches)
+        return all(m.hit(event) for m in self.epc_matches) and all(
+            f.hit(event) for f in self.filters)
 
 
 def _event_time(event: Mapping[str, Any]) -> datetime | None:
@@ -236,16 +277,55 @@ def _event_time(event: Mapping[str, Any]) -> datetime | None:
         return None
 
 
+def is_parameter(name: str) -> bool:
+    """Whether ``name`` is a SimpleEventQuery parameter the ledger answers.
+
+    >>> is_parameter("GE_quantity_KGM"), is_parameter("EQ_ILMD_ex:grade"), is_parameter("EQ_colour")
+    (True, True, False)
+    """
+    return name in SUPPORTED or bool(_QUANTITY.match(name)) or name.startswith(_TYPED) or \
+        is_sensor(name) or is_field(name)
+
+
 def _check_names(params: Mapping[str, list[str]]) -> None:
     for name, values in params.items():
-        if name in NOT_SUPPORTED:
-            raise QueryError(name, f"{name} is an EPCIS query parameter this repository "
-                                   "does not support; supported: " + ", ".join(sorted(SUPPORTED)))
-        if name not in SUPPORTED:
+        if not is_parameter(name):
             raise QueryError(name, f"{name} is not an EPCIS query parameter this repository "
-                                   "knows; supported: " + ", ".join(sorted(SUPPORTED)))
-        if not values:
+                                   "knows; supported: " + ", ".join(sorted(SUPPORTED)) +
+                                   ", and the families EQ_bizTransaction_{type}, "
+                                   "EQ_source_{type}, EQ_destination_{type}, "
+                                   "{EQ,GT,GE,LT,LE}_quantity_{uom}, {EQ,GT,GE,LT,LE}_value_"
+                                   "{uom} (and minValue, maxValue, meanValue, sDev, percValue, "
+                                   "percRank), {EQ,GT,GE,LT,LE,EXISTS}_[INNER_][ILMD_]{field}, "
+                                   "HASATTR_{field}, EQATTR_{field}_{attr}")
+        if not values and not name.startswith("EXISTS_"):
             raise QueryError(name, f"{name} has no value; give at least one")
+
+
+def _filter(name: str, values: list[str]) -> Filter | None:
+    """The filter of one parameter outside the first group (None: not a filter)."""
+    if name in _PERSISTENT:
+        return persistent_filter(name, values)
+    if _QUANTITY.match(name):
+        return quantity_filter(name, values)
+    if name in _ERRORS:
+        return error_filter(name, values)
+    if name.startswith(_TYPED):
+        return typed_filter(name, values)
+    if name in ("WD_readPoint", "WD_bizLocation"):
+        return location_filter(name, values)
+    if is_sensor(name):
+        return sensor_filter(name, values)
+    if name.startswith(("HASATTR_", "EQATTR_")):
+        return master_filter(name, values)
+    if is_field(name):
+        return field_filter(name, values)
+    return None
+
+
+def _filters(given: Mapping[str, list[str]]) -> tuple[Filter, ...]:
+    found = (_filter(name, values) for name, values in sorted(given.items()))
+    return tuple(f for f in found if f is not None)
 
 
 def parse_query(params: Mapping[str, Iterable[str] | str]) -> EventQuery:
@@ -262,7 +342,7 @@ def parse_query(params: Mapping[str, Iterable[str] | str]) -> EventQuery:
     if bad:
         raise QueryError("eventType", f"eventType {bad[0]!r} is not an EPCIS event type; "
                                       "use " + ", ".join(EVENT_TYPES))
-    times = {name: _instant(name, given[name]) for name in _TIMES if name in given}
+    times = {name: instant(name, given[name]) for name in _TIMES if name in given}
     matches = tuple(
         _Match(_MATCH_FIELDS[n][0], _MATCH_FIELDS[n][1],
                frozenset(canonical_key(v) for v in given[n] if "*" not in v),
@@ -280,7 +360,8 @@ def parse_query(params: Mapping[str, Iterable[str] | str]) -> EventQuery:
         read_points=frozenset(canonical_key(v) for v in given.get("EQ_readPoint", ())),
         biz_locations=frozenset(canonical_key(v) for v in given.get("EQ_bizLocation", ())),
         transformation_ids=frozenset(given.get("EQ_transformationID", ())),
-        epc_matches=matches,
+        epc_matches=matches, filters=_filters(given), order=order_of(given),
+        max_events=limits_of(given),
         given=tuple(sorted((k, tuple(v)) for k, v in given.items())))
 
 

@@ -3,7 +3,10 @@
 The indexed columns of ``entries`` (event type, business step, eventID, record time,
 sequence) are filtered in SQL with bound parameters; the rest of the query
 (:meth:`~oreline.ledger.profile.query.EventQuery.matches`) is tested on each event's
-stored body, a chunk of rows at a time, until a page is full. An error declaration is
+stored body, a chunk of rows at a time, until a page is full. ``orderBy`` eventTime or
+recordTime is done by SQL too (:mod:`oreline.ledger.store.eventorder`); an order by an
+extension field reads every answering event and sorts them. Filters on master data
+(``HASATTR_``, ``EQATTR_``) are resolved against the ledger's sites first. An error declaration is
 an entry of its own (the event re-sent with ``errorDeclaration``): an event is returned
 with the ``errorDeclaration`` of its declaration, as the standard's queries return it,
 and an event captured without an eventID with the one the ledger gave it.
@@ -18,10 +21,15 @@ from typing import Any
 from sqlalchemy import Connection, Select, select
 
 from oreline.ledger.epcis.canonical import loads_json
+from oreline.ledger.epcis.identity import canonical_key
 from oreline.ledger.profile.query import EventQuery, utc_text
-from oreline.ledger.store.schema import entries
+from oreline.ledger.profile.queryfields import field_name
+from oreline.ledger.profile.queryorder import SortKey, event_key
+from oreline.ledger.store.eventorder import Position, after_position, sort_column, tie_column
+from oreline.ledger.store.schema import entries, event_times, sites
 
-__all__ = ["FoundEvent", "distinct_values", "event_by_id", "find_events"]
+__all__ = ["FoundEvent", "Page", "count_events", "distinct_values", "event_by_id",
+           "find_events", "find_page"]
 
 _CHUNK = 500
 
@@ -34,9 +42,28 @@ class FoundEvent:
     body: dict[str, Any]
 
 
-def _statement(query: EventQuery, after: int, upto: int | None) -> Select[Any]:
+@dataclass(frozen=True)
+class Page:
+    """A page of events, whether more follow, and the position the next page starts at."""
+
+    events: list[FoundEvent]
+    more: bool
+    next: Position
+
+
+def _statement(query: EventQuery, pos: Position, upto: int | None) -> Select[Any]:
     e = entries.c
-    stmt = select(e.seq, e.body, e.event_id).where(e.kind == "event", e.seq > after)
+    column = sort_column(query.order)
+    tie = tie_column(query.order)
+    stmt = select(e.seq, e.body, e.event_id, column if column is not None else e.seq)
+    if column is not None and query.order is not None and query.order.field == "eventTime":
+        # event_times first (a left join keeps SQLite from reordering): its index gives the order
+        stmt = stmt.select_from(event_times).join(entries, event_times.c.seq == e.seq,
+                                                  isouter=True)
+    stmt = stmt.where(e.kind == "event")
+    bound = after_position(query.order, pos)
+    if bound is not None:
+        stmt = stmt.where(bound)
     if upto is not None:
         stmt = stmt.where(e.seq <= upto)
     if query.event_types:
@@ -49,42 +76,122 @@ def _statement(query: EventQuery, after: int, upto: int | None) -> Select[Any]:
         stmt = stmt.where(e.recorded_at >= utc_text(query.ge_record_time))
     if query.lt_record_time is not None:
         stmt = stmt.where(e.recorded_at < utc_text(query.lt_record_time))
-    return stmt.order_by(e.seq)
+    if column is None:
+        return stmt.order_by(e.seq)
+    if query.order is not None and query.order.descending:
+        return stmt.order_by(column.desc(), tie.desc())
+    return stmt.order_by(column, tie)
 
 
-def _scan(conn: Connection, query: EventQuery, after: int,
-          upto: int | None) -> Iterator[FoundEvent]:
+def _scan(conn: Connection, query: EventQuery, pos: Position,
+          upto: int | None) -> Iterator[tuple[FoundEvent, Any]]:
+    """Each event answering ``query`` after ``pos``, in order, with its sort value."""
     while True:
-        rows = conn.execute(_statement(query, after, upto).limit(_CHUNK)).all()
-        for seq, body, event_id in rows:
-            event = loads_json(body)
-            if query.matches(event):
-                yield FoundEvent(seq, _with_id(event, event_id))
+        rows = conn.execute(_statement(query, pos, upto).limit(_CHUNK)).all()
+        chunk = [(seq, _with_id(loads_json(body), event_id), key)
+                 for seq, body, event_id, key in rows]
+        if query.reads_declarations:
+            _declare(conn, [event for _, event, _ in chunk])
+        for seq, event, key in chunk:
+            if not query.needs_body or query.matches(event):
+                yield FoundEvent(seq, event), key
         if len(rows) < _CHUNK:
             return
-        after = rows[-1][0]
+        pos = Position(rows[-1][0], rows[-1][3] if isinstance(rows[-1][3], str) else None)
+
+
+def _master(conn: Connection) -> dict[str, dict[str, str]]:
+    """The master data the ledger holds: each site's attributes by their one name."""
+    names = {c: str(field_name(f"oreline:{c}")) for c in ("name", "country", "stage",
+                                                          "policy")}
+    return {canonical_key(r.site_id): {names[c]: getattr(r, c) for c in names}
+            for r in conn.execute(select(sites))}
+
+
+def _bound(conn: Connection, query: EventQuery) -> EventQuery:
+    return query.bind(_master(conn)) if query.reads_master_data else query
+
+
+def _by_field(conn: Connection, query: EventQuery, pos: Position,
+              upto: int | None) -> Iterator[tuple[FoundEvent, Any]]:
+    """Every event answering ``query`` sorted by its field; events without it last."""
+    assert query.order is not None
+    keyed: list[tuple[SortKey, FoundEvent]] = []
+    missing: list[FoundEvent] = []
+    for found, _ in _scan(conn, query.in_capture_order(), Position(), upto):
+        key = event_key(query.order, found.body)
+        if key is None:
+            missing.append(found)
+        else:
+            keyed.append((key, found))
+    keyed.sort(key=lambda kf: (kf[0], kf[1].seq), reverse=query.order.descending)
+    ordered = [f for _, f in keyed] + missing
+    start = 0
+    if not pos.at_start:
+        start = next((i + 1 for i, f in enumerate(ordered) if f.seq == pos.seq), len(ordered))
+    for found in ordered[start:]:
+        yield found, None
+
+
+def find_page(conn: Connection, query: EventQuery, *, after: Position | None = None,
+              limit: int = 30, upto: int | None = None) -> Page:
+    """Up to ``limit`` events answering ``query`` after position ``after``, in its order.
+
+    ``upto`` bounds the sequence numbers (the events of one capture, for a
+    subscription). ``eventCountLimit`` holds across pages through ``after.count``.
+    """
+    pos = after or Position()
+    query = _bound(conn, query)
+    cap = limit
+    if query.order is not None and query.order.limit is not None:
+        cap = min(limit, query.order.limit - pos.count)
+        if cap <= 0:
+            return Page([], False, pos)
+    if query.order is not None and not query.order.column:
+        source = _by_field(conn, query, pos, upto)
+    elif not query.needs_body and not query.reads_declarations:
+        rows = conn.execute(_statement(query, pos, upto).limit(cap + 1)).all()
+        source = iter([(FoundEvent(seq, _with_id(loads_json(body), event_id)), key)
+                       for seq, body, event_id, key in rows])
+    else:
+        source = _scan(conn, query, pos, upto)
+    found: list[tuple[FoundEvent, Any]] = []
+    for item in source:
+        found.append(item)
+        if len(found) > cap:
+            break
+    page = found[:cap]
+    _declare(conn, [f.body for f, _ in page])
+    more = len(found) > cap
+    if not page:
+        return Page([], False, pos)
+    last, key = page[-1]
+    return Page([f for f, _ in page], more, Position(
+        last.seq, key if isinstance(key, str) else None, pos.count + len(page)))
 
 
 def find_events(conn: Connection, query: EventQuery, *, after: int = 0, limit: int = 30,
                 upto: int | None = None) -> tuple[list[FoundEvent], bool]:
     """Up to ``limit`` events answering ``query`` with ``seq`` above ``after``.
 
-    ``upto`` bounds the sequence numbers (the events of one capture, for a
-    subscription). Returns the events and whether more follow.
+    Capture order (the query's orderBy is left aside). ``upto`` bounds the sequence
+    numbers (the events of one capture, for a subscription). Returns the events and
+    whether more follow.
     """
-    if not query.needs_body:
-        rows = conn.execute(_statement(query, after, upto).limit(limit + 1)).all()
-        found = [FoundEvent(seq, _with_id(loads_json(body), event_id))
-                 for seq, body, event_id in rows]
-    else:
-        found = []
-        for ev in _scan(conn, query, after, upto):
-            found.append(ev)
-            if len(found) > limit:
-                break
-    page = found[:limit]
-    _declare(conn, [f.body for f in page])
-    return page, len(found) > limit
+    page = find_page(conn, query.in_capture_order(), after=Position(after), limit=limit,
+                     upto=upto)
+    return page.events, page.more
+
+
+def count_events(conn: Connection, query: EventQuery, cap: int) -> int:
+    """How many events answer ``query``, counting no further than ``cap``."""
+    query = _bound(conn, query.in_capture_order())
+    counted = 0
+    for _ in _scan(conn, query, Position(), None):
+        counted += 1
+        if counted >= cap:
+            break
+    return counted
 
 
 def _with_id(event: dict[str, Any], event_id: str) -> dict[str, Any]:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Float, Index, Integer, MetaData, String, Table, Text, text
 
-__all__ = ["campaign_lines", "checkpoints", "edges", "entries", "findings", "flags", "items",
-           "lots", "mb_balances", "mb_entries", "metadata", "movements", "retractions",
-           "sites"]
+__all__ = ["campaign_lines", "checkpoints", "edges", "entries", "event_times", "findings",
+           "flags", "items", "lots", "mb_balances", "mb_entries", "metadata", "movements",
+           "retractions", "sites"]
 
 metadata = MetaData()
 
@@ -34,9 +34,20 @@ entries = Table(
     Column("entry_hash", String(64), nullable=False),
     Column("context", Text, nullable=False, server_default="{}"),
     Index("ix_entries_event_id", "event_id"),
+    # orderBy=recordTime pages through it (the entries of one capture share a record time)
+    Index("ix_entries_recorded", "recorded_at", "seq"),
     # partial: an entry whose eventID is its hash ID is found by the eventID index
     Index("ix_entries_hash_id", "hash_id", sqlite_where=text("hash_id <> event_id"),
           postgresql_where=text("hash_id <> event_id")),
+)
+#: The eventTime of each event entry as a UTC instant written to sort as text
+#: (``2026-03-01T00:00:00.000000Z``): ``orderBy=eventTime`` pages through its index
+#: (``entries.event_time`` keeps the offset the event was written with, which does not sort).
+event_times = Table(
+    "event_times", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("event_at", String(32), nullable=False),
+    Index("ix_event_times_at", "event_at", "seq"),
 )
 sites = Table(
     "sites", metadata,
