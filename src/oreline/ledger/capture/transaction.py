@@ -34,7 +34,6 @@ from oreline.ledger.epcis.canonical import canonical_json, sha256_hex
 from oreline.ledger.profile.model import ParsedEvent
 from oreline.ledger.store import balances
 from oreline.ledger.store.entryhash import entry_hash_text
-from oreline.ledger.store.eventorder import sortable_utc
 
 __all__ = ["HANDLERS", "EntryChain", "LotInfo", "SiteInfo", "build_rows",
            "site_rows_from_master_data"]
@@ -244,8 +243,6 @@ def build_rows(
         chain.seq += 1
         capture.apply(pe, chain.seq)
         state.add("entries", chain.entry(pe, state.sites.get(pe.location or "")))
-        if pe.error_declaration is None:
-            state.add("event_times", {"seq": chain.seq, "event_at": sortable_utc(pe.time)})
     if capture.issues:
         raise CaptureError(capture.issues)
     _finish(state, chain.seq)

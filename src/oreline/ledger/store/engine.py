@@ -194,7 +194,7 @@ class Store:
         copy_conn = _psycopg_connection(conn)
         for name in ("entries", "sites", "lots", "edges", "movements", "retractions", "flags",
                      "mb_entries", "mb_balances", "campaign_lines", "findings", "items",
-                     "checkpoints", "event_times"):
+                     "checkpoints"):
             data = rows.get(name)
             if not data:
                 continue

@@ -1,41 +1,41 @@
 """Where a page of ordered query results starts: positions, sort columns, keyset bounds.
 
-Events in capture order page by sequence number. ``orderBy=eventTime`` pages through
-:data:`~oreline.ledger.store.schema.event_times` (each event's time as sortable UTC
-text, indexed with ``seq``), ``orderBy=recordTime`` through ``entries.recorded_at``:
-a :class:`Position` holds the last event's key and ``seq``, and the next page starts
-strictly after that pair, so a page never repeats or skips an event however many share
-one time. An order by an extension field is sorted in Python
-(:func:`~oreline.ledger.store.eventquery.find_page`) and its position is the last
-event's ``seq`` alone.
+Events in capture order page by sequence number. ``orderBy=eventTime`` pages through the
+index of ``entries`` on (``event_time``, ``seq``): capture writes every event time in
+UTC as Python's ``isoformat`` does (``2026-03-01T00:00:00+00:00``, or with ``.250000``
+when the millisecond is not zero), and such texts sort byte by byte as their instants do
+(the ``+`` of a whole second sorts before the ``.`` of a fraction). SQLite compares
+bytes; PostgreSQL is told to (``COLLATE "C"``, which its index uses too), as a database
+collation could order ``+`` and ``.`` otherwise. ``orderBy=recordTime`` pages through
+``entries.recorded_at`` (fixed-width UTC text). A :class:`Position` holds the last
+event's key and ``seq``, and the next page starts strictly after that pair, so a page
+never repeats or skips an event however many share one time. An order by an extension
+field is sorted in Python (:func:`~oreline.ledger.store.eventquery.find_page`) and its
+position is the last event's ``seq`` alone.
 
 Examples
 --------
 >>> from datetime import datetime, timedelta, timezone
->>> sortable_utc(datetime(2026, 3, 1, 9, 0, tzinfo=timezone(timedelta(hours=9))))
-'2026-03-01T00:00:00.000000Z'
+>>> utc = [datetime(2026, 3, 1, 9, 0, 0, ms * 1000, tzinfo=timezone(timedelta(hours=h)))
+...        .astimezone(timezone.utc).isoformat() for h, ms in ((9, 250), (9, 0), (8, 0))]
+>>> utc
+['2026-03-01T00:00:00.250000+00:00', '2026-03-01T00:00:00+00:00', '2026-03-01T01:00:00+00:00']
+>>> sorted(utc) == [utc[1], utc[0], utc[2]]
+True
 
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_
 
 from oreline.ledger.profile.queryorder import Order
-from oreline.ledger.store.schema import entries, event_times
+from oreline.ledger.store.schema import entries
 
-__all__ = ["Position", "after_position", "sort_column", "sortable_utc", "tie_column"]
-
-
-def sortable_utc(when: datetime) -> str:
-    """``when`` as UTC text that sorts as time does (fixed width, microseconds)."""
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+__all__ = ["Position", "after_position", "sort_column", "tie_column"]
 
 
 @dataclass(frozen=True)
@@ -55,23 +55,29 @@ class Position:
         return self.seq == 0 and self.key is None
 
 
-def sort_column(order: Order | None) -> Any:
-    """The column an order by eventTime or recordTime sorts on (None: by ``seq``)."""
+def sort_column(order: Order | None, dialect: str = "sqlite") -> Any:
+    """The column an order by eventTime or recordTime sorts on (None: by ``seq``).
+
+    ``dialect`` is the database's (``conn.dialect.name``): on PostgreSQL the event time
+    is compared byte by byte (``COLLATE "C"``), as its index is.
+    """
     if order is None or not order.column:
         return None
-    return event_times.c.event_at if order.field == "eventTime" else entries.c.recorded_at
+    if order.field != "eventTime":
+        return entries.c.recorded_at
+    return entries.c.event_time.collate("C") if dialect == "postgresql" \
+        else entries.c.event_time
 
 
 def tie_column(order: Order | None) -> Any:
-    """The ``seq`` that breaks ties: the sort column's own table's, so one index serves."""
-    if order is not None and order.field == "eventTime":
-        return event_times.c.seq
+    """The ``seq`` that breaks ties."""
     return entries.c.seq
 
 
-def after_position(order: Order | None, pos: Position) -> ColumnElement[bool] | None:
+def after_position(order: Order | None, pos: Position,
+                   dialect: str = "sqlite") -> ColumnElement[bool] | None:
     """The bound that starts a page strictly after ``pos`` (None: from the start)."""
-    column = sort_column(order)
+    column = sort_column(order, dialect)
     seq = tie_column(order)
     if column is None:
         return seq > pos.seq if pos.seq else None

@@ -26,7 +26,7 @@ from oreline.ledger.profile.query import EventQuery, utc_text
 from oreline.ledger.profile.queryfields import field_name
 from oreline.ledger.profile.queryorder import SortKey, event_key
 from oreline.ledger.store.eventorder import Position, after_position, sort_column, tie_column
-from oreline.ledger.store.schema import entries, event_times, sites
+from oreline.ledger.store.schema import entries, sites
 
 __all__ = ["FoundEvent", "Page", "count_events", "distinct_values", "event_by_id",
            "find_events", "find_page"]
@@ -51,17 +51,14 @@ class Page:
     next: Position
 
 
-def _statement(query: EventQuery, pos: Position, upto: int | None) -> Select[Any]:
+def _statement(query: EventQuery, pos: Position, upto: int | None,
+               dialect: str) -> Select[Any]:
     e = entries.c
-    column = sort_column(query.order)
+    column = sort_column(query.order, dialect)
     tie = tie_column(query.order)
     stmt = select(e.seq, e.body, e.event_id, column if column is not None else e.seq)
-    if column is not None and query.order is not None and query.order.field == "eventTime":
-        # event_times first (a left join keeps SQLite from reordering): its index gives the order
-        stmt = stmt.select_from(event_times).join(entries, event_times.c.seq == e.seq,
-                                                  isouter=True)
     stmt = stmt.where(e.kind == "event")
-    bound = after_position(query.order, pos)
+    bound = after_position(query.order, pos, dialect)
     if bound is not None:
         stmt = stmt.where(bound)
     if upto is not None:
@@ -87,7 +84,8 @@ def _scan(conn: Connection, query: EventQuery, pos: Position,
           upto: int | None) -> Iterator[tuple[FoundEvent, Any]]:
     """Each event answering ``query`` after ``pos``, in order, with its sort value."""
     while True:
-        rows = conn.execute(_statement(query, pos, upto).limit(_CHUNK)).all()
+        stmt = _statement(query, pos, upto, conn.dialect.name)
+        rows = conn.execute(stmt.limit(_CHUNK)).all()
         chunk = [(seq, _with_id(loads_json(body), event_id), key)
                  for seq, body, event_id, key in rows]
         if query.reads_declarations:
@@ -150,7 +148,8 @@ def find_page(conn: Connection, query: EventQuery, *, after: Position | None = N
     if query.order is not None and not query.order.column:
         source = _by_field(conn, query, pos, upto)
     elif not query.needs_body and not query.reads_declarations:
-        rows = conn.execute(_statement(query, pos, upto).limit(cap + 1)).all()
+        stmt = _statement(query, pos, upto, conn.dialect.name)
+        rows = conn.execute(stmt.limit(cap + 1)).all()
         source = iter([(FoundEvent(seq, _with_id(loads_json(body), event_id)), key)
                        for seq, body, event_id, key in rows])
     else:

@@ -8,11 +8,22 @@ here.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Float, Index, Integer, MetaData, String, Table, Text, text
+from sqlalchemy import (
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    column,
+    text,
+)
 
-__all__ = ["campaign_lines", "checkpoints", "edges", "entries", "event_times", "findings",
-           "flags", "items", "lots", "mb_balances", "mb_entries", "metadata", "movements",
-           "retractions", "sites"]
+__all__ = ["campaign_lines", "checkpoints", "edges", "entries", "findings", "flags", "items",
+           "lots", "mb_balances", "mb_entries", "metadata", "movements", "retractions",
+           "sites"]
 
 metadata = MetaData()
 
@@ -36,18 +47,15 @@ entries = Table(
     Index("ix_entries_event_id", "event_id"),
     # orderBy=recordTime pages through it (the entries of one capture share a record time)
     Index("ix_entries_recorded", "recorded_at", "seq"),
+    # orderBy=eventTime pages through it: the column holds the event time in UTC as
+    # Python's isoformat writes it (capture normalises every eventTime to UTC, ms), which
+    # sorts as the instants do byte by byte; PostgreSQL compares it under "C" for that
+    Index("ix_entries_event_time", "event_time", "seq").ddl_if(dialect="sqlite"),
+    Index("ix_entries_event_time_c", column("event_time").collate("C"),
+          "seq").ddl_if(dialect="postgresql"),
     # partial: an entry whose eventID is its hash ID is found by the eventID index
     Index("ix_entries_hash_id", "hash_id", sqlite_where=text("hash_id <> event_id"),
           postgresql_where=text("hash_id <> event_id")),
-)
-#: The eventTime of each event entry as a UTC instant written to sort as text
-#: (``2026-03-01T00:00:00.000000Z``): ``orderBy=eventTime`` pages through its index
-#: (``entries.event_time`` keeps the offset the event was written with, which does not sort).
-event_times = Table(
-    "event_times", metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=False),
-    Column("event_at", String(32), nullable=False),
-    Index("ix_event_times_at", "event_at", "seq"),
 )
 sites = Table(
     "sites", metadata,
