@@ -44,7 +44,7 @@ class LinopyInvestPeer:
         self.sparse = sparse
         self.mip_rel_gap = mip_rel_gap
 
-    def build(self, d: InvestData) -> Any:  # noqa: PLR0915 - one family per paragraph
+    def build(self, d: InvestData) -> Any:
         """Build the linopy model from the labelled data."""
         import linopy
         import xarray as xr
