@@ -25,6 +25,7 @@ import scipy.sparse as sp
 
 from oreline.errors import SolverError
 from oreline.invest.problem import InvestProblem
+from oreline.model.matrix import coo_to_csc
 
 __all__ = ["ExtensiveForm", "ExtensiveSolution", "build_extensive", "load_extensive",
            "select_matrices", "solve_extensive"]
@@ -71,66 +72,80 @@ def select_matrices(problem: InvestProblem) -> list[sp.csr_matrix]:
 
 def build_extensive(problem: InvestProblem, risk_weight: float = 0.0, alpha: float = 0.95,
                     fixed: np.ndarray | None = None) -> ExtensiveForm:
-    """The extensive form's matrix and vectors (see the module docstring)."""
+    """The extensive form's matrix and vectors (see the module docstring).
+
+    The matrix is one list of triplets converted to CSC once
+    (:func:`oreline.model.matrix.coo_to_csc`): a scenario's block is the invest LP's
+    triplets (plus its rows written twice) moved to the scenario's rows and columns, so
+    assembling costs O(nonzeros), without stacking sparse matrices scenario by scenario.
+    """
     lp, f, exp = problem.lp, problem.first, problem.expansion
     S, n = problem.n_scenarios, lp.n_cols
     p = problem.probability
     w = float(risk_weight)
     M = select_matrices(problem)
     diff = np.asarray(abs(exp.link_upper - exp.link_lower).sum(axis=1)).ravel() > 0
-    blocks_a, cols_l, cols_u, costs, rl, ru, link = [], [], [], [], [], [], []
+    top = f.rows.tocoo()
+    trip: list[tuple[np.ndarray, ...]] = [(top.row, top.col, top.data)]
+    blocks: dict[bytes, tuple[np.ndarray, ...]] = {}
+    cvar: list[tuple[np.ndarray, ...]] = []
+    cols_l, cols_u, costs, rl, ru = [], [], [], [], []
+    off = f.rows.shape[0]
     for s in range(S):
         cl, cu, c, lo, up = problem.deltas[s].vectors(lp)
         twice = np.flatnonzero(diff & np.isfinite(lo))
-        a_s = sp.vstack([lp.matrix, lp.matrix[twice]], format="csr")
-        upper_link = -(exp.link_upper @ M[s])
-        lower_link = -(exp.link_lower @ M[s])
-        row_lo = np.concatenate([np.where(diff, -np.inf, lo), lo[twice]])
-        row_up = np.concatenate([up, np.full(len(twice), np.inf)])
-        link.append(sp.vstack([upper_link, lower_link[twice]], format="csr"))
-        blocks_a.append(a_s)
+        br, bc, bv = blocks.get(twice.tobytes()) or blocks.setdefault(
+            twice.tobytes(), _block(lp.matrix, twice))
+        trip.append((br + off, bc + (f.n + s * n), bv))
+        link = sp.vstack([-(exp.link_upper @ M[s]), -(exp.link_lower @ M[s])[twice]],
+                         format="coo")
+        keep = link.data != 0
+        trip.append((link.row[keep] + off, link.col[keep], link.data[keep]))
+        if w > 0:  # NPV_s = -c_s x_s - k . M_s y, in row s of the CVaR rows
+            ky = np.asarray(M[s].T @ exp.cost).ravel()
+            yc, xc = np.flatnonzero(ky), np.flatnonzero(c)
+            cvar.append((np.full(len(yc) + len(xc), s),
+                         np.concatenate([yc, xc + f.n + s * n]), -np.concatenate([ky[yc], c[xc]])))
+        off += lp.n_rows + len(twice)
         cols_l.append(cl)
         cols_u.append(cu)
         costs.append((1.0 - w) * p[s] * c)
-        rl.append(row_lo)
-        ru.append(row_up)
-    k = exp.cost
-    y_cost = (1.0 - w) * problem.first_cost()
-    big = sp.block_diag(blocks_a, format="csr")
-    linkm = sp.vstack(link, format="csr")
-    top = sp.hstack([f.rows, sp.csr_matrix((f.rows.shape[0], S * n))], format="csr")
-    body = sp.hstack([linkm, big], format="csr")
-    parts = [top, body]
+        rl.append(np.concatenate([np.where(diff, -np.inf, lo), lo[twice]]))
+        ru.append(np.concatenate([up, np.full(len(twice), np.inf)]))
     col_lower = np.concatenate([np.zeros(f.n), *cols_l])
     col_upper = np.concatenate([f.upper, *cols_u])
-    cost = np.concatenate([y_cost, *costs])
+    cost = np.concatenate([(1.0 - w) * problem.first_cost(), *costs])
     row_lower = np.concatenate([f.row_lower, *rl])
     row_upper = np.concatenate([f.row_upper, *ru])
     if fixed is not None:
         col_lower[:f.n] = col_upper[:f.n] = fixed
     integrality = np.concatenate([np.ones(f.n, dtype=np.int32), np.zeros(S * n, np.int32)])
+    n_cols = f.n + S * n
     if w > 0:
-        # u_s - eta + NPV_s >= 0, NPV_s = -c_s x_s - k . M_s y
-        rows_c = []
-        for s in range(S):
-            c_s = problem.deltas[s].vectors(lp)[2]
-            row = np.zeros(f.n + S * n)
-            row[:f.n] = -(k @ M[s].toarray())
-            row[f.n + s * n:f.n + (s + 1) * n] = -c_s
-            rows_c.append(row)
-        dense = sp.csr_matrix(np.array(rows_c))
-        aux = sp.hstack([sp.csr_matrix(-np.ones((S, 1))), sp.identity(S, format="csr")])
-        for i, prt in enumerate(parts):
-            parts[i] = sp.hstack([prt, sp.csr_matrix((prt.shape[0], S + 1))], format="csr")
-        parts.append(sp.hstack([dense, aux], format="csr"))
+        # u_s - eta + NPV_s >= 0: eta is column n_cols, u_s column n_cols + 1 + s
+        s_all = np.arange(S)
+        trip += [(r + off, col, v) for r, col, v in cvar]
+        trip.append((np.concatenate([s_all, s_all]) + off,
+                     np.concatenate([np.full(S, n_cols), n_cols + 1 + s_all]),
+                     np.concatenate([-np.ones(S), np.ones(S)])))
         col_lower = np.concatenate([col_lower, [-np.inf], np.zeros(S)])
         col_upper = np.concatenate([col_upper, np.full(S + 1, np.inf)])
         cost = np.concatenate([cost, [-w], w * p / (1.0 - alpha)])
         row_lower = np.concatenate([row_lower, np.zeros(S)])
         row_upper = np.concatenate([row_upper, np.full(S, np.inf)])
         integrality = np.concatenate([integrality, np.zeros(S + 1, np.int32)])
-    return ExtensiveForm(sp.vstack(parts, format="csc"), cost, col_lower, col_upper, row_lower,
-                         row_upper, integrality)
+        off, n_cols = off + S, n_cols + S + 1
+    rows, cols, vals = (np.concatenate([t[i] for t in trip]) for i in range(3))
+    return ExtensiveForm(coo_to_csc(rows, cols, vals, (off, n_cols)), cost, col_lower,
+                         col_upper, row_lower, row_upper, integrality)
+
+
+def _block(a: sp.csc_matrix, twice: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Triplets (int32 indices) of one scenario's block: ``a`` and its rows ``twice`` again."""
+    base, extra = a.tocoo(), sp.csr_matrix(a)[twice].tocoo()
+    return (np.concatenate([base.row, extra.row + a.shape[0]]).astype(np.int32),
+            np.concatenate([base.col, extra.col]).astype(np.int32),
+            np.concatenate([base.data, extra.data]))
 
 
 def load_extensive(form: ExtensiveForm, mip_rel_gap: float = 1e-9) -> highspy.Highs:
