@@ -267,7 +267,8 @@ class LinopyPeer:
         disc = xr.DataArray(net.discount, coords=[per])
 
         def per_unit(values: np.ndarray, ent: pd.Index) -> xr.DataArray:
-            return xr.DataArray(np.asarray(values, dtype=float), coords=[ent]) * disc
+            arr = np.asarray(values, dtype=float)  # per entity, or per entity and period
+            return xr.DataArray(arr, coords=[ent] if arr.ndim == 1 else [ent, per]) * disc
 
         m.add_objective(
             (per_unit(net.purchases.price, S.contract) * buy).sum()
@@ -423,11 +424,12 @@ class PyomoPeer:
         revenue = net.sales.price[net.sales.customer].tolist()
         penalty = net.sales.penalty.tolist()
         m.obj = pyo.Objective(sense=pyo.minimize, expr=quicksum(
-            [buy_price[k] * disc[t] * (m.buy[k, t] + m.deficit[k, t]) for k in m.K for t in m.T]
+            [buy_price[k][t] * disc[t] * (m.buy[k, t] + m.deficit[k, t])
+             for k in m.K for t in m.T]
             + [run_cost[j] * disc[t] * m.run[j, t] for j in m.J for t in m.T]
             + [arc_cost[a] * disc[t] * m.flow[a, t] for a in m.A for t in m.T]
             + [hold[n] * disc[t] * m.stock[n, t] for n in m.N for t in m.T]
-            + [-revenue[s] * disc[t] * m.sale[s, t] for s in m.L for t in m.T]
+            + [-revenue[s][t] * disc[t] * m.sale[s, t] for s in m.L for t in m.T]
             + [penalty[c] * disc[t] * m.short[c, t] for c in m.C for t in m.T]
         ))
         return m
