@@ -34,6 +34,7 @@ __all__ = [
     "TABLES",
     "Loc",
     "Raw",
+    "raw_from_round_trip",
     "read_csv_folder",
     "read_excel",
     "read_yaml",
