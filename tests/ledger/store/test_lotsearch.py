@@ -8,17 +8,18 @@ SQLite and Unicode), then searched with the index and with the plain query.
 from __future__ import annotations
 
 import itertools
+import uuid
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Connection
+from sqlalchemy import Connection, create_engine, make_url
 
 from oreline.ledger import Ledger
 from oreline.ledger.store import lotsearch, queries
 from oreline.ledger.store.engine import Store
-from tests.ledger.ledgerkit import ledger_at_revision, receipt
+from tests.ledger.ledgerkit import PG_URL, SKIP_PG, ledger_at_revision, receipt
 
 # ASCII both cases, LIKE's wildcards and escape, FTS5's quote, and letters that fold
 # differently: Kelvin sign (lower: k), dotted capital I (lower: i + dot), long s, sharp s
@@ -108,3 +109,41 @@ def test_a_ledger_of_revision_0009_gets_the_index(tmp_path: Path) -> None:
         assert led.find_lots("old-2")[0] == 1
     finally:
         led.close()
+
+
+def test_postgres_without_pg_trgm_warns_searches_all_lots_and_builds_it_later(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A user who may not create extensions: a warning, the plain search; a superuser
+    creates pg_trgm, and the next open builds the indexes."""
+    if not PG_URL:
+        pytest.skip(SKIP_PG)
+    name = "noext_" + uuid.uuid4().hex[:10]
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE ROLE {name} LOGIN PASSWORD '{name}'")
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    url = make_url(PG_URL).set(username=name, password=name, database=name)
+    owner_url = make_url(PG_URL).set(database=name)
+    db_admin = create_engine(owner_url, isolation_level="AUTOCOMMIT")
+    try:
+        with db_admin.connect() as conn:
+            conn.exec_driver_sql(f"GRANT CREATE ON SCHEMA public TO {name}")
+        with caplog.at_level("WARNING", logger="oreline.ledger.store.lotsearch"):
+            led = Ledger.open(url.render_as_string(hide_password=False))
+        assert [r.message for r in caplog.records if "pg_trgm" in r.message] != []
+        with led.store.write() as conn:
+            _insert(conn, [("urn:x:abc-1", "oxide", "oxide", "urn:site:kmp")])
+        assert led.find_lots("ABC-")[0] == 1
+        led.close()
+        with db_admin.connect() as conn:
+            conn.exec_driver_sql("CREATE EXTENSION pg_trgm")
+        led = Ledger.open(url.render_as_string(hide_password=False))
+        with led.store.read() as conn:
+            assert not lotsearch.missing_on_postgres(conn)
+        led.close()
+    finally:
+        db_admin.dispose()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            conn.exec_driver_sql(f"DROP ROLE IF EXISTS {name}")
+        admin.dispose()

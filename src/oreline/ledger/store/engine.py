@@ -131,7 +131,9 @@ class Store:
                     conn.exec_driver_sql(f'SET search_path TO "{self.schema}"')
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
-                if lotsearch.missing_on_postgres(conn):  # pg_trgm created since: build it
+                tried = conn.info.pop(lotsearch.TRIED, False)  # by this upgrade's 0010
+                # pg_trgm may have been created since the ledger was: build the index then
+                if not tried and lotsearch.missing_on_postgres(conn):
                     lotsearch.install(conn)
         except LedgerError:
             raise

@@ -26,12 +26,13 @@ import logging
 
 from sqlalchemy import Connection, TextClause, text
 
-__all__ = ["MIN_CHARS", "count_matching", "index_new", "install", "installed", "last_rowid",
-           "matching",
-           "missing_on_postgres", "phrase", "uninstall"]
+__all__ = ["MIN_CHARS", "TRIED", "count_matching", "index_new", "install", "installed",
+           "last_rowid", "matching", "missing_on_postgres", "phrase", "uninstall"]
 
 _log = logging.getLogger(__name__)
 
+#: Key of ``Connection.info`` set by :func:`install`.
+TRIED = "oreline_lot_search_tried"
 #: The shortest text the trigram index answers (a shorter one has no trigram).
 MIN_CHARS = 3
 
@@ -107,7 +108,11 @@ def count_matching(conn: Connection, needle: str) -> int:
 
 
 def install(conn: Connection) -> None:
-    """Create the index for the ledger's lots (idempotent); warn and go on where it cannot."""
+    """Create the index for the ledger's lots (idempotent); warn and go on where it cannot.
+
+    Marks ``conn.info[TRIED]``, so that opening a ledger tries (and warns) once.
+    """
+    conn.info[TRIED] = True
     if conn.dialect.name == "sqlite":
         _install_sqlite(conn)
     elif conn.dialect.name == "postgresql":
