@@ -32,7 +32,7 @@ URLS = ["/plan/kmp", "/api/plan/kmp", "/plan/exchina", "/api/plan/exchina",
         "/scenarios/kmp", "/api/scenarios", "/trace", "/trace/lots?q=alloy",
         "/trace/lot?lot={lot}", "/api/trace/lot?lot={lot}", "/trace/certificate?lot={lot}",
         "/invest", "/api/invest", "/invest/runs/{run}", "/api/invest/runs/{run}"]
-TRACE_URLS = ["/trace", "/trace/lots?q=c12345-", "/trace/lot?lot={lot}",
+TRACE_URLS = ["/trace", "/trace/lots?q=c12345-", "/trace/lots?q=alloy", "/trace/lot?lot={lot}",
               "/api/trace/lot?lot={lot}", "/trace/certificate?lot={lot}"]
 
 

@@ -135,6 +135,7 @@ class Store:
                 # pg_trgm may have been created since the ledger was: build the index then
                 if not tried and lotsearch.missing_on_postgres(conn):
                     lotsearch.install(conn)
+                    conn.info.pop(lotsearch.TRIED, None)
         except LedgerError:
             raise
         except Exception as exc:
