@@ -16,7 +16,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from oreline.api import owners
+from oreline.api import epcis, owners
 from oreline.api.app import create_app
 from oreline.api.appdb import job_owners, open_app_db
 from oreline.api.config import ServeConfig
@@ -118,10 +118,13 @@ def test_serve_start_up_fails_the_jobs_of_a_stopped_server(tmp_path: Path) -> No
             status, message = conn.exec_driver_sql(
                 "SELECT status, message FROM serve_jobs WHERE id = ?", (jid,)).one()
         assert status == "failed" and "server stopped during the run" in message
-    finally:
-        app.state.heartbeat.close()
+    finally:  # what the app's lifespan does when the server stops
+        epcis.close(app)
         app.state.runner.close()
+        app.state.heartbeat.close()
         app.state.ledger.close()
+        app.state.engine.dispose()
+        engine.dispose()
 
 
 def test_a_capture_of_a_killed_process_fails_and_leaves_the_ledger_as_it_was(
