@@ -104,13 +104,16 @@ class JobRunner:
         unfinished = select(jobs.c.id).where(jobs.c.status.in_(("queued", "running")))
         if jid is not None:
             unfinished = unfinished.where(jobs.c.id == jid)
+        failed = 0
         with self._lock, self.engine.begin() as conn:
             dead = owners.orphans(conn, list(conn.execute(unfinished).scalars()))
             for job_id, message in dead.items():
-                conn.execute(update(jobs).where(jobs.c.id == job_id).values(
-                    status="failed", message=message, finished=time.time()))
+                # only if still unfinished: a job that ended since it was read keeps its end
+                failed += conn.execute(update(jobs).where(
+                    jobs.c.id == job_id, jobs.c.status.in_(("queued", "running"))).values(
+                    status="failed", message=message, finished=time.time())).rowcount
                 owners.release(conn, job_id)
-        return len(dead)
+        return failed
 
     def _run(self, jid: str, fn: JobFunction, params: dict[str, Any]) -> None:
         self._set(jid, status="running")

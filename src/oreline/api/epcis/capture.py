@@ -101,15 +101,18 @@ class CaptureJobs:
         running = select(epcis_captures.c.id).where(epcis_captures.c.status == "running")
         if jid is not None:
             running = running.where(epcis_captures.c.id == jid)
+        failed = 0
         with self.engine.begin() as conn:
             dead = owners.orphans(conn, list(conn.execute(running).scalars()))
             for job_id, message in dead.items():
-                conn.execute(update(epcis_captures).where(epcis_captures.c.id == job_id)
-                             .values(status="failed", finished=time.time(), result=json.dumps(
-                                 {"errors": [_error(message + "; nothing of the document "
-                                                    "was captured", 500)]})))
+                # only if still running: a job that ended since it was read keeps its end
+                failed += conn.execute(update(epcis_captures).where(
+                    epcis_captures.c.id == job_id, epcis_captures.c.status == "running")
+                    .values(status="failed", finished=time.time(), result=json.dumps(
+                        {"errors": [_error(message + "; nothing of the document was "
+                                           "captured", 500)]}))).rowcount
                 owners.release(conn, job_id)
-        return len(dead)
+        return failed
 
     def recent(self, limit: int) -> list[dict[str, Any]]:
         """The latest jobs, newest first."""
