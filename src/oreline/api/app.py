@@ -31,6 +31,7 @@ from oreline.api.config import ServeConfig
 from oreline.api.investdata import run_invest_job
 from oreline.api.jobs import JobRunner, Progress
 from oreline.api.ledgerdata import ensure_demo_ledger
+from oreline.api.owners import Heartbeat
 from oreline.api.pages import AREAS
 from oreline.api.plans import PlanCache
 from oreline.api.routing import JSONResponse, page
@@ -143,6 +144,7 @@ def create_app(config: ServeConfig) -> FastAPI:
         yield
         epcis.close(app)
         app.state.runner.close()
+        app.state.heartbeat.close()
         app.state.ledger.close()
         app.state.engine.dispose()
 
@@ -192,6 +194,10 @@ def create_app(config: ServeConfig) -> FastAPI:
         app.include_router(area.html)
         app.include_router(area.api, prefix="/api")
     epcis.install(app)  # /epcis: the GS1 EPCIS 2.0 REST binding
+    # jobs left running by a server process that has stopped since fail, with a reason
+    app.state.heartbeat = Heartbeat(engine)
+    app.state.runner.reap()
+    app.state.epcis_jobs.reap()
     return app
 
 

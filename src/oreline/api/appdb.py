@@ -24,8 +24,8 @@ from sqlalchemy import (
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
-__all__ = ["epcis_captures", "epcis_queries", "epcis_subscriptions", "jobs", "metadata",
-           "open_app_db", "plan_cache", "settings", "tokens"]
+__all__ = ["epcis_captures", "epcis_queries", "epcis_subscriptions", "job_owners", "jobs",
+           "metadata", "open_app_db", "plan_cache", "settings", "tokens"]
 
 metadata = MetaData()
 
@@ -53,6 +53,15 @@ jobs = Table(
     Column("result", Text, nullable=True),
     Column("created", Float, nullable=False),
     Column("finished", Float, nullable=True),
+)
+
+#: The server process running each unfinished job (``serve_jobs`` and ``epcis_captures``
+#: alike) and its latest heartbeat: see :mod:`oreline.api.owners`.
+job_owners = Table(
+    "serve_job_owners", metadata,
+    Column("job_id", String(32), primary_key=True),
+    Column("owner", String(300), nullable=False, index=True),
+    Column("heartbeat", Float, nullable=False),
 )
 
 plan_cache = Table(

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, insert, select, update
 
+from oreline.api import owners
 from oreline.api.appdb import jobs
 from oreline.errors import OrelineError
 
@@ -82,6 +83,7 @@ class JobRunner:
             conn.execute(insert(jobs).values(
                 id=jid, kind=kind, params=json.dumps(dict(params)), status="queued",
                 done=0, total=0, phase="", message="", result=None, created=time.time()))
+            owners.claim(conn, jid)
         self.pool.submit(self._run, jid, fn, dict(params))
         job = self.get(jid)
         assert job is not None
@@ -90,6 +92,28 @@ class JobRunner:
     def _set(self, jid: str, **values: Any) -> None:
         with self._lock, self.engine.begin() as conn:
             conn.execute(update(jobs).where(jobs.c.id == jid).values(**values))
+            if values.get("status") in ("done", "failed"):
+                owners.release(conn, jid)
+
+    def reap(self, jid: str | None = None) -> int:
+        """Fail the unfinished jobs (``jid``, or all) whose server process is gone.
+
+        Returns how many were failed. ``oreline serve`` calls it on start-up, and
+        :meth:`get` for a job it finds queued or running.
+        """
+        unfinished = select(jobs.c.id).where(jobs.c.status.in_(("queued", "running")))
+        if jid is not None:
+            unfinished = unfinished.where(jobs.c.id == jid)
+        failed = 0
+        with self._lock, self.engine.begin() as conn:
+            dead = owners.orphans(conn, list(conn.execute(unfinished).scalars()))
+            for job_id, message in dead.items():
+                # only if still unfinished: a job that ended since it was read keeps its end
+                failed += conn.execute(update(jobs).where(
+                    jobs.c.id == job_id, jobs.c.status.in_(("queued", "running"))).values(
+                    status="failed", message=message, finished=time.time())).rowcount
+                owners.release(conn, job_id)
+        return failed
 
     def _run(self, jid: str, fn: JobFunction, params: dict[str, Any]) -> None:
         self._set(jid, status="running")
@@ -118,6 +142,8 @@ class JobRunner:
             r = conn.execute(select(jobs).where(jobs.c.id == jid)).first()
         if r is None:
             return None
+        if r.status in ("queued", "running") and self.reap(jid):
+            return self.get(jid)
         return Job(r.id, r.kind, json.loads(r.params), r.status, r.phase, r.done, r.total,
                    r.message, json.loads(r.result) if r.result else None, r.created,
                    r.finished)

@@ -34,6 +34,7 @@ __all__ = [
     "TABLES",
     "Loc",
     "Raw",
+    "raw_from_round_trip",
     "read_csv_folder",
     "read_excel",
     "read_yaml",
@@ -193,6 +194,25 @@ def read_yaml(path: Path) -> Raw:
     locs: dict[Loc, str] = {}
     _yaml_locs(node, (), str(path), locs)
     return Raw(_plain(node), locs, str(path))
+
+
+def raw_from_round_trip(node: Any, file: str) -> Raw:
+    r"""The :class:`Raw` of a mapping ruamel loaded in round-trip mode (no parse again).
+
+    Lines are those of the text ``node`` was loaded from; keys added since have none
+    (their parent's line is used). What-if forms validate an edited copy this way.
+
+    Examples
+    --------
+    >>> from ruamel.yaml import YAML
+    >>> raw = raw_from_round_trip(YAML().load("name: x\nhorizon:\n  periods: 3\n"), "x.yaml")
+    >>> raw.data, raw.where(("horizon", "periods"))
+    ({'name': 'x', 'horizon': {'periods': 3}}, 'x.yaml:3')
+
+    """
+    locs: dict[Loc, str] = {}
+    _yaml_locs(node, (), file, locs)
+    return Raw(_plain(node), locs, file)
 
 
 # --------------------------------------------------------------------------- tables

@@ -387,7 +387,7 @@ def test_migration_0004_upgrades_a_ledger_of_revision_0003(tmp_path: Any) -> Non
         kinds = conn.execute(select(mb_entries.c.element, mb_entries.c.kind)
                              .order_by(mb_entries.c.id)).all()
         version = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
-    assert version == "0010"  # upgraded to the head revision
+    assert version == "0011"  # upgraded to the head revision
     assert kinds == [("Nd", "receipt"), ("Pr", "receipt"), ("Nd", "claim"), ("Pr", "claim")]
     assert led.account(KMP, "Nd")["claims_kg"] == pytest.approx(6.0)
     led.close()

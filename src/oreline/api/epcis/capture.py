@@ -24,6 +24,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from sqlalchemy import Engine, insert, select, update
 
+from oreline.api import owners
 from oreline.api.appdb import epcis_captures
 from oreline.api.epcis.events import event_location
 from oreline.api.epcis.problems import EpcisProblem, issue_problems
@@ -61,6 +62,7 @@ class CaptureJobs:
         with self.engine.begin() as conn:
             conn.execute(insert(epcis_captures).values(id=jid, status="running",
                                                        created=time.time(), result="{}"))
+            owners.claim(conn, jid)
         return jid, self.pool.submit(self._run, jid, document)
 
     def _run(self, jid: str, document: Mapping[str, Any]) -> None:
@@ -79,6 +81,7 @@ class CaptureJobs:
         with self.engine.begin() as conn:
             conn.execute(update(epcis_captures).where(epcis_captures.c.id == jid).values(
                 status=status, finished=time.time(), result=json.dumps(result)))
+            owners.release(conn, jid)
         if status == "success" and result["captured"]:
             self.on_captured(result["firstSeq"], result["lastSeq"])
 
@@ -86,7 +89,30 @@ class CaptureJobs:
         """The job as ``GET /capture/{captureID}`` shows it, or None."""
         with self.engine.connect() as conn:
             row = conn.execute(select(epcis_captures).where(epcis_captures.c.id == jid)).first()
+        if row is not None and row.status == "running" and self.reap(jid):
+            return self.get(jid)
         return None if row is None else _public(row)
+
+    def reap(self, jid: str | None = None) -> int:
+        """Fail the running jobs (``jid``, or all) whose server process is gone.
+
+        Nothing of such a capture is in the ledger (a capture is one transaction).
+        """
+        running = select(epcis_captures.c.id).where(epcis_captures.c.status == "running")
+        if jid is not None:
+            running = running.where(epcis_captures.c.id == jid)
+        failed = 0
+        with self.engine.begin() as conn:
+            dead = owners.orphans(conn, list(conn.execute(running).scalars()))
+            for job_id, message in dead.items():
+                # only if still running: a job that ended since it was read keeps its end
+                failed += conn.execute(update(epcis_captures).where(
+                    epcis_captures.c.id == job_id, epcis_captures.c.status == "running")
+                    .values(status="failed", finished=time.time(), result=json.dumps(
+                        {"errors": [_error(message + "; nothing of the document was "
+                                           "captured", 500)]}))).rowcount
+                owners.release(conn, job_id)
+        return failed
 
     def recent(self, limit: int) -> list[dict[str, Any]]:
         """The latest jobs, newest first."""

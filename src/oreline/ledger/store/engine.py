@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, func, insert, s
 from sqlalchemy.pool import StaticPool
 
 from oreline.errors import ConfigError, LedgerError
+from oreline.ledger.store import lotsearch
 from oreline.ledger.store.entryhash import GENESIS_HASH
 from oreline.ledger.store.schema import entries, metadata
 
@@ -130,6 +131,11 @@ class Store:
                     conn.exec_driver_sql(f'SET search_path TO "{self.schema}"')
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
+                tried = conn.info.pop(lotsearch.TRIED, False)  # by this upgrade's 0010
+                # pg_trgm may have been created since the ledger was: build the index then
+                if not tried and lotsearch.missing_on_postgres(conn):
+                    lotsearch.install(conn)
+                    conn.info.pop(lotsearch.TRIED, None)
         except LedgerError:
             raise
         except Exception as exc:
@@ -192,6 +198,7 @@ class Store:
         """
         style = conn.dialect.paramstyle
         copy_conn = _psycopg_connection(conn)
+        search_after = lotsearch.last_rowid(conn) if rows.get("lots") else None
         for name in ("entries", "sites", "lots", "edges", "movements", "retractions", "flags",
                      "mb_entries", "mb_balances", "campaign_lines", "findings", "items",
                      "checkpoints"):
@@ -221,6 +228,8 @@ class Store:
                 continue
             conn.exec_driver_sql(f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({marks})",
                                  params)
+        if search_after is not None:  # SQLite's lot search index, in the same transaction
+            lotsearch.index_new(conn, search_after)
 
     def count(self, table: str) -> int:
         """Row count of a table."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Connection, func, literal, or_, select
+from sqlalchemy import ColumnElement, Connection, func, literal, or_, select
 
 from oreline.errors import LotNotFoundError
 from oreline.ledger.epcis.identity import canonical_key
@@ -25,6 +25,7 @@ from oreline.ledger.records import (
     TraceNode,
     TraceTree,
 )
+from oreline.ledger.store import lotsearch
 from oreline.ledger.store.schema import edges, entries, lots, movements, retractions
 from oreline.origin import STAGES
 
@@ -245,27 +246,36 @@ def all_lots(conn: Connection, form: str | None = None,
              "event_time": r.event_time, "retracted": r.event_id in gone} for r in rows]
 
 
-def find_lots(conn: Connection, text: str = "", limit: int = 100) -> tuple[int, list[LotRow]]:
+def find_lots(conn: Connection, text: str = "", limit: int = 100, *,
+              indexed: bool = True) -> tuple[int, list[LotRow]]:
     """Lots whose id, material, form or site contains ``text`` (any case), newest first.
 
     Returns the number found and at most ``limit`` of them, as :func:`all_lots` writes
     them. The filter and the page are SQL (``LIKE`` with bound, escaped parameters), and
-    stock is summed for the page's lots only, so a ledger of a million lots answers
-    without reading them all.
+    stock is summed for the page's lots only. On SQLite a text of three characters or
+    more is answered by the trigram index of :mod:`~oreline.ledger.store.lotsearch`
+    (the same rows, order and count; ``indexed=False`` runs the plain ``LIKE``, which
+    the tests compare it with); PostgreSQL's trigram indexes serve the ``LIKE`` itself.
     """
-    cond = None
     needle = text.strip().lower()
-    if needle:
-        escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
-        cond = or_(*(func.lower(c).like(pattern, escape="\\")
-                     for c in (lots.c.lot_id, lots.c.material, lots.c.form, lots.c.site)))
-    count = select(func.count()).select_from(lots)
-    total = int(conn.execute(count if cond is None else count.where(cond)).scalar_one())
+    cond = _contains(needle)
     stmt = (select(lots.c.lot_id, lots.c.material, lots.c.form, lots.c.site, lots.c.kg,
                    lots.c.event_time, lots.c.event_id)
             .order_by(lots.c.seq.desc(), lots.c.lot_id).limit(limit))
-    rows = conn.execute(stmt if cond is None else stmt.where(cond)).all()
+    count = select(func.count()).select_from(lots)
+    if (indexed and len(needle) >= lotsearch.MIN_CHARS and "\x00" not in needle
+            and lotsearch.installed(conn)):
+        total = lotsearch.count_matching(conn, needle)
+        # Many matches: the newest lots hold a page of them, so walk lots newest first
+        # with the plain test; few: fetch the matches by rowid and sort them.
+        dense = total * _DENSE >= _lot_count_bound(conn)
+        stmt = stmt.where(cond) if dense else stmt.where(lotsearch.matching(needle))
+    elif needle:
+        total = int(conn.execute(count.where(cond)).scalar_one())
+        stmt = stmt.where(cond)
+    else:
+        total = int(conn.execute(count).scalar_one())
+    rows = conn.execute(stmt).all() if total else []
     ids = [r.lot_id for r in rows]
     m = movements.c
     on_hand = dict(conn.execute(select(m.lot_id, func.sum(m.delta_kg)).where(
@@ -277,6 +287,23 @@ def find_lots(conn: Connection, text: str = "", limit: int = 100) -> tuple[int, 
                     "on_hand_kg": round(float(on_hand.get(r.lot_id) or 0.0), 6) + 0.0,
                     "event_time": r.event_time, "retracted": r.event_id in gone}
                    for r in rows]
+
+
+#: A search is "dense" when at least one lot in this many matches it.
+_DENSE = 100
+
+
+def _contains(needle: str) -> ColumnElement[bool]:
+    """Lots whose id, material, form or site contains ``needle`` (lower case)."""
+    escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    return or_(*(func.lower(c).like(pattern, escape="\\")
+                 for c in (lots.c.lot_id, lots.c.material, lots.c.form, lots.c.site)))
+
+
+def _lot_count_bound(conn: Connection) -> int:
+    """At least the number of lots, from the largest rowid (one index step, not a count)."""
+    return int(conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM lots").scalar_one())
 
 
 def lots_on_hand(conn: Connection, site: str | None = None) -> list[OnHandRow]:
