@@ -99,6 +99,8 @@ class BendersSolution:
     pool: CutPool = field(default_factory=CutPool)
     subproblem_seconds: float = 0.0
     master_seconds: float = 0.0
+    solves: int = 0  # subproblems solved (points met again are recalled, not solved)
+    simplex_iterations: int = 0  # of those solves
 
     @property
     def gap(self) -> float:
@@ -213,7 +215,8 @@ class Master:
 def solve_benders(problem: InvestProblem, risk_weight: float = 0.0, alpha: float = 0.95,
                   gap: float = DEFAULT_GAP, max_iterations: int = 200,
                   progress: Callable[[BendersProgress], None] | None = None,
-                  evaluator: Evaluator | None = None) -> BendersSolution:
+                  evaluator: Evaluator | None = None, start: np.ndarray | None = None
+                  ) -> BendersSolution:
     """Solve the invest problem by multi-cut Benders.
 
     Parameters
@@ -243,9 +246,11 @@ def solve_benders(problem: InvestProblem, risk_weight: float = 0.0, alpha: float
     best_y, best_val, best_npv = np.zeros(f.n), -np.inf, np.zeros(S)
     bound = np.inf
     history: list[tuple[float, float]] = []
-    y = np.zeros(f.n)
+    y = np.zeros(f.n) if start is None else np.asarray(start, dtype=float).copy()
     every = np.arange(S)
     it, sub_s, master_s = 0, 0.0, 0.0
+    solves, simplex = ev.solves, ev.simplex_iterations
+    cut_at: set[tuple[int, bytes]] = set()  # a point met again gives the same cut
     try:
         for it in range(1, max_iterations + 1):
             Z = np.array([m @ y for m in M]).reshape(S, len(problem.types))
@@ -253,22 +258,36 @@ def solve_benders(problem: InvestProblem, risk_weight: float = 0.0, alpha: float
             t1 = time.perf_counter()
             v, g = ev.evaluate(every, Z, done)
             t2 = time.perf_counter()
-            pool.add(every, v, g, Z)
+            new = _new_points(cut_at, Z)
+            pool.add(every[new], v[new], g[new], Z[new])
             npv = -v - Z @ k
             val = _cvar_value(npv, p, w, alpha)
             if val > best_val:
                 best_y, best_val, best_npv = y.copy(), val, npv
-            first = len(pool) - S
-            master.add_cuts(every, np.array(pool.const[first:]), np.array(pool.slope[first:]))
+            first = len(pool) - len(new)
+            master.add_cuts(every[new], np.array(pool.const[first:]),
+                            np.array(pool.slope[first:]))
             y, bound = master.solve()
             sub_s, master_s = sub_s + t2 - t1, master_s + time.perf_counter() - t2
             history.append((bound, best_val))
             if progress is not None:
                 progress(BendersProgress(it, S, S, bound, best_val))
-            if bound - best_val <= gap * max(1.0, abs(best_val)):
-                break
+            if bound - best_val <= gap * max(1.0, abs(best_val)) or not len(new):
+                break  # closed, or no new point: the master cannot learn more
     finally:
         if evaluator is None:
             ev.close()
     return BendersSolution(best_y, best_val, bound, best_npv, it, len(pool),
-                           time.perf_counter() - t0, history, pool, sub_s, master_s)
+                           time.perf_counter() - t0, history, pool, sub_s, master_s,
+                           ev.solves - solves, ev.simplex_iterations - simplex)
+
+
+def _new_points(seen: set[tuple[int, bytes]], Z: np.ndarray) -> np.ndarray:
+    """Scenarios whose row of ``Z`` has not been cut at yet (and mark them seen)."""
+    new = []
+    for s, z in enumerate(Z):
+        key = (s, z.tobytes())
+        if key not in seen:
+            seen.add(key)
+            new.append(s)
+    return np.array(new, dtype=np.int64)
