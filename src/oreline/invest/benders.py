@@ -191,6 +191,10 @@ class Master:
                        int(coef.nnz), coef.indptr.astype(np.int32),
                        coef.indices.astype(np.int32), coef.data.astype(np.float64))
 
+    def set_gap(self, gap: float) -> None:
+        """Relative MIP gap at which the next solves stop."""
+        self.h.setOptionValue("mip_rel_gap", float(gap))
+
     def solve(self) -> tuple[np.ndarray, float]:
         """Best ``y`` and the master's upper bound on the value (from its dual bound).
 
@@ -241,7 +245,8 @@ def solve_benders(problem: InvestProblem, risk_weight: float = 0.0, alpha: float
         problem.expansion.cost
     M = select_matrices(problem)
     ev = evaluator or make_evaluator(SubproblemData.of(problem))
-    master = Master(problem, M, w, alpha, mip_gap=max(1e-9, gap / 10))
+    floor = max(1e-9, gap / 4)  # the tightest master gap
+    master = Master(problem, M, w, alpha, mip_gap=floor)
     pool = CutPool()
     best_y, best_val, best_npv = np.zeros(f.n), -np.inf, np.zeros(S)
     bound = np.inf
@@ -251,6 +256,7 @@ def solve_benders(problem: InvestProblem, risk_weight: float = 0.0, alpha: float
     it, sub_s, master_s = 0, 0.0, 0.0
     solves, simplex = ev.solves, ev.simplex_iterations
     cut_at: set[tuple[int, bytes]] = set()  # a point met again gives the same cut
+    tight = False  # was the last master solved to its tightest gap?
     try:
         for it in range(1, max_iterations + 1):
             Z = np.array([m @ y for m in M]).reshape(S, len(problem.types))
@@ -267,19 +273,39 @@ def solve_benders(problem: InvestProblem, risk_weight: float = 0.0, alpha: float
             first = len(pool) - len(new)
             master.add_cuts(every[new], np.array(pool.const[first:]),
                             np.array(pool.slope[first:]))
-            y, bound = master.solve()
+            if not len(new) and tight:
+                break  # the tightest master's point was known: it cannot learn more
+            mip_gap = floor if not len(new) else _master_gap(floor, bound, best_val)
+            tight = mip_gap <= floor
+            master.set_gap(mip_gap)
+            y, upper = master.solve()
+            bound = min(bound, upper)  # each master's dual bound is valid; keep the least
             sub_s, master_s = sub_s + t2 - t1, master_s + time.perf_counter() - t2
             history.append((bound, best_val))
             if progress is not None:
                 progress(BendersProgress(it, S, S, bound, best_val))
-            if bound - best_val <= gap * max(1.0, abs(best_val)) or not len(new):
-                break  # closed, or no new point: the master cannot learn more
+            if bound - best_val <= gap * max(1.0, abs(best_val)):
+                break
     finally:
         if evaluator is None:
             ev.close()
     return BendersSolution(best_y, best_val, bound, best_npv, it, len(pool),
                            time.perf_counter() - t0, history, pool, sub_s, master_s,
                            ev.solves - solves, ev.simplex_iterations - simplex)
+
+
+def _master_gap(floor: float, bound: float, best: float) -> float:
+    """The master's MIP gap: a tenth of Benders' gap so far, within ``[floor, 1 %]``.
+
+    Far from the end a master solved to 1 % gives as good a next point at a fraction of
+    the branching (kmp, 100 scenarios: 0.2 s against 23 s for one master at 0.01 %);
+    its bound is HiGHS's dual bound, valid at any gap. The floor (a quarter of Benders'
+    gap) keeps the final master's slack under the gap: once a decision's points are all
+    cut, the master values it exactly, so Benders' gap closes.
+    """
+    now = (bound - best) / max(1.0, abs(best)) if np.isfinite(bound) and np.isfinite(best) \
+        else np.inf
+    return float(np.clip(now / 10, floor, max(floor, 1e-2)))
 
 
 def _new_points(seen: set[tuple[int, bytes]], Z: np.ndarray) -> np.ndarray:

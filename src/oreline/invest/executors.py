@@ -21,7 +21,7 @@ from __future__ import annotations
 import copy
 import os
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -30,7 +30,15 @@ import scipy.sparse as sp
 
 from oreline.errors import ConfigError
 from oreline.invest.problem import InvestProblem, ScenarioDelta
-from oreline.invest.warm import Basis, WarmStore, read_basis, write_basis
+from oreline.invest.warm import (
+    Answers,
+    Basis,
+    Done,
+    WarmEvaluator,
+    WarmStore,
+    read_basis,
+    write_basis,
+)
 from oreline.model import LinearProgram
 from oreline.solve import LiveModel
 
@@ -50,11 +58,6 @@ __all__ = [
 
 ExecutorName = Literal["in-process", "pool", "dask"]
 EXECUTORS: tuple[str, ...] = ("in-process", "pool", "dask")
-#: Called with the number of scenarios finished since the last call.
-Done = Callable[[int], None]
-#: Values ``(k,)``, subgradients ``(k, types)``, the bases the solves ended at and their
-#: simplex iterations ``(k,)``.
-Answers = tuple[np.ndarray, np.ndarray, list[Basis], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -216,45 +219,7 @@ def _chunks(n: int, workers: int) -> list[np.ndarray]:
     return [np.arange(i, min(n, i + size)) for i in range(0, n, size)]
 
 
-class _Warm:
-    """Evaluation through a :class:`WarmStore`: known points recalled, the rest solved warm.
-
-    The subclass's ``_solve`` solves each new point from its scenario's last basis.
-    """
-
-    workers: int
-
-    def __init__(self) -> None:
-        self.store = WarmStore()
-        self.solves = 0
-        self.simplex_iterations = 0
-
-    def _solve(self, indices: np.ndarray, Z: np.ndarray, starts: list[Basis | None],
-               done: Done | None) -> Answers:
-        raise NotImplementedError
-
-    def evaluate(self, indices: np.ndarray, Z: np.ndarray, done: Done | None = None
-                 ) -> tuple[np.ndarray, np.ndarray]:
-        """Values ``(k,)`` and subgradients ``(k, types)`` in the order of ``indices``."""
-        values = np.zeros(len(indices))
-        grads = np.zeros((len(indices), Z.shape[1]))
-        known = self.store.known(indices, Z)
-        if known.any():
-            values[known], grads[known] = self.store.recall(indices[known], Z[known])
-            if done is not None:
-                done(int(known.sum()))
-        new = np.flatnonzero(~known)
-        if len(new):
-            v, g, bases, its = self._solve(indices[new], Z[new],
-                                           self.store.starts(indices[new]), done)
-            self.store.keep(indices[new], Z[new], v, g, bases)
-            values[new], grads[new] = v, g
-            self.solves += len(new)
-            self.simplex_iterations += int(its.sum())
-        return values, grads
-
-
-class InProcessEvaluator(_Warm):
+class InProcessEvaluator(WarmEvaluator):
     """Subproblems solved one after another in this process."""
 
     name = "in-process"
@@ -278,7 +243,7 @@ class InProcessEvaluator(_Warm):
         """Nothing to stop."""
 
 
-class _Chunked(_Warm):
+class _Chunked(WarmEvaluator):
     """Common gathering of chunk results into arrays in the order of the indices."""
 
     def _submit(self, indices: np.ndarray, Z: np.ndarray, starts: list[Basis | None]) -> Any:
@@ -381,8 +346,12 @@ class DaskEvaluator(_Chunked):
 
 
 def make_evaluator(data: SubproblemData, executor: str = "in-process",
-                   workers: int | None = None, scheduler: str | None = None) -> Evaluator:
+                   workers: int | None = None, scheduler: str | None = None,
+                   warm: bool = True) -> Evaluator:
     """The evaluator of ``executor`` (``in-process``, ``pool`` or ``dask``).
+
+    ``warm=False`` solves every point from the base basis and remembers nothing (to
+    compare; the answers agree to rounding).
 
     Raises
     ------
@@ -391,10 +360,14 @@ def make_evaluator(data: SubproblemData, executor: str = "in-process",
     """
     if workers is not None and workers < 1:
         raise ConfigError(f"--workers {workers}: use 1 or more")
+    ev: WarmEvaluator
     if executor == "in-process":
-        return InProcessEvaluator(data)
-    if executor == "pool":
-        return PoolEvaluator(data, workers or os.cpu_count() or 1)
-    if executor == "dask":
-        return DaskEvaluator(data, workers, scheduler)
-    raise ConfigError(f"unknown executor {executor!r}; use in-process, pool or dask")
+        ev = InProcessEvaluator(data)
+    elif executor == "pool":
+        ev = PoolEvaluator(data, workers or os.cpu_count() or 1)
+    elif executor == "dask":
+        ev = DaskEvaluator(data, workers, scheduler)
+    else:
+        raise ConfigError(f"unknown executor {executor!r}; use in-process, pool or dask")
+    ev.warm = warm
+    return ev  # type: ignore[return-value]

@@ -18,6 +18,7 @@ rounding.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import highspy
@@ -25,7 +26,8 @@ import numpy as np
 
 from oreline.solve import Solution
 
-__all__ = ["Basis", "WarmStore", "read_basis", "write_basis"]
+__all__ = ["Answers", "Basis", "Done", "WarmEvaluator", "WarmStore", "read_basis",
+           "write_basis"]
 
 #: HiGHS's basis statuses, indexed by their integer value.
 _STATUS = np.array(sorted(highspy.HighsBasisStatus.__members__.values(), key=int),
@@ -34,6 +36,10 @@ _LOWER, _BASIC, _UPPER, _ZERO = (int(highspy.HighsBasisStatus.kLower),
                                  int(highspy.HighsBasisStatus.kBasic),
                                  int(highspy.HighsBasisStatus.kUpper),
                                  int(highspy.HighsBasisStatus.kZero))
+
+
+#: Called with the number of scenarios finished since the last call.
+Done = Callable[[int], None]
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,11 @@ class Basis:
     def nbytes(self) -> int:
         """Bytes held by the two arrays."""
         return int(self.col.nbytes + self.row.nbytes)
+
+
+#: Values ``(k,)``, subgradients ``(k, types)``, the bases the solves ended at and their
+#: simplex iterations ``(k,)``.
+Answers = tuple[np.ndarray, np.ndarray, list[Basis], np.ndarray]
 
 
 def read_basis(h: highspy.Highs, sol: Solution,
@@ -78,7 +89,7 @@ def read_basis(h: highspy.Highs, sol: Solution,
     ([1], [0])
     """
     cl, cu, rl, ru = bounds
-    _, basic = h.getBasicVariables()
+    _, basic = h.getBasicVariables()  # type: ignore[attr-defined]
     col = _nonbasic(sol.x, -sol.reduced_cost, cl, cu)  # HiGHS's column duals: other sign
     row = _nonbasic(sol.row_value, sol.row_dual, rl, ru)
     basic = np.asarray(basic, dtype=np.int64)
@@ -152,3 +163,46 @@ class WarmStore:
     def nbytes(self) -> int:
         """Bytes held by the stored bases."""
         return sum(b.nbytes for b in self.bases.values())
+
+
+class WarmEvaluator:
+    """Evaluation through a :class:`WarmStore`: known points recalled, the rest solved warm.
+
+    The subclass's ``_solve`` solves each new point from its scenario's last basis. With
+    ``warm`` false every point is solved from the base basis and nothing is remembered
+    (how Benders ran before; kept to compare).
+    """
+
+    workers: int
+    warm = True
+
+    def __init__(self) -> None:
+        self.store = WarmStore()
+        self.solves = 0
+        self.simplex_iterations = 0
+
+    def _solve(self, indices: np.ndarray, Z: np.ndarray, starts: list[Basis | None],
+               done: Done | None) -> Answers:
+        raise NotImplementedError
+
+    def evaluate(self, indices: np.ndarray, Z: np.ndarray, done: Done | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """Values ``(k,)`` and subgradients ``(k, types)`` in the order of ``indices``."""
+        values = np.zeros(len(indices))
+        grads = np.zeros((len(indices), Z.shape[1]))
+        known = self.store.known(indices, Z) if self.warm else np.zeros(len(indices), bool)
+        if known.any():
+            values[known], grads[known] = self.store.recall(indices[known], Z[known])
+            if done is not None:
+                done(int(known.sum()))
+        new = np.flatnonzero(~known)
+        if len(new):
+            starts: list[Basis | None] = (self.store.starts(indices[new]) if self.warm
+                                          else [None] * len(new))
+            v, g, bases, its = self._solve(indices[new], Z[new], starts, done)
+            if self.warm:
+                self.store.keep(indices[new], Z[new], v, g, bases)
+            values[new], grads[new] = v, g
+            self.solves += len(new)
+            self.simplex_iterations += int(its.sum())
+        return values, grads
