@@ -74,7 +74,7 @@ def read_basis(h: highspy.Highs, sol: Solution,
     Examples
     --------
     >>> import highspy, numpy as np
-    >>> h = highspy.Highs(); h.setOptionValue("output_flag", False)
+    >>> h = highspy.Highs(); _ = h.setOptionValue("output_flag", False)
     >>> _ = h.passModel(1, 1, 1, 1, 1, 0.0, np.array([1.0]), np.array([0.0]), np.array([9.0]),
     ...                 np.array([2.0]), np.array([5.0]), np.array([0, 1], np.int32),
     ...                 np.array([0], np.int32), np.array([1.0]), np.zeros(1, np.int32))
