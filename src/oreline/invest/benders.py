@@ -219,8 +219,7 @@ class Master:
 def solve_benders(problem: InvestProblem, risk_weight: float = 0.0, alpha: float = 0.95,
                   gap: float = DEFAULT_GAP, max_iterations: int = 200,
                   progress: Callable[[BendersProgress], None] | None = None,
-                  evaluator: Evaluator | None = None, start: np.ndarray | None = None
-                  ) -> BendersSolution:
+                  evaluator: Evaluator | None = None) -> BendersSolution:
     """Solve the invest problem by multi-cut Benders.
 
     Parameters
@@ -251,7 +250,7 @@ def solve_benders(problem: InvestProblem, risk_weight: float = 0.0, alpha: float
     best_y, best_val, best_npv = np.zeros(f.n), -np.inf, np.zeros(S)
     bound = np.inf
     history: list[tuple[float, float]] = []
-    y = np.zeros(f.n) if start is None else np.asarray(start, dtype=float).copy()
+    y = np.zeros(f.n)
     every = np.arange(S)
     it, sub_s, master_s = 0, 0.0, 0.0
     solves, simplex = ev.solves, ev.simplex_iterations
