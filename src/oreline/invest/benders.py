@@ -15,7 +15,9 @@ needed (complete recourse).
 The master maximises ``(1 - w) sum_s p_s (theta_s - k . M_s y) + w (eta - sum_s p_s u_s
 / (1 - alpha))`` with ``u_s >= eta - theta_s + k . M_s y``; it stops when its bound (the
 MILP's dual bound, so valid even when the master stops short of optimal) and the best
-decision's evaluated value are within ``gap``.
+decision's evaluated value are within ``gap``. The master is solved only as tightly as the
+run needs so far (:func:`_master_gap`); a scenario met again at a point already cut adds
+no cut (its answer is recalled, :mod:`oreline.invest.warm`).
 """
 
 from __future__ import annotations
