@@ -15,6 +15,10 @@ Parts:
   and by Benders in-process, on a process pool and on a Dask LocalCluster;
 * ``target``: the issue's target: the kmp decision with 500 scenarios to a 1 % gap.
 
+``--cold`` runs Benders' subproblems as before warm starts (every solve from the base
+basis, no point recalled), to compare; Benders rows report solves and simplex
+iterations, which do not depend on the machine's load.
+
 Times are wall seconds on a shared machine: the load (``uptime``) is printed with them.
 """
 
@@ -54,8 +58,8 @@ def measure_build(n: int) -> dict[str, Any]:
             "load_s": t3 - t2, "cols": a.shape[1], "rows": a.shape[0], "nnz": int(a.nnz)}
 
 
-def measure_gap(n: int, method: str, executor: str, workers: int, gap: float
-                ) -> dict[str, Any]:
+def measure_gap(n: int, method: str, executor: str, workers: int, gap: float,
+                warm: bool = True) -> dict[str, Any]:
     """Seconds to ``gap`` by one method (problem building excluded, reported apart)."""
     t0 = time.perf_counter()
     p = _problem(n)
@@ -73,7 +77,7 @@ def measure_gap(n: int, method: str, executor: str, workers: int, gap: float
     from oreline.invest.benders import solve_benders
     from oreline.invest.executors import SubproblemData, make_evaluator
 
-    ev = make_evaluator(SubproblemData.of(p), executor, workers)
+    ev = make_evaluator(SubproblemData.of(p), executor, workers, warm=warm)
     t2 = time.perf_counter()
     try:
         ben = solve_benders(p, gap=gap, evaluator=ev)
@@ -82,6 +86,7 @@ def measure_gap(n: int, method: str, executor: str, workers: int, gap: float
     row.update(start_s=t2 - t1, solve_s=time.perf_counter() - t1, objective=ben.objective,
                bound=ben.bound, reached=ben.gap, iterations=ben.iterations,
                subproblem_s=ben.subproblem_seconds, master_s=ben.master_seconds,
+               warm=warm, solves=ben.solves, simplex_iterations=ben.simplex_iterations,
                decision=[p.label(int(p.first.col_type[i])) + f"x{int(ben.y[i])}"
                          for i in range(p.first.n) if ben.y[i] > 0.5
                          and p.first.col_type[i] >= 0 and p.types[int(p.first.col_type[i])]
@@ -103,8 +108,16 @@ def _child(args: list[str], timeout: float) -> dict[str, Any]:
     return out
 
 
-def plan(only: str | None, sizes: list[int], gap: float, workers: int) -> list[list[str]]:
+def plan(only: str | None, sizes: list[int], gap: float, workers: int, cold: bool = False
+         ) -> list[list[str]]:
     """The child runs to make, in order."""
+    runs = _plan(only, sizes, gap, workers)
+    if cold:
+        runs = [[*r, "cold"] for r in runs if r[0] == "gap" and r[2] == "benders"]
+    return runs
+
+
+def _plan(only: str | None, sizes: list[int], gap: float, workers: int) -> list[list[str]]:
     runs: list[list[str]] = []
     if only in (None, "build"):
         runs += [["build", str(n)] for n in sizes]
@@ -128,6 +141,8 @@ def main() -> None:
     ap.add_argument("--gap", type=float, default=1e-3)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--timeout", type=float, default=1200)
+    ap.add_argument("--cold", action="store_true",
+                    help="Benders without warm starts (as before), to compare")
     ap.add_argument("--out")
     args = ap.parse_args()
     if args.child:
@@ -135,10 +150,11 @@ def main() -> None:
         if kind == "build":
             print(json.dumps(measure_build(int(n))))
         else:
-            method, executor, workers, gap = rest
-            print(json.dumps(measure_gap(int(n), method, executor, int(workers), float(gap))))
+            method, executor, workers, gap, *cold = rest
+            print(json.dumps(measure_gap(int(n), method, executor, int(workers), float(gap),
+                                         warm=not cold)))
         return
-    for run in plan(args.only, args.sizes, args.gap, args.workers):
+    for run in plan(args.only, args.sizes, args.gap, args.workers, args.cold):
         row = _child(run, args.timeout)
         line = json.dumps(row)
         print(line, flush=True)

@@ -65,7 +65,7 @@ def test_delta_only_solve_equals_a_fresh_lp(problem: InvestProblem) -> None:
     rng = np.random.default_rng(1)
     for s in [3, 0, 2, 1, 3, 0]:
         z = rng.integers(0, 2, J).astype(float)
-        v, _ = solver.solve(s, z)
+        v = solver.solve(s, z).value
         lp = copy.copy(problem.lp)
         cl, cu, c, rl, ru = problem.deltas[s].vectors(lp)
         lo, up = problem.expansion.shift(z)

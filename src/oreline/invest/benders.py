@@ -15,7 +15,9 @@ needed (complete recourse).
 The master maximises ``(1 - w) sum_s p_s (theta_s - k . M_s y) + w (eta - sum_s p_s u_s
 / (1 - alpha))`` with ``u_s >= eta - theta_s + k . M_s y``; it stops when its bound (the
 MILP's dual bound, so valid even when the master stops short of optimal) and the best
-decision's evaluated value are within ``gap``.
+decision's evaluated value are within ``gap``. The master is solved only as tightly as the
+run needs so far (:func:`_master_gap`); a scenario met again at a point already cut adds
+no cut (its answer is recalled, :mod:`oreline.invest.warm`).
 """
 
 from __future__ import annotations
@@ -99,6 +101,8 @@ class BendersSolution:
     pool: CutPool = field(default_factory=CutPool)
     subproblem_seconds: float = 0.0
     master_seconds: float = 0.0
+    solves: int = 0  # subproblems solved (points met again are recalled, not solved)
+    simplex_iterations: int = 0  # of those solves
 
     @property
     def gap(self) -> float:
@@ -189,6 +193,10 @@ class Master:
                        int(coef.nnz), coef.indptr.astype(np.int32),
                        coef.indices.astype(np.int32), coef.data.astype(np.float64))
 
+    def set_gap(self, gap: float) -> None:
+        """Relative MIP gap at which the next solves stop."""
+        self.h.setOptionValue("mip_rel_gap", float(gap))
+
     def solve(self) -> tuple[np.ndarray, float]:
         """Best ``y`` and the master's upper bound on the value (from its dual bound).
 
@@ -238,7 +246,8 @@ def solve_benders(problem: InvestProblem, risk_weight: float = 0.0, alpha: float
         problem.expansion.cost
     M = select_matrices(problem)
     ev = evaluator or make_evaluator(SubproblemData.of(problem))
-    master = Master(problem, M, w, alpha, mip_gap=max(1e-9, gap / 10))
+    floor = max(1e-9, gap / 4)  # the tightest master gap
+    master = Master(problem, M, w, alpha, mip_gap=floor)
     pool = CutPool()
     best_y, best_val, best_npv = np.zeros(f.n), -np.inf, np.zeros(S)
     bound = np.inf
@@ -246,6 +255,9 @@ def solve_benders(problem: InvestProblem, risk_weight: float = 0.0, alpha: float
     y = np.zeros(f.n)
     every = np.arange(S)
     it, sub_s, master_s = 0, 0.0, 0.0
+    solves, simplex = ev.solves, ev.simplex_iterations
+    cut_at: set[tuple[int, bytes]] = set()  # a point met again gives the same cut
+    tight = False  # was the last master solved to its tightest gap?
     try:
         for it in range(1, max_iterations + 1):
             Z = np.array([m @ y for m in M]).reshape(S, len(problem.types))
@@ -253,14 +265,22 @@ def solve_benders(problem: InvestProblem, risk_weight: float = 0.0, alpha: float
             t1 = time.perf_counter()
             v, g = ev.evaluate(every, Z, done)
             t2 = time.perf_counter()
-            pool.add(every, v, g, Z)
+            new = _new_points(cut_at, Z)
+            pool.add(every[new], v[new], g[new], Z[new])
             npv = -v - Z @ k
             val = _cvar_value(npv, p, w, alpha)
             if val > best_val:
                 best_y, best_val, best_npv = y.copy(), val, npv
-            first = len(pool) - S
-            master.add_cuts(every, np.array(pool.const[first:]), np.array(pool.slope[first:]))
-            y, bound = master.solve()
+            first = len(pool) - len(new)
+            master.add_cuts(every[new], np.array(pool.const[first:]),
+                            np.array(pool.slope[first:]))
+            if not len(new) and tight:
+                break  # the tightest master's point was known: it cannot learn more
+            mip_gap = floor if not len(new) else _master_gap(floor, bound, best_val)
+            tight = mip_gap <= floor
+            master.set_gap(mip_gap)
+            y, upper = master.solve()
+            bound = min(bound, upper)  # each master's dual bound is valid; keep the least
             sub_s, master_s = sub_s + t2 - t1, master_s + time.perf_counter() - t2
             history.append((bound, best_val))
             if progress is not None:
@@ -271,4 +291,30 @@ def solve_benders(problem: InvestProblem, risk_weight: float = 0.0, alpha: float
         if evaluator is None:
             ev.close()
     return BendersSolution(best_y, best_val, bound, best_npv, it, len(pool),
-                           time.perf_counter() - t0, history, pool, sub_s, master_s)
+                           time.perf_counter() - t0, history, pool, sub_s, master_s,
+                           ev.solves - solves, ev.simplex_iterations - simplex)
+
+
+def _master_gap(floor: float, bound: float, best: float) -> float:
+    """The master's MIP gap: a tenth of Benders' gap so far, within ``[floor, 1 %]``.
+
+    Far from the end a master solved to 1 % gives as good a next point at a fraction of
+    the branching (kmp, 100 scenarios: 0.2 s against 23 s for one master at 0.01 %);
+    its bound is HiGHS's dual bound, valid at any gap. The floor (a quarter of Benders'
+    gap) keeps the final master's slack under the gap: once a decision's points are all
+    cut, the master values it exactly, so Benders' gap closes.
+    """
+    now = (bound - best) / max(1.0, abs(best)) if np.isfinite(bound) and np.isfinite(best) \
+        else np.inf
+    return float(np.clip(now / 10, floor, max(floor, 1e-2)))
+
+
+def _new_points(seen: set[tuple[int, bytes]], Z: np.ndarray) -> np.ndarray:
+    """Scenarios whose row of ``Z`` has not been cut at yet (and mark them seen)."""
+    new = []
+    for s, z in enumerate(Z):
+        key = (s, z.tobytes())
+        if key not in seen:
+            seen.add(key)
+            new.append(s)
+    return np.array(new, dtype=np.int64)

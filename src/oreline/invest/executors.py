@@ -8,10 +8,12 @@ scenario). It answers each with the plan cost ``V_s`` and its subgradient ``g_s`
 parent turns them into cuts.
 
 A solve sends the live model only the entries that differ from the base LP (the
-scenario's events and the rows the decision shifts), starts from the base basis after
-``clearSolver`` and puts the entries back. So a scenario's answer does not depend on
-which worker solved it or what that worker solved before: the executors agree to
-rounding (tested to 1e-9).
+scenario's events and the rows the decision shifts), starts after ``clearSolver`` from
+the scenario's own last basis (the base basis at its first solve) and puts the entries
+back. The parent keeps those bases and the answers already given
+(:class:`oreline.invest.warm.WarmStore`): a point met again is not solved again. So a
+scenario's answer does not depend on which worker solved it or what that worker solved
+before: the executors agree to rounding (tested to 1e-9).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from __future__ import annotations
 import copy
 import os
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -28,11 +30,21 @@ import scipy.sparse as sp
 
 from oreline.errors import ConfigError
 from oreline.invest.problem import InvestProblem, ScenarioDelta
+from oreline.invest.warm import (
+    Answers,
+    Basis,
+    Done,
+    WarmEvaluator,
+    WarmStore,
+    read_basis,
+    write_basis,
+)
 from oreline.model import LinearProgram
 from oreline.solve import LiveModel
 
 __all__ = [
     "EXECUTORS",
+    "Answer",
     "DaskEvaluator",
     "Evaluator",
     "ExecutorName",
@@ -46,8 +58,16 @@ __all__ = [
 
 ExecutorName = Literal["in-process", "pool", "dask"]
 EXECUTORS: tuple[str, ...] = ("in-process", "pool", "dask")
-#: Called with the number of scenarios finished since the last call.
-Done = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One subproblem solve: plan cost, subgradient, optimal basis, simplex iterations."""
+
+    value: float
+    grad: np.ndarray
+    basis: Basis
+    iterations: int
 
 
 @dataclass(frozen=True)
@@ -69,8 +89,14 @@ class SubproblemData:
                    uuid.uuid4().hex)
 
 
+def _gather(got: list[Answer], types: int) -> Answers:
+    return (np.array([a.value for a in got], dtype=float),
+            np.array([a.grad for a in got], dtype=float).reshape(len(got), types),
+            [a.basis for a in got], np.array([a.iterations for a in got], dtype=np.int64))
+
+
 class SubproblemSolver:
-    """One live LP of the invest model, solving scenarios in turn from the base basis."""
+    """One live LP of the invest model, solving scenarios in turn from a given basis."""
 
     def __init__(self, data: SubproblemData) -> None:
         self.data = data
@@ -90,10 +116,12 @@ class SubproblemSolver:
         if len(rows):
             live.set_row_bounds(rows, rl[rows], ru[rows])
 
-    def solve(self, s: int, z: np.ndarray) -> tuple[float, np.ndarray]:
-        """Plan cost ``V_s`` of scenario ``s`` with modules ``z`` per type, and its subgradient.
+    def solve(self, s: int, z: np.ndarray, start: Basis | None = None) -> Answer:
+        """Plan cost ``V_s`` of scenario ``s`` with modules ``z`` per type, and more.
 
-        Only the entries that differ from the base LP are sent, and put back afterwards.
+        The answer holds the subgradient, the optimal basis and the simplex iterations;
+        the solve starts from ``start`` (default: the base plan's basis). Only the entries
+        that differ from the base LP are sent, and put back afterwards.
         """
         d, lp, data = self.data.deltas[s], self.lp, self.data
         on = np.flatnonzero(z)
@@ -108,24 +136,29 @@ class SubproblemSolver:
         c[d.cost_cols] = d.cost
         self._send(d.cols, d.cost_cols, rows, (cl, cu, c, rl, ru))
         try:
-            self.live.highs.clearSolver()  # the same start whatever ran here before
-            self.live.highs.setBasis(self.basis)
+            h = self.live.highs
+            h.clearSolver()  # the same start whatever ran here before
+            if start is None:
+                h.setBasis(self.basis)
+            else:
+                write_basis(h, start)
             sol = self.live.solve()
+            basis = read_basis(h, sol, (cl, cu, rl, ru))
         finally:
             self._send(d.cols, d.cost_cols, rows, (lp.col_lower, lp.col_upper, lp.cost,
                                                   lp.row_lower, lp.row_upper))
         dual = sol.row_dual
         grad = data.link_lower.T @ np.where(dual > 0, dual, 0.0) + \
             data.link_upper.T @ np.where(dual < 0, dual, 0.0)
-        return float(sol.objective), np.asarray(grad, dtype=float)
+        return Answer(float(sol.objective), np.asarray(grad, dtype=float), basis,
+                      sol.iterations)
 
-    def solve_many(self, indices: np.ndarray, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``V_s`` and subgradients for scenarios ``indices`` with rows of ``Z``."""
-        values = np.zeros(len(indices))
-        grads = np.zeros((len(indices), Z.shape[1]))
-        for i, s in enumerate(indices):
-            values[i], grads[i] = self.solve(int(s), Z[i])
-        return values, grads
+    def solve_many(self, indices: np.ndarray, Z: np.ndarray,
+                   starts: Sequence[Basis | None] | None = None) -> Answers:
+        """``V_s``, subgradients and bases for scenarios ``indices`` with rows of ``Z``."""
+        got = [self.solve(int(s), Z[i], None if starts is None else starts[i])
+               for i, s in enumerate(indices)]
+        return _gather(got, Z.shape[1])
 
 
 # ------------------------------------------------------------------ worker-side state
@@ -149,14 +182,14 @@ def _pool_init(data: SubproblemData) -> None:
     _POOL_DATA[:] = [data]
 
 
-def _pool_chunk(indices: np.ndarray, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return _solver_for(_POOL_DATA[0]).solve_many(indices, Z)
+def _pool_chunk(indices: np.ndarray, Z: np.ndarray, starts: list[Basis | None]) -> Answers:
+    return _solver_for(_POOL_DATA[0]).solve_many(indices, Z, starts)
 
 
-def solve_chunk(data: SubproblemData, indices: np.ndarray, Z: np.ndarray
-                ) -> tuple[np.ndarray, np.ndarray]:
+def solve_chunk(data: SubproblemData, indices: np.ndarray, Z: np.ndarray,
+                starts: list[Basis | None] | None = None) -> Answers:
     """Solve a chunk on this process's cached solver of ``data`` (the Dask task)."""
-    return _solver_for(data).solve_many(indices, Z)
+    return _solver_for(data).solve_many(indices, Z, starts)
 
 
 # ------------------------------------------------------------------ evaluators
@@ -167,6 +200,9 @@ class Evaluator(Protocol):
 
     name: str
     workers: int
+    store: WarmStore
+    solves: int  # subproblems solved so far (points recalled from the store not counted)
+    simplex_iterations: int  # their simplex iterations
 
     def evaluate(self, indices: np.ndarray, Z: np.ndarray, done: Done | None = None
                  ) -> tuple[np.ndarray, np.ndarray]:
@@ -183,53 +219,57 @@ def _chunks(n: int, workers: int) -> list[np.ndarray]:
     return [np.arange(i, min(n, i + size)) for i in range(0, n, size)]
 
 
-class InProcessEvaluator:
+class InProcessEvaluator(WarmEvaluator):
     """Subproblems solved one after another in this process."""
 
     name = "in-process"
     workers = 1
 
     def __init__(self, data: SubproblemData) -> None:
+        super().__init__()
         self.solver = SubproblemSolver(data)
 
-    def evaluate(self, indices: np.ndarray, Z: np.ndarray, done: Done | None = None
-                 ) -> tuple[np.ndarray, np.ndarray]:
+    def _solve(self, indices: np.ndarray, Z: np.ndarray, starts: list[Basis | None],
+               done: Done | None) -> Answers:
         """Solve in order, reporting every scenario."""
-        values = np.zeros(len(indices))
-        grads = np.zeros((len(indices), Z.shape[1]))
+        got = []
         for i, s in enumerate(indices):
-            values[i], grads[i] = self.solver.solve(int(s), Z[i])
+            got.append(self.solver.solve(int(s), Z[i], starts[i]))
             if done is not None:
                 done(1)
-        return values, grads
+        return _gather(got, Z.shape[1])
 
     def close(self) -> None:
         """Nothing to stop."""
 
 
-class _Chunked:
+class _Chunked(WarmEvaluator):
     """Common gathering of chunk results into arrays in the order of the indices."""
 
-    def _submit(self, indices: np.ndarray, Z: np.ndarray) -> Any:
+    def _submit(self, indices: np.ndarray, Z: np.ndarray, starts: list[Basis | None]) -> Any:
         raise NotImplementedError
 
     def _completed(self, futures: list[Any]) -> Any:
         raise NotImplementedError
 
-    def evaluate(self, indices: np.ndarray, Z: np.ndarray, done: Done | None = None
-                 ) -> tuple[np.ndarray, np.ndarray]:
+    def _solve(self, indices: np.ndarray, Z: np.ndarray, starts: list[Basis | None],
+               done: Done | None) -> Answers:
         """Send chunks, gather their answers as they finish."""
-        chunks = _chunks(len(indices), self.workers)  # type: ignore[attr-defined]
-        futures = [self._submit(indices[c], Z[c]) for c in chunks]
+        chunks = _chunks(len(indices), self.workers)
+        futures = [self._submit(indices[c], Z[c], [starts[i] for i in c]) for c in chunks]
         where = {id(f): c for f, c in zip(futures, chunks, strict=True)}
         values = np.zeros(len(indices))
         grads = np.zeros((len(indices), Z.shape[1]))
+        its = np.zeros(len(indices), dtype=np.int64)
+        bases: list[Basis | None] = [None] * len(indices)
         for fut in self._completed(futures):
             pos = where[id(fut)]
-            values[pos], grads[pos] = fut.result()
+            values[pos], grads[pos], got, its[pos] = fut.result()
+            for i, b in zip(pos, got, strict=True):
+                bases[i] = b
             if done is not None:
                 done(len(pos))
-        return values, grads
+        return values, grads, [b for b in bases if b is not None], its
 
 
 class PoolEvaluator(_Chunked):
@@ -241,12 +281,13 @@ class PoolEvaluator(_Chunked):
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
+        super().__init__()
         self.workers = workers
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
                                         initializer=_pool_init, initargs=(data,))
 
-    def _submit(self, indices: np.ndarray, Z: np.ndarray) -> Any:
-        return self.pool.submit(_pool_chunk, indices, Z)
+    def _submit(self, indices: np.ndarray, Z: np.ndarray, starts: list[Basis | None]) -> Any:
+        return self.pool.submit(_pool_chunk, indices, Z, starts)
 
     def _completed(self, futures: list[Any]) -> Any:
         from concurrent.futures import as_completed
@@ -270,6 +311,7 @@ class DaskEvaluator(_Chunked):
         except ImportError as exc:
             raise ConfigError("--executor dask: dask.distributed is not installed; "
                               "pip install 'oreline[dask]'") from exc
+        super().__init__()
         self.cluster = None
         if scheduler is None:
             self.cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1,
@@ -285,8 +327,8 @@ class DaskEvaluator(_Chunked):
         self.workers = max(1, len(self.client.scheduler_info()["workers"]))
         self.data = self.client.scatter(data, broadcast=True)
 
-    def _submit(self, indices: np.ndarray, Z: np.ndarray) -> Any:
-        return self.client.submit(solve_chunk, self.data, indices, Z, pure=False)
+    def _submit(self, indices: np.ndarray, Z: np.ndarray, starts: list[Basis | None]) -> Any:
+        return self.client.submit(solve_chunk, self.data, indices, Z, starts, pure=False)
 
     def _completed(self, futures: list[Any]) -> Any:
         from dask.distributed import as_completed
@@ -304,8 +346,12 @@ class DaskEvaluator(_Chunked):
 
 
 def make_evaluator(data: SubproblemData, executor: str = "in-process",
-                   workers: int | None = None, scheduler: str | None = None) -> Evaluator:
+                   workers: int | None = None, scheduler: str | None = None,
+                   warm: bool = True) -> Evaluator:
     """The evaluator of ``executor`` (``in-process``, ``pool`` or ``dask``).
+
+    ``warm=False`` solves every point from the base basis and remembers nothing (to
+    compare; the answers agree to rounding).
 
     Raises
     ------
@@ -314,10 +360,14 @@ def make_evaluator(data: SubproblemData, executor: str = "in-process",
     """
     if workers is not None and workers < 1:
         raise ConfigError(f"--workers {workers}: use 1 or more")
+    ev: WarmEvaluator
     if executor == "in-process":
-        return InProcessEvaluator(data)
-    if executor == "pool":
-        return PoolEvaluator(data, workers or os.cpu_count() or 1)
-    if executor == "dask":
-        return DaskEvaluator(data, workers, scheduler)
-    raise ConfigError(f"unknown executor {executor!r}; use in-process, pool or dask")
+        ev = InProcessEvaluator(data)
+    elif executor == "pool":
+        ev = PoolEvaluator(data, workers or os.cpu_count() or 1)
+    elif executor == "dask":
+        ev = DaskEvaluator(data, workers, scheduler)
+    else:
+        raise ConfigError(f"unknown executor {executor!r}; use in-process, pool or dask")
+    ev.warm = warm
+    return ev  # type: ignore[return-value]
