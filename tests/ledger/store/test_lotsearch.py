@@ -147,3 +147,19 @@ def test_postgres_without_pg_trgm_warns_searches_all_lots_and_builds_it_later(
             conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
             conn.exec_driver_sql(f"DROP ROLE IF EXISTS {name}")
         admin.dispose()
+
+
+def test_the_sqlite_index_merges_segments_by_eights(tmp_path: Path) -> None:
+    """FTS5's automerge is 8 (capture pays less merging); search still finds every lot."""
+    from oreline.ledger import Ledger
+
+    led = Ledger.open(f"sqlite:///{tmp_path / 'l.sqlite'}")
+    try:
+        with led.store.read() as conn:
+            if not lotsearch.installed(conn):
+                pytest.skip("this SQLite has no FTS5 trigram tokenizer")
+            got = conn.exec_driver_sql(
+                "SELECT v FROM lot_search_config WHERE k = 'automerge'").scalar()
+        assert got == 8
+    finally:
+        led.close()

@@ -6,8 +6,12 @@ UTC as Python's ``isoformat`` does (``2026-03-01T00:00:00+00:00``, or with ``.25
 when the millisecond is not zero), and such texts sort byte by byte as their instants do
 (the ``+`` of a whole second sorts before the ``.`` of a fraction). SQLite compares
 bytes; PostgreSQL is told to (``COLLATE "C"``, which its index uses too), as a database
-collation could order ``+`` and ``.`` otherwise. ``orderBy=recordTime`` pages through
-``entries.recorded_at`` (fixed-width UTC text). A :class:`Position` holds the last
+collation could order ``+`` and ``.`` otherwise. ``orderBy=recordTime`` pages by
+sequence number: the ledger records events one capture at a time under its write lock,
+taking each capture's record time inside the lock, so record times never decrease along
+the chain (unless the server's clock is set back, when the sequence is still the order
+the events were recorded in), and the primary key serves the order without an index of
+its own. A :class:`Position` holds the last
 event's key and ``seq``, and the next page starts strictly after that pair, so a page
 never repeats or skips an event however many share one time. An order by an extension
 field is sorted in Python (:func:`~oreline.ledger.store.eventquery.find_page`) and its
@@ -35,7 +39,7 @@ from sqlalchemy import ColumnElement, and_, or_
 from oreline.ledger.profile.queryorder import Order
 from oreline.ledger.store.schema import entries
 
-__all__ = ["Position", "after_position", "sort_column", "tie_column"]
+__all__ = ["Position", "after_position", "backwards", "sort_column", "tie_column"]
 
 
 @dataclass(frozen=True)
@@ -56,17 +60,20 @@ class Position:
 
 
 def sort_column(order: Order | None, dialect: str = "sqlite") -> Any:
-    """The column an order by eventTime or recordTime sorts on (None: by ``seq``).
+    """The column an order by eventTime sorts on (None: by ``seq``, which recordTime is).
 
     ``dialect`` is the database's (``conn.dialect.name``): on PostgreSQL the event time
     is compared byte by byte (``COLLATE "C"``), as its index is.
     """
-    if order is None or not order.column:
+    if order is None or not order.column or order.field == "recordTime":
         return None
-    if order.field != "eventTime":
-        return entries.c.recorded_at
     return entries.c.event_time.collate("C") if dialect == "postgresql" \
         else entries.c.event_time
+
+
+def backwards(order: Order | None) -> bool:
+    """Whether events in sequence come last first (``orderBy=recordTime``, DESC)."""
+    return order is not None and order.field == "recordTime" and order.descending
 
 
 def tie_column(order: Order | None) -> Any:
@@ -80,7 +87,10 @@ def after_position(order: Order | None, pos: Position,
     column = sort_column(order, dialect)
     seq = tie_column(order)
     if column is None:
-        return seq > pos.seq if pos.seq else None
+        if not pos.seq:
+            return None
+        bound: ColumnElement[bool] = seq < pos.seq if backwards(order) else seq > pos.seq
+        return bound
     if pos.at_start or pos.key is None:
         return None
     assert order is not None

@@ -25,7 +25,13 @@ from oreline.ledger.epcis.identity import canonical_key
 from oreline.ledger.profile.query import EventQuery, utc_text
 from oreline.ledger.profile.queryfields import field_name
 from oreline.ledger.profile.queryorder import SortKey, event_key
-from oreline.ledger.store.eventorder import Position, after_position, sort_column, tie_column
+from oreline.ledger.store.eventorder import (
+    Position,
+    after_position,
+    backwards,
+    sort_column,
+    tie_column,
+)
 from oreline.ledger.store.schema import entries, sites
 
 __all__ = ["FoundEvent", "Page", "count_events", "distinct_values", "event_by_id",
@@ -74,7 +80,7 @@ def _statement(query: EventQuery, pos: Position, upto: int | None,
     if query.lt_record_time is not None:
         stmt = stmt.where(e.recorded_at < utc_text(query.lt_record_time))
     if column is None:
-        return stmt.order_by(e.seq)
+        return stmt.order_by(e.seq.desc() if backwards(query.order) else e.seq)
     if query.order is not None and query.order.descending:
         return stmt.order_by(column.desc(), tie.desc())
     return stmt.order_by(column, tie)

@@ -45,8 +45,6 @@ entries = Table(
     Column("entry_hash", String(64), nullable=False),
     Column("context", Text, nullable=False, server_default="{}"),
     Index("ix_entries_event_id", "event_id"),
-    # orderBy=recordTime pages through it (the entries of one capture share a record time)
-    Index("ix_entries_recorded", "recorded_at", "seq"),
     # orderBy=eventTime pages through it: the column holds the event time in UTC as
     # Python's isoformat writes it (capture normalises every eventTime to UTC, ms), which
     # sorts as the instants do byte by byte; PostgreSQL compares it under "C" for that

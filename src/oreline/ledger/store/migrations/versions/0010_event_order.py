@@ -1,11 +1,11 @@
-"""Index the entries by event time and by record time, so ordered queries page by index.
+"""Index the entries by event time, so ``orderBy=eventTime`` pages through an index.
 
 ``orderBy=eventTime`` pages through ``entries(event_time, seq)``: capture has always
 written each event's time in UTC as Python's ``isoformat`` does, which sorts byte by
 byte as the instants do (see :mod:`oreline.ledger.store.eventorder`); on PostgreSQL the
 index compares the text under ``COLLATE "C"``, as the queries do. ``orderBy=recordTime``
-pages through ``entries(recorded_at, seq)``. Indexes only: the append-only entries are
-not changed, and a capture pays two index insertions per event and no more rows.
+pages by sequence number (the primary key). An index only: the append-only entries are
+not changed, and a capture pays one index insertion per event and no more rows.
 
 Revision ID: 0010
 Revises: 0009
@@ -23,11 +23,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Create the two indexes where they are missing."""
+    """Create the index where it is missing."""
     bind = op.get_bind()
     have = {ix["name"] for ix in sa.inspect(bind).get_indexes("entries")}
-    if "ix_entries_recorded" not in have:
-        op.create_index("ix_entries_recorded", "entries", ["recorded_at", "seq"])
     if bind.dialect.name == "postgresql":
         if "ix_entries_event_time_c" not in have:
             op.execute('CREATE INDEX ix_entries_event_time_c ON entries '
@@ -37,9 +35,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Drop the two indexes."""
+    """Drop the index."""
     bind = op.get_bind()
     name = ("ix_entries_event_time_c" if bind.dialect.name == "postgresql"
             else "ix_entries_event_time")
     op.drop_index(name, "entries")
-    op.drop_index("ix_entries_recorded", "entries")
