@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import gc
+import logging
 import re
 import uuid
 from collections import Counter
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import Connection, select
+from sqlalchemy.exc import DBAPIError
 
 from oreline.countries import is_country, suggest_country
 from oreline.errors import CaptureError, Issue, LedgerError
@@ -64,9 +66,11 @@ from oreline.ledger.records import (
     VerifyReport,
 )
 from oreline.ledger.rules import compliance
-from oreline.ledger.store import accounts, items, queries, reports
+from oreline.ledger.store import accounts, items, lotsearch, queries, reports
 from oreline.ledger.store.engine import Store
 from oreline.ledger.store.schema import entries, flags, movements, retractions, sites
+
+_log = logging.getLogger(__name__)
 
 __all__ = ["CaptureResult", "Ledger", "gc_paused"]
 
@@ -226,10 +230,32 @@ class Ledger:
         """Lots whose id, material, form or site contains ``text``, newest first.
 
         Returns how many match and the first ``limit`` (rows as :meth:`lots` gives them);
-        the search runs in the database, so it stays quick on large ledgers.
+        the search runs in the database, so it stays quick on large ledgers. A text
+        search first indexes the lots captured since the last one (capture leaves that
+        to search, see :mod:`~oreline.ledger.store.lotsearch`); where it cannot write,
+        the newer lots are searched without the index, with the same answer.
         """
+        if text.strip():
+            self.index_lots()
         with self.store.read() as conn:
             return queries.find_lots(conn, text, limit)
+
+    def index_lots(self) -> int:
+        """Index for search the lots captured since the last search (0 when none wait).
+
+        Returns how many rowids it covered; a ledger that cannot be written (read-only
+        file or role) is left as it is and searched exactly without the newer lots'
+        index.
+        """
+        with self.store.read() as conn:
+            if not lotsearch.pending(conn):
+                return 0
+        try:
+            with self.store.write() as conn:
+                return lotsearch.catch_up(conn)
+        except DBAPIError as exc:  # read-only: the LIKE on the newer lots keeps it exact
+            _log.info("lot search: the newer lots were not indexed (%s)", exc.orig)
+            return 0
 
     def head(self) -> tuple[int, str]:
         """The number of entries and the newest entry's hash (cheap: one indexed row).

@@ -57,6 +57,8 @@ def test_indexed_search_equals_the_plain_query(ledger: Ledger, lots: list[tuple[
                                                data: st.DataObject, limit: int) -> None:
     with ledger.store.write() as conn:
         _insert(conn, lots)  # type: ignore[arg-type]
+        if data.draw(st.booleans(), label="index now") and lotsearch.installed(conn):
+            assert lotsearch.catch_up(conn) > 0  # else these lots stay above the mark
     texts = [v for lot in lots for v in lot if v]
     part = st.sampled_from(texts).flatmap(lambda v: st.tuples(
         st.integers(0, len(v)), st.integers(0, len(v)), st.booleans()).map(
@@ -69,6 +71,23 @@ def test_indexed_search_equals_the_plain_query(ledger: Ledger, lots: list[tuple[
             conn.exec_driver_sql("SET enable_seqscan = off")  # the trigram indexes, please
         for needle in needles:
             _both(conn, needle, limit)
+
+
+def test_capture_leaves_indexing_to_the_next_search(sqlite_ledger: Ledger) -> None:
+    """New lots wait above the mark (found by LIKE); the next search indexes them."""
+    with sqlite_ledger.store.write() as conn:
+        _insert(conn, [("urn:x:late-1", "NdPr oxide", "oxide", "urn:site:kmp"),
+                       ("urn:x:late-2", "metal", "metal", "urn:site:kmp")], tie=1)
+    with sqlite_ledger.store.read() as conn:
+        before = lotsearch.indexed_upto(conn)
+        assert lotsearch.pending(conn) == 2
+        assert lotsearch.count_matching(conn, "late-") == 0  # not in the index yet
+        assert queries.find_lots(conn, "late-", 10)[0] == 2  # found by the tail's LIKE
+    assert sqlite_ledger.find_lots("LATE-2")[0] == 1  # indexes first, then searches
+    with sqlite_ledger.store.read() as conn:
+        assert lotsearch.pending(conn) == 0 and lotsearch.indexed_upto(conn) == before + 2
+        assert lotsearch.count_matching(conn, "late-") == 2
+    assert sqlite_ledger.index_lots() == 0  # nothing waits
 
 
 def test_a_hand_checked_search(sqlite_ledger: Ledger) -> None:

@@ -198,7 +198,6 @@ class Store:
         """
         style = conn.dialect.paramstyle
         copy_conn = _psycopg_connection(conn)
-        search_after = lotsearch.last_rowid(conn) if rows.get("lots") else None
         for name in ("entries", "sites", "lots", "edges", "movements", "retractions", "flags",
                      "mb_entries", "mb_balances", "campaign_lines", "findings", "items",
                      "checkpoints"):
@@ -228,8 +227,6 @@ class Store:
                 continue
             conn.exec_driver_sql(f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({marks})",
                                  params)
-        if search_after is not None:  # SQLite's lot search index, in the same transaction
-            lotsearch.index_new(conn, search_after)
 
     def count(self, table: str) -> int:
         """Row count of a table."""

@@ -2,15 +2,17 @@
 
 :func:`~oreline.ledger.store.queries.find_lots` finds the lots whose id, material, form
 or site contains a text (any case): ``lower(column) LIKE '%text%'`` over the four
-columns. Without an index that reads every lot (4.4 s on a million). The index is kept
-in step with capture by the database itself, inside the capture's transaction:
+columns. Without an index that reads every lot (4.4 s on a million).
 
 * **SQLite**: a contentless FTS5 table ``lot_search`` (``tokenize='trigram
-  case_sensitive 1'``) holding ``lower()`` of the four columns under the lot's rowid,
-  filled by triggers on ``lots``. Since the table holds exactly what the ``LIKE``
-  compares, and ``lower()`` leaves no upper-case ASCII for ``LIKE`` to fold, a phrase
-  query for a text of three characters or more finds exactly the rows the ``LIKE``
-  finds: :func:`matching` and :func:`count_matching` answer from the index alone.
+  case_sensitive 1'``) holding ``lower()`` of the four columns under the lot's rowid.
+  Since it holds exactly what the ``LIKE`` compares, and ``lower()`` leaves no
+  upper-case ASCII for ``LIKE`` to fold, a phrase query for a text of three characters
+  or more finds exactly the rows the ``LIKE`` finds (:func:`matching`,
+  :func:`count_matching`). Capture does not index: :func:`catch_up` indexes the lots
+  above the mark ``lot_search_mark`` when a search comes (in its own write
+  transaction), and the lots above the mark are searched by ``LIKE`` (:func:`tail`), so
+  a search is exact whether or not the catch-up could run.
 * **PostgreSQL**: a GIN index ``gin_trgm_ops`` on ``lower()`` of each column, which the
   planner uses for the very ``LIKE`` query (nothing changes at query time). It needs the
   ``pg_trgm`` extension; when the extension cannot be created (no privilege), the ledger
@@ -26,8 +28,9 @@ import logging
 
 from sqlalchemy import Connection, TextClause, text
 
-__all__ = ["MIN_CHARS", "TRIED", "count_matching", "index_new", "install", "installed",
-           "last_rowid", "matching", "missing_on_postgres", "phrase", "uninstall"]
+__all__ = ["MIN_CHARS", "TRIED", "catch_up", "count_matching", "indexed_upto", "install",
+           "installed", "matching", "missing_on_postgres", "pending", "phrase", "tail",
+           "uninstall"]
 
 _log = logging.getLogger(__name__)
 
@@ -40,25 +43,34 @@ _COLUMNS = ("lot_id", "material", "form", "site")
 _LOWER = ", ".join(f"lower({c})" for c in _COLUMNS)
 _LOWER_OLD = ", ".join(f"lower(old.{c})" for c in _COLUMNS)
 _LOWER_NEW = ", ".join(f"lower(new.{c})" for c in _COLUMNS)
-#: Inserts are indexed by :func:`index_new` (one statement per capture: a trigger per
-#: row cost capture 13 times as much); the triggers cover the rare update and delete.
+#: New lots are indexed by :func:`catch_up`, off the capture path (a trigger per row cost
+#: capture 13 times as much, a statement per capture about 4 %); ``lot_search_mark``
+#: holds the last rowid indexed. The triggers cover the rare update and delete of an
+#: indexed lot (a lot above the mark is not in the index yet).
+_INDEXED = "(SELECT upto FROM lot_search_mark)"
 _SQLITE_DDL = (
     "CREATE VIRTUAL TABLE lot_search USING fts5(lot_id, material, form, site, content='', "
     "columnsize=0, tokenize='trigram case_sensitive 1')",
     # FTS5 merges a level's segments once 8 of them (not 4) wait: capture indexes a lot
     # in about a fifth less time (13.2 -> 10.9 us a lot over 1M lots), queries as fast
     "INSERT INTO lot_search (lot_search, rank) VALUES ('automerge', 8)",
-    "CREATE TRIGGER lot_search_delete AFTER DELETE ON lots BEGIN "
+    "CREATE TABLE IF NOT EXISTS lot_search_mark (upto INTEGER NOT NULL)",
+    "INSERT INTO lot_search_mark (upto) SELECT 0 WHERE NOT EXISTS "
+    "(SELECT 1 FROM lot_search_mark)",
+    "CREATE TRIGGER lot_search_delete AFTER DELETE ON lots "
+    f"WHEN old.rowid <= {_INDEXED} BEGIN "
     f"INSERT INTO lot_search (lot_search, rowid, {', '.join(_COLUMNS)}) "
     f"VALUES ('delete', old.rowid, {_LOWER_OLD}); END",
-    "CREATE TRIGGER lot_search_update AFTER UPDATE ON lots BEGIN "
+    "CREATE TRIGGER lot_search_update AFTER UPDATE ON lots "
+    f"WHEN old.rowid <= {_INDEXED} BEGIN "
     f"INSERT INTO lot_search (lot_search, rowid, {', '.join(_COLUMNS)}) "
     f"VALUES ('delete', old.rowid, {_LOWER_OLD}); "
-    f"INSERT INTO lot_search (rowid, {', '.join(_COLUMNS)}) VALUES (new.rowid, {_LOWER_NEW}); "
+    f"INSERT INTO lot_search (rowid, {', '.join(_COLUMNS)}) SELECT new.rowid, {_LOWER_NEW} "
+    f"WHERE new.rowid <= {_INDEXED}; "
     "END",
 )
 _INDEX_NEW = (f"INSERT INTO lot_search (rowid, {', '.join(_COLUMNS)}) "
-              f"SELECT rowid, {_LOWER} FROM lots WHERE rowid > ?")
+              f"SELECT rowid, {_LOWER} FROM lots WHERE rowid > ? AND rowid <= ?")
 _PG_INDEXES = tuple(f"ix_lots_trgm_{c}" for c in _COLUMNS)
 
 
@@ -92,20 +104,43 @@ def matching(needle: str) -> TextClause:
                 ).bindparams(q=phrase(needle))
 
 
-def last_rowid(conn: Connection) -> int | None:
-    """The largest rowid of ``lots`` before an insert, or ``None`` without the index."""
+def indexed_upto(conn: Connection) -> int:
+    """The last rowid of ``lots`` in the index (lots after it are searched by ``LIKE``)."""
+    return int(conn.exec_driver_sql("SELECT upto FROM lot_search_mark").scalar_one())
+
+
+def pending(conn: Connection) -> int:
+    """How many lots wait to be indexed (0 without the index)."""
     if not installed(conn):
-        return None
-    return int(conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM lots").scalar_one())
+        return 0
+    top = int(conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM lots").scalar_one())
+    return max(0, top - indexed_upto(conn))
 
 
-def index_new(conn: Connection, after: int) -> None:
-    """Index the lots inserted since ``after`` (:func:`last_rowid`), in this transaction."""
-    conn.exec_driver_sql(_INDEX_NEW, (after,))
+def catch_up(conn: Connection) -> int:
+    """Index the lots captured since the last call, in the caller's write transaction.
+
+    Returns how many rowids it covered. Capture does not index (it would cost it about
+    4 %); :meth:`oreline.ledger.Ledger.find_lots` calls this before it searches, and a
+    search that cannot write (a read-only ledger) stays exact: :func:`tail` finds the
+    lots above the mark by ``LIKE``.
+    """
+    upto = indexed_upto(conn)
+    top = int(conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM lots").scalar_one())
+    if top <= upto:
+        return 0
+    conn.exec_driver_sql(_INDEX_NEW, (upto, top))
+    conn.exec_driver_sql("UPDATE lot_search_mark SET upto = ?", (top,))
+    return top - upto
+
+
+def tail(upto: int) -> TextClause:
+    """A condition on ``lots``: captured after the index's mark ``upto``."""
+    return text("lots.rowid > :lot_search_upto").bindparams(lot_search_upto=upto)
 
 
 def count_matching(conn: Connection, needle: str) -> int:
-    """How many lots contain ``needle`` (lower case, at least :data:`MIN_CHARS` long)."""
+    """How many indexed lots contain ``needle`` (lower case, :data:`MIN_CHARS` or more)."""
     return int(conn.execute(text("SELECT count(*) FROM lot_search WHERE lot_search MATCH :q"),
                             {"q": phrase(needle)}).scalar_one())
 
@@ -128,6 +163,7 @@ def uninstall(conn: Connection) -> None:
         for trigger in ("delete", "update"):
             conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS lot_search_{trigger}")
         conn.exec_driver_sql("DROP TABLE IF EXISTS lot_search")
+        conn.exec_driver_sql("DROP TABLE IF EXISTS lot_search_mark")
     elif conn.dialect.name == "postgresql":
         for name in _PG_INDEXES:
             conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
@@ -147,7 +183,7 @@ def _install_sqlite(conn: Connection) -> None:
         return
     for statement in _SQLITE_DDL[1:]:
         conn.exec_driver_sql(statement)
-    index_new(conn, 0)
+    catch_up(conn)
 
 
 def _sqlite_version(conn: Connection) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, func, literal, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, func, literal, or_, select
 
 from oreline.errors import LotNotFoundError
 from oreline.ledger.epcis.identity import canonical_key
@@ -265,11 +265,15 @@ def find_lots(conn: Connection, text: str = "", limit: int = 100, *,
     count = select(func.count()).select_from(lots)
     if (indexed and len(needle) >= lotsearch.MIN_CHARS and "\x00" not in needle
             and lotsearch.installed(conn)):
-        total = lotsearch.count_matching(conn, needle)
+        # the index holds the lots up to its mark; those captured since, the LIKE tests
+        tail = and_(lotsearch.tail(lotsearch.indexed_upto(conn)), cond)
+        total = lotsearch.count_matching(conn, needle) + int(
+            conn.execute(count.where(tail)).scalar_one())
         # Many matches: the newest lots hold a page of them, so walk lots newest first
         # with the plain test; few: fetch the matches by rowid and sort them.
         dense = total * _DENSE >= _lot_count_bound(conn)
-        stmt = stmt.where(cond) if dense else stmt.where(lotsearch.matching(needle))
+        stmt = stmt.where(cond) if dense else stmt.where(
+            or_(lotsearch.matching(needle), tail))
     elif needle:
         total = int(conn.execute(count.where(cond)).scalar_one())
         stmt = stmt.where(cond)
