@@ -101,19 +101,9 @@ class JobRunner:
         Returns how many were failed. ``oreline serve`` calls it on start-up, and
         :meth:`get` for a job it finds queued or running.
         """
-        unfinished = select(jobs.c.id).where(jobs.c.status.in_(("queued", "running")))
-        if jid is not None:
-            unfinished = unfinished.where(jobs.c.id == jid)
-        failed = 0
         with self._lock, self.engine.begin() as conn:
-            dead = owners.orphans(conn, list(conn.execute(unfinished).scalars()))
-            for job_id, message in dead.items():
-                # only if still unfinished: a job that ended since it was read keeps its end
-                failed += conn.execute(update(jobs).where(
-                    jobs.c.id == job_id, jobs.c.status.in_(("queued", "running"))).values(
-                    status="failed", message=message, finished=time.time())).rowcount
-                owners.release(conn, job_id)
-        return failed
+            return owners.fail_orphans(conn, jobs, ("queued", "running"),
+                                       lambda message: {"message": message}, jid)
 
     def _run(self, jid: str, fn: JobFunction, params: dict[str, Any]) -> None:
         self._set(jid, status="running")

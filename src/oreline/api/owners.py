@@ -30,13 +30,16 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, Table, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from oreline.api.appdb import job_owners
 
-__all__ = ["MESSAGE", "STALE_S", "Heartbeat", "claim", "gone", "me", "orphans", "release"]
+__all__ = ["MESSAGE", "STALE_S", "Heartbeat", "claim", "fail_orphans", "gone", "me",
+           "orphans", "release"]
 
 #: A worker on another host is taken as gone when its heartbeat is this old (seconds).
 STALE_S = 120.0
@@ -98,6 +101,26 @@ def orphans(conn: Connection, job_ids: list[str]) -> dict[str, str]:
         if gone(owner, beat, now):
             out[jid] = MESSAGE.format(owner=owner)
     return out
+
+
+def fail_orphans(conn: Connection, table: Table, unfinished: tuple[str, ...],
+                 failed: Callable[[str], dict[str, Any]], job_id: str | None = None) -> int:
+    """Fail the unfinished jobs of ``table`` (``job_id``, or all) whose owner is gone.
+
+    ``unfinished`` are the statuses of a job not yet ended; ``failed(message)`` gives the
+    columns a failed job gets besides its status and end time. A job that ended since it
+    was read keeps its end. Returns how many jobs were failed.
+    """
+    stmt = select(table.c.id).where(table.c.status.in_(unfinished))
+    if job_id is not None:
+        stmt = stmt.where(table.c.id == job_id)
+    count = 0
+    for jid, message in orphans(conn, list(conn.execute(stmt).scalars())).items():
+        count += conn.execute(update(table).where(
+            table.c.id == jid, table.c.status.in_(unfinished)).values(
+            status="failed", finished=time.time(), **failed(message))).rowcount
+        release(conn, jid)
+    return count
 
 
 class Heartbeat:

@@ -98,21 +98,12 @@ class CaptureJobs:
 
         Nothing of such a capture is in the ledger (a capture is one transaction).
         """
-        running = select(epcis_captures.c.id).where(epcis_captures.c.status == "running")
-        if jid is not None:
-            running = running.where(epcis_captures.c.id == jid)
-        failed = 0
+        def failed(message: str) -> dict[str, Any]:
+            return {"result": json.dumps({"errors": [_error(
+                message + "; nothing of the document was captured", 500)]})}
+
         with self.engine.begin() as conn:
-            dead = owners.orphans(conn, list(conn.execute(running).scalars()))
-            for job_id, message in dead.items():
-                # only if still running: a job that ended since it was read keeps its end
-                failed += conn.execute(update(epcis_captures).where(
-                    epcis_captures.c.id == job_id, epcis_captures.c.status == "running")
-                    .values(status="failed", finished=time.time(), result=json.dumps(
-                        {"errors": [_error(message + "; nothing of the document was "
-                                           "captured", 500)]}))).rowcount
-                owners.release(conn, job_id)
-        return failed
+            return owners.fail_orphans(conn, epcis_captures, ("running",), failed, jid)
 
     def recent(self, limit: int) -> list[dict[str, Any]]:
         """The latest jobs, newest first."""
