@@ -15,6 +15,11 @@ Parts:
   and by Benders in-process, on a process pool and on a Dask LocalCluster;
 * ``target``: the issue's target: the kmp decision with 500 scenarios to a 1 % gap.
 
+``--child gap N extensive - 1 GAP limit=SECONDS`` stops the extensive form's MILP at a
+time limit and reports the gap reached (to bound a ratio when it cannot finish);
+``--child gap N benders EXECUTOR WORKERS GAP milp`` uses the MILP master instead of the
+tree master Benders takes where it applies (risk-neutral, few decisions per path).
+
 ``--cold`` runs Benders' subproblems as before warm starts (every solve from the base
 basis, no point recalled), to compare; Benders rows report solves and simplex
 iterations, which do not depend on the machine's load.
@@ -59,8 +64,13 @@ def measure_build(n: int) -> dict[str, Any]:
 
 
 def measure_gap(n: int, method: str, executor: str, workers: int, gap: float,
-                warm: bool = True) -> dict[str, Any]:
-    """Seconds to ``gap`` by one method (problem building excluded, reported apart)."""
+                warm: bool = True, master: str = "auto", time_limit: float | None = None
+                ) -> dict[str, Any]:
+    """Seconds to ``gap`` by one method (problem building excluded, reported apart).
+
+    ``time_limit`` stops the extensive form's MILP (HiGHS's ``time_limit``) and reports
+    the gap it had reached; ``master`` picks Benders' master (``tree`` or ``milp``).
+    """
     t0 = time.perf_counter()
     p = _problem(n)
     t1 = time.perf_counter()
@@ -68,11 +78,19 @@ def measure_gap(n: int, method: str, executor: str, workers: int, gap: float,
                            "executor": executor, "workers": workers, "gap": gap,
                            "problem_s": t1 - t0}
     if method == "extensive":
-        from oreline.invest.extensive import solve_extensive
+        from oreline.invest.extensive import build_extensive, load_extensive
 
-        sol = solve_extensive(p, mip_rel_gap=gap)
-        row.update(solve_s=time.perf_counter() - t1, objective=sol.objective,
-                   reached=sol.mip_gap)
+        h = load_extensive(build_extensive(p), gap)
+        if time_limit is not None:
+            h.setOptionValue("time_limit", float(time_limit))
+        t2 = time.perf_counter()
+        h.run()
+        info = h.getInfo()
+        row.update(build_load_s=t2 - t1, solve_s=time.perf_counter() - t1,
+                   status=h.modelStatusToString(h.getModelStatus()),
+                   objective=-float(info.objective_function_value),
+                   bound=-float(info.mip_dual_bound), reached=float(info.mip_gap),
+                   time_limit=time_limit)
         return row
     from oreline.invest.benders import solve_benders
     from oreline.invest.executors import SubproblemData, make_evaluator
@@ -80,13 +98,15 @@ def measure_gap(n: int, method: str, executor: str, workers: int, gap: float,
     ev = make_evaluator(SubproblemData.of(p), executor, workers, warm=warm)
     t2 = time.perf_counter()
     try:
-        ben = solve_benders(p, gap=gap, evaluator=ev)
+        ben = solve_benders(p, gap=gap, evaluator=ev,
+                            master_kind=master)  # type: ignore[arg-type]
     finally:
         ev.close()
     row.update(start_s=t2 - t1, solve_s=time.perf_counter() - t1, objective=ben.objective,
                bound=ben.bound, reached=ben.gap, iterations=ben.iterations,
                subproblem_s=ben.subproblem_seconds, master_s=ben.master_seconds,
-               warm=warm, solves=ben.solves, simplex_iterations=ben.simplex_iterations,
+               warm=warm, master=master, solves=ben.solves,
+               simplex_iterations=ben.simplex_iterations,
                decision=[p.label(int(p.first.col_type[i])) + f"x{int(ben.y[i])}"
                          for i in range(p.first.n) if ben.y[i] > 0.5
                          and p.first.col_type[i] >= 0 and p.types[int(p.first.col_type[i])]
@@ -150,9 +170,12 @@ def main() -> None:
         if kind == "build":
             print(json.dumps(measure_build(int(n))))
         else:
-            method, executor, workers, gap, *cold = rest
+            method, executor, workers, gap, *flags = rest
+            limit = [float(x[6:]) for x in flags if x.startswith("limit=")]
+            master = "milp" if "milp" in flags else "auto"
             print(json.dumps(measure_gap(int(n), method, executor, int(workers), float(gap),
-                                         warm=not cold)))
+                                         warm="cold" not in flags, master=master,
+                                         time_limit=limit[0] if limit else None)))
         return
     for run in plan(args.only, args.sizes, args.gap, args.workers, args.cold):
         row = _child(run, args.timeout)

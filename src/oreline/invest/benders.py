@@ -25,6 +25,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 import highspy
 import numpy as np
@@ -34,8 +35,10 @@ from oreline.errors import SolverError
 from oreline.invest.executors import Evaluator, SubproblemData, make_evaluator
 from oreline.invest.extensive import select_matrices
 from oreline.invest.problem import InvestProblem
+from oreline.invest.treemaster import MASTER_LIMIT, BendersMaster, DecisionSpace, TreeMaster
 
-__all__ = ["BendersProgress", "BendersSolution", "CutPool", "Master", "solve_benders"]
+__all__ = ["BendersProgress", "BendersSolution", "CutPool", "Master", "make_master",
+           "solve_benders"]
 
 #: Default relative gap at which Benders stops.
 DEFAULT_GAP = 1e-7
@@ -142,6 +145,8 @@ class _Counter:
 class Master:
     """The live master MILP over ``[y, theta, eta, u]``; cuts are added as rows."""
 
+    exact = False  # solved to a MIP gap (see :func:`_master_gap`)
+
     def __init__(self, problem: InvestProblem, M: list[sp.csr_matrix], w: float = 0.0,
                  alpha: float = 0.95, mip_gap: float = 1e-9) -> None:
         f, S, p, k = problem.first, problem.n_scenarios, problem.probability, \
@@ -218,10 +223,35 @@ class Master:
         return np.round(x[:self.n]) + 0.0, -low
 
 
+def make_master(problem: InvestProblem, M: list[sp.csr_matrix], w: float = 0.0,
+                alpha: float = 0.95, mip_gap: float = 1e-9,
+                kind: Literal["auto", "tree", "milp"] = "auto",
+                space: DecisionSpace | None = None) -> BendersMaster:
+    """The tree master where it applies (risk-neutral, few vectors per path), else the MILP.
+
+    ``space`` is the problem's :class:`~oreline.invest.treemaster.DecisionSpace` if
+    already enumerated (many masters of one problem share it).
+
+    Raises
+    ------
+    SolverError
+        When ``kind`` is ``tree`` and the tree master does not apply.
+    """
+    if kind != "milp" and w == 0:
+        space = space or DecisionSpace.of(problem)
+        if space is not None and problem.n_scenarios * len(space.z) <= MASTER_LIMIT:
+            return TreeMaster(problem, space)
+    if kind == "tree":
+        raise SolverError("the tree master needs a risk weight of 0 and few decision "
+                          "vectors per path; use the MILP master")
+    return Master(problem, M, w, alpha, mip_gap)
+
+
 def solve_benders(problem: InvestProblem, risk_weight: float = 0.0, alpha: float = 0.95,
                   gap: float = DEFAULT_GAP, max_iterations: int = 200,
                   progress: Callable[[BendersProgress], None] | None = None,
-                  evaluator: Evaluator | None = None) -> BendersSolution:
+                  evaluator: Evaluator | None = None,
+                  master_kind: Literal["auto", "tree", "milp"] = "auto") -> BendersSolution:
     """Solve the invest problem by multi-cut Benders.
 
     Parameters
@@ -234,6 +264,10 @@ def solve_benders(problem: InvestProblem, risk_weight: float = 0.0, alpha: float
     evaluator
         Where the subproblems are solved (:func:`oreline.invest.executors.make_evaluator`);
         default: in this process. The caller closes an evaluator it passes.
+    master_kind
+        ``tree`` solves the master exactly over the scenario tree
+        (:mod:`oreline.invest.treemaster`: risk-neutral, few decision vectors per path),
+        ``milp`` by HiGHS's branch and bound; ``auto`` takes the tree where it applies.
 
     Raises
     ------
@@ -247,7 +281,7 @@ def solve_benders(problem: InvestProblem, risk_weight: float = 0.0, alpha: float
     M = select_matrices(problem)
     ev = evaluator or make_evaluator(SubproblemData.of(problem))
     floor = max(1e-9, gap / 4)  # the tightest master gap
-    master = Master(problem, M, w, alpha, mip_gap=floor)
+    master = make_master(problem, M, w, alpha, floor, master_kind)
     pool = CutPool()
     best_y, best_val, best_npv = np.zeros(f.n), -np.inf, np.zeros(S)
     bound = np.inf
@@ -277,7 +311,7 @@ def solve_benders(problem: InvestProblem, risk_weight: float = 0.0, alpha: float
             if not len(new) and tight:
                 break  # the tightest master's point was known: it cannot learn more
             mip_gap = floor if not len(new) else _master_gap(floor, bound, best_val)
-            tight = mip_gap <= floor
+            tight = master.exact or mip_gap <= floor
             master.set_gap(mip_gap)
             y, upper = master.solve()
             bound = min(bound, upper)  # each master's dual bound is valid; keep the least

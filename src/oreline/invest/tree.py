@@ -16,7 +16,7 @@ budgets.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -68,6 +68,8 @@ class FirstStage:
     row_lower: np.ndarray
     row_upper: np.ndarray
     row_names: list[str]
+    #: for an indicator column, the build column it says is built; -1 for a build column
+    follows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def n(self) -> int:
@@ -122,9 +124,11 @@ def build_first_stage(sc: Scenario, types: list[DecisionType], capex: np.ndarray
     excluded = {x for o in sc.options for x in o.excludes} | {
         o.id for o in sc.options if o.excludes}
     ind: dict[tuple[int, int], int] = {}  # (type, node) -> indicator column
+    follows = [-1] * len(col_type)
     for (j, node), _col in list(index.items()):
         if sc.options[types[j].option].modules > 1 and sc.options[types[j].option].id in excluded:
             ind[j, node] = len(col_type)
+            follows.append(_col)
             col_type.append(-1)
             col_node.append(node)
             upper.append(1.0)
@@ -146,7 +150,8 @@ def build_first_stage(sc: Scenario, types: list[DecisionType], capex: np.ndarray
     path.sort_indices()
     m, lo, up, names = rows.matrix(n)
     return FirstStage(np.array(col_type, dtype=np.int64), np.array(col_node, dtype=np.int64),
-                      np.array(upper), path, m, lo, up, names)
+                      np.array(upper), path, m, lo, up, names,
+                      np.array(follows, dtype=np.int64))
 
 
 def _path_rows(sc: Scenario, types: list[DecisionType], by_option: dict[int, list[int]],

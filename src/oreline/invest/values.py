@@ -24,11 +24,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from oreline.invest.benders import CutPool, Master, solve_benders
+from oreline.invest.benders import CutPool, make_master, solve_benders
 from oreline.invest.executors import Evaluator, SubproblemData, make_evaluator
 from oreline.invest.extensive import select_matrices, solve_extensive
 from oreline.invest.problem import InvestProblem, ScenarioDelta
 from oreline.invest.tree import build_first_stage
+from oreline.invest.treemaster import BendersMaster, DecisionSpace
 
 __all__ = ["Values", "mean_problem", "single_scenario", "stochastic_values", "wait_and_see"]
 
@@ -90,9 +91,8 @@ def _spread(problem: InvestProblem, one: InvestProblem, y_one: np.ndarray) -> np
     for i, j in enumerate(f.col_type):
         if j >= 0:
             y[i] = by_type.get(int(j), 0.0)
-        else:  # an indicator follows its build column on the same node
-            same = (f.col_node == f.col_node[i]) & (f.col_type >= 0)
-            y[i] = 1.0 if np.any(y[same] > 0) else 0.0
+    ind = np.flatnonzero(f.col_type < 0)  # an indicator says its build column builds
+    y[ind] = (y[f.follows[ind]] > 0).astype(float)
     return y
 
 
@@ -106,7 +106,9 @@ def wait_and_see(problem: InvestProblem, evaluator: Evaluator, pool: CutPool | N
     S, k = problem.n_scenarios, problem.expansion.cost
     one = single_scenario(problem, 0)  # the one-node first stage is the same for all
     M1 = select_matrices(one)[0]
-    masters = [Master(one, [M1], mip_gap=max(1e-9, gap / 10)) for _ in range(S)]
+    space = DecisionSpace.of(one)
+    masters = [make_master(one, [M1], mip_gap=max(1e-9, gap / 10), space=space)
+               for _ in range(S)]
     best = np.full(S, -np.inf)
     if pool is not None and len(pool):
         const, slope = np.array(pool.const), np.array(pool.slope)
@@ -134,7 +136,7 @@ def wait_and_see(problem: InvestProblem, evaluator: Evaluator, pool: CutPool | N
     return best
 
 
-def _add(masters: list[Master], best: np.ndarray, active: np.ndarray, Za: np.ndarray,
+def _add(masters: list[BendersMaster], best: np.ndarray, active: np.ndarray, Za: np.ndarray,
          answer: tuple[np.ndarray, np.ndarray], k: np.ndarray) -> None:
     """Record the evaluated values and add one cut to each evaluated scenario's master."""
     v, g = answer
