@@ -78,9 +78,12 @@ def run_invest_job(params: Mapping[str, Any], progress: Progress,
     # naming each entity the scenario lacks), and the job fails with that message
     run = run_invest(scenario, stress=params["stress"], samples=params["samples"],
                      seed=params["seed"], risk_weight=params["risk_weight"],
-                     alpha=params["alpha"], progress=say)
-    analysis = analyse(run, scenario, stress, params["seed"], params["risk_weight"],
-                       params["alpha"], settings, progress=say)
+                     alpha=params["alpha"], progress=say, keep_evaluator=True)
+    try:
+        analysis = analyse(run, scenario, stress, params["seed"], params["risk_weight"],
+                           params["alpha"], settings, progress=say)
+    finally:
+        run.close()
     progress("done", len(STAGES), len(STAGES))
     seed = params["seed"] if params["seed"] is not None else (stress.seed if stress else None)
     return invest_data(analysis, {**params, "seed": seed})

@@ -83,15 +83,18 @@ def invest(
         scenario = load_scenario(source)
         run = run_invest(scenario, stress, samples, seed, risk_weight, alpha, method, values,
                          progress=status, executor=chosen, workers=workers,
-                         scheduler=scheduler, gap=gap, on_benders=bar)
-    print_invest(run)
-    settings = AnalysisSettings(alternatives=alternatives, breakeven=breakeven,
-                                budget=budget_step > 0, budget_step=budget_step, oos=oos,
-                                mrp=mrp, mrp_samples=mrp_samples)
-    with console.status("analysing") as status:
-        analysis = analyse(run, scenario, load_stress(stress)[0] if stress else None, seed,
-                           risk_weight, alpha, settings,
-                           progress=lambda step: status.update(step))
+                         scheduler=scheduler, gap=gap, on_benders=bar, keep_evaluator=True)
+    try:
+        print_invest(run)
+        settings = AnalysisSettings(alternatives=alternatives, breakeven=breakeven,
+                                    budget=budget_step > 0, budget_step=budget_step, oos=oos,
+                                    mrp=mrp, mrp_samples=mrp_samples)
+        with console.status("analysing") as status:
+            analysis = analyse(run, scenario, load_stress(stress)[0] if stress else None,
+                               seed, risk_weight, alpha, settings,
+                               progress=lambda step: status.update(step))
+    finally:
+        run.close()
     print_analysis(analysis)
     if out is not None:
         written = write_invest_outputs(out, analysis, formats)

@@ -32,6 +32,7 @@ from oreline.invest.evaluate import (
     objective_value,
     resolve,
 )
+from oreline.invest.executors import Evaluator as Subproblems
 from oreline.invest.extensive import solve_extensive
 from oreline.invest.problem import InvestProblem
 from oreline.invest.values import single_scenario
@@ -112,7 +113,8 @@ def _within(problem: InvestProblem, y: np.ndarray) -> bool:
 
 def alternatives(problem: InvestProblem, y_rp: np.ndarray, best: np.ndarray,
                  method: str = "extensive", risk_weight: float = 0.0, alpha: float = 0.95,
-                 say: Callable[[str], None] | None = None
+                 say: Callable[[str], None] | None = None,
+                 subproblems: Subproblems | None = None
                  ) -> tuple[list[Alternative], Flexibility]:
     """The recommended decision, do nothing, each option alone, commit now and wait.
 
@@ -122,9 +124,11 @@ def alternatives(problem: InvestProblem, y_rp: np.ndarray, best: np.ndarray,
         The recommended decision (the run's).
     best
         Best NPV of each scenario knowing it (:func:`scenario_best`), for the regret.
+    subproblems
+        The run's evaluator: the alternatives are valued and re-solved on it.
     """
     say = say or (lambda _: None)
-    ev = Evaluator(problem)
+    ev = Evaluator(problem, subproblems)
     p, f = problem.probability, problem.first
 
     def make(key: str, label: str, y: np.ndarray, npv: np.ndarray | None = None
@@ -148,10 +152,10 @@ def alternatives(problem: InvestProblem, y_rp: np.ndarray, best: np.ndarray,
     root = np.array([j >= 0 and problem.types[j].stage == 0 for j in f.col_type])
     say("alternatives: commit everything now")
     now = resolve(bounded(problem, upper=np.where(later, 0.0, np.inf)), method, risk_weight,
-                  alpha)
+                  alpha, subproblems)
     out.append(make("now", "commit now", now.y, now.npv))
     say("alternatives: wait for the later decision month(s)")
     wait = resolve(bounded(problem, upper=np.where(root, 0.0, np.inf)), method, risk_weight,
-                   alpha)
+                   alpha, subproblems)
     out.append(make("wait", "wait", wait.y, wait.npv))
     return out, Flexibility(rp, now.objective)

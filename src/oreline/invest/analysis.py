@@ -106,6 +106,11 @@ def analyse(run: InvestRun, scenario: Scenario, stress: StressFile | None = None
             progress: Callable[[str], None] | None = None) -> Analysis:
     """Every analysis of ``run`` (see the module docstring).
 
+    The analyses that re-solve the run's own scenarios (alternatives, break-even,
+    budgets, the risk figures) run on ``run.evaluator`` when the run kept it
+    (``run_invest(keep_evaluator=True)``): on its executor, recalling the points the
+    run solved. Fresh samples (out of sample, MRP) are solved in this process.
+
     Parameters
     ----------
     scenario, stress, seed
@@ -116,7 +121,7 @@ def analyse(run: InvestRun, scenario: Scenario, stress: StressFile | None = None
     t0 = time.perf_counter()
     cfg = settings or AnalysisSettings()
     say = progress or (lambda _: None)
-    p, method = run.problem, run.method
+    p, method, sub = run.problem, run.method, run.evaluator
     out = Analysis(run, risk_weight, alpha)
     clock = [time.perf_counter()]
 
@@ -130,15 +135,15 @@ def analyse(run: InvestRun, scenario: Scenario, stress: StressFile | None = None
         best = (known if known is not None else scenario_best(p)
                 if p.n_scenarios <= cfg.regret_limit else np.full(p.n_scenarios, np.nan))
         out.alternatives, out.flexibility = alternatives(p, run.y, best, method, risk_weight,
-                                                         alpha, say)
+                                                         alpha, say, sub)
         lap("alternatives")
     if cfg.breakeven:
         out.break_evens = break_evens(p, run.y, run.npv, run.objective, method, risk_weight,
-                                      alpha, say)
+                                      alpha, say, sub)
         lap("break-even")
     if cfg.budget:
         out.budgets = budget_values(p, run.objective, method, risk_weight, alpha,
-                                    cfg.budget_step, say)
+                                    cfg.budget_step, say, sub)
         lap("budget")
     if stress is not None and (cfg.oos or cfg.mrp):
         base = stress.seed if seed is None else seed
@@ -158,7 +163,7 @@ def analyse(run: InvestRun, scenario: Scenario, stress: StressFile | None = None
             lap("optimality gap")
     if risk_weight > 0:
         say("risk figures: the risk-neutral decision")
-        neutral = resolve(p, method, 0.0, alpha)
+        neutral = resolve(p, method, 0.0, alpha, sub)
         a, b = distribution(neutral.npv, p.probability, alpha), distribution(
             run.npv, p.probability, alpha)
         out.risk = RiskFigures(risk_weight, alpha, a.mean, b.mean, a.cvar, b.cvar)

@@ -27,6 +27,7 @@ import numpy as np
 
 from oreline.errors import SolverError
 from oreline.invest.evaluate import Solved, bounded, objective_value, resolve
+from oreline.invest.executors import Evaluator as Subproblems
 from oreline.invest.expansion import capex_share
 from oreline.invest.problem import InvestProblem
 from oreline.invest.tree import build_first_stage
@@ -131,8 +132,12 @@ def _crossing(npv: np.ndarray, slope: np.ndarray, lam0: float, target: float,
 
 def break_even(problem: InvestProblem, oi: int, y: np.ndarray, npv: np.ndarray,
                objective: float, method: str = "extensive", risk_weight: float = 0.0,
-               alpha: float = 0.95) -> BreakEven:
-    """Break-even capex of option ``oi`` given the run's decision ``y`` (NPV ``npv``)."""
+               alpha: float = 0.95, subproblems: Subproblems | None = None) -> BreakEven:
+    """Break-even capex of option ``oi`` given the run's decision ``y`` (NPV ``npv``).
+
+    Re-costing an option leaves the subproblems as they are, so Benders re-solves run
+    on ``subproblems`` (the run's evaluator) when given.
+    """
     opt = _Option(problem, oi)
     o = problem.scenario.options[oi]
     p = problem.probability
@@ -143,7 +148,7 @@ def break_even(problem: InvestProblem, oi: int, y: np.ndarray, npv: np.ndarray,
     def with_option(lam: float) -> Solved | None:
         try:
             return resolve(bounded(opt.scaled(lam), at_least=[(opt.cols, 1.0)]), method,
-                           risk_weight, alpha)
+                           risk_weight, alpha, subproblems)
         except SolverError:  # the option cannot be built at this capex (budgets)
             return None
 
@@ -155,7 +160,7 @@ def break_even(problem: InvestProblem, oi: int, y: np.ndarray, npv: np.ndarray,
     if chosen:
         v_out = resolve(bounded(problem, upper=np.where(np.isin(np.arange(problem.first.n),
                                                                   opt.cols), 0.0, np.inf)),
-                        method, risk_weight, alpha).objective
+                        method, risk_weight, alpha, subproblems).objective
         lam, cur = 1.0, Solved(y, objective, npv)
         solves += 1
     else:
@@ -187,11 +192,13 @@ def _tol(v: float) -> float:
 
 def break_evens(problem: InvestProblem, y: np.ndarray, npv: np.ndarray, objective: float,
                 method: str = "extensive", risk_weight: float = 0.0, alpha: float = 0.95,
-                say: Callable[[str], None] | None = None) -> list[BreakEven]:
+                say: Callable[[str], None] | None = None,
+                subproblems: Subproblems | None = None) -> list[BreakEven]:
     """:func:`break_even` of every option."""
     out = []
     for oi, o in enumerate(problem.scenario.options):
         if say is not None:
             say(f"break-even capex of {o.id}")
-        out.append(break_even(problem, oi, y, npv, objective, method, risk_weight, alpha))
+        out.append(break_even(problem, oi, y, npv, objective, method, risk_weight, alpha,
+                              subproblems))
     return out

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from oreline.invest.evaluate import resolve
+from oreline.invest.executors import Evaluator as Subproblems
 from oreline.invest.expansion import to_currency
 from oreline.invest.problem import InvestProblem
 from oreline.scenario.investment import Money
@@ -51,7 +52,8 @@ class BudgetValue:
 def budget_values(problem: InvestProblem, objective: float, method: str = "extensive",
                   risk_weight: float = 0.0, alpha: float = 0.95,
                   step: float = DEFAULT_STEP,
-                  say: Callable[[str], None] | None = None) -> list[BudgetValue]:
+                  say: Callable[[str], None] | None = None,
+                  subproblems: Subproblems | None = None) -> list[BudgetValue]:
     """Raise each budget by ``step`` (a share of it) in turn and re-solve.
 
     ``objective`` is the run's optimal value, the baseline of every gain.
@@ -76,7 +78,7 @@ def budget_values(problem: InvestProblem, objective: float, method: str = "exten
                                   "investment budget")
         rows = names == f"budget:{key}"
         first = replace(f, row_upper=np.where(rows, f.row_upper + in_scenario, f.row_upper))
-        again = resolve(replace(problem, first=first), method, risk_weight, alpha)
+        again = resolve(replace(problem, first=first), method, risk_weight, alpha, subproblems)
         out.append(BudgetValue(key, money.amount, raise_by, money.currency,
                                max(0.0, again.objective - objective)))
     return out

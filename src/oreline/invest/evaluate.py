@@ -1,7 +1,8 @@
 """Shared tools of the invest analyses: value a decision, bound the decisions, solve again.
 
-* :class:`Evaluator` values fixed decisions ``y`` scenario by scenario on one live LP
-  (``NPV_s = -V_s(M_s y) - cost . M_s y``): no MILP, one warm LP per scenario.
+* :class:`Evaluator` values fixed decisions ``y`` by one pass of the subproblems
+  (``NPV_s = -V_s(M_s y) - cost . M_s y``): no MILP, one warm LP per scenario, on the
+  run's executor when it is given.
 * :func:`bounded` returns the problem with first-stage columns capped or held (the
   analyses fix options by bounds, never by editing the model).
 * :func:`resolve` solves a problem by the run's method and risk settings.
@@ -10,16 +11,16 @@
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
 
 from oreline.invest.benders import solve_benders
-from oreline.invest.extensive import solve_extensive
+from oreline.invest.executors import Evaluator as Subproblems
+from oreline.invest.executors import SubproblemData, make_evaluator
+from oreline.invest.extensive import select_matrices, solve_extensive
 from oreline.invest.problem import InvestProblem
-from oreline.solve import LiveModel
 
 __all__ = ["MIP_GAP", "Distribution", "Evaluator", "Solved", "bounded", "distribution",
            "objective_value", "resolve"]
@@ -69,27 +70,27 @@ def objective_value(npv: np.ndarray, probability: np.ndarray, risk_weight: float
 
 
 class Evaluator:
-    """NPV per scenario of fixed decisions, on one live LP re-solved warm."""
+    """NPV per scenario of fixed decisions: one subproblem pass, no MILP.
 
-    def __init__(self, problem: InvestProblem) -> None:
+    ``subproblems`` is the run's evaluator (:func:`oreline.invest.executors.make_evaluator`)
+    when it serves ``problem``: the pass then runs where the run's did (in this process,
+    on the pool or on Dask) and recalls the points the run already solved. Otherwise the
+    subproblems are solved here, each scenario warm from its own last basis.
+    """
+
+    def __init__(self, problem: InvestProblem, subproblems: Subproblems | None = None) -> None:
         self.problem = problem
-        self.live = LiveModel(copy.copy(problem.lp))
-        self.live.solve()
-        self.basis = self.live.highs.getBasis()
+        if subproblems is None or not subproblems.source.serves(problem):
+            subproblems = make_evaluator(SubproblemData.of(problem))
+        self.subproblems = subproblems
+        self.M = select_matrices(problem)
 
     def npv(self, y: np.ndarray) -> np.ndarray:
         """``(S,)`` NPV of every scenario under first-stage decisions ``y``."""
-        p, live = self.problem, self.live
-        every_col, every_row = np.arange(p.lp.n_cols), np.arange(p.lp.n_rows)
-        out = np.zeros(p.n_scenarios)
-        for s in range(p.n_scenarios):
-            cl, cu, c, rl, ru = p.scenario_vectors(s, y)
-            live.set_col_bounds(every_col, cl, cu)
-            live.set_col_costs(every_col, c)
-            live.set_row_bounds(every_row, rl, ru)
-            live.highs.setBasis(self.basis)
-            z = p.first.types_of(s, y, len(p.types))
-            out[s] = -live.solve().objective - float(p.expansion.cost @ z)
+        p = self.problem
+        Z = np.array([m @ y for m in self.M]).reshape(p.n_scenarios, len(p.types))
+        v, _ = self.subproblems.evaluate(np.arange(p.n_scenarios), Z)
+        out: np.ndarray = -v - Z @ p.expansion.cost
         return out
 
 
@@ -136,10 +137,16 @@ class Solved:
 
 
 def resolve(problem: InvestProblem, method: str = "extensive", risk_weight: float = 0.0,
-            alpha: float = 0.95) -> Solved:
-    """Solve ``problem`` by ``method`` (``extensive`` or ``benders``) with the run's risk."""
+            alpha: float = 0.95, subproblems: Subproblems | None = None) -> Solved:
+    """Solve ``problem`` by ``method`` (``extensive`` or ``benders``) with the run's risk.
+
+    Benders solves its subproblems on ``subproblems`` (the run's evaluator) when that
+    serves ``problem``, else in this process.
+    """
     if method == "benders":
-        ben = solve_benders(problem, risk_weight, alpha)
+        ev = subproblems if subproblems is not None and subproblems.source.serves(problem) \
+            else None
+        ben = solve_benders(problem, risk_weight, alpha, evaluator=ev)
         return Solved(ben.y, ben.objective, ben.npv)
     ext = solve_extensive(problem, risk_weight, alpha, mip_rel_gap=MIP_GAP)
     return Solved(ext.y, ext.objective, ext.npv)

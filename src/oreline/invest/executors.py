@@ -80,6 +80,19 @@ class SubproblemData:
     link_upper: sp.csc_matrix
     key: str  # identifies this data on a worker that keeps solvers between tasks
 
+    def serves(self, problem: InvestProblem) -> bool:
+        """Whether ``problem``'s subproblems are these (the same LP, scenarios and shifts).
+
+        The analyses bound or re-cost the first stage of the run's problem, which leaves
+        its subproblems as they were: they are solved on the run's evaluator, whose
+        remembered answers stay valid.
+        """
+        e = problem.expansion
+        return (problem.lp is self.lp and len(problem.deltas) == len(self.deltas)
+                and e.link_lower.tocsc() is self.link_lower
+                and e.link_upper.tocsc() is self.link_upper
+                and all(a is b for a, b in zip(problem.deltas, self.deltas, strict=True)))
+
     @classmethod
     def of(cls, problem: InvestProblem, deltas: Sequence[ScenarioDelta] | None = None
            ) -> SubproblemData:
@@ -201,6 +214,7 @@ class Evaluator(Protocol):
     name: str
     workers: int
     store: WarmStore
+    source: SubproblemData  # what its workers solve
     solves: int  # subproblems solved so far (points recalled from the store not counted)
     simplex_iterations: int  # their simplex iterations
 
@@ -370,4 +384,5 @@ def make_evaluator(data: SubproblemData, executor: str = "in-process",
     else:
         raise ConfigError(f"unknown executor {executor!r}; use in-process, pool or dask")
     ev.warm = warm
+    ev.source = data
     return ev  # type: ignore[return-value]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -45,6 +45,15 @@ class InvestRun:
     iterations: int = 0
     executor: str = "in-process"
     gap: float = 0.0  # relative gap reached (Benders) or the MIP gap (extensive)
+    #: the run's subproblem evaluator, left open by ``run_invest(keep_evaluator=True)``
+    #: for the analyses; :meth:`close` stops its workers
+    evaluator: Evaluator | None = field(default=None, repr=False)
+
+    def close(self) -> None:
+        """Stop the workers of the evaluator kept for the analyses, if any."""
+        if self.evaluator is not None:
+            self.evaluator.close()
+            self.evaluator = None
 
     @property
     def decisions(self) -> pd.DataFrame:
@@ -95,7 +104,8 @@ def run_invest(source: str | Path | Scenario, stress: str | Path | None = None,
                progress: Callable[[str], None] | None = None, executor: str = "in-process",
                workers: int | None = None, scheduler: str | None = None,
                gap: float | None = None,
-               on_benders: Callable[[BendersProgress], None] | None = None) -> InvestRun:
+               on_benders: Callable[[BendersProgress], None] | None = None,
+               keep_evaluator: bool = False) -> InvestRun:
     """Decide which options to fund and when, over the scenarios of a stress set.
 
     Parameters
@@ -117,6 +127,11 @@ def run_invest(source: str | Path | Scenario, stress: str | Path | None = None,
         evaluated decision; extensive: HiGHS's MIP gap). Default 1e-7 and 1e-9.
     on_benders
         Called as Benders progresses (iteration, scenarios solved, bound, best value).
+    keep_evaluator
+        Leave the subproblem evaluator open on the run (``run.evaluator``; one is made
+        for any method) so that :func:`oreline.invest.analysis.analyse` solves on the
+        same executor and recalls the points already solved; the caller then calls
+        ``run.close()``.
 
     Raises
     ------
@@ -139,7 +154,7 @@ def run_invest(source: str | Path | Scenario, stress: str | Path | None = None,
     say(f"solving ({chosen}, {problem.n_scenarios} scenarios)")
     evaluator: Evaluator | None = None
     try:
-        if chosen == "benders" or want_values:
+        if chosen == "benders" or want_values or keep_evaluator:
             say(f"starting the {executor} executor")
             evaluator = make_evaluator(SubproblemData.of(problem), executor, workers,
                                        scheduler)
@@ -157,11 +172,15 @@ def run_invest(source: str | Path | Scenario, stress: str | Path | None = None,
         if want_values:
             say("valuing: wait-and-see and expected-value problems")
             vals = _values(problem, risk_weight, objective, y, pool, evaluator)
-    finally:
+    except BaseException:
         if evaluator is not None:
             evaluator.close()
+        raise
+    if evaluator is not None and not keep_evaluator:
+        evaluator.close()
+        evaluator = None
     return InvestRun(problem, chosen, y, objective, npv, vals, time.perf_counter() - t0,
-                     iterations, executor, reached)
+                     iterations, executor, reached, evaluator)
 
 
 def _values(problem: InvestProblem, risk_weight: float, objective: float, y: np.ndarray,

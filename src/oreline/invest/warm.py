@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import highspy
 import numpy as np
@@ -175,6 +176,7 @@ class WarmEvaluator:
 
     workers: int
     warm = True
+    source: Any = None  # the SubproblemData it was made for (set by make_evaluator)
 
     def __init__(self) -> None:
         self.store = WarmStore()
