@@ -3,7 +3,8 @@
 Both are handed the same cuts on generated trees (up to three decision months, shared
 and split histories, an option of several modules that another excludes, so indicator
 columns exist, and a budget); the tree's optimum must equal HiGHS's at a zero MIP gap,
-and its decisions must satisfy the first-stage rows and reach that optimum.
+and its decisions must satisfy the first-stage rows and reach that optimum, risk-neutral
+and with a CVaR weight.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 from oreline.errors import SolverError
 from oreline.invest import build_problem
 from oreline.invest.benders import Master, make_master, solve_benders
-from oreline.invest.evaluate import bounded
+from oreline.invest.evaluate import bounded, objective_value
 from oreline.invest.extensive import select_matrices
 from oreline.invest.problem import InvestProblem
 from oreline.invest.tree import build_first_stage
@@ -60,15 +61,16 @@ def _nested(labels: list[list[int]]) -> np.ndarray:
 
 
 def _value(p: InvestProblem, y: np.ndarray, const: np.ndarray, slope: np.ndarray,
-           who: np.ndarray) -> float:
-    """The master's objective at ``y``: each scenario's least cut, less its cost."""
+           who: np.ndarray, w: float, alpha: float) -> float:
+    """The master's objective at ``y``: each scenario's least cut less its cost, as
+    ``(1 - w) E + w CVaR_alpha`` (:func:`objective_value`, written independently)."""
     k = p.expansion.cost
-    total = 0.0
+    npv = np.zeros(p.n_scenarios)
     for s in range(p.n_scenarios):
         z = p.first.types_of(s, y, len(p.types))
         mine = who == s
-        total += p.probability[s] * (float(np.min(const[mine] - slope[mine] @ z)) - k @ z)
-    return total
+        npv[s] = float(np.min(const[mine] - slope[mine] @ z)) - k @ z
+    return objective_value(npv, p.probability, w, alpha)
 
 
 TREES = st.integers(1, 3).flatmap(lambda stages: st.lists(
@@ -76,10 +78,12 @@ TREES = st.integers(1, 3).flatmap(lambda stages: st.lists(
     min_size=1, max_size=6))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(TREES, st.sampled_from([None, 200.0, 330.0]), st.integers(0, 2**31 - 1))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TREES, st.sampled_from([None, 200.0, 330.0]), st.integers(0, 2**31 - 1),
+       st.sampled_from([(0.0, 0.95), (0.3, 0.5), (0.5, 0.9), (0.9, 0.75)]))
 def test_the_tree_master_equals_the_milp_master(labels: list[list[int]],
-                                                budget_k: float | None, seed: int) -> None:
+                                                budget_k: float | None, seed: int,
+                                                risk: tuple[float, float]) -> None:
     months = ["2027-01", "2027-03", "2027-05"][:len(labels[0]) + 1]
     base = _base(months, budget_k)
     rng = np.random.default_rng(seed)
@@ -91,8 +95,9 @@ def test_the_tree_master_equals_the_milp_master(labels: list[list[int]],
     slope = rng.uniform(-2e5, 1e5, (len(who), J))
     space = DecisionSpace.of(p)
     assert space is not None
-    tree = TreeMaster(p, space)
-    milp = Master(p, select_matrices(p), mip_gap=0.0)
+    w, alpha = risk
+    tree = TreeMaster(p, space, w, alpha)
+    milp = Master(p, select_matrices(p), w, alpha, mip_gap=0.0)
     for m in (tree, milp):
         m.add_cuts(who, const, slope)
     y_tree, v_tree = tree.solve()
@@ -103,7 +108,7 @@ def test_the_tree_master_equals_the_milp_master(labels: list[list[int]],
     act = f.rows @ y_tree
     assert np.all(act <= f.row_upper + 1e-6) and np.all(act >= f.row_lower - 1e-6)
     assert np.all(y_tree <= f.upper) and np.all(y_tree >= 0)
-    assert _value(p, y_tree, const, slope, who) == pytest.approx(v_tree, abs=tol)
+    assert _value(p, y_tree, const, slope, who, w, alpha) == pytest.approx(v_tree, abs=tol)
 
 
 def test_the_space_honours_modules_exclusion_and_budget() -> None:
@@ -131,10 +136,10 @@ def test_rows_that_tie_nodes_leave_it_to_the_milp() -> None:
     assert DecisionSpace.of(bounded(p, equal={0: 1.0})) is not None  # the root: every path
     M = select_matrices(p)
     assert isinstance(make_master(bounded(p, at_least=[(later, 1.0)]), M), Master)
-    assert isinstance(make_master(p, M, w=0.3), Master)
-    assert isinstance(make_master(p, M), TreeMaster)
-    with pytest.raises(SolverError, match="risk weight of 0"):
-        make_master(p, M, w=0.3, kind="tree")
+    assert isinstance(make_master(p, M, w=0.3), TreeMaster)
+    assert isinstance(make_master(p, M, w=0.3, kind="milp"), Master)
+    with pytest.raises(SolverError, match="same first-stage rows on every path"):
+        make_master(bounded(p, at_least=[(later, 1.0)]), M, kind="tree")
 
 
 def test_a_scenario_without_cuts_is_unbounded() -> None:

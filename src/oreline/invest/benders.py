@@ -227,7 +227,7 @@ def make_master(problem: InvestProblem, M: list[sp.csr_matrix], w: float = 0.0,
                 alpha: float = 0.95, mip_gap: float = 1e-9,
                 kind: Literal["auto", "tree", "milp"] = "auto",
                 space: DecisionSpace | None = None) -> BendersMaster:
-    """The tree master where it applies (risk-neutral, few vectors per path), else the MILP.
+    """The tree master where it applies (the same rows, few vectors per path), else the MILP.
 
     ``space`` is the problem's :class:`~oreline.invest.treemaster.DecisionSpace` if
     already enumerated (many masters of one problem share it).
@@ -237,13 +237,13 @@ def make_master(problem: InvestProblem, M: list[sp.csr_matrix], w: float = 0.0,
     SolverError
         When ``kind`` is ``tree`` and the tree master does not apply.
     """
-    if kind != "milp" and w == 0:
+    if kind != "milp":
         space = space or DecisionSpace.of(problem)
         if space is not None and problem.n_scenarios * len(space.z) <= MASTER_LIMIT:
-            return TreeMaster(problem, space)
+            return TreeMaster(problem, space, w, alpha)
     if kind == "tree":
-        raise SolverError("the tree master needs a risk weight of 0 and few decision "
-                          "vectors per path; use the MILP master")
+        raise SolverError("the tree master needs the same first-stage rows on every path "
+                          "and few decision vectors per path; use the MILP master")
     return Master(problem, M, w, alpha, mip_gap)
 
 
@@ -266,7 +266,8 @@ def solve_benders(problem: InvestProblem, risk_weight: float = 0.0, alpha: float
         default: in this process. The caller closes an evaluator it passes.
     master_kind
         ``tree`` solves the master exactly over the scenario tree
-        (:mod:`oreline.invest.treemaster`: risk-neutral, few decision vectors per path),
+        (:mod:`oreline.invest.treemaster`: the same rows and few decision vectors on every
+        path),
         ``milp`` by HiGHS's branch and bound; ``auto`` takes the tree where it applies.
 
     Raises
