@@ -82,9 +82,10 @@ def scenario_blocks(problem: InvestProblem, diff: np.ndarray, row_lower: np.ndar
     scatter(lo.reshape(-1), m, [x.rows for x in d], [x.row_lower for x in d])
     scatter(up.reshape(-1), m, [x.rows for x in d], [x.row_upper for x in d])
     at = np.flatnonzero(diff)
-    seen, pattern = np.unique(np.isfinite(lo[:, at]), axis=0, return_inverse=True)
+    seen, inverse = np.unique(np.isfinite(lo[:, at]), axis=0, return_inverse=True)
+    pattern = inverse.ravel()  # numpy 2.0.x gave (S, 1)
     twice = [at[row] for row in seen]
-    k = np.array([len(t) for t in twice], dtype=np.int64)[pattern.ravel()]
+    k = np.array([len(t) for t in twice], dtype=np.int64)[pattern]
     row_start = np.concatenate([[0], np.cumsum(m + k)]) + fm
     total = int(row_start[-1])
     rl = np.empty(total + len(row_lower))
@@ -92,11 +93,11 @@ def scenario_blocks(problem: InvestProblem, diff: np.ndarray, row_lower: np.ndar
     rl[:fm], ru[:fm] = f.row_lower, f.row_upper
     rl[total:], ru[total:] = row_lower, row_upper
     for s in range(S):
-        o, tw = int(row_start[s]), twice[pattern.ravel()[s]]
+        o, tw = int(row_start[s]), twice[pattern[s]]
         rl[o:o + m], ru[o:o + m] = lo[s], up[s]
         rl[o + m:o + m + len(tw)], ru[o + m:o + m + len(tw)] = lo[s, tw], np.inf
         rl[o + at] = -np.inf
-    return Blocks(twice, pattern.ravel(), row_start), rl, ru
+    return Blocks(twice, pattern, row_start), rl, ru
 
 
 def path_columns(problem: InvestProblem) -> np.ndarray:
@@ -111,7 +112,11 @@ def path_columns(problem: InvestProblem) -> np.ndarray:
 
 def _first_stage(problem: InvestProblem, blocks: Blocks, cvar_costs: bool,
                  cvar_row: int) -> sp.csc_matrix:
-    """First-stage columns: their rows, every scenario's link entries, CVaR entries."""
+    """First-stage columns: their rows, every scenario's link entries, CVaR entries.
+
+    A few entries per scenario (the link matrices' and the decisions' costs, at the
+    scenario's path columns), gathered as triplets and sorted by column, then row.
+    """
     lp, f, exp = problem.lp, problem.first, problem.expansion
     S = problem.n_scenarios
     on = path_columns(problem)
