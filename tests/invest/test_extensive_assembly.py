@@ -1,6 +1,6 @@
 """The extensive form's matrix is its block-angular definition, assembled in one pass.
 
-``build_extensive`` writes every scenario's block as shifted triplets; the reference
+``build_extensive`` writes every scenario's block column-wise in place; the reference
 here stacks the same blocks with scipy's general ``vstack``/``block_diag``/``hstack``
 straight from the module docstring's definition (the way the form was first built), on
 kmp with three sampled scenarios: two decision stages, supply rows written twice, the

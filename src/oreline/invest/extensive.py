@@ -24,8 +24,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from oreline.errors import SolverError
+from oreline.invest.assemble import scatter, scenario_blocks, scenario_matrix
 from oreline.invest.problem import InvestProblem
-from oreline.model.matrix import coo_to_csc
 
 __all__ = ["ExtensiveForm", "ExtensiveSolution", "build_extensive", "load_extensive",
            "select_matrices", "solve_extensive"]
@@ -74,97 +74,63 @@ def build_extensive(problem: InvestProblem, risk_weight: float = 0.0, alpha: flo
                     fixed: np.ndarray | None = None) -> ExtensiveForm:
     """The extensive form's matrix and vectors (see the module docstring).
 
-    The matrix is one list of triplets converted to CSC once
-    (:func:`oreline.model.matrix.coo_to_csc`): a scenario's block is the invest LP's
-    triplets (plus its rows written twice) moved to the scenario's rows and columns, so
-    assembling costs O(nonzeros), without stacking sparse matrices scenario by scenario.
+    Written without a sparse operation per scenario (:mod:`oreline.invest.assemble`):
+    the vectors are the LP's tiled with each scenario's changes scattered in, and the
+    matrix is assembled column-wise directly, a scenario's block columns being the LP
+    block's CSC arrays copied with the scenario's row offset.
     """
     lp, f, exp = problem.lp, problem.first, problem.expansion
     S, n = problem.n_scenarios, lp.n_cols
     p = problem.probability
     w = float(risk_weight)
-    M = select_matrices(problem)
-    diff = np.asarray(abs(exp.link_upper - exp.link_lower).sum(axis=1)).ravel() > 0
-    top = f.rows.tocoo()
-    trip: list[tuple[np.ndarray, ...]] = [(top.row, top.col, top.data)]
-    blocks: dict[bytes, tuple[np.ndarray, ...]] = {}
-    cvar: list[tuple[np.ndarray, ...]] = []
-    cols_l, cols_u, costs, rl, ru = [], [], [], [], []
-    off = f.rows.shape[0]
-    for s in range(S):
-        cl, cu, c, lo, up = problem.deltas[s].vectors(lp)
-        twice = np.flatnonzero(diff & np.isfinite(lo))
-        br, bc, bv = blocks.get(twice.tobytes()) or blocks.setdefault(
-            twice.tobytes(), _block(lp.matrix, twice))
-        trip.append((br + off, bc + (f.n + s * n), bv))
-        link = sp.vstack([-(exp.link_upper @ M[s]), -(exp.link_lower @ M[s])[twice]],
-                         format="coo")
-        keep = link.data != 0
-        trip.append((link.row[keep] + off, link.col[keep], link.data[keep]))
-        if w > 0:  # NPV_s = -c_s x_s - k . M_s y, in row s of the CVaR rows
-            ky = np.asarray(M[s].T @ exp.cost).ravel()
-            yc, xc = np.flatnonzero(ky), np.flatnonzero(c)
-            cvar.append((np.full(len(yc) + len(xc), s),
-                         np.concatenate([yc, xc + f.n + s * n]), -np.concatenate([ky[yc], c[xc]])))
-        off += lp.n_rows + len(twice)
-        cols_l.append(cl)
-        cols_u.append(cu)
-        costs.append((1.0 - w) * p[s] * c)
-        rl.append(np.concatenate([np.where(diff, -np.inf, lo), lo[twice]]))
-        ru.append(np.concatenate([up, np.full(len(twice), np.inf)]))
-    col_lower = np.concatenate([np.zeros(f.n), *cols_l])
-    col_upper = np.concatenate([f.upper, *cols_u])
-    cost = np.concatenate([(1.0 - w) * problem.first_cost(), *costs])
-    row_lower = np.concatenate([f.row_lower, *rl])
-    row_upper = np.concatenate([f.row_upper, *ru])
+    extra = S + 1 if w > 0 else 0  # eta, then u_s
+    col_lower, col_upper, cost = (np.empty(f.n + S * n + extra) for _ in range(3))
+    d = problem.deltas
+    body = [v[f.n:f.n + S * n] for v in (col_lower, col_upper, cost)]
+    for v, base in zip(body, (lp.col_lower, lp.col_upper, lp.cost), strict=True):
+        v.reshape(S, n)[:] = base
+    scatter(body[0], n, [x.cols for x in d], [x.col_lower for x in d])
+    scatter(body[1], n, [x.cols for x in d], [x.col_upper for x in d])
+    scatter(body[2], n, [x.cost_cols for x in d], [x.cost for x in d])
+    raw = body[2].reshape(S, n).copy() if w > 0 else None
+    body[2].reshape(S, n)[:] *= ((1.0 - w) * p)[:, None]
+    col_lower[:f.n], col_upper[:f.n] = 0.0, f.upper
+    cost[:f.n] = (1.0 - w) * problem.first_cost()
     if fixed is not None:
         col_lower[:f.n] = col_upper[:f.n] = fixed
-    integrality = np.concatenate([np.ones(f.n, dtype=np.int32), np.zeros(S * n, np.int32)])
-    n_cols = f.n + S * n
-    if w > 0:
-        # u_s - eta + NPV_s >= 0: eta is column n_cols, u_s column n_cols + 1 + s
-        s_all = np.arange(S)
-        trip += [(r + off, col, v) for r, col, v in cvar]
-        trip.append((np.concatenate([s_all, s_all]) + off,
-                     np.concatenate([np.full(S, n_cols), n_cols + 1 + s_all]),
-                     np.concatenate([-np.ones(S), np.ones(S)])))
-        col_lower = np.concatenate([col_lower, [-np.inf], np.zeros(S)])
-        col_upper = np.concatenate([col_upper, np.full(S + 1, np.inf)])
-        cost = np.concatenate([cost, [-w], w * p / (1.0 - alpha)])
-        row_lower = np.concatenate([row_lower, np.zeros(S)])
-        row_upper = np.concatenate([row_upper, np.full(S, np.inf)])
-        integrality = np.concatenate([integrality, np.zeros(S + 1, np.int32)])
-        off, n_cols = off + S, n_cols + S + 1
-    rows, cols, vals = (np.concatenate([t[i] for t in trip]) for i in range(3))
-    return ExtensiveForm(coo_to_csc(rows, cols, vals, (off, n_cols)), cost, col_lower,
-                         col_upper, row_lower, row_upper, integrality)
-
-
-def _block(a: sp.csc_matrix, twice: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Triplets (int32 indices) of one scenario's block: ``a`` and its rows ``twice`` again."""
-    base, extra = a.tocoo(), sp.csr_matrix(a)[twice].tocoo()
-    return (np.concatenate([base.row, extra.row + a.shape[0]]).astype(np.int32),
-            np.concatenate([base.col, extra.col]).astype(np.int32),
-            np.concatenate([base.data, extra.data]))
+    if w > 0:  # u_s - eta + NPV_s >= 0 (rows after the blocks)
+        col_lower[-extra:], col_upper[-extra:] = np.r_[-np.inf, np.zeros(S)], np.inf
+        cost[-extra:] = np.r_[-w, w * p / (1.0 - alpha)]
+    diff = np.asarray(abs(exp.link_upper - exp.link_lower).sum(axis=1)).ravel() > 0
+    blocks, row_lower, row_upper = scenario_blocks(problem, diff, np.zeros(S if w > 0 else 0),
+                                                   np.full(S if w > 0 else 0, np.inf))
+    integrality = np.zeros(len(cost), dtype=np.int32)
+    integrality[:f.n] = 1
+    return ExtensiveForm(scenario_matrix(problem, blocks, raw), cost, col_lower, col_upper,
+                         row_lower, row_upper, integrality)
 
 
 def load_extensive(form: ExtensiveForm, mip_rel_gap: float = 1e-9) -> highspy.Highs:
-    """A HiGHS instance holding the extensive form (one ``passModel``)."""
+    """A HiGHS instance holding the extensive form (one ``passModel``).
+
+    The arrays go to HiGHS as they are (float64 / int32, contiguous): no copy on our
+    side; HiGHS copies them into its own model.
+    """
     a = form.matrix
     h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", mip_rel_gap)
-    inf = highspy.kHighsInf
 
-    def fin(v: np.ndarray) -> np.ndarray:
-        out: np.ndarray = np.clip(v, -inf, inf).astype(np.float64)
-        return out
+    def f64(v: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(v, dtype=np.float64)
+
+    def i32(v: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(v, dtype=np.int32)
 
     h.passModel(a.shape[1], a.shape[0], int(a.nnz), int(highspy.MatrixFormat.kColwise),
-                int(highspy.ObjSense.kMinimize), 0.0, fin(form.cost), fin(form.col_lower),
-                fin(form.col_upper), fin(form.row_lower), fin(form.row_upper),
-                a.indptr.astype(np.int32), a.indices.astype(np.int32),
-                a.data.astype(np.float64), form.integrality)
+                int(highspy.ObjSense.kMinimize), 0.0, f64(form.cost), f64(form.col_lower),
+                f64(form.col_upper), f64(form.row_lower), f64(form.row_upper),
+                i32(a.indptr), i32(a.indices), f64(a.data), i32(form.integrality))
     return h
 
 
