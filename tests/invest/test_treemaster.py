@@ -164,3 +164,20 @@ def test_benders_gives_the_same_answer_with_either_master() -> None:
     milp = solve_benders(p, master_kind="milp")
     assert tree.objective == pytest.approx(milp.objective, rel=1e-7)
     assert tree.bound == pytest.approx(milp.bound, rel=1e-6)
+
+
+def test_no_decision_type_leaves_one_empty_vector() -> None:
+    """Both options open only after the one decision month: nothing can be decided, the
+    space is the empty vector and the master's value is the plan's, at no cost."""
+    p = _base([], None)
+    sc = p.scenario.model_copy(update={"options": [
+        o.model_copy(update={"earliest": "2027-06", "excludes": []})
+        for o in p.scenario.options]})
+    q = build_problem(sc)
+    assert q.types == []
+    space = DecisionSpace.of(q)
+    assert space is not None and space.z.shape == (1, 0)
+    tree = TreeMaster(q, space)
+    tree.add_cuts(np.array([0, 0]), np.array([5.0, 3.0]), np.zeros((2, 0)))
+    y, bound = tree.solve()
+    assert y.shape == (0,) and bound == pytest.approx(3.0)

@@ -91,7 +91,8 @@ class DecisionSpace:
         up_z = np.round(up[:J]).astype(np.int64)
         if float(np.prod(up_z + 1.0)) > limit:
             return None
-        z = np.indices(tuple(up_z + 1)).reshape(J, -1).T.astype(float)  # lexicographic
+        z = (np.indices(tuple(up_z + 1)).reshape(J, -1).T.astype(float) if J  # lexicographic
+             else np.zeros((1, 0)))  # no decision type: the one empty vector
         x = np.hstack([z, (z > 0).astype(float)])  # an indicator is 1 where its type builds
         a, lo, hi = rows
         act = x @ a.T
