@@ -79,7 +79,7 @@ TREES = st.integers(1, 3).flatmap(lambda stages: st.lists(
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(TREES, st.sampled_from([None, 200.0, 330.0]), st.integers(0, 2**31 - 1),
+@given(TREES, st.sampled_from([None, 200.0, 330.0, 1e7]), st.integers(0, 2**31 - 1),
        st.sampled_from([(0.0, 0.95), (0.3, 0.5), (0.5, 0.9), (0.9, 0.75)]))
 def test_the_tree_master_equals_the_milp_master(labels: list[list[int]],
                                                 budget_k: float | None, seed: int,
@@ -181,3 +181,38 @@ def test_no_decision_type_leaves_one_empty_vector() -> None:
     tree.add_cuts(np.array([0, 0]), np.array([5.0, 3.0]), np.zeros((2, 0)))
     y, bound = tree.solve()
     assert y.shape == (0,) and bound == pytest.approx(3.0)
+
+
+def test_histories_split_before_the_first_decision_month_decide_apart() -> None:
+    """An event that started before the horizon (a drawn start below 0) makes its own
+    history at the first decision month: two first-stage nodes, each with its own
+    columns; the tree master adds their bests, as the MILP does."""
+    from oreline.stress.apply import Occurrence
+    from oreline.stress.events import SupplierOutage
+
+    ban = SupplierOutage(type="supplier_outage", id="ban", contract="cn", start="2027-01")
+    p = build_problem(_base([], None).scenario,
+                      samples=[(), (Occurrence(ban, -1, 4, {"fraction": 1.0}),)])
+    assert p.nodes[:, 0].tolist() == [0, 1]
+    J = len(p.types)
+    who, const = np.array([0, 1]), np.array([1e6, 2e6])
+    slope = np.array([np.full(J, -1e5), np.full(J, 4e6)])  # building pays in one only
+    space = DecisionSpace.of(p)
+    assert space is not None
+    tree, milp = TreeMaster(p, space), Master(p, select_matrices(p), mip_gap=0.0)
+    for m in (tree, milp):
+        m.add_cuts(who, const, slope)
+    (y, v), (y_milp, v_milp) = tree.solve(), milp.solve()
+    assert v == pytest.approx(v_milp, rel=1e-9)
+    assert y.tolist() == y_milp.tolist()
+    assert y.sum() > 0 and y[p.first.col_node == 1].sum() == 0
+
+
+def test_a_large_budget_does_not_loosen_the_module_rows() -> None:
+    """A 10 bn USD budget (a yen-sized figure) next to a modules row of 3: each row is
+    checked at its own tolerance, so no vector with a fourth cell module is allowed."""
+    space = DecisionSpace.of(_base(["2027-01", "2027-03"], 1e7))
+    assert space is not None
+    cell = [j for j, t in enumerate(_base(["2027-01", "2027-03"], 1e7).types)
+            if t.option == 0]
+    assert space.z[:, cell].sum(axis=1).max() == 3

@@ -96,9 +96,10 @@ class DecisionSpace:
         x = np.hstack([z, (z > 0).astype(float)])  # an indicator is 1 where its type builds
         a, lo, hi = rows
         act = x @ a.T
-        bounds = np.abs(np.concatenate([lo, hi]))
-        tol = 1e-9 * max(1.0, float(bounds[np.isfinite(bounds)].max(initial=1.0)))
-        ok = np.all((act >= lo - tol) & (act <= hi + tol), axis=1) & np.all(x <= up + tol, 1)
+        # each row's own tolerance: a budget of billions must not loosen a modules row
+        tol = 1e-9 * np.maximum(1.0, np.maximum(np.where(np.isfinite(lo), np.abs(lo), 0.0),
+                                                np.where(np.isfinite(hi), np.abs(hi), 0.0)))
+        ok = np.all((act >= lo - tol) & (act <= hi + tol), axis=1) & np.all(x <= up + 1e-9, 1)
         return cls(z[ok], np.array([t.stage for t in problem.types], dtype=np.int64))
 
 
@@ -234,7 +235,9 @@ class TreeMaster:
             tables.append((value, groups))
             value = _group_max(value, groups)[:, groups]  # each vector at its group's best
         tables.reverse()
-        return tables, float(tables[0][0][0].max())
+        # several first-stage nodes (an event that started before the horizon makes its
+        # own history at the first decision month) decide apart: their bests add up
+        return tables, float(tables[0][0].max(axis=1).sum())
 
     def _solve_cvar(self, v: np.ndarray, limit: int = 5_000) -> tuple[np.ndarray, float]:
         """Branch and bound over ``eta`` (the mean-CVaR objective, see the class docstring).
@@ -247,7 +250,8 @@ class TreeMaster:
         rises, so over the values from ``a`` to ``b``, ``H <= w b + DP(a)``; ranges whose
         bound does not beat the best ``H`` by 1e-9 (relative) are dropped, the others
         split at their middle value. The bound returned is the greatest left (after
-        ``limit`` programmes, if any remain), so it stays valid.
+        ``limit`` programmes, if any remain), so it is valid to that 1e-9 (far inside
+        Benders' gaps).
         """
         p, w = self.problem.probability[:, None], self.w
         c = w / (1.0 - self.alpha)
@@ -288,7 +292,7 @@ class TreeMaster:
         for t, (value, groups) in enumerate(tables):
             N = value.shape[0]
             if t == 0:
-                pick = np.array([int(np.argmax(value[0]))])
+                pick = np.argmax(value, axis=1)  # each first-stage node's best
             else:
                 g = groups[chosen[_parents(nodes, t)]]
                 pick = np.array([_first_best(value[i], groups, g[i]) for i in range(N)])
