@@ -82,6 +82,7 @@ def test_report_draws_in_chromium(tmp_path: Path) -> None:
     assert "error" not in seen, seen.get("error")
     assert seen["errors"] == []
     assert seen["boxes"] >= 4 and seen["lines"] >= 2
+    assert seen["clipped"] == []  # every figure of the cards shows whole
     assert (tmp_path / "invest.png").stat().st_size > 10_000
 
 
@@ -103,6 +104,9 @@ def _drive(tmp_path: Path, seen: dict[str, Any]) -> None:
             page.wait_for_selector("#plot-npv .boxlayer .trace", timeout=30_000)
             seen["boxes"] = page.locator("#plot-npv .boxlayer .trace").count()
             seen["lines"] = page.locator("#plot-timeline .scatterlayer .trace").count()
+            seen["clipped"] = page.evaluate(
+                "[...document.querySelectorAll('.kpi b')]"
+                ".filter(b => b.scrollWidth > b.clientWidth + 1).map(b => b.textContent)")
             page.screenshot(path=str(tmp_path / "invest.png"), full_page=True)
             seen["errors"] = errors
         except Exception as exc:

@@ -38,7 +38,8 @@ __all__ = [
 
 _EXTRA_CSS = """table.flags{font-size:.8rem}
 table.flags td,table.flags th{text-align:left;vertical-align:top}
-table.flags td:nth-child(4){max-width:640px}@media print{section{break-inside:avoid}}"""
+table.flags td:nth-child(4){max-width:640px}@media print{section{break-inside:avoid}}
+.kpi.wide{grid-column:span 2}"""
 
 #: Table formats ``--format`` accepts (CSV is always written).
 FORMATS = ("csv", "parquet", "xlsx")
@@ -214,8 +215,9 @@ def render_invest_report(a: Analysis) -> str:
                              f"gain per 1 M {b.currency}": money(b.per_million, sc.currency)
                              if b.binding else "not binding"} for b in a.budgets])
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    cards = "".join(f'<div class="kpi">{html.escape(k)}<b>{html.escape(v)}</b></div>'
-                    for k, v in _cards(a))
+    # a card holding two figures (P5 / P95, a confidence interval) spans two columns
+    cards = "".join(f'<div class="kpi{" wide" if len(v) > 16 else ""}">{html.escape(k)}'
+                    f'<b>{html.escape(v)}</b></div>' for k, v in _cards(a))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Oreline invest: {html.escape(sc.name)}</title>
 <style>{_CSS}{_EXTRA_CSS}</style>
