@@ -133,3 +133,17 @@ def test_invest_samples_which_enquiries_convert() -> None:
     demand = [p.deltas[s].vectors(p.lp)[3][rows] for s in range(6)]
     assert len({d.tobytes() for d in demand}) > 1
     assert p.nodes[:, 0].tolist() == [0] * 6
+
+
+def test_modules_of_every_scenario_equal_each_path_read_alone() -> None:
+    """``FirstStage.modules`` (one sparse product) against ``types_of`` per scenario, on
+    a tree with a wait stage whose histories split."""
+    from tests.invest.test_executors import _problem
+
+    p = _problem()
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 3, p.first.n).astype(float)
+    Z = p.first.modules(y, len(p.types))
+    assert len(set(p.nodes[:, 1].tolist())) > 1
+    for s in range(p.n_scenarios):
+        assert Z[s].tolist() == p.first.types_of(s, y, len(p.types)).tolist()

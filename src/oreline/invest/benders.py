@@ -295,7 +295,7 @@ def solve_benders(problem: InvestProblem, risk_weight: float = 0.0, alpha: float
     tight = False  # was the last master solved to its tightest gap?
     try:
         for it in range(1, max_iterations + 1):
-            Z = np.array([m @ y for m in M]).reshape(S, len(problem.types))
+            Z = f.modules(y, len(problem.types))
             done = _Counter(progress, it, S, bound, best_val)
             t1 = time.perf_counter()
             v, g = ev.evaluate(every, Z, done)

@@ -19,7 +19,7 @@ import scipy.sparse as sp
 from oreline.invest.benders import solve_benders
 from oreline.invest.executors import Evaluator as Subproblems
 from oreline.invest.executors import SubproblemData, make_evaluator
-from oreline.invest.extensive import select_matrices, solve_extensive
+from oreline.invest.extensive import solve_extensive
 from oreline.invest.problem import InvestProblem
 
 __all__ = ["MIP_GAP", "Distribution", "Evaluator", "Solved", "bounded", "distribution",
@@ -83,12 +83,11 @@ class Evaluator:
         if subproblems is None or not subproblems.source.serves(problem):
             subproblems = make_evaluator(SubproblemData.of(problem))
         self.subproblems = subproblems
-        self.M = select_matrices(problem)
 
     def npv(self, y: np.ndarray) -> np.ndarray:
         """``(S,)`` NPV of every scenario under first-stage decisions ``y``."""
         p = self.problem
-        Z = np.array([m @ y for m in self.M]).reshape(p.n_scenarios, len(p.types))
+        Z = p.first.modules(y, len(p.types))
         v, _ = self.subproblems.evaluate(np.arange(p.n_scenarios), Z)
         out: np.ndarray = -v - Z @ p.expansion.cost
         return out

@@ -82,6 +82,14 @@ class FirstStage:
         build = cols[self.col_type[cols] >= 0]
         return np.bincount(self.col_type[build], weights=y[build], minlength=n_types)
 
+    def modules(self, y: np.ndarray, n_types: int) -> np.ndarray:
+        """``(S, n_types)``: :meth:`types_of` of every scenario at once (one sparse product)."""
+        build = np.flatnonzero(self.col_type >= 0)
+        by_type = sp.csr_matrix((y[build], (build, self.col_type[build])),
+                                shape=(self.n, n_types))
+        out: np.ndarray = np.asarray((self.path @ by_type).todense(), dtype=float)
+        return out
+
 
 class _Rows:
     """Deduplicated sparse rows: the same row met on many paths is written once."""

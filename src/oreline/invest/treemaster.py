@@ -109,11 +109,8 @@ def _same_per_local(local: np.ndarray, upper: np.ndarray, width: int) -> np.ndar
     hi = np.full(width, -np.inf)
     np.minimum.at(lo, local, upper)
     np.maximum.at(hi, local, upper)
-    if np.any(lo != hi):
-        seen = np.isfinite(lo)
-        if np.any(lo[seen] != hi[seen]):
-            return None
-    return np.where(np.isfinite(lo), lo, np.inf)
+    seen = hi > -np.inf  # a local index no column has keeps lo = inf: no bound
+    return None if np.any(lo[seen] != hi[seen]) else lo
 
 
 def _path_rows(problem: InvestProblem, local: np.ndarray
@@ -149,13 +146,12 @@ def _path_rows(problem: InvestProblem, local: np.ndarray
         elif mine != first:
             return None
     uniq = list(ids)
-    a = np.zeros((len(uniq), 2 * J))
-    for i in sorted(first or ()):
-        for c, v in uniq[i][0]:
-            a[i, c] += v
     chosen = sorted(first or ())
-    return (a[chosen], np.array([uniq[i][1] for i in chosen]),
-            np.array([uniq[i][2] for i in chosen]))
+    a = np.zeros((len(chosen), 2 * J))
+    for row, i in enumerate(chosen):
+        for c, v in uniq[i][0]:
+            a[row, c] += v
+    return (a, np.array([uniq[i][1] for i in chosen]), np.array([uniq[i][2] for i in chosen]))
 
 
 class TreeMaster:

@@ -170,8 +170,7 @@ def stochastic_values(problem: InvestProblem, rp: tuple[float, np.ndarray] | Non
         ev_problem = mean_problem(problem)
         y_ev = solve_extensive(ev_problem).y
         y = _spread(problem, ev_problem, y_ev)
-        Z = np.array([m @ y for m in select_matrices(problem)]).reshape(
-            problem.n_scenarios, len(problem.types))
+        Z = problem.first.modules(y, len(problem.types))
         v, _ = ev.evaluate(np.arange(problem.n_scenarios), Z)
         eev = float(problem.probability @ (-v - Z @ problem.expansion.cost))
     finally:
