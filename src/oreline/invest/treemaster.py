@@ -179,13 +179,16 @@ class TreeMaster:
         nodes, K = problem.nodes, problem.nodes.shape[1]
         # per stage, last first: the matrix summing children into the stage's nodes, and
         # the groups of vectors that agree on the earlier stages
-        self.steps: list[tuple[sp.csr_matrix, np.ndarray]] = []
+        self.steps: list[tuple[sp.csr_matrix, np.ndarray, np.ndarray, np.ndarray]] = []
         parent = nodes[:, K - 1]
         for t in range(K - 1, -1, -1):
             N = int(nodes[:, t].max()) + 1
             agg = sp.csr_matrix((np.ones(len(parent)), (parent, np.arange(len(parent)))),
                                 shape=(N, len(parent)))
-            self.steps.append((agg, _groups(space.z[:, space.stage < t])))
+            groups = _groups(space.z[:, space.stage < t])
+            order = np.argsort(groups, kind="stable")  # group members together, once
+            start = np.flatnonzero(np.r_[True, groups[order][1:] != groups[order][:-1]])
+            self.steps.append((agg, groups, order, start))
             if t:
                 parent = _parents(nodes, t)
 
@@ -226,10 +229,11 @@ class TreeMaster:
         self.evaluations += 1
         value = contrib
         tables: list[tuple[np.ndarray, np.ndarray]] = []  # per stage: node values, groups
-        for agg, groups in self.steps:
+        for agg, groups, order, start in self.steps:
             value = agg @ value
             tables.append((value, groups))
-            value = _group_max(value, groups)[:, groups]  # each vector at its group's best
+            # each node's best within each group, put back on every vector of the group
+            value = np.maximum.reduceat(value[:, order], start, axis=1)[:, groups]
         tables.reverse()
         # several first-stage nodes (an event that started before the horizon makes its
         # own history at the first decision month) decide apart: their bests add up
@@ -316,14 +320,6 @@ def _groups(prefix: np.ndarray) -> np.ndarray:
         return np.zeros(len(prefix), dtype=np.int64)
     _, inverse = np.unique(prefix, axis=0, return_inverse=True)
     return np.asarray(inverse, dtype=np.int64).ravel()
-
-
-def _group_max(value: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """``(N, groups)``: each node's best value within each group."""
-    order = np.argsort(groups, kind="stable")
-    start = np.flatnonzero(np.r_[True, groups[order][1:] != groups[order][:-1]])
-    out: np.ndarray = np.maximum.reduceat(value[:, order], start, axis=1)
-    return out
 
 
 def _first_best(row: np.ndarray, groups: np.ndarray, g: int) -> int:
